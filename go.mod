@@ -1,0 +1,3 @@
+module github.com/retrollama/retrollama
+
+go 1.26

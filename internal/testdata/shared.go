@@ -1,0 +1,32 @@
+// Package testdata locates ../shared, the read-only reference material
+// (real checkpoints, llama2.c's golden outputs) that lives beside the
+// checkout on developer machines and in CI.
+package testdata
+
+import (
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+)
+
+// SharedDir returns the absolute path of ../shared beside the repository
+// root, or skips the test with a clear message when it is not there.
+func SharedDir(tb testing.TB) string {
+	tb.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		tb.Skip("shared/: cannot locate the repository root")
+	}
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared")
+	if _, err := os.Stat(filepath.Join(dir, "golden", "cases.tsv")); err != nil {
+		tb.Skipf("shared/ reference material not found at %s (CI always has it): %v", dir, err)
+	}
+	return dir
+}
+
+// Path joins elem onto SharedDir.
+func Path(tb testing.TB, elem ...string) string {
+	tb.Helper()
+	return filepath.Join(append([]string{SharedDir(tb)}, elem...)...)
+}

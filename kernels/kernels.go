@@ -1,0 +1,138 @@
+// Package kernels is the contract between the retrollama engine and the
+// providers that do its arithmetic. A kernel author reads this file first:
+// it lists every op, its exact semantics and shapes, and the Provider
+// interface to implement. kernels/scalar is the reference implementation
+// every other provider is checked against; read it as the executable form of
+// the semantics written here.
+//
+// # Lifecycle
+//
+// The engine drives a provider through four phases, always in this order:
+//
+//  1. load: the engine constructs the provider (its package's New).
+//  2. Init(shape): once, with the model's shape; the provider sizes any
+//     scratch memory it needs (attention scores, staging buffers).
+//  3. Prepare(tensor): once per weight tensor the provider will be handed in
+//     calls. Weights are resident: the provider may keep the given slice
+//     (it stays valid and unmodified until Close; it may be a read-only
+//     memory map, never write to it), copy it, re-layout it, or upload it
+//     to a WASM module or another process. It returns an opaque Weight
+//     handle that the engine passes back in per-token calls.
+//  4. per-token calls (MatMul, RMSNorm, RoPE, Attention, SwiGLU, Softmax),
+//     then Close once.
+//
+// Activations are passed as plain float32 slices owned by the engine; a
+// provider must not keep them past the call. Outputs never alias inputs
+// unless an op says so (RMSNorm may be called with out and x the same slice;
+// RoPE, SwiGLU and Softmax work in place).
+//
+// Calls are made from one goroutine at a time per provider instance.
+// An op returns an error only for a failure of the provider itself (a
+// trapped WASM module, a dead plugin); the engine stops at the first one.
+package kernels
+
+import "errors"
+
+// Op names one operation of the contract; the names are the ones used in
+// kernels.hcl.
+type Op string
+
+// The ops of the contract. Semantics are those of llama2.c's run.c.
+const (
+	// MatMul: out[i] = Σ_j W[i][j]·x[j] for W of d rows × n columns stored
+	// row-major; len(x) = n, len(out) = d.
+	MatMul Op = "matmul"
+	// RMSNorm: out[j] = w[j] · (x[j] / sqrt(mean(x²) + 1e-5)); len(out) =
+	// len(x) = len(w). out may be x.
+	RMSNorm Op = "rmsnorm"
+	// RoPE rotates consecutive pairs (v[i], v[i+1]) of q (length Dim) and of
+	// k (length KVDim) by the angle pos·10000^(-(i mod HeadSize)/HeadSize),
+	// in place.
+	RoPE Op = "rope"
+	// Attention computes, for every query head h at position pos, the
+	// scores q_h·k_t/sqrt(HeadSize) for t = 0..pos against the key of KV
+	// head h/(Heads/KVHeads), their softmax, and the weighted sum of the
+	// values into out[h·HeadSize : (h+1)·HeadSize]. keys and values are the
+	// layer's caches, SeqLen rows of KVDim floats; rows 0..pos are valid.
+	Attention Op = "attention"
+	// SwiGLU: gate[i] = silu(gate[i]) · up[i], silu(v) = v/(1+e^-v); in place
+	// on gate.
+	SwiGLU Op = "swiglu"
+	// Softmax: x[i] = e^(x[i]-max x) / Σ e^(x[j]-max x), in place.
+	Softmax Op = "softmax"
+)
+
+// AllOps lists every op of the contract in a stable order.
+func AllOps() []Op { return []Op{MatMul, RMSNorm, RoPE, Attention, SwiGLU, Softmax} }
+
+// DType is the element type of a weight tensor.
+type DType uint8
+
+// The weight element types. Q8_0 comes with the int8 issue.
+const (
+	F32 DType = iota + 1
+)
+
+// String returns the dtype's name as used in configuration and reports.
+func (d DType) String() string {
+	switch d {
+	case F32:
+		return "f32"
+	}
+	return "unknown"
+}
+
+// Shape is the model shape a provider is initialised with; every per-token
+// call's sizes derive from it.
+type Shape struct {
+	Dim       int // residual stream width
+	HiddenDim int // feed-forward width
+	Heads     int // query heads
+	KVHeads   int // key/value heads (Heads is a multiple of KVHeads)
+	SeqLen    int // KV cache rows
+	VocabSize int // classifier rows
+}
+
+// HeadSize is the width of one attention head.
+func (s Shape) HeadSize() int { return s.Dim / s.Heads }
+
+// KVDim is the width of one key or value row (KVHeads·HeadSize).
+func (s Shape) KVDim() int { return s.Dim * s.KVHeads / s.Heads }
+
+// Tensor is a weight tensor as the engine hands it to Prepare.
+type Tensor struct {
+	Name  string    // e.g. "layers.3.wq", for messages and reports
+	DType DType     // element type of F32
+	Rows  int       // output dimension (1 for vectors such as rmsnorm weights)
+	Cols  int       // input dimension
+	F32   []float32 // Rows·Cols values, row-major; read-only
+}
+
+// Weight is a provider's opaque handle to a prepared tensor. The engine
+// only passes it back to the provider that returned it.
+type Weight any
+
+// Provider is what a kernel author implements. See the package comment for
+// the lifecycle and the op constants for the semantics of each method.
+type Provider interface {
+	// Name identifies the provider in logs, errors and reports.
+	Name() string
+	// Init sizes the provider for a model; called once before Prepare.
+	Init(s Shape) error
+	// Prepare makes a weight tensor resident and returns its handle.
+	Prepare(t Tensor) (Weight, error)
+
+	MatMul(out []float32, w Weight, x []float32) error // see MatMul
+	RMSNorm(out, x []float32, w Weight) error          // see RMSNorm
+	RoPE(q, k []float32, pos int) error                // see RoPE
+	Attention(out, q, keys, values []float32, pos int) error
+	SwiGLU(gate, up []float32) error // see SwiGLU
+	Softmax(x []float32) error       // see Softmax
+
+	// Close releases everything the provider holds; no call follows it.
+	Close() error
+}
+
+// ErrForeignWeight is returned by a provider handed a Weight it did not
+// create; it signals an engine bug, never bad input.
+var ErrForeignWeight = errors.New("weight handle was not prepared by this provider")
