@@ -8,8 +8,8 @@ package scalar
 
 import (
 	"fmt"
-	"math"
 
+	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -182,14 +182,12 @@ func softmax(x []float32) {
 	}
 }
 
-// The C library's single-precision functions, as float64 computations
-// rounded once to float32: correctly rounded in all but vanishingly rare
-// cases, which is what glibc's expf, powf, sinf, cosf and sqrtf are too.
-
-func expf(x float32) float32    { return float32(math.Exp(float64(x))) }
-func sqrtf(x float32) float32   { return float32(math.Sqrt(float64(x))) }
-func powf(x, y float32) float32 { return float32(math.Pow(float64(x), float64(y))) }
-func cosf(x float32) float32    { return float32(math.Cos(float64(x))) }
-func sinf(x float32) float32    { return float32(math.Sin(float64(x))) }
+// The C library's single-precision functions, bit-identical to glibc's
+// (see internal/mathf for why that matters).
+func expf(x float32) float32    { return mathf.Exp(x) }
+func sqrtf(x float32) float32   { return mathf.Sqrt(x) }
+func powf(x, y float32) float32 { return mathf.Pow(x, y) }
+func cosf(x float32) float32    { return mathf.Cos(x) }
+func sinf(x float32) float32    { return mathf.Sin(x) }
 
 var _ kernels.Provider = (*Provider)(nil)
