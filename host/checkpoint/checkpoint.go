@@ -1,0 +1,36 @@
+package checkpoint
+
+// Checkpoint is a loaded (or synthetic) model: its shape, its weights and
+// where they came from. Checkpoints from Open may hold a memory mapping;
+// Close releases it.
+type Checkpoint struct {
+	// Path is the file name given to Open or Parse, or "synthetic:<name>"
+	// for synthetic models.
+	Path string
+	// Format is the on-disk layout the weights were read from (FormatV1
+	// for synthetic models, whose backing store follows that order).
+	Format Format
+	// Config is the model shape from the header.
+	Config Config
+	// SharedClassifier reports that the output classifier is the token
+	// embedding (Weights.Classifier aliases Weights.TokenEmbedding).
+	SharedClassifier bool
+	// Weights are the model tensors; read-only, and invalid after Close.
+	Weights Weights
+
+	release func() error // unmaps the file; nil when nothing is held
+}
+
+// Close releases the checkpoint's memory mapping if it holds one, clearing
+// Weights so that later use fails loudly rather than touching unmapped
+// memory; checkpoints backed by the Go heap are left as they are. Close is
+// idempotent, but not safe to call concurrently.
+func (c *Checkpoint) Close() error {
+	if c == nil || c.release == nil {
+		return nil
+	}
+	release := c.release
+	c.release = nil
+	c.Weights = Weights{}
+	return release()
+}

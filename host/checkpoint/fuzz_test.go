@@ -1,0 +1,88 @@
+package checkpoint
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// FuzzParse feeds arbitrary bytes to Parse. It must never panic; errors
+// must be one line naming the file; and a successful parse must describe a
+// valid shape whose implied size is exactly the input's and whose tensors
+// all have the lengths that shape implies. Seeds beyond those added here
+// live in testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	tiny := Config{Dim: 4, HiddenDim: 6, Layers: 1, Heads: 2, KVHeads: 1, VocabSize: 3, SeqLen: 2}
+	for _, format := range []Format{FormatLegacy, FormatV1} {
+		for _, shared := range []bool{true, false} {
+			f.Add(encode(f, format, synth(f, tiny, shared)))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const name = "fuzz.bin"
+		ck, err := Parse(name, data)
+		if err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "checkpoint "+name+": ") || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q is not one line naming the file", msg)
+			}
+			return
+		}
+		if err := ck.Config.Validate(); err != nil {
+			t.Fatalf("parsed an invalid config %v: %v", ck.Config, err)
+		}
+		n, err := weightBytes(layout(ck.Config, ck.Format, ck.SharedClassifier))
+		if err != nil {
+			t.Fatalf("parsed config %v has no size: %v", ck.Config, err)
+		}
+		if want := int64(ck.Format.headerSize()) + n; want != int64(len(data)) {
+			t.Fatalf("config %v implies %d bytes, input has %d", ck.Config, want, len(data))
+		}
+		checkShape(t, ck.Config, ck.SharedClassifier, &ck.Weights)
+	})
+}
+
+// TestFuzzSeeds checks that the committed corpus still means what its file
+// names say: valid_* seeds parse, broken_* seeds do not, so the fuzzer
+// starts from both sides of every check.
+func TestFuzzSeeds(t *testing.T) {
+	dir := filepath.Join("testdata", "fuzz", "FuzzParse")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var valid, broken int
+	for _, e := range entries {
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+		if len(lines) != 2 || lines[0] != "go test fuzz v1" ||
+			!strings.HasPrefix(lines[1], "[]byte(") || !strings.HasSuffix(lines[1], ")") {
+			t.Fatalf("%s: not a one-value go test fuzz v1 file", e.Name())
+		}
+		s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		_, err = Parse(e.Name(), []byte(s))
+		switch {
+		case strings.HasPrefix(e.Name(), "valid_"):
+			valid++
+			if err != nil {
+				t.Errorf("%s: %v", e.Name(), err)
+			}
+		case strings.HasPrefix(e.Name(), "broken_"):
+			broken++
+			if err == nil {
+				t.Errorf("%s parsed without error", e.Name())
+			}
+		}
+	}
+	if valid < 2 || broken < 2 {
+		t.Errorf("corpus has %d valid and %d broken seeds, want at least 2 of each", valid, broken)
+	}
+}
