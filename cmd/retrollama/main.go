@@ -1,0 +1,40 @@
+// Command retrollama runs llama2.c checkpoints through swappable compute
+// kernels. Its run subcommand is a drop-in for llama2.c's ./run.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const topUsage = `Usage: retrollama <command> [arguments]
+
+Commands:
+  run <checkpoint> [options]   generate text; llama2.c's run flags (-t -p -s -n -i -z -m -y)
+  run --synthetic NAME [...]   the same on a built-in random-weight model
+                               (stories260K, stories15M, stories42M, stories110M)
+
+"retrollama run -h" lists the options.
+`
+
+// runMain runs the subcommand named by args[0] and returns the exit code.
+func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return 1
+	}
+	switch args[0] {
+	case "run":
+		return runCommand(args[1:], stdin, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, topUsage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "retrollama: unknown command %q\n\n%s", args[0], topUsage)
+	return 1
+}

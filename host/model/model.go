@@ -1,0 +1,158 @@
+// Package model is the Llama-2 transformer of llama2.c: the forward pass as
+// orchestration only. Every piece of arithmetic on weights goes through the
+// dispatch table, so the model never knows which kernel runs an op; only
+// the glue (copying an embedding row, adding residuals) happens here.
+package model
+
+import (
+	"fmt"
+
+	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/dispatch"
+	"github.com/retrollama/retrollama/kernels"
+)
+
+// Transformer runs a loaded checkpoint on a dispatch table. It owns the
+// activations and the KV cache and allocates nothing per token.
+type Transformer struct {
+	cfg     checkpoint.Config
+	ops     *dispatch.Table
+	embed   []float32 // token embedding table, VocabSize×Dim (read by row)
+	weights weights
+	state   state
+}
+
+// layer holds one transformer block's prepared weight handles.
+type layer struct {
+	rmsAtt, rmsFFN     kernels.Weight
+	wq, wk, wv, wo     kernels.Weight
+	w1, w2, w3         kernels.Weight
+	keyCache, valCache []float32 // SeqLen×KVDim each
+}
+
+type weights struct {
+	layers     []layer
+	rmsFinal   kernels.Weight
+	classifier kernels.Weight
+}
+
+// state is run.c's RunState: every activation buffer, allocated once.
+type state struct {
+	x, xb, xb2 []float32 // residual stream and scratch, Dim
+	hb, hb2    []float32 // feed-forward, HiddenDim
+	q          []float32 // query, Dim
+	logits     []float32 // VocabSize
+}
+
+// Shape converts a checkpoint's configuration to the kernel contract's.
+func Shape(c checkpoint.Config) kernels.Shape {
+	return kernels.Shape{Dim: c.Dim, HiddenDim: c.HiddenDim, Heads: c.Heads, KVHeads: c.KVHeads, SeqLen: c.SeqLen, VocabSize: c.VocabSize}
+}
+
+// New prepares every weight of ck on the providers of ops and allocates the
+// run state. ops must have been built for Shape(ck.Config).
+func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
+	c, w := ck.Config, &ck.Weights
+	kvDim := c.KVDim()
+	t := &Transformer{cfg: c, ops: ops, embed: w.TokenEmbedding}
+	var err error
+	matrix := func(name string, rows, cols int, data []float32) kernels.Weight {
+		if err != nil {
+			return nil
+		}
+		var h kernels.Weight
+		h, err = ops.PrepareMatrix(name, rows, cols, data)
+		return h
+	}
+	vector := func(name string, data []float32) kernels.Weight {
+		if err != nil {
+			return nil
+		}
+		var h kernels.Weight
+		h, err = ops.PrepareVector(name, data)
+		return h
+	}
+	t.weights.layers = make([]layer, c.Layers)
+	for l := range t.weights.layers {
+		name := func(s string) string { return fmt.Sprintf("layers.%d.%s", l, s) }
+		t.weights.layers[l] = layer{
+			rmsAtt:   vector(name("rms_att"), w.RMSAtt[l]),
+			wq:       matrix(name("wq"), c.Dim, c.Dim, w.WQ[l]),
+			wk:       matrix(name("wk"), kvDim, c.Dim, w.WK[l]),
+			wv:       matrix(name("wv"), kvDim, c.Dim, w.WV[l]),
+			wo:       matrix(name("wo"), c.Dim, c.Dim, w.WO[l]),
+			rmsFFN:   vector(name("rms_ffn"), w.RMSFFN[l]),
+			w1:       matrix(name("w1"), c.HiddenDim, c.Dim, w.W1[l]),
+			w2:       matrix(name("w2"), c.Dim, c.HiddenDim, w.W2[l]),
+			w3:       matrix(name("w3"), c.HiddenDim, c.Dim, w.W3[l]),
+			keyCache: make([]float32, c.SeqLen*kvDim),
+			valCache: make([]float32, c.SeqLen*kvDim),
+		}
+	}
+	t.weights.rmsFinal = vector("rms_final", w.RMSFinal)
+	t.weights.classifier = matrix("classifier", c.VocabSize, c.Dim, w.Classifier)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", ck.Path, err)
+	}
+	t.state = state{
+		x: make([]float32, c.Dim), xb: make([]float32, c.Dim), xb2: make([]float32, c.Dim),
+		hb: make([]float32, c.HiddenDim), hb2: make([]float32, c.HiddenDim),
+		q: make([]float32, c.Dim), logits: make([]float32, c.VocabSize),
+	}
+	return t, nil
+}
+
+// Config returns the model's shape.
+func (t *Transformer) Config() checkpoint.Config { return t.cfg }
+
+// Forward runs token at position pos through the model and returns the
+// logits, a slice owned by the Transformer and overwritten by the next
+// call. Positions must be fed in order from 0 (the KV cache holds 0..pos).
+func (t *Transformer) Forward(token, pos int) ([]float32, error) {
+	c, s, ops := t.cfg, &t.state, t.ops
+	if token < 0 || token >= c.VocabSize {
+		return nil, fmt.Errorf("forward: token %d outside vocabulary [0,%d)", token, c.VocabSize)
+	}
+	if pos < 0 || pos >= c.SeqLen {
+		return nil, fmt.Errorf("forward: position %d outside [0,%d)", pos, c.SeqLen)
+	}
+	kvDim := c.KVDim()
+	x := s.x
+	copy(x, t.embed[token*c.Dim:(token+1)*c.Dim])
+
+	for _, l := range t.weights.layers {
+		// attention: x += wo · attention(rope(wq·norm(x)), cache)
+		ops.RMSNorm(s.xb, x, l.rmsAtt)
+		k := l.keyCache[pos*kvDim : (pos+1)*kvDim]
+		v := l.valCache[pos*kvDim : (pos+1)*kvDim]
+		ops.MatMul(s.q, l.wq, s.xb)
+		ops.MatMul(k, l.wk, s.xb)
+		ops.MatMul(v, l.wv, s.xb)
+		ops.RoPE(s.q, k, pos)
+		ops.Attention(s.xb, s.q, l.keyCache, l.valCache, pos)
+		ops.MatMul(s.xb2, l.wo, s.xb)
+		add(x, s.xb2)
+
+		// feed-forward: x += w2 · (silu(w1·norm(x)) * w3·norm(x))
+		ops.RMSNorm(s.xb, x, l.rmsFFN)
+		ops.MatMul(s.hb, l.w1, s.xb)
+		ops.MatMul(s.hb2, l.w3, s.xb)
+		ops.SwiGLU(s.hb, s.hb2)
+		ops.MatMul(s.xb, l.w2, s.hb)
+		add(x, s.xb)
+	}
+
+	ops.RMSNorm(x, x, t.weights.rmsFinal)
+	ops.MatMul(s.logits, t.weights.classifier, x)
+	if err := ops.Err(); err != nil {
+		return nil, fmt.Errorf("forward: token %d at position %d: %w", token, pos, err)
+	}
+	return s.logits, nil
+}
+
+// add is the residual connection: x += y.
+func add(x, y []float32) {
+	for i := range x {
+		x[i] += y[i]
+	}
+}
