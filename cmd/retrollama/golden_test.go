@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,6 +119,16 @@ func TestRunBadInput(t *testing.T) {
 	truncated := write("truncated.bin", data[:len(data)-7])
 	empty := write("empty.bin", nil)
 	shortTok := write("short_tok.bin", []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	header := func(fields ...int32) []byte {
+		var b []byte
+		for _, f := range fields {
+			b = binary.LittleEndian.AppendUint32(b, uint32(f))
+		}
+		return b
+	}
+	huge := write("huge.bin", header(1<<30, 1<<30, 1<<30, 8, 8, 1<<30, 1<<30))
+	zeroDim := write("zero.bin", header(0, 172, 5, 8, 4, 512, 512))
+	v3 := write("v3.bin", append(header(0x616b3432, 3, 64, 172, 5, 8, 4, 512, 512), make([]byte, 220)...))
 	tests := []struct {
 		name string
 		args []string
@@ -125,6 +136,9 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{"truncated checkpoint", []string{"run", truncated, "-z", tok}, "truncated.bin"},
 		{"empty checkpoint", []string{"run", empty, "-z", tok}, "empty.bin"},
+		{"huge dims", []string{"run", huge, "-z", tok}, "huge.bin"},
+		{"zero dim", []string{"run", zeroDim, "-z", tok}, "dim"},
+		{"unsupported version", []string{"run", v3, "-z", tok}, "version"},
 		{"missing checkpoint", []string{"run", filepath.Join(dir, "nope.bin"), "-z", tok}, "nope.bin"},
 		{"short tokenizer", []string{"run", model, "-z", shortTok}, "short_tok.bin"},
 		{"unknown flag", []string{"run", model, "-q", "1"}, "Usage:"},

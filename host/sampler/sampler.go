@@ -106,8 +106,7 @@ func multinomial(p []float32, coin float32) int {
 // topP samples from the smallest set of most likely tokens whose
 // probabilities add up to more than topp. Tokens below the cutoff
 // (1-topp)/(n-1) cannot be in that set and are dropped before sorting, as
-// run.c does; the sort is stable, like glibc's merge-sort qsort, so ties keep
-// token order.
+// run.c does; ties keep token order, as glibc's merge-sort qsort keeps them.
 func (s *Sampler) topP(p []float32, coin float32) int {
 	cutoff := (1 - s.topp) / float32(len(p)-1)
 	c := s.candidates[:0]
@@ -119,7 +118,7 @@ func (s *Sampler) topP(p []float32, coin float32) int {
 	if len(c) == 0 { // only when p holds NaNs or n = 1; run.c would crash
 		return multinomial(p, coin)
 	}
-	slices.SortStableFunc(c, byProbDescending)
+	slices.SortFunc(c, byProbDescending)
 
 	var cumulative float32
 	last := len(c) - 1
@@ -141,7 +140,12 @@ func (s *Sampler) topP(p []float32, coin float32) int {
 	return c[last].index
 }
 
-// byProbDescending orders candidates by falling probability (run.c's compare).
+// byProbDescending orders candidates by falling probability (run.c's
+// compare), ties by rising token index. Candidates are collected in index
+// order, so this total order gives exactly what a stable sort by probability
+// gives (glibc's merge-sort qsort), with an O(n log n) unstable sort: a
+// stable sort is O(n log² n) in Go and cost 20 ms a token on the flat
+// distributions of synthetic 32K-vocabulary models.
 func byProbDescending(a, b candidate) int {
 	switch {
 	case a.prob > b.prob:
@@ -149,5 +153,5 @@ func byProbDescending(a, b candidate) int {
 	case a.prob < b.prob:
 		return 1
 	}
-	return 0
+	return a.index - b.index
 }
