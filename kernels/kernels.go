@@ -26,9 +26,18 @@
 // unless an op says so (RMSNorm may be called with out and x the same slice;
 // RoPE, SwiGLU and Softmax work in place).
 //
+// Before preparing anything the engine asks Supports for every op and
+// every weight shape; a provider may decline an op, a dtype, a shape or the
+// CPU it runs on, and the engine then uses the next provider of the
+// profile's list, the scalar reference last of all.
+//
 // Calls are made from one goroutine at a time per provider instance.
 // An op returns an error only for a failure of the provider itself (a
-// trapped WASM module, a dead plugin); the engine stops at the first one.
+// trapped WASM module, a dead plugin). Depending on the profile's on_error
+// the engine then either stops or redoes the call, and every later call of
+// that op, on the scalar reference; so an op that fails must leave its
+// in-place operands (RoPE's q and k, SwiGLU's gate, Softmax's x)
+// unmodified.
 package kernels
 
 import "errors"
@@ -108,6 +117,26 @@ type Tensor struct {
 	F32   []float32 // Rows·Cols values, row-major; read-only
 }
 
+// Query describes one use of an op, for Supports.
+type Query struct {
+	Op    Op
+	DType DType // the weight's dtype for MatMul and RMSNorm; F32 otherwise
+	Model Shape // the model being run
+	Rows  int   // MatMul: the matrix's rows (output size); 0 for other ops
+	Cols  int   // MatMul: the matrix's columns (input size); 0 for other ops
+}
+
+// Support is a provider's answer to Supports.
+type Support struct {
+	OK bool
+	// Score ranks providers that can both run an op (higher is better),
+	// like ggml's backend score; reports show it.
+	Score int
+	// Reason says why not when !OK ("needs AVX2", "dtype q8_0 not
+	// supported"); shown by "retrollama kernels explain".
+	Reason string
+}
+
 // Weight is a provider's opaque handle to a prepared tensor. The engine
 // only passes it back to the provider that returned it.
 type Weight any
@@ -117,6 +146,9 @@ type Weight any
 type Provider interface {
 	// Name identifies the provider in logs, errors and reports.
 	Name() string
+	// Supports reports whether the provider can run a use of an op here,
+	// on this CPU; it may be called before Init.
+	Supports(q Query) Support
 	// Init sizes the provider for a model; called once before Prepare.
 	Init(s Shape) error
 	// Prepare makes a weight tensor resident and returns its handle.

@@ -31,6 +31,15 @@ type matrix struct {
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return "scalar" }
 
+// Supports implements kernels.Provider: the reference runs every fp32 op
+// on every CPU, with the lowest score so anything faster is preferred.
+func (p *Provider) Supports(q kernels.Query) kernels.Support {
+	if q.DType != kernels.F32 {
+		return kernels.Support{Reason: fmt.Sprintf("dtype %v not supported", q.DType)}
+	}
+	return kernels.Support{OK: true, Score: 0}
+}
+
 // Init implements kernels.Provider: it allocates the attention scratch.
 func (p *Provider) Init(s kernels.Shape) error {
 	if s.Heads <= 0 || s.SeqLen <= 0 {

@@ -1,0 +1,50 @@
+// Package builtin lists the kernel providers compiled into retrollama (the
+// "builtin" kind of kernels.hcl). Registering a provider here is all it takes
+// for the conformance suite, "kernels list" and profiles to know it.
+package builtin
+
+import (
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
+
+// Options are the settings a builtin provider block may carry.
+type Options struct {
+	// Threads is the number of goroutines a provider may use for one op;
+	// 0 means runtime.GOMAXPROCS(0).
+	Threads int
+}
+
+// Info describes one builtin provider variant.
+type Info struct {
+	Name        string // the label in kernels.hcl: provider "builtin" "<Name>"
+	Description string // one line for "kernels list"
+	// Usable returns nil when this CPU can run the provider, else why not.
+	Usable func() error
+	// New constructs a fresh provider instance.
+	New func(o Options) kernels.Provider
+}
+
+// All returns every builtin provider, the scalar reference first.
+func All() []Info {
+	return []Info{
+		{
+			Name:        "scalar",
+			Description: "reference: plain loops in run.c's order, bit-identical to llama2.c",
+			Usable:      always,
+			New:         func(Options) kernels.Provider { return scalar.New() },
+		},
+	}
+}
+
+// Lookup returns the builtin provider called name.
+func Lookup(name string) (Info, bool) {
+	for _, i := range All() {
+		if i.Name == name {
+			return i, true
+		}
+	}
+	return Info{}, false
+}
+
+func always() error { return nil }
