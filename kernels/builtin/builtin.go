@@ -6,6 +6,7 @@ package builtin
 import (
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
+	"github.com/retrollama/retrollama/kernels/unrolled"
 )
 
 // Options are the settings a builtin provider block may carry.
@@ -33,6 +34,18 @@ func All() []Info {
 			Description: "reference: plain loops in run.c's order, bit-identical to llama2.c",
 			Usable:      always,
 			New:         func(Options) kernels.Provider { return scalar.New() },
+		},
+		{
+			Name:        "unroll4",
+			Description: "pure Go, 4 independent accumulators per sum, rows split over threads; any CPU",
+			Usable:      always,
+			New:         func(o Options) kernels.Provider { return unrolled.New(4, o.Threads) },
+		},
+		{
+			Name:        "unroll8",
+			Description: "pure Go, 8 independent accumulators per sum, rows split over threads; any CPU",
+			Usable:      always,
+			New:         func(o Options) kernels.Provider { return unrolled.New(8, o.Threads) },
 		},
 	}
 }

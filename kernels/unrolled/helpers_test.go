@@ -1,0 +1,104 @@
+package unrolled
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
+
+// maxNMSE is the largest normalised mean squared error allowed against
+// the scalar reference for the reordered sums: float32 reassociation
+// errors are ~1e-7 relative, so ~1e-14 in NMSE; 1e-10 leaves room
+// without letting a wrong index through.
+const maxNMSE = 1e-10
+
+// testShape is a GQA model: 8 query heads sharing 4 KV heads of size 8.
+var testShape = kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqLen: 64, VocabSize: 100}
+
+// stories15M is the shape of karpathy's stories15M.
+var stories15M = kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
+
+// initialised returns an Init'ed provider closed at the end of the test.
+func initialised(t testing.TB, p kernels.Provider, s kernels.Shape) kernels.Provider {
+	t.Helper()
+	if err := p.Init(s); err != nil {
+		t.Fatalf("%s: %v", p.Name(), err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// pair returns the scalar reference and an unrolled provider, both Init'ed.
+func pair(t testing.TB, s kernels.Shape, width, threads int) (ref, got kernels.Provider) {
+	t.Helper()
+	return initialised(t, scalar.New(), s), initialised(t, New(width, threads), s)
+}
+
+// prepare hands data to p as a rows×cols tensor.
+func prepare(t testing.TB, p kernels.Provider, rows, cols int, data []float32) kernels.Weight {
+	t.Helper()
+	w, err := p.Prepare(kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// random returns n values uniform in [-1, 1) from r.
+func random(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = 2*r.Float32() - 1
+	}
+	return v
+}
+
+// nmse is Σ(got-want)² / Σwant², or 0/1 for an exact/inexact all-zero want.
+func nmse(got, want []float32) float64 {
+	var num, den float64
+	for i := range want {
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	if den == 0 {
+		return num
+	}
+	return num / den
+}
+
+// assertClose fails unless got is within maxNMSE of want.
+func assertClose(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: len %d, want %d", what, len(got), len(want))
+	}
+	if e := nmse(got, want); !(e <= maxNMSE) {
+		t.Fatalf("%s: NMSE %g > %g\ngot  %v\nwant %v", what, e, maxNMSE, head(got), head(want))
+	}
+}
+
+// assertIdentical fails unless got and want have the same bits.
+func assertIdentical(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: len %d, want %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] = %v, want %v exactly", what, i, got[i], want[i])
+		}
+	}
+}
+
+func head(v []float32) []float32 { return v[:min(len(v), 8)] }
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

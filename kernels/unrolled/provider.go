@@ -1,0 +1,127 @@
+// Package unrolled is a pure-Go kernel provider whose reductions are
+// unrolled with several independent accumulators: the variants "unroll4"
+// and "unroll8" keep 4 or 8 partial sums in MatMul, in RMSNorm's sum of
+// squares and in attention's q·k products. Independent sums let the CPU
+// overlap the float adds that the scalar reference must do one after the
+// other, which is where its time goes; being plain Go, the provider runs on
+// every GOARCH (including 386 with GO386=softfloat). Large matmuls are split
+// by rows over a persistent worker pool.
+//
+// Results differ from the scalar reference only by the order of those sums
+// (products are rounded exactly as in scalar, see dot.go); the other ops
+// compute exactly what scalar computes. Results do not depend on the
+// thread count.
+package unrolled
+
+import (
+	"fmt"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/workpool"
+)
+
+// Provider is the unrolled provider. The zero value is not ready: use New,
+// then Init.
+type Provider struct {
+	width   int                          // accumulators per reduction: 4 or 8
+	name    string                       // "unroll4" or "unroll8"
+	dot     func(a, b []float32) float32 // dot4 or dot8; nil for a bad width
+	threads int                          // as workpool.New: <= 0 is GOMAXPROCS
+
+	shape kernels.Shape
+	att   []float32 // attention scores, Heads × SeqLen
+	freq  []float32 // RoPE frequency of each pair within a head
+	pool  *workpool.Pool
+	mm    matmulTask // the one in-flight parallel matmul
+}
+
+// New returns an unrolled provider with width accumulators (4 or 8) that
+// splits large matmuls over threads goroutines (<= 0 means
+// runtime.GOMAXPROCS(0), as workpool.New). New does not fail: with any
+// other width the provider declines every op in Supports, saying why, and
+// Init returns an error, so a bad configuration is reported by the engine
+// like any unsupported provider rather than crashing it.
+func New(width, threads int) *Provider {
+	p := &Provider{width: width, name: fmt.Sprintf("unroll%d", width), threads: threads}
+	switch width {
+	case 4:
+		p.dot = dot4
+	case 8:
+		p.dot = dot8
+	}
+	return p
+}
+
+// Name implements kernels.Provider: "unroll4" or "unroll8".
+func (p *Provider) Name() string { return p.name }
+
+// Score is what Supports reports for each width: above scalar's 0, and
+// the wider variant above the narrower one because it measures faster.
+func score(width int) int {
+	if width == 8 {
+		return 20
+	}
+	return 10
+}
+
+// Supports implements kernels.Provider: every fp32 op on every CPU, for a
+// valid width.
+func (p *Provider) Supports(q kernels.Query) kernels.Support {
+	if p.dot == nil {
+		return kernels.Support{Reason: fmt.Sprintf("width %d not supported (4 or 8)", p.width)}
+	}
+	if q.DType != kernels.F32 {
+		return kernels.Support{Reason: fmt.Sprintf("dtype %v not supported", q.DType)}
+	}
+	return kernels.Support{OK: true, Score: score(p.width)}
+}
+
+// Init implements kernels.Provider: it allocates all scratch memory and
+// starts the worker pool, so that no per-token call allocates.
+func (p *Provider) Init(s kernels.Shape) error {
+	if p.dot == nil {
+		return fmt.Errorf("%s: init: width %d not supported (4 or 8)", p.name, p.width)
+	}
+	if s.Heads <= 0 || s.KVHeads <= 0 || s.SeqLen <= 0 || s.Dim <= 0 ||
+		s.Dim%s.Heads != 0 || s.Heads%s.KVHeads != 0 {
+		return fmt.Errorf("%s: init: bad shape %+v", p.name, s)
+	}
+	if p.pool != nil {
+		p.pool.Close()
+	}
+	p.shape = s
+	p.att = make([]float32, s.Heads*s.SeqLen)
+	p.freq = ropeFrequencies(s.HeadSize())
+	p.pool = workpool.New(p.threads)
+	return nil
+}
+
+// matrix is the provider's Weight: the engine's slice, kept as is.
+type matrix struct {
+	rows, cols int
+	data       []float32
+}
+
+// Prepare implements kernels.Provider: weights stay where they are.
+func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	if t.DType != kernels.F32 {
+		return nil, fmt.Errorf("%s: prepare %s: dtype %v not supported", p.name, t.Name, t.DType)
+	}
+	if t.Rows < 0 || t.Cols < 0 || len(t.F32) != t.Rows*t.Cols {
+		return nil, fmt.Errorf("%s: prepare %s: %d values for %d×%d", p.name, t.Name, len(t.F32), t.Rows, t.Cols)
+	}
+	return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+}
+
+// Close implements kernels.Provider: it stops the worker pool and drops
+// the scratch memory.
+func (p *Provider) Close() error {
+	if p.pool != nil {
+		p.pool.Close()
+		p.pool = nil
+	}
+	p.att, p.freq = nil, nil
+	return nil
+}
+
+var _ kernels.Provider = (*Provider)(nil)

@@ -1,0 +1,196 @@
+package workpool
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+)
+
+// counter records how often each index is visited.
+type counter struct{ hits []atomic.Int32 }
+
+func (c *counter) Do(lo, hi int) {
+	if lo >= hi {
+		panic(fmt.Sprintf("empty chunk [%d,%d)", lo, hi))
+	}
+	for i := lo; i < hi; i++ {
+		c.hits[i].Add(1)
+	}
+}
+
+func TestRunVisitsEveryIndexOnce(t *testing.T) {
+	for _, size := range []int{1, 2, 3, 8} {
+		p := New(size)
+		defer p.Close()
+		if p.Size() != size {
+			t.Fatalf("Size() = %d, want %d", p.Size(), size)
+		}
+		for _, n := range []int{0, 1, 2, 3, 7, 1000} {
+			for _, useRun := range []bool{false, true} {
+				t.Run(fmt.Sprintf("size%d/n%d/run%v", size, n, useRun), func(t *testing.T) {
+					c := &counter{hits: make([]atomic.Int32, n)}
+					if useRun {
+						p.Run(n, c.Do)
+					} else {
+						p.RunTask(n, c)
+					}
+					for i := range c.hits {
+						if got := c.hits[i].Load(); got != 1 {
+							t.Fatalf("index %d visited %d times", i, got)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestChunk(t *testing.T) {
+	tests := []struct {
+		i, k, n, lo, hi int
+	}{
+		{0, 1, 5, 0, 5},
+		{0, 3, 7, 0, 3},
+		{1, 3, 7, 3, 5},
+		{2, 3, 7, 5, 7},
+		{2, 3, 3, 2, 3},
+	}
+	for _, tc := range tests {
+		if lo, hi := chunk(tc.i, tc.k, tc.n); lo != tc.lo || hi != tc.hi {
+			t.Errorf("chunk(%d,%d,%d) = [%d,%d), want [%d,%d)", tc.i, tc.k, tc.n, lo, hi, tc.lo, tc.hi)
+		}
+	}
+}
+
+func TestDefaultSize(t *testing.T) {
+	p := New(0)
+	defer p.Close()
+	if p.Size() < 1 {
+		t.Fatalf("New(0).Size() = %d", p.Size())
+	}
+}
+
+// sum is a zero-allocation task: it adds its range into per-chunk slots.
+type sum struct{ total atomic.Int64 }
+
+func (s *sum) Do(lo, hi int) { s.total.Add(int64(hi - lo)) }
+
+func TestRunDoesNotAllocate(t *testing.T) {
+	for _, size := range []int{1, 2, 3, 8} {
+		p := New(size)
+		s := &sum{}
+		fn := s.Do // a method value made once, as the package doc asks
+		if got := testing.AllocsPerRun(200, func() { p.RunTask(1000, s) }); got != 0 {
+			t.Errorf("size %d: RunTask allocates %v times per call", size, got)
+		}
+		if got := testing.AllocsPerRun(200, func() { p.Run(1000, fn) }); got != 0 {
+			t.Errorf("size %d: Run allocates %v times per call", size, got)
+		}
+		p.Close()
+	}
+}
+
+func TestCloseIdempotentAndRunAfterClose(t *testing.T) {
+	p := New(3)
+	p.Close()
+	p.Close()
+	c := &counter{hits: make([]atomic.Int32, 10)}
+	p.RunTask(10, c) // runs on the caller alone
+	for i := range c.hits {
+		if c.hits[i].Load() != 1 {
+			t.Fatalf("index %d visited %d times after Close", i, c.hits[i].Load())
+		}
+	}
+}
+
+// panicker panics in the chunk that contains index at.
+type panicker struct{ at int }
+
+var errBoom = errors.New("boom")
+
+func (p *panicker) Do(lo, hi int) {
+	if lo <= p.at && p.at < hi {
+		panic(errBoom)
+	}
+}
+
+func TestPanicDoesNotDeadlock(t *testing.T) {
+	tests := []struct {
+		name     string
+		at       int
+		wantPErr bool // a background chunk panicked, so a *PanicError
+	}{
+		{"caller chunk", 0, false},
+		{"worker chunk", 99, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := New(3)
+			defer p.Close()
+			for range 3 { // the pool stays usable after a panic
+				r := catch(func() { p.RunTask(100, &panicker{at: tc.at}) })
+				if r == nil {
+					t.Fatal("no panic")
+				}
+				perr, isPErr := r.(*PanicError)
+				if isPErr != tc.wantPErr {
+					t.Fatalf("panic value %T, want *PanicError = %v", r, tc.wantPErr)
+				}
+				if isPErr && (!errors.Is(perr, errBoom) || len(perr.Stack) == 0) {
+					t.Fatalf("PanicError %v lost the value or the stack", perr.Value)
+				}
+				c := &counter{hits: make([]atomic.Int32, 100)}
+				p.RunTask(100, c)
+				for i := range c.hits {
+					if c.hits[i].Load() != 1 {
+						t.Fatalf("after panic: index %d visited %d times", i, c.hits[i].Load())
+					}
+				}
+			}
+		})
+	}
+}
+
+func catch(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
+}
+
+func TestConcurrentCallersAreSerialised(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	const callers, n = 4, 500
+	done := make(chan *counter, callers)
+	for range callers {
+		go func() {
+			c := &counter{hits: make([]atomic.Int32, n)}
+			for range 50 {
+				p.RunTask(n, c)
+			}
+			done <- c
+		}()
+	}
+	for range callers {
+		c := <-done
+		for i := range c.hits {
+			if c.hits[i].Load() != 50 {
+				t.Fatalf("index %d visited %d times, want 50", i, c.hits[i].Load())
+			}
+		}
+	}
+}
+
+func BenchmarkRunTask(b *testing.B) {
+	for _, size := range []int{1, 2, 4} {
+		b.Run(fmt.Sprint("size", size), func(b *testing.B) {
+			p := New(size)
+			defer p.Close()
+			s := &sum{}
+			for b.Loop() {
+				p.RunTask(288, s)
+			}
+		})
+	}
+}
