@@ -1,0 +1,455 @@
+// Package config reads kernels.hcl: which kernel providers exist and, per
+// profile, which op goes to which provider. Every mistake in the file is an
+// HCL diagnostic with file:line:col, the offending text and, for misspelt
+// names, a "did you mean".
+//
+//	provider "builtin" "unroll8" { threads = 2 }
+//	profile "fast" {
+//	  extends  = reference
+//	  default  = [builtin.unroll8]
+//	  op "matmul" { use = [builtin.unroll8, builtin.unroll4] }
+//	  on_error = "fallback"
+//	}
+//	default_profiles = [fast, reference]
+package config
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/builtin"
+)
+
+// Provider kinds that kernels.hcl may declare.
+const (
+	KindBuiltin = "builtin"
+)
+
+// knownKinds lists the provider kinds this build understands.
+func knownKinds() []string { return []string{KindBuiltin} }
+
+// OnError values of a profile.
+const (
+	OnErrorFallback = "fallback" // redo a failed op on the scalar reference, and keep using it
+	OnErrorFail     = "fail"     // stop with the error
+)
+
+// File is a parsed and checked kernels.hcl.
+type File struct {
+	Path            string
+	Providers       []*Provider
+	Profiles        []*Profile
+	DefaultProfiles []Ref // profile names, in order of preference
+	hclFile         *hcl.File
+}
+
+// Provider is one provider block.
+type Provider struct {
+	Kind, Name string
+	// Implementation is the builtin provider to instantiate (default: Name).
+	Implementation string
+	// Threads is the provider's thread count; 0 = the command's --threads.
+	Threads   int
+	DeclRange hcl.Range
+}
+
+// Ref returns the reference by which profiles name the provider.
+func (p *Provider) Ref() string { return p.Kind + "." + p.Name }
+
+// Profile is one profile block, before inheritance is applied.
+type Profile struct {
+	Name      string
+	Extends   *Ref
+	Default   *RefList
+	Ops       map[kernels.Op]*RefList
+	OnError   string
+	OnErrorAt hcl.Range
+	DeclRange hcl.Range
+}
+
+// Ref is a bare reference (a provider "kind.name" or a profile name) with
+// where it was written.
+type Ref struct {
+	Name  string
+	Range hcl.Range
+}
+
+// RefList is a list of provider references and the attribute it came from.
+type RefList struct {
+	Refs  []Ref
+	Range hcl.Range // the whole attribute, for "where did this come from"
+}
+
+type fileSchema struct {
+	Providers       []providerBlock `hcl:"provider,block"`
+	Profiles        []profileBlock  `hcl:"profile,block"`
+	DefaultProfiles hcl.Expression  `hcl:"default_profiles,optional"`
+}
+
+type providerBlock struct {
+	Kind      string    `hcl:"kind,label"`
+	Name      string    `hcl:"name,label"`
+	Body      hcl.Body  `hcl:",remain"`
+	DeclRange hcl.Range `hcl:",def_range"`
+}
+
+type builtinSchema struct {
+	Implementation *string `hcl:"implementation,optional"`
+	Threads        *int    `hcl:"threads,optional"`
+}
+
+type profileBlock struct {
+	Name      string         `hcl:"name,label"`
+	Extends   hcl.Expression `hcl:"extends,optional"`
+	Default   hcl.Expression `hcl:"default,optional"`
+	OnError   hcl.Expression `hcl:"on_error,optional"`
+	Ops       []opBlock      `hcl:"op,block"`
+	DeclRange hcl.Range      `hcl:",def_range"`
+}
+
+type opBlock struct {
+	Op        string         `hcl:"op,label"`
+	Use       hcl.Expression `hcl:"use"`
+	DeclRange hcl.Range      `hcl:",def_range"`
+}
+
+// Load reads and checks the kernels.hcl at path.
+func Load(path string) (*File, hcl.Diagnostics) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read kernels file", Detail: err.Error()}}
+	}
+	return Parse(path, src)
+}
+
+// Parse reads and checks kernels.hcl source; filename is used in
+// diagnostics.
+func Parse(filename string, src []byte) (*File, hcl.Diagnostics) {
+	hf, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return &File{Path: filename, hclFile: hf}, diags
+	}
+	f := &File{Path: filename, hclFile: hf}
+	var raw fileSchema
+	if d := gohcl.DecodeBody(hf.Body, nil, &raw); d.HasErrors() {
+		return f, d
+	}
+	for _, pb := range raw.Providers {
+		p, d := decodeProvider(pb)
+		diags = append(diags, d...)
+		if p == nil {
+			continue
+		}
+		if prev := f.provider(p.Ref()); prev != nil {
+			diags = append(diags, errorAt(&pb.DeclRange, "Duplicate provider",
+				fmt.Sprintf("Provider %s was already declared at %s.", p.Ref(), prev.DeclRange)))
+			continue
+		}
+		f.Providers = append(f.Providers, p)
+	}
+	for _, pb := range raw.Profiles {
+		p, d := f.decodeProfile(pb)
+		diags = append(diags, d...)
+		if p == nil {
+			continue
+		}
+		if prev := f.Profile(p.Name); prev != nil {
+			diags = append(diags, errorAt(&pb.DeclRange, "Duplicate profile",
+				fmt.Sprintf("Profile %q was already declared at %s.", p.Name, prev.DeclRange)))
+			continue
+		}
+		f.Profiles = append(f.Profiles, p)
+	}
+	if raw.DefaultProfiles != nil && !isNull(raw.DefaultProfiles) {
+		refs, d := nameList(raw.DefaultProfiles)
+		diags = append(diags, d...)
+		f.DefaultProfiles = refs
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, f.checkReferences()...)
+	}
+	return f, diags
+}
+
+// Files returns the parsed source for hcl.NewDiagnosticTextWriter, so
+// diagnostics can show the offending text.
+func (f *File) Files() map[string]*hcl.File {
+	if f == nil || f.hclFile == nil {
+		return nil
+	}
+	return map[string]*hcl.File{f.Path: f.hclFile}
+}
+
+// Profile returns the profile called name, or nil.
+func (f *File) Profile(name string) *Profile {
+	for _, p := range f.Profiles {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func (f *File) provider(ref string) *Provider {
+	for _, p := range f.Providers {
+		if p.Ref() == ref {
+			return p
+		}
+	}
+	return nil
+}
+
+// Provider returns the provider declared as ref ("kind.name"), or nil.
+func (f *File) Provider(ref string) *Provider { return f.provider(ref) }
+
+func decodeProvider(pb providerBlock) (*Provider, hcl.Diagnostics) {
+	if !slices.Contains(knownKinds(), pb.Kind) {
+		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown provider kind",
+			fmt.Sprintf("Provider kind %q is not known (known: %s).%s", pb.Kind, strings.Join(knownKinds(), ", "), didYouMean(pb.Kind, knownKinds())))}
+	}
+	p := &Provider{Kind: pb.Kind, Name: pb.Name, Implementation: pb.Name, DeclRange: pb.DeclRange}
+	var b builtinSchema
+	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+		return nil, d
+	}
+	if b.Implementation != nil {
+		p.Implementation = *b.Implementation
+	}
+	if _, ok := builtin.Lookup(p.Implementation); !ok {
+		var names []string
+		for _, i := range builtin.All() {
+			names = append(names, i.Name)
+		}
+		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown builtin provider",
+			fmt.Sprintf("There is no builtin provider %q (builtin: %s).%s", p.Implementation, strings.Join(names, ", "), didYouMean(p.Implementation, names)))}
+	}
+	if b.Threads != nil {
+		if *b.Threads < 0 {
+			return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Invalid threads", "threads must be 0 (all cores) or more.")}
+		}
+		p.Threads = *b.Threads
+	}
+	return p, nil
+}
+
+func (f *File) decodeProfile(pb profileBlock) (*Profile, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	p := &Profile{Name: pb.Name, Ops: map[kernels.Op]*RefList{}, DeclRange: pb.DeclRange}
+	if !isNull(pb.Extends) {
+		r, d := name(pb.Extends)
+		diags = append(diags, d...)
+		if r != nil {
+			p.Extends = r
+		}
+	}
+	if !isNull(pb.Default) {
+		l, d := refList(pb.Default)
+		diags = append(diags, d...)
+		p.Default = l
+	}
+	if !isNull(pb.OnError) {
+		var s string
+		d := gohcl.DecodeExpression(pb.OnError, nil, &s)
+		diags = append(diags, d...)
+		if !d.HasErrors() && s != OnErrorFallback && s != OnErrorFail {
+			diags = append(diags, errorAt(rangePtr(pb.OnError.Range()), "Invalid on_error",
+				fmt.Sprintf("on_error must be %q or %q, not %q.%s", OnErrorFallback, OnErrorFail, s, didYouMean(s, []string{OnErrorFallback, OnErrorFail}))))
+		}
+		p.OnError, p.OnErrorAt = s, pb.OnError.Range()
+	}
+	var opNames []string
+	for _, op := range kernels.AllOps() {
+		opNames = append(opNames, string(op))
+	}
+	for _, ob := range pb.Ops {
+		op := kernels.Op(ob.Op)
+		if !slices.Contains(kernels.AllOps(), op) {
+			diags = append(diags, errorAt(&ob.DeclRange, "Unknown op",
+				fmt.Sprintf("There is no op %q (ops: %s).%s", ob.Op, strings.Join(opNames, ", "), didYouMean(ob.Op, opNames))))
+			continue
+		}
+		if _, dup := p.Ops[op]; dup {
+			diags = append(diags, errorAt(&ob.DeclRange, "Duplicate op block",
+				fmt.Sprintf("Profile %q already routes op %q.", p.Name, ob.Op)))
+			continue
+		}
+		l, d := refList(ob.Use)
+		diags = append(diags, d...)
+		if l != nil {
+			p.Ops[op] = l
+		}
+	}
+	return p, diags
+}
+
+// checkReferences checks that every provider and profile reference names
+// something declared, and that no extends chain is a cycle.
+func (f *File) checkReferences() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	var providerRefs, profileNames []string
+	for _, p := range f.Providers {
+		providerRefs = append(providerRefs, p.Ref())
+	}
+	for _, p := range f.Profiles {
+		profileNames = append(profileNames, p.Name)
+	}
+	checkProvider := func(r Ref) {
+		if f.provider(r.Name) == nil {
+			diags = append(diags, errorAt(&r.Range, "Unknown provider",
+				fmt.Sprintf("No provider %s is declared in this file.%s", r.Name, didYouMean(r.Name, providerRefs))))
+		}
+	}
+	checkProfile := func(r Ref) {
+		if f.Profile(r.Name) == nil {
+			diags = append(diags, errorAt(&r.Range, "Unknown profile",
+				fmt.Sprintf("No profile %q is declared in this file.%s", r.Name, didYouMean(r.Name, profileNames))))
+		}
+	}
+	for _, p := range f.Profiles {
+		if p.Extends != nil {
+			checkProfile(*p.Extends)
+		}
+		if p.Default != nil {
+			for _, r := range p.Default.Refs {
+				checkProvider(r)
+			}
+		}
+		for _, op := range kernels.AllOps() {
+			if l := p.Ops[op]; l != nil {
+				for _, r := range l.Refs {
+					checkProvider(r)
+				}
+			}
+		}
+	}
+	for _, r := range f.DefaultProfiles {
+		checkProfile(r)
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	for _, p := range f.Profiles {
+		if _, d := f.chain(p.Name); d.HasErrors() {
+			diags = append(diags, d...)
+			break // one report per cycle is enough
+		}
+	}
+	return diags
+}
+
+// chain returns the profile and its ancestors, nearest first.
+func (f *File) chain(name string) ([]*Profile, hcl.Diagnostics) {
+	var chain []*Profile
+	for p := f.Profile(name); p != nil; {
+		for _, seen := range chain {
+			if seen == p {
+				var names []string
+				for _, c := range chain {
+					names = append(names, c.Name)
+				}
+				r := chain[len(chain)-1].Extends.Range
+				return nil, hcl.Diagnostics{errorAt(&r, "Cycle in extends",
+					fmt.Sprintf("Profile %q extends itself through %s → %s.", name, strings.Join(names, " → "), p.Name))}
+			}
+		}
+		chain = append(chain, p)
+		if p.Extends == nil {
+			break
+		}
+		p = f.Profile(p.Extends.Name)
+	}
+	return chain, nil
+}
+
+// refList reads a list of bare provider references such as
+// [builtin.unroll8, builtin.scalar].
+func refList(expr hcl.Expression) (*RefList, hcl.Diagnostics) {
+	exprs, diags := hcl.ExprList(expr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	l := &RefList{Range: expr.Range()}
+	for _, e := range exprs {
+		tr, d := hcl.AbsTraversalForExpr(e)
+		if d.HasErrors() || len(tr) != 2 {
+			diags = append(diags, errorAt(rangePtr(e.Range()), "Invalid provider reference",
+				"A provider is referred to as kind.name, for example builtin.scalar, without quotes."))
+			continue
+		}
+		attr, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			diags = append(diags, errorAt(rangePtr(e.Range()), "Invalid provider reference", "Expected kind.name."))
+			continue
+		}
+		l.Refs = append(l.Refs, Ref{Name: tr.RootName() + "." + attr.Name, Range: e.Range()})
+	}
+	return l, diags
+}
+
+// name reads a single bare name (a profile), or a string.
+func name(expr hcl.Expression) (*Ref, hcl.Diagnostics) {
+	if kw := hcl.ExprAsKeyword(expr); kw != "" {
+		return &Ref{Name: kw, Range: expr.Range()}, nil
+	}
+	var s string
+	if d := gohcl.DecodeExpression(expr, nil, &s); d.HasErrors() {
+		return nil, hcl.Diagnostics{errorAt(rangePtr(expr.Range()), "Invalid profile name",
+			"Expected a profile name, such as reference (bare) or \"reference\".")}
+	}
+	return &Ref{Name: s, Range: expr.Range()}, nil
+}
+
+// nameList reads a list of bare names or strings.
+func nameList(expr hcl.Expression) ([]Ref, hcl.Diagnostics) {
+	exprs, diags := hcl.ExprList(expr)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	var refs []Ref
+	for _, e := range exprs {
+		r, d := name(e)
+		diags = append(diags, d...)
+		if r != nil {
+			refs = append(refs, *r)
+		}
+	}
+	return refs, diags
+}
+
+// isNull reports whether an optional attribute was left out.
+func isNull(expr hcl.Expression) bool {
+	if expr == nil {
+		return true
+	}
+	v, d := expr.Value(nil)
+	return !d.HasErrors() && v.IsNull()
+}
+
+func rangePtr(r hcl.Range) *hcl.Range { return &r }
+
+func errorAt(r *hcl.Range, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r}
+}
+
+// didYouMean returns ` Did you mean "x"?` for the closest candidate within
+// a small edit distance, or "".
+func didYouMean(given string, candidates []string) string {
+	best, bestDist := "", 3 // at most 2 edits, as hclsyntax does
+	for _, c := range candidates {
+		if d := levenshtein.Distance(given, c, nil); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}

@@ -1,0 +1,171 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/retrollama/retrollama/kernels"
+)
+
+const valid = `
+provider "builtin" "scalar" {}
+provider "builtin" "fast8" {
+  implementation = "scalar"
+  threads        = 2
+}
+
+profile "reference" {
+  default  = [builtin.scalar]
+  on_error = "fail"
+}
+
+profile "fast" {
+  extends = reference
+  default = [builtin.fast8, builtin.scalar]
+  op "matmul" { use = [builtin.fast8] }
+}
+
+profile "child" {
+  extends  = "fast"
+  on_error = "fallback"
+}
+
+default_profiles = [fast, "reference"]
+`
+
+func TestParseValid(t *testing.T) {
+	f, diags := Parse("k.hcl", []byte(valid))
+	if diags.HasErrors() {
+		t.Fatal(DiagnosticsError(f, diags))
+	}
+	if len(f.Providers) != 2 || f.Provider("builtin.fast8").Threads != 2 || f.Provider("builtin.fast8").Implementation != "scalar" {
+		t.Errorf("providers: %+v", f.Providers)
+	}
+	if len(f.DefaultProfiles) != 2 || f.DefaultProfiles[0].Name != "fast" || f.DefaultProfiles[1].Name != "reference" {
+		t.Errorf("default_profiles: %+v", f.DefaultProfiles)
+	}
+}
+
+func TestResolveInheritance(t *testing.T) {
+	f, diags := Parse("k.hcl", []byte(valid))
+	if diags.HasErrors() {
+		t.Fatal(DiagnosticsError(f, diags))
+	}
+	tests := []struct {
+		profile, onError string
+		op               kernels.Op
+		want             string // refs joined
+		from             string // profile that set it
+		line             int
+	}{
+		{"reference", "fail", kernels.MatMul, "builtin.scalar", "reference", 9},
+		{"fast", "fail", kernels.MatMul, "builtin.fast8", "fast", 16},
+		{"fast", "fail", kernels.RoPE, "builtin.fast8,builtin.scalar", "fast", 15},
+		{"child", "fallback", kernels.MatMul, "builtin.fast8", "fast", 16},
+		{"child", "fallback", kernels.Softmax, "builtin.fast8,builtin.scalar", "fast", 15},
+	}
+	for _, tt := range tests {
+		r, diags := f.Resolve(tt.profile)
+		if diags.HasErrors() {
+			t.Fatal(DiagnosticsError(f, diags))
+		}
+		route := r.Routes[tt.op]
+		var refs []string
+		for _, ref := range route.Use {
+			refs = append(refs, ref.Name)
+		}
+		if got := strings.Join(refs, ","); got != tt.want || route.Profile != tt.from || route.From.Start.Line != tt.line || r.OnError != tt.onError {
+			t.Errorf("%s %s: %s from %s line %d on_error %s; want %s from %s line %d on_error %s",
+				tt.profile, tt.op, got, route.Profile, route.From.Start.Line, r.OnError, tt.want, tt.from, tt.line, tt.onError)
+		}
+	}
+	if _, diags := f.Resolve("fsat"); !diags.HasErrors() || !strings.Contains(diags.Error(), `Did you mean "fast"?`) {
+		t.Errorf("unknown profile: %v", diags)
+	}
+}
+
+// TestBrokenFiles: every mistake is a diagnostic with a position, and
+// misspellings get a suggestion.
+func TestBrokenFiles(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // substrings of the rendered diagnostics
+		line int      // line of the first error
+	}{
+		{"unknown kind", `provider "bultin" "scalar" {}`,
+			[]string{"Unknown provider kind", `Did you mean "builtin"?`}, 1},
+		{"unknown builtin", `provider "builtin" "unrol8" {}`,
+			[]string{"Unknown builtin provider", `"unrol8"`}, 1},
+		{"missing provider", "provider \"builtin\" \"scalar\" {}\nprofile \"p\" {\n  default = [builtin.scalr]\n}",
+			[]string{"Unknown provider", `Did you mean "builtin.scalar"?`}, 3},
+		{"cycle", "profile \"a\" {\n  extends = b\n}\nprofile \"b\" {\n  extends = a\n}",
+			[]string{"Cycle in extends"}, 0},
+		{"unknown op", "provider \"builtin\" \"scalar\" {}\nprofile \"p\" {\n  op \"matmull\" { use = [builtin.scalar] }\n}",
+			[]string{"Unknown op", `Did you mean "matmul"?`}, 3},
+		{"wrong type", "provider \"builtin\" \"scalar\" {\n  threads = \"many\"\n}",
+			[]string{"Unsuitable value", "number"}, 2},
+		{"unknown attribute", "provider \"builtin\" \"scalar\" {\n  thread = 2\n}",
+			[]string{"Unsupported argument", `Did you mean "threads"?`}, 2},
+		{"unknown profile attribute", "profile \"p\" {\n  defaults = []\n}",
+			[]string{"Unsupported argument", `Did you mean "default"?`}, 2},
+		{"bad on_error", "profile \"p\" {\n  on_error = \"fallbak\"\n}",
+			[]string{"Invalid on_error", `Did you mean "fallback"?`}, 2},
+		{"quoted reference", "provider \"builtin\" \"scalar\" {}\nprofile \"p\" {\n  default = [\"builtin.scalar\"]\n}",
+			[]string{"Invalid provider reference", "without quotes"}, 3},
+		{"unknown extends", "profile \"p\" {\n  extends = refrence\n}\nprofile \"reference\" {}",
+			[]string{"Unknown profile", `Did you mean "reference"?`}, 2},
+		{"duplicate profile", "profile \"p\" {}\nprofile \"p\" {}",
+			[]string{"Duplicate profile"}, 2},
+		{"syntax error", "profile \"p\" {\n  default = [\n}",
+			[]string{"k.hcl:"}, 0},
+		{"unknown block", "profil \"p\" {}",
+			[]string{"Unsupported block type", `Did you mean "profile"?`}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, diags := Parse("k.hcl", []byte(tt.src))
+			if !diags.HasErrors() {
+				t.Fatal("no error")
+			}
+			text := DiagnosticsError(f, diags).Error()
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("diagnostics do not mention %q:\n%s", w, text)
+				}
+			}
+			var first *hcl.Diagnostic
+			for _, d := range diags {
+				if d.Severity == hcl.DiagError {
+					first = d
+					break
+				}
+			}
+			if first.Subject == nil {
+				t.Fatalf("no position in %q", text)
+			}
+			if tt.line != 0 && first.Subject.Start.Line != tt.line {
+				t.Errorf("error at line %d, want %d:\n%s", first.Subject.Start.Line, tt.line, text)
+			}
+			if !strings.Contains(text, "k.hcl:") {
+				t.Errorf("rendered text has no file:line: %s", text)
+			}
+		})
+	}
+}
+
+// TestShippedKernelsHCL: the repository's kernels.hcl parses and every
+// profile resolves.
+func TestShippedKernelsHCL(t *testing.T) {
+	f, diags := Load("../../kernels.hcl")
+	if diags.HasErrors() {
+		t.Fatal(DiagnosticsError(f, diags))
+	}
+	for _, name := range []string{"reference", "fast"} {
+		if _, diags := f.Resolve(name); diags.HasErrors() {
+			t.Errorf("%s: %v", name, DiagnosticsError(f, diags))
+		}
+	}
+}
