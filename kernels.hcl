@@ -1,12 +1,30 @@
 # kernels.hcl — which kernel providers exist and which op goes to which.
 #
-# Today the engine routes every op to the scalar reference; this file is
-# not read yet. Issue #3 (kernel profiles) makes `retrollama --kernels FILE
-# --profile NAME` load it, adds the unrolled providers and the `fast`
-# profile, and turns every mistake in this file into a positioned diagnostic.
+#   provider "<kind>" "<name>" { ... }   kinds: builtin (wasm and plugin come later)
+#   profile "<name>" {
+#     extends  = <profile>                 # inherit everything not set here
+#     default  = [kind.name, ...]          # providers to try for every op, in order
+#     op "<op>" { use = [kind.name, ...] } # override for one op: matmul rmsnorm rope attention swiglu softmax
+#     on_error = "fallback" | "fail"       # a provider failing at run time: redo on the reference, or stop
+#   }
+#   default_profiles = [...]               # the first whose providers all run on this CPU is the default
+#
+# The scalar reference is always the last fallback, whatever a list says.
+# Select with: retrollama <command> --kernels FILE --profile NAME
+# This file is compiled into the binary; --kernels reads another one.
 
-provider "builtin" "scalar" {}
+provider "builtin" "scalar" {}  # bit-identical to llama2.c's run.c
+provider "builtin" "unroll4" {} # 4 independent accumulators, row-parallel over --threads
+provider "builtin" "unroll8" {} # 8 independent accumulators, row-parallel over --threads
 
 profile "reference" {
-  default = [builtin.scalar]
+  default  = [builtin.scalar]
+  on_error = "fail"
 }
+
+profile "fast" {
+  default  = [builtin.unroll8]
+  on_error = "fallback"
+}
+
+default_profiles = [fast, reference]

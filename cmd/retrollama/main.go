@@ -18,6 +18,9 @@ Commands:
   run <checkpoint> [options]   generate text; llama2.c's run flags (-t -p -s -n -i -z -m -y)
   run --synthetic NAME [...]   the same on a built-in random-weight model
                                (stories260K, stories15M, stories42M, stories110M)
+  kernels list|explain|check   kernel providers, profile resolution, conformance suite
+
+Every command takes --kernels FILE --profile NAME --threads N to choose its kernels.
 
 "retrollama run -h" lists the options.
 `
@@ -31,6 +34,8 @@ func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runCommand(args[1:], stdin, stdout, stderr)
+	case "kernels":
+		return kernelsCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return 0

@@ -12,12 +12,10 @@ import (
 	"time"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/generate"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/host/sampler"
 	"github.com/retrollama/retrollama/host/tokenizer"
-	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
 // runUsage is llama2.c's error_usage text with our additions at the end.
@@ -36,6 +34,9 @@ retrollama additions:
   --synthetic <name>  built-in random-weight model instead of a checkpoint:
                       stories260K, stories15M, stories42M, stories110M
                       (default stories15M when no checkpoint is given)
+  --kernels <file>    kernels.hcl to read (default: the built-in copy)
+  --profile <name>    kernel profile (default: the best one for this CPU)
+  --threads <int>     threads per op for providers that use them (0 = all cores)
 `
 
 // defaultSynthetic is the model used when no checkpoint is named.
@@ -53,6 +54,7 @@ type runOptions struct {
 	prompt      *string
 	mode        string
 	system      *string
+	kernels     kernelFlags
 }
 
 // errUsage marks a command-line error: print the usage and exit 1.
@@ -76,6 +78,7 @@ func parseRunArgs(args []string) (runOptions, error) {
 	fs.StringVar(&o.mode, "m", "generate", "")
 	system := fs.String("y", "", "")
 	fs.StringVar(&o.synthetic, "synthetic", "", "")
+	o.kernels.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return o, err
@@ -189,7 +192,7 @@ func run(o runOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	if o.steps == 0 || o.steps > cfg.SeqLen {
 		o.steps = cfg.SeqLen
 	}
-	ops, err := dispatch.Uniform(scalar.New(), model.Shape(cfg))
+	ops, _, err := o.kernels.table(cfg, newLogger(stderr))
 	if err != nil {
 		return err
 	}

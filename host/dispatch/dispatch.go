@@ -3,97 +3,199 @@
 // runs them. A Table remembers the first failure of any call (like
 // bufio.Scanner) so the forward pass reads op by op, as run.c does, and
 // checks for an error once at its end.
+//
+// Choice: for every op the plan lists candidate providers in order; the
+// first that is usable on this CPU and whose Supports accepts the use wins.
+// Ops with weights (matmul, rmsnorm) choose per tensor, so a provider may
+// take the layers and decline, say, a 32000-row classifier. The scalar
+// reference is always the last candidate, and every weight is also prepared
+// on it (it keeps the engine's slices, so that costs nothing): when a
+// provider fails at run time and the plan says fallback, the op is redone on
+// the reference and stays there.
 package dispatch
 
 import (
 	"errors"
 	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
 )
+
+// Candidate is one provider a plan offers for an op.
+type Candidate struct {
+	Provider kernels.Provider
+	// Label names it in reports, e.g. "builtin.unroll8".
+	Label string
+	// Source says where the choice was configured, e.g.
+	// "kernels.hcl:14,11-38 (profile fast, op matmul)".
+	Source string
+	// Unusable, when non-empty, says why this CPU cannot run the provider.
+	Unusable string
+}
+
+// Plan is what a profile resolves to: candidates per op, and what to do
+// when a provider fails at run time.
+type Plan struct {
+	Candidates map[kernels.Op][]Candidate
+	// Fallback redoes a failed call on the scalar reference (and keeps
+	// using it for that op) instead of stopping.
+	Fallback bool
+	// Logger receives fallbacks and choices; nil discards.
+	Logger hclog.Logger
+}
+
+// Decision records why a provider was chosen for a use of an op, for
+// "retrollama kernels explain".
+type Decision struct {
+	Op     kernels.Op
+	Tensor string // weight name for matmul/rmsnorm; "" for the others
+	Rows   int
+	Cols   int
+	Chosen string   // label of the chosen provider
+	Source string   // where the chosen candidate was configured
+	Score  int      // the chosen provider's score for this use
+	Passed []string // candidates skipped before it, each "label: reason"
+}
+
+// Weight is the engine's handle to a prepared tensor: the provider that
+// runs it, that provider's handle, and the reference's handle for fallback.
+type Weight struct {
+	provider kernels.Provider
+	w        kernels.Weight
+	ref      kernels.Weight
+}
 
 // Table is the op → provider routing for one model, plus the sticky error.
 type Table struct {
-	matmul, rmsnorm, rope, attention, swiglu, softmax kernels.Provider
-
-	distinct []kernels.Provider // each provider once, for Init and Close
-	err      error
+	plan      Plan
+	shape     kernels.Shape
+	log       hclog.Logger
+	reference kernels.Provider
+	// chosen provider of each op without weights
+	rope, attention, swiglu, softmax kernels.Provider
+	degraded                         map[kernels.Op]bool // ops moved to the reference after a failure
+	initialised                      []kernels.Provider
+	decisions                        []Decision
+	err                              error
 }
 
-// New builds a Table from an op → provider map that names every op of the
-// contract, and initialises each distinct provider once for shape.
-func New(routes map[kernels.Op]kernels.Provider, shape kernels.Shape) (*Table, error) {
-	t := &Table{}
-	slots := map[kernels.Op]*kernels.Provider{
-		kernels.MatMul: &t.matmul, kernels.RMSNorm: &t.rmsnorm, kernels.RoPE: &t.rope,
-		kernels.Attention: &t.attention, kernels.SwiGLU: &t.swiglu, kernels.Softmax: &t.softmax,
+// New initialises every usable candidate for shape and chooses providers
+// for the ops that have no weights.
+func New(plan Plan, shape kernels.Shape) (*Table, error) {
+	t := &Table{plan: plan, shape: shape, log: plan.Logger, degraded: map[kernels.Op]bool{}}
+	if t.log == nil {
+		t.log = hclog.NewNullLogger()
+	}
+	t.reference = scalar.New()
+	if err := t.init(t.reference); err != nil {
+		return nil, err
 	}
 	for _, op := range kernels.AllOps() {
-		p := routes[op]
-		if p == nil {
-			return nil, fmt.Errorf("dispatch: no provider for op %s", op)
-		}
-		*slots[op] = p
-		seen := false
-		for _, q := range t.distinct {
-			seen = seen || q == p
-		}
-		if !seen {
-			t.distinct = append(t.distinct, p)
+		for _, c := range plan.Candidates[op] {
+			if c.Unusable != "" {
+				continue
+			}
+			if err := t.init(c.Provider); err != nil {
+				t.Close()
+				return nil, err
+			}
 		}
 	}
-	for _, p := range t.distinct {
-		if err := p.Init(shape); err != nil {
-			t.Close()
-			return nil, fmt.Errorf("dispatch: init %s: %w", p.Name(), err)
+	for _, op := range []kernels.Op{kernels.RoPE, kernels.Attention, kernels.SwiGLU, kernels.Softmax} {
+		p, _ := t.choose(kernels.Query{Op: op, DType: kernels.F32, Model: shape}, "")
+		switch op {
+		case kernels.RoPE:
+			t.rope = p
+		case kernels.Attention:
+			t.attention = p
+		case kernels.SwiGLU:
+			t.swiglu = p
+		case kernels.Softmax:
+			t.softmax = p
 		}
 	}
 	return t, nil
 }
 
-// Uniform routes every op to one provider.
-func Uniform(p kernels.Provider, shape kernels.Shape) (*Table, error) {
-	routes := map[kernels.Op]kernels.Provider{}
+// Uniform is a plan that routes every op to one provider (then the
+// reference).
+func Uniform(p kernels.Provider, label string) Plan {
+	plan := Plan{Candidates: map[kernels.Op][]Candidate{}}
 	for _, op := range kernels.AllOps() {
-		routes[op] = p
+		plan.Candidates[op] = []Candidate{{Provider: p, Label: label}}
 	}
-	return New(routes, shape)
+	return plan
 }
 
-// Provider returns the provider that runs op.
-func (t *Table) Provider(op kernels.Op) kernels.Provider {
-	switch op {
-	case kernels.MatMul:
-		return t.matmul
-	case kernels.RMSNorm:
-		return t.rmsnorm
-	case kernels.RoPE:
-		return t.rope
-	case kernels.Attention:
-		return t.attention
-	case kernels.SwiGLU:
-		return t.swiglu
-	case kernels.Softmax:
-		return t.softmax
+func (t *Table) init(p kernels.Provider) error {
+	for _, q := range t.initialised {
+		if q == p {
+			return nil
+		}
 	}
+	if err := p.Init(t.shape); err != nil {
+		return fmt.Errorf("init kernel provider %s: %w", p.Name(), err)
+	}
+	t.initialised = append(t.initialised, p)
 	return nil
 }
 
-// PrepareMatrix makes a rows×cols matrix resident in the matmul provider.
-func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32) (kernels.Weight, error) {
-	return prepare(t.matmul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data})
+// choose picks the first candidate accepting q and records the decision.
+func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decision) {
+	d := Decision{Op: q.Op, Tensor: tensor, Rows: q.Rows, Cols: q.Cols}
+	for _, c := range t.plan.Candidates[q.Op] {
+		if c.Unusable != "" {
+			d.Passed = append(d.Passed, c.Label+": "+c.Unusable)
+			continue
+		}
+		s := c.Provider.Supports(q)
+		if !s.OK {
+			d.Passed = append(d.Passed, c.Label+": "+s.Reason)
+			continue
+		}
+		d.Chosen, d.Source, d.Score = c.Label, c.Source, s.Score
+		t.decisions = append(t.decisions, d)
+		return c.Provider, d
+	}
+	d.Chosen, d.Source = "builtin.scalar", "the reference, always the last fallback"
+	t.decisions = append(t.decisions, d)
+	return t.reference, d
 }
 
-// PrepareVector makes a normalisation weight vector resident in the rmsnorm
-// provider.
-func (t *Table) PrepareVector(name string, data []float32) (kernels.Weight, error) {
-	return prepare(t.rmsnorm, kernels.Tensor{Name: name, DType: kernels.F32, Rows: 1, Cols: len(data), F32: data})
+// Decisions returns every choice made so far (ops at New, weights as they
+// are prepared), in order.
+func (t *Table) Decisions() []Decision { return t.decisions }
+
+// PrepareMatrix makes a rows×cols matrix resident in the provider chosen
+// for it (and in the reference, for fallback).
+func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32) (*Weight, error) {
+	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data})
 }
 
-func prepare(p kernels.Provider, tensor kernels.Tensor) (kernels.Weight, error) {
-	w, err := p.Prepare(tensor)
+// PrepareVector makes a normalisation weight vector resident in the
+// provider chosen for rmsnorm.
+func (t *Table) PrepareVector(name string, data []float32) (*Weight, error) {
+	return t.prepare(kernels.RMSNorm, kernels.Tensor{Name: name, DType: kernels.F32, Rows: 1, Cols: len(data), F32: data})
+}
+
+func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
+	q := kernels.Query{Op: op, DType: tensor.DType, Model: t.shape, Rows: tensor.Rows, Cols: tensor.Cols}
+	p, _ := t.choose(q, tensor.Name)
+	ref, err := t.reference.Prepare(tensor)
 	if err != nil {
-		return nil, fmt.Errorf("prepare %s on %s: %w", tensor.Name, p.Name(), err)
+		return nil, fmt.Errorf("prepare %s on the reference: %w", tensor.Name, err)
+	}
+	w := &Weight{provider: t.reference, w: ref, ref: ref}
+	if p != t.reference {
+		pw, err := p.Prepare(tensor)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s on %s: %w", tensor.Name, p.Name(), err)
+		}
+		w.provider, w.w = p, pw
 	}
 	return w, nil
 }
@@ -101,64 +203,126 @@ func prepare(p kernels.Provider, tensor kernels.Tensor) (kernels.Weight, error) 
 // Err returns the first error any op returned, or nil.
 func (t *Table) Err() error { return t.err }
 
-func (t *Table) fail(op kernels.Op, p kernels.Provider, err error) {
-	if err != nil && t.err == nil {
+// failed handles a provider error: with fallback it logs, moves op to the
+// reference and returns true so the caller redoes the call there; without
+// it records the sticky error.
+func (t *Table) failed(op kernels.Op, p kernels.Provider, err error) (redo bool) {
+	if t.plan.Fallback && p != t.reference {
+		t.log.Warn("kernel failed; falling back to the scalar reference", "op", op, "provider", p.Name(), "error", err)
+		t.degraded[op] = true
+		return true
+	}
+	if t.err == nil {
 		t.err = fmt.Errorf("%s on provider %s: %w", op, p.Name(), err)
 	}
+	return false
 }
 
 // MatMul runs kernels.MatMul unless an earlier op failed.
-func (t *Table) MatMul(out []float32, w kernels.Weight, x []float32) {
-	if t.err == nil {
-		t.fail(kernels.MatMul, t.matmul, t.matmul.MatMul(out, w, x))
+func (t *Table) MatMul(out []float32, w *Weight, x []float32) {
+	if t.err != nil {
+		return
+	}
+	p, h := w.provider, w.w
+	if t.degraded[kernels.MatMul] {
+		p, h = t.reference, w.ref
+	}
+	if err := p.MatMul(out, h, x); err != nil && t.failed(kernels.MatMul, p, err) {
+		t.MatMul(out, w, x)
 	}
 }
 
 // RMSNorm runs kernels.RMSNorm unless an earlier op failed.
-func (t *Table) RMSNorm(out, x []float32, w kernels.Weight) {
-	if t.err == nil {
-		t.fail(kernels.RMSNorm, t.rmsnorm, t.rmsnorm.RMSNorm(out, x, w))
+func (t *Table) RMSNorm(out, x []float32, w *Weight) {
+	if t.err != nil {
+		return
 	}
+	p, h := w.provider, w.w
+	if t.degraded[kernels.RMSNorm] {
+		p, h = t.reference, w.ref
+	}
+	if err := p.RMSNorm(out, x, h); err != nil && t.failed(kernels.RMSNorm, p, err) {
+		t.RMSNorm(out, x, w)
+	}
+}
+
+// provider returns the provider currently running op.
+func (t *Table) provider(op kernels.Op, chosen kernels.Provider) kernels.Provider {
+	if t.degraded[op] {
+		return t.reference
+	}
+	return chosen
 }
 
 // RoPE runs kernels.RoPE unless an earlier op failed.
 func (t *Table) RoPE(q, k []float32, pos int) {
-	if t.err == nil {
-		t.fail(kernels.RoPE, t.rope, t.rope.RoPE(q, k, pos))
+	if t.err != nil {
+		return
+	}
+	p := t.provider(kernels.RoPE, t.rope)
+	if err := p.RoPE(q, k, pos); err != nil && t.failed(kernels.RoPE, p, err) {
+		t.RoPE(q, k, pos)
 	}
 }
 
 // Attention runs kernels.Attention unless an earlier op failed.
 func (t *Table) Attention(out, q, keys, values []float32, pos int) {
-	if t.err == nil {
-		t.fail(kernels.Attention, t.attention, t.attention.Attention(out, q, keys, values, pos))
+	if t.err != nil {
+		return
+	}
+	p := t.provider(kernels.Attention, t.attention)
+	if err := p.Attention(out, q, keys, values, pos); err != nil && t.failed(kernels.Attention, p, err) {
+		t.Attention(out, q, keys, values, pos)
 	}
 }
 
 // SwiGLU runs kernels.SwiGLU unless an earlier op failed.
 func (t *Table) SwiGLU(gate, up []float32) {
-	if t.err == nil {
-		t.fail(kernels.SwiGLU, t.swiglu, t.swiglu.SwiGLU(gate, up))
+	if t.err != nil {
+		return
+	}
+	p := t.provider(kernels.SwiGLU, t.swiglu)
+	if err := p.SwiGLU(gate, up); err != nil && t.failed(kernels.SwiGLU, p, err) {
+		t.SwiGLU(gate, up)
 	}
 }
 
-// Softmax runs kernels.Softmax and returns its error directly; the sampler
+// Softmax runs kernels.Softmax and returns its error directly: the sampler
 // calls it outside the forward pass.
 func (t *Table) Softmax(x []float32) error {
-	if err := t.softmax.Softmax(x); err != nil {
-		return fmt.Errorf("%s on provider %s: %w", kernels.Softmax, t.softmax.Name(), err)
+	p := t.provider(kernels.Softmax, t.softmax)
+	if err := p.Softmax(x); err != nil {
+		if t.failed(kernels.Softmax, p, err) {
+			return t.Softmax(x)
+		}
+		err, t.err = t.err, nil // the sampler reports it; keep the table usable
+		return err
 	}
 	return nil
 }
 
-// Close closes every provider once and returns their errors joined.
+// Close closes every initialised provider once and returns their errors
+// joined.
 func (t *Table) Close() error {
 	var errs []error
-	for _, p := range t.distinct {
+	for _, p := range t.initialised {
 		if err := p.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("close %s: %w", p.Name(), err))
 		}
 	}
-	t.distinct = nil
+	t.initialised = nil
 	return errors.Join(errs...)
+}
+
+// String renders a decision as one line for reports.
+func (d Decision) String() string {
+	what := string(d.Op)
+	if d.Tensor != "" {
+		what = fmt.Sprintf("%s %s %d×%d", d.Op, d.Tensor, d.Rows, d.Cols)
+	}
+	s := fmt.Sprintf("%s → %s (%s)", what, d.Chosen, d.Source)
+	if len(d.Passed) > 0 {
+		s += "; passed over " + strings.Join(d.Passed, "; ")
+	}
+	return s
 }

@@ -24,16 +24,16 @@ type Transformer struct {
 
 // layer holds one transformer block's prepared weight handles.
 type layer struct {
-	rmsAtt, rmsFFN     kernels.Weight
-	wq, wk, wv, wo     kernels.Weight
-	w1, w2, w3         kernels.Weight
+	rmsAtt, rmsFFN     *dispatch.Weight
+	wq, wk, wv, wo     *dispatch.Weight
+	w1, w2, w3         *dispatch.Weight
 	keyCache, valCache []float32 // SeqLen×KVDim each
 }
 
 type weights struct {
 	layers     []layer
-	rmsFinal   kernels.Weight
-	classifier kernels.Weight
+	rmsFinal   *dispatch.Weight
+	classifier *dispatch.Weight
 }
 
 // state is run.c's RunState: every activation buffer, allocated once.
@@ -56,19 +56,19 @@ func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 	kvDim := c.KVDim()
 	t := &Transformer{cfg: c, ops: ops, embed: w.TokenEmbedding}
 	var err error
-	matrix := func(name string, rows, cols int, data []float32) kernels.Weight {
+	matrix := func(name string, rows, cols int, data []float32) *dispatch.Weight {
 		if err != nil {
 			return nil
 		}
-		var h kernels.Weight
+		var h *dispatch.Weight
 		h, err = ops.PrepareMatrix(name, rows, cols, data)
 		return h
 	}
-	vector := func(name string, data []float32) kernels.Weight {
+	vector := func(name string, data []float32) *dispatch.Weight {
 		if err != nil {
 			return nil
 		}
-		var h kernels.Weight
+		var h *dispatch.Weight
 		h, err = ops.PrepareVector(name, data)
 		return h
 	}

@@ -15,7 +15,7 @@ import (
 
 func newScalar(tb testing.TB, ck *checkpoint.Checkpoint) *model.Transformer {
 	tb.Helper()
-	ops, err := dispatch.Uniform(scalar.New(), model.Shape(ck.Config))
+	ops, err := dispatch.New(dispatch.Uniform(scalar.New(), "builtin.scalar"), model.Shape(ck.Config))
 	if err != nil {
 		tb.Fatal(err)
 	}

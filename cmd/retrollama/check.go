@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/retrollama/retrollama/host/config"
+	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/conformance"
+	"github.com/retrollama/retrollama/kernels/conformance/forward"
+)
+
+// replayPositions is how many positions of a greedy run "kernels check"
+// records for replay.
+const replayPositions = 8
+
+// kernelsCheck runs the conformance suite on one provider (--provider), on
+// the providers of a profile (--profile), or on every declared provider,
+// and reports whether anything failed.
+func kernelsCheck(k *kernelFlags, only, modelPath, synthetic string, w, stderr io.Writer) (failed bool, err error) {
+	f, profile, err := k.load()
+	if err != nil {
+		return false, err
+	}
+	var refs []string
+	if only != "" {
+		if f.Provider(only) == nil {
+			return false, fmt.Errorf("%s declares no provider %s", f.Path, only)
+		}
+		refs = []string{only}
+	} else if k.profile == "" {
+		for _, p := range f.Providers {
+			refs = append(refs, p.Ref())
+		}
+	} else {
+		r, diags := f.Resolve(profile)
+		if diags.HasErrors() {
+			return false, config.DiagnosticsError(f, diags)
+		}
+		seen := map[string]bool{}
+		for _, op := range kernels.AllOps() {
+			for _, ref := range r.Routes[op].Use {
+				if !seen[ref.Name] {
+					seen[ref.Name] = true
+					refs = append(refs, ref.Name)
+				}
+			}
+		}
+	}
+
+	// Replayed calls reference the checkpoint's weights: keep it open
+	// until every provider has been checked.
+	ck, err := openShapes(modelPath, synthetic, "stories260K")
+	if err != nil {
+		return false, err
+	}
+	defer ck.Close()
+	shape, calls, err := forward.Record(ck, replayPositions, 0)
+	if err != nil {
+		return false, err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "PROVIDER\tOP\tCASE\tNMSE\tRESULT\n")
+	for _, ref := range refs {
+		decl := f.Provider(ref)
+		if err := registry.Usable(decl); err != nil {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\tskipped: %v\n", ref, err)
+			continue
+		}
+		if _, err := registry.New(decl, registry.Options{Threads: k.threads}); err != nil {
+			return false, fmt.Errorf("provider %s: %w", ref, err)
+		}
+		factory := func() kernels.Provider {
+			p, err := registry.New(decl, registry.Options{Threads: k.threads})
+			if err != nil {
+				panic(err) // it worked a moment ago; the suite reports panics as failures
+			}
+			return p
+		}
+		results := conformance.Run(ref, factory, conformance.Options{})
+		results = append(results, conformance.Replay(ref, factory, shape, calls, conformance.Options{})...)
+		passed := 0
+		for _, r := range results {
+			switch {
+			case r.Failure != "":
+				failed = true
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%.3g\tFAIL: %s\n", ref, r.Op, r.Case, r.NMSE, r.Failure)
+			case r.Skipped != "":
+				fmt.Fprintf(tw, "%s\t%s\t%s\t-\tskipped: %s\n", ref, r.Op, r.Case, r.Skipped)
+			default:
+				passed++
+			}
+		}
+		fmt.Fprintf(tw, "%s\tall\t%d cases\t\t%d passed\n", ref, len(results), passed)
+	}
+	if err := tw.Flush(); err != nil {
+		return failed, err
+	}
+	if failed {
+		fmt.Fprintln(w, "\nFAIL")
+	} else {
+		fmt.Fprintln(w, "\nPASS")
+	}
+	return failed, nil
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/retrollama/retrollama"
+	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/config"
+	"github.com/retrollama/retrollama/host/dispatch"
+	"github.com/retrollama/retrollama/host/model"
+	"github.com/retrollama/retrollama/host/registry"
+)
+
+// kernelFlags are the options every command takes to choose its kernels.
+type kernelFlags struct {
+	file    string // --kernels; empty = the built-in kernels.hcl
+	profile string // --profile; empty = the best for this CPU
+	threads int    // --threads; 0 = GOMAXPROCS
+}
+
+// register adds --kernels, --profile and --threads to fs.
+func (k *kernelFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.file, "kernels", "", "kernels.hcl to read (default: the built-in copy)")
+	fs.StringVar(&k.profile, "profile", "", "kernel profile (default: the first of default_profiles usable on this CPU)")
+	fs.IntVar(&k.threads, "threads", 0, "threads per op for providers that use them (0 = all cores)")
+}
+
+// load reads the kernels file the flags name and picks the profile.
+func (k *kernelFlags) load() (*config.File, string, error) {
+	var f *config.File
+	var d hcl.Diagnostics
+	if k.file != "" {
+		f, d = config.Load(k.file)
+	} else {
+		f, d = config.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
+	}
+	if d.HasErrors() {
+		return nil, "", config.DiagnosticsError(f, d)
+	}
+	if k.threads < 0 {
+		return nil, "", fmt.Errorf("--threads must be 0 (all cores) or more, not %d", k.threads)
+	}
+	profile := k.profile
+	if profile == "" {
+		var err error
+		if profile, err = registry.DefaultProfile(f); err != nil {
+			return nil, "", err
+		}
+	}
+	return f, profile, nil
+}
+
+// table builds the dispatch table of the chosen profile for a model.
+func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispatch.Table, string, error) {
+	f, profile, err := k.load()
+	if err != nil {
+		return nil, "", err
+	}
+	r, diags := f.Resolve(profile)
+	if diags.HasErrors() {
+		return nil, "", config.DiagnosticsError(f, diags)
+	}
+	plan, err := registry.Build(f, r, registry.Options{Threads: k.threads, Logger: logger})
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := dispatch.New(plan, model.Shape(cfg))
+	return t, profile, err
+}
+
+// newLogger is the host's logger: warnings and errors on stderr, more with
+// RETROLLAMA_LOG=debug|info|trace.
+func newLogger(stderr io.Writer) hclog.Logger {
+	level := hclog.Warn
+	if l := hclog.LevelFromString(os.Getenv("RETROLLAMA_LOG")); l != hclog.NoLevel {
+		level = l
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "retrollama", Output: stderr, Level: level})
+}

@@ -1,0 +1,132 @@
+package dispatch
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
+
+var shape = kernels.Shape{Dim: 4, HiddenDim: 8, Heads: 2, KVHeads: 1, SeqLen: 4, VocabSize: 6}
+
+// flaky is a provider that fails every matmul, and declines matrices with
+// more than maxRows rows.
+type flaky struct {
+	*scalar.Provider
+	maxRows int
+	calls   int
+}
+
+var errBroken = errors.New("kernel exploded")
+
+func (f *flaky) Name() string { return "flaky" }
+func (f *flaky) Supports(q kernels.Query) kernels.Support {
+	if q.Op == kernels.MatMul && q.Rows > f.maxRows {
+		return kernels.Support{Reason: "too many rows"}
+	}
+	return kernels.Support{OK: true, Score: 5}
+}
+func (f *flaky) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	f.calls++
+	return errBroken
+}
+
+func planFor(p kernels.Provider, fallback bool) Plan {
+	plan := Uniform(p, "test.flaky")
+	plan.Fallback = fallback
+	return plan
+}
+
+func TestChoosesPerTensorAndRecordsWhy(t *testing.T) {
+	f := &flaky{Provider: scalar.New(), maxRows: 4}
+	tab, err := New(planFor(f, true), shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	small, err := tab.PrepareMatrix("wq", 4, 4, make([]float32, 16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := tab.PrepareMatrix("classifier", 6, 4, make([]float32, 24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if small.provider != kernels.Provider(f) {
+		t.Errorf("wq went to %s, want flaky", small.provider.Name())
+	}
+	if big.provider == kernels.Provider(f) {
+		t.Errorf("classifier went to flaky, which declined it")
+	}
+	ds := tab.Decisions()
+	last := ds[len(ds)-1]
+	if last.Chosen != "builtin.scalar" || len(last.Passed) != 1 || !strings.Contains(last.Passed[0], "too many rows") {
+		t.Errorf("classifier decision = %+v", last)
+	}
+	if !strings.Contains(last.String(), "classifier 6×4") {
+		t.Errorf("decision text %q", last.String())
+	}
+}
+
+func TestFallbackRedoesOnReference(t *testing.T) {
+	f := &flaky{Provider: scalar.New(), maxRows: 10}
+	tab, err := New(planFor(f, true), shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	w, err := tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, 2)
+	tab.MatMul(out, w, []float32{1, 1})
+	tab.MatMul(out, w, []float32{1, 0})
+	if err := tab.Err(); err != nil {
+		t.Fatalf("fallback still failed: %v", err)
+	}
+	if out[0] != 1 || out[1] != 3 {
+		t.Errorf("out = %v, want [1 3] from the reference", out)
+	}
+	if f.calls != 1 {
+		t.Errorf("flaky called %d times; after the first failure matmul must stay on the reference", f.calls)
+	}
+}
+
+func TestFailStopsWithStickyError(t *testing.T) {
+	f := &flaky{Provider: scalar.New(), maxRows: 10}
+	tab, err := New(planFor(f, false), shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	w, _ := tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4})
+	out := make([]float32, 2)
+	tab.MatMul(out, w, []float32{1, 1})
+	tab.MatMul(out, w, []float32{1, 1})
+	err = tab.Err()
+	if !errors.Is(err, errBroken) || !strings.Contains(err.Error(), "matmul on provider flaky") {
+		t.Fatalf("Err() = %v", err)
+	}
+	if f.calls != 1 {
+		t.Errorf("ops after the first failure ran %d times", f.calls-1)
+	}
+}
+
+func TestUnusableCandidateIsPassedOver(t *testing.T) {
+	plan := Plan{Candidates: map[kernels.Op][]Candidate{
+		kernels.Softmax: {{Label: "builtin.avx9", Unusable: "needs AVX9"}},
+	}}
+	tab, err := New(plan, shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	for _, d := range tab.Decisions() {
+		if d.Op == kernels.Softmax && (d.Chosen != "builtin.scalar" || len(d.Passed) != 1 || !strings.Contains(d.Passed[0], "needs AVX9")) {
+			t.Errorf("softmax decision = %+v", d)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+// Package registry turns a kernels.hcl profile into running providers: it
+// instantiates each declared provider once, checks it can run on this CPU,
+// and hands the dispatch table its candidates per op, each labelled with
+// the configuration line it came from.
+package registry
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/retrollama/retrollama/host/config"
+	"github.com/retrollama/retrollama/host/dispatch"
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/builtin"
+)
+
+// Options are the command-line settings that apply to every provider.
+type Options struct {
+	// Threads for providers whose block does not set threads; 0 = all cores.
+	Threads int
+	Logger  hclog.Logger
+}
+
+// Usable reports nil when this CPU can run the declared provider, else why
+// not.
+func Usable(p *config.Provider) error {
+	switch p.Kind {
+	case config.KindBuiltin:
+		info, ok := builtin.Lookup(p.Implementation)
+		if !ok {
+			return fmt.Errorf("no builtin provider %q", p.Implementation)
+		}
+		return info.Usable()
+	}
+	return fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
+}
+
+// New constructs a fresh instance of the provider a declaration describes.
+func New(p *config.Provider, o Options) (kernels.Provider, error) {
+	switch p.Kind {
+	case config.KindBuiltin:
+		info, ok := builtin.Lookup(p.Implementation)
+		if !ok {
+			return nil, fmt.Errorf("no builtin provider %q", p.Implementation)
+		}
+		threads := p.Threads
+		if threads == 0 {
+			threads = o.Threads
+		}
+		return info.New(builtin.Options{Threads: threads}), nil
+	}
+	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
+}
+
+// Build instantiates the providers profile r routes to and returns the plan
+// for dispatch.New. Providers this CPU cannot run are listed as unusable
+// candidates (so reports say why they were passed over), not instantiated.
+func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error) {
+	plan := dispatch.Plan{
+		Candidates: map[kernels.Op][]dispatch.Candidate{},
+		Fallback:   r.OnError == config.OnErrorFallback,
+		Logger:     o.Logger,
+	}
+	instances := map[string]kernels.Provider{}
+	for _, op := range kernels.AllOps() {
+		route := r.Routes[op]
+		for _, ref := range route.Use {
+			decl := f.Provider(ref.Name)
+			if decl == nil {
+				return plan, fmt.Errorf("%s: profile %s names undeclared provider %s", f.Path, r.Profile, ref.Name)
+			}
+			c := dispatch.Candidate{Label: ref.Name, Source: Source(route)}
+			if err := Usable(decl); err != nil {
+				c.Unusable = err.Error()
+			} else {
+				p, ok := instances[ref.Name]
+				if !ok {
+					var err error
+					if p, err = New(decl, o); err != nil {
+						return plan, fmt.Errorf("%s: provider %s: %w", f.Path, ref.Name, err)
+					}
+					instances[ref.Name] = p
+				}
+				c.Provider = p
+			}
+			plan.Candidates[op] = append(plan.Candidates[op], c)
+		}
+	}
+	return plan, nil
+}
+
+// Source renders where a route was configured: "file:line:col (profile
+// P, op O)" or "(profile P, default)".
+func Source(route config.Route) string {
+	if route.Profile == "" {
+		return "no provider configured"
+	}
+	at := fmt.Sprintf("%s:%d:%d", route.From.Filename, route.From.Start.Line, route.From.Start.Column)
+	return fmt.Sprintf("%s (profile %s)", at, route.Profile)
+}
+
+// DefaultProfile returns the first profile of the file's default_profiles
+// whose providers can all run on this CPU, or "reference" when the file
+// has no preference list.
+func DefaultProfile(f *config.File) (string, error) {
+	if len(f.DefaultProfiles) == 0 {
+		if f.Profile("reference") != nil {
+			return "reference", nil
+		}
+		return "", fmt.Errorf("%s: no default_profiles and no profile \"reference\"; choose one with --profile", f.Path)
+	}
+	var why []string
+	for _, ref := range f.DefaultProfiles {
+		r, diags := f.Resolve(ref.Name)
+		if diags.HasErrors() {
+			return "", config.DiagnosticsError(f, diags)
+		}
+		if err := profileUsable(f, r); err != nil {
+			why = append(why, fmt.Sprintf("%s: %v", ref.Name, err))
+			continue
+		}
+		return ref.Name, nil
+	}
+	return "", fmt.Errorf("%s: no profile of default_profiles can run on this CPU (%v)", f.Path, why)
+}
+
+// profileUsable reports whether every provider a profile names can run
+// here.
+func profileUsable(f *config.File, r *config.Resolved) error {
+	for _, op := range kernels.AllOps() {
+		for _, ref := range r.Routes[op].Use {
+			if err := Usable(f.Provider(ref.Name)); err != nil {
+				return fmt.Errorf("%s: %w", ref.Name, err)
+			}
+		}
+	}
+	return nil
+}

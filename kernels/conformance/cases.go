@@ -1,0 +1,133 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/retrollama/retrollama/kernels"
+)
+
+// Case is one model shape the suite exercises. Its calls are derived from
+// it: MatMul on each of Matrices; RMSNorm on Dim values, out of place and in
+// place; RoPE and Attention at each of Positions (RoPE only when the head
+// size is even, as rotating pairs needs); SwiGLU on HiddenDim values; and
+// Softmax on VocabSize values, the sampler's use, once with ordinary logits
+// and once with logits near 90 so that skipping the max subtraction
+// overflows.
+type Case struct {
+	Name      string        // e.g. "stories15M" or "odd n=7"; prefixes every call's label
+	Shape     kernels.Shape // what the provider is initialised with
+	Matrices  []Matrix      // MatMul's weight shapes
+	Positions []int         // RoPE's and Attention's positions, each below Shape.SeqLen
+	// Ops restricts the case to some ops; nil means every op.
+	Ops []kernels.Op
+	// Large marks the cases Options.Short drops: they dominate the run
+	// time and add no shape the others lack but size.
+	Large bool
+}
+
+// Matrix is one weight matrix shape of a model, for MatMul.
+type Matrix struct {
+	Name string // the weight's role: "wq", "w1", "classifier"
+	Rows int    // output size
+	Cols int    // input size
+}
+
+// DefaultCases returns the shapes Run uses when Options.Cases is nil: tiny
+// sizes, unit and odd lengths (not multiples of any SIMD width), grouped-
+// query attention, a long context for RoPE's large angles, and the real
+// shapes of stories260K, stories15M and stories110M. Matrices list each
+// distinct shape of a model's wq, wk, w1, w2 and classifier (wk only where
+// grouped-query attention makes it differ from wq).
+func DefaultCases() []Case {
+	return []Case{
+		{
+			Name:      "tiny",
+			Shape:     kernels.Shape{Dim: 8, HiddenDim: 16, Heads: 2, KVHeads: 2, SeqLen: 8, VocabSize: 16},
+			Matrices:  []Matrix{{"wq", 8, 8}, {"w1", 16, 8}, {"w2", 8, 16}, {"classifier", 16, 8}},
+			Positions: []int{0, 1, 4, 7},
+		},
+		{
+			// Head size 1 leaves no pair for RoPE to rotate.
+			Name:      "n=1",
+			Shape:     kernels.Shape{Dim: 1, HiddenDim: 1, Heads: 1, KVHeads: 1, SeqLen: 1, VocabSize: 1},
+			Matrices:  []Matrix{{"1x1", 1, 1}, {"row", 1, 37}, {"column", 37, 1}},
+			Positions: []int{0},
+		},
+		{
+			// Head size 7 is odd: no RoPE.
+			Name:      "odd n=7",
+			Shape:     kernels.Shape{Dim: 7, HiddenDim: 13, Heads: 1, KVHeads: 1, SeqLen: 37, VocabSize: 37},
+			Matrices:  []Matrix{{"wq", 7, 7}, {"w1", 13, 7}, {"w2", 7, 13}, {"classifier", 37, 7}},
+			Positions: []int{0, 1, 18, 36},
+		},
+		{
+			// Head size 6, key width 6 < query width 18: RoPE's k is shorter.
+			Name:      "odd dim=18",
+			Shape:     kernels.Shape{Dim: 18, HiddenDim: 37, Heads: 3, KVHeads: 1, SeqLen: 13, VocabSize: 13},
+			Matrices:  []Matrix{{"wq", 18, 18}, {"wk", 6, 18}, {"w1", 37, 18}, {"w2", 18, 37}, {"classifier", 13, 18}},
+			Positions: []int{0, 1, 6, 12},
+		},
+		{
+			Name:      "stories260K",
+			Shape:     kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
+			Matrices:  []Matrix{{"wq", 64, 64}, {"wk", 32, 64}, {"w1", 172, 64}, {"w2", 64, 172}, {"classifier", 512, 64}},
+			Positions: []int{0, 1, 256, 511},
+		},
+		{
+			// Eight query heads share one KV head, Llama 2 70B's ratio.
+			Name:      "gqa 8:1",
+			Shape:     kernels.Shape{Dim: 256, HiddenDim: 688, Heads: 8, KVHeads: 1, SeqLen: 128, VocabSize: 1000},
+			Matrices:  []Matrix{{"wq", 256, 256}, {"wk", 32, 256}},
+			Positions: []int{0, 1, 64, 127},
+			Ops:       []kernels.Op{kernels.MatMul, kernels.RoPE, kernels.Attention},
+		},
+		{
+			// Llama 2's context: angles up to 4095 rad, where float32
+			// rounding of pos·freq starts to matter.
+			Name:      "long seq=4096",
+			Shape:     kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 4096, VocabSize: 512},
+			Positions: []int{0, 1000, 2048, 4095},
+			Ops:       []kernels.Op{kernels.RoPE, kernels.Attention},
+		},
+		{
+			Name:      "stories15M",
+			Shape:     kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000},
+			Matrices:  []Matrix{{"wq", 288, 288}, {"w1", 768, 288}, {"w2", 288, 768}, {"classifier", 32000, 288}},
+			Positions: []int{0, 1, 128, 255},
+		},
+		{
+			Name:      "stories110M",
+			Shape:     kernels.Shape{Dim: 768, HiddenDim: 2048, Heads: 12, KVHeads: 12, SeqLen: 1024, VocabSize: 32000},
+			Matrices:  []Matrix{{"wq", 768, 768}, {"w1", 2048, 768}, {"w2", 768, 2048}, {"classifier", 32000, 768}},
+			Positions: []int{0, 1, 512, 1023},
+			Large:     true,
+		},
+	}
+}
+
+// has reports whether the case exercises op.
+func (c Case) has(op kernels.Op) bool { return c.Ops == nil || slices.Contains(c.Ops, op) }
+
+// validate reports a case whose calls would break the contract's shape
+// rules, so that a bad custom case is a clear failure, not a panic.
+func (c Case) validate() error {
+	s := c.Shape
+	if s.Dim <= 0 || s.HiddenDim <= 0 || s.Heads <= 0 || s.KVHeads <= 0 || s.SeqLen <= 0 || s.VocabSize <= 0 {
+		return fmt.Errorf("case %q: every size must be positive: %+v", c.Name, s)
+	}
+	if s.Dim%s.Heads != 0 || s.Heads%s.KVHeads != 0 {
+		return fmt.Errorf("case %q: Dim must be a multiple of Heads and Heads of KVHeads: %+v", c.Name, s)
+	}
+	for _, m := range c.Matrices {
+		if m.Rows <= 0 || m.Cols <= 0 {
+			return fmt.Errorf("case %q: matrix %s is %dx%d", c.Name, m.Name, m.Rows, m.Cols)
+		}
+	}
+	for _, p := range c.Positions {
+		if p < 0 || p >= s.SeqLen {
+			return fmt.Errorf("case %q: position %d outside [0,%d)", c.Name, p, s.SeqLen)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package conformance_test
+
+import (
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/conformance"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
+
+// The test doubles below wrap the scalar reference and break one rule
+// each; the suite must catch exactly that rule.
+
+// pastWriter writes one float past its matmul output, into the capacity
+// the suite's guard band gives out.
+type pastWriter struct{ *scalar.Provider }
+
+func (p pastWriter) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	err := p.Provider.MatMul(out, w, x)
+	if cap(out) > len(out) {
+		out[:cap(out)][len(out)] = 1
+	}
+	return err
+}
+
+// nanSoftmax leaves a NaN in its softmax output.
+type nanSoftmax struct{ *scalar.Provider }
+
+func (p nanSoftmax) Softmax(x []float32) error {
+	err := p.Provider.Softmax(x)
+	x[len(x)/2] = float32(math.NaN())
+	return err
+}
+
+// inputWriter scribbles on its matmul input after using it.
+type inputWriter struct{ *scalar.Provider }
+
+func (p inputWriter) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	err := p.Provider.MatMul(out, w, x)
+	x[0]++
+	return err
+}
+
+// scaler is off by 0.1% on every matmul output: NMSE 1e-6.
+type scaler struct{ *scalar.Provider }
+
+func (p scaler) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	err := p.Provider.MatMul(out, w, x)
+	for i := range out {
+		out[i] *= 1.001
+	}
+	return err
+}
+
+// ropePanic panics in RoPE.
+type ropePanic struct{ *scalar.Provider }
+
+func (ropePanic) RoPE(q, k []float32, pos int) error { panic("rope exploded") }
+
+// noAttention declines attention in Supports.
+type noAttention struct{ *scalar.Provider }
+
+func (p noAttention) Supports(q kernels.Query) kernels.Support {
+	if q.Op == kernels.Attention {
+		return kernels.Support{Reason: "attention not implemented"}
+	}
+	return p.Provider.Supports(q)
+}
+
+// swigluError returns an error from SwiGLU.
+type swigluError struct{ *scalar.Provider }
+
+func (swigluError) SwiGLU(gate, up []float32) error { return errors.New("module trapped") }
+
+// staleReader runs attention one row too far, reading a KV-cache row
+// that the contract makes invalid.
+type staleReader struct {
+	*scalar.Provider
+	seqLen int
+}
+
+func (p *staleReader) Init(s kernels.Shape) error { p.seqLen = s.SeqLen; return p.Provider.Init(s) }
+
+func (p *staleReader) Attention(out, q, keys, values []float32, pos int) error {
+	return p.Provider.Attention(out, q, keys, values, min(pos+1, p.seqLen-1))
+}
+
+// overReader reads one float past its matmul input, within its capacity.
+type overReader struct{ *scalar.Provider }
+
+func (p overReader) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	err := p.Provider.MatMul(out, w, x)
+	out[0] += 0 * x[:len(x)+1][len(x)]
+	return err
+}
+
+// weightWriter modifies matrices it is given at Prepare.
+type weightWriter struct{ *scalar.Provider }
+
+func (p weightWriter) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	if t.Rows > 1 {
+		t.F32[len(t.F32)-1] = 0
+	}
+	return p.Provider.Prepare(t)
+}
+
+// accumulator adds W·x to out instead of storing it.
+type accumulator struct{ *scalar.Provider }
+
+func (p accumulator) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	tmp := make([]float32, len(out))
+	err := p.Provider.MatMul(tmp, w, x)
+	for i, v := range tmp {
+		out[i] += v
+	}
+	return err
+}
+
+// smallCases keeps the doubles' tests fast while still covering a model
+// shape, an odd one and attention.
+func smallCases() []conformance.Case {
+	var cs []conformance.Case
+	for _, c := range conformance.DefaultCases() {
+		switch c.Name {
+		case "tiny", "odd n=7", "stories260K":
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// TestSuiteCatchesBrokenProviders: each double fails exactly the op it
+// breaks, with a one-line message naming the provider, the op, the case
+// and the fault, and passes everything else.
+func TestSuiteCatchesBrokenProviders(t *testing.T) {
+	tests := []struct {
+		name    string
+		f       conformance.Factory
+		op      kernels.Op
+		want    []string // substrings of every failure of op
+		skipped bool     // op's calls are skipped, not failed
+		exempt  []string // cases where the fault cannot show
+	}{
+		{name: "past-writer", f: func() kernels.Provider { return pastWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "past", "output buffer out"}},
+		{name: "nan-softmax", f: func() kernels.Provider { return nanSoftmax{scalar.New()} }, op: kernels.Softmax, want: []string{"softmax", "NaN", "where the reference is"}},
+		{name: "input-writer", f: func() kernels.Provider { return inputWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies its input x"}},
+		{name: "scaler", f: func() kernels.Provider { return scaler{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "NMSE", "above the threshold"}},
+		{name: "rope-panic", f: func() kernels.Provider { return ropePanic{scalar.New()} }, op: kernels.RoPE, want: []string{"rope", "panics", "rope exploded"}},
+		{name: "swiglu-error", f: func() kernels.Provider { return swigluError{scalar.New()} }, op: kernels.SwiGLU, want: []string{"swiglu", "failed", "module trapped"}},
+		{name: "stale-reader", f: func() kernels.Provider { return &staleReader{Provider: scalar.New()} }, op: kernels.Attention, want: []string{"attention", "NaN"}, exempt: []string{"tiny pos=7", "odd n=7 pos=36", "stories260K pos=511"}},
+		{name: "over-reader", f: func() kernels.Provider { return overReader{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "out[0] is NaN", "guard-band payload"}},
+		{name: "weight-writer", f: func() kernels.Provider { return weightWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor"}},
+		{name: "accumulator", f: func() kernels.Provider { return accumulator{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "NMSE"}},
+		{name: "no-attention", f: func() kernels.Provider { return noAttention{scalar.New()} }, op: kernels.Attention, want: []string{"attention not implemented"}, skipped: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			results := conformance.Run(tt.name, tt.f, conformance.Options{Cases: smallCases()})
+			hits := 0
+			for _, r := range results {
+				if r.Op != tt.op {
+					if !r.Passed() || r.Skipped != "" {
+						t.Errorf("other op affected: %s", r)
+					}
+					continue
+				}
+				hits++
+				text := r.Failure
+				if tt.skipped {
+					text = r.Skipped
+					if !r.Passed() {
+						t.Errorf("declined call failed: %s", r)
+					}
+				} else if r.Passed() {
+					if !slices.Contains(tt.exempt, r.Case) {
+						t.Errorf("not caught: %s", r)
+					}
+					continue
+				}
+				want := tt.want
+				if !tt.skipped {
+					want = append(want, tt.name, r.Case)
+				}
+				for _, s := range want {
+					if !strings.Contains(text, s) {
+						t.Errorf("message %q lacks %q", text, s)
+					}
+				}
+				if !tt.skipped && strings.Contains(text, "\n") {
+					t.Errorf("message is not one line: %q", text)
+				}
+			}
+			if hits == 0 {
+				t.Fatalf("no %s call ran", tt.op)
+			}
+			t.Logf("e.g. %s", results[firstOf(results, tt.op)])
+		})
+	}
+}
+
+// firstOf returns the index of the first result of op.
+func firstOf(results []conformance.Result, op kernels.Op) int {
+	for i, r := range results {
+		if r.Op == op {
+			return i
+		}
+	}
+	return 0
+}

@@ -1,0 +1,51 @@
+package conformance
+
+import (
+	"github.com/retrollama/retrollama/kernels"
+)
+
+// execution is what one provider did with one plan.
+type execution struct {
+	args     []guarded // the plan's operands, as left by the call
+	weight   guarded   // the tensor data given to Prepare, as left
+	err      error     // the first failure of Init, Prepare or the call
+	closeErr error     // Close's failure
+}
+
+// execute takes a fresh provider through its lifecycle for one call: Init
+// with shape s, Prepare the plan's weight with data as its values, the
+// call, Close. Every step is protected against panics.
+func execute(pr kernels.Provider, s kernels.Shape, p plan, data []float32) execution {
+	e := execution{args: make([]guarded, len(p.operands))}
+	args := make([][]float32, len(p.operands))
+	for i, o := range p.operands {
+		e.args[i] = newGuarded(o.init)
+		args[i] = e.args[i].slice()
+	}
+	e.err = protect("Init", func() error { return pr.Init(s) })
+	var w kernels.Weight
+	if e.err == nil && p.weight != nil {
+		t := *p.weight
+		t.F32 = data
+		e.err = protect("Prepare("+t.Name+")", func() (err error) {
+			w, err = pr.Prepare(t)
+			return err
+		})
+	}
+	if e.err == nil {
+		e.err = protect("the call", func() error { return p.invoke(pr, w, args) })
+	}
+	e.closeErr = protect("Close", pr.Close)
+	return e
+}
+
+// outputs returns the contents of the output operands, in order.
+func (e execution) outputs(p plan) [][]float32 {
+	var out [][]float32
+	for i, o := range p.operands {
+		if o.output {
+			out = append(out, e.args[i].slice())
+		}
+	}
+	return out
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package conformance
+
+// raceEnabled reports a -race build (see race.go).
+const raceEnabled = false

@@ -1,0 +1,143 @@
+package conformance_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/conformance"
+)
+
+// precise is a correct provider that rounds differently from the
+// reference: everything in float64 with Go's math functions, rounded to
+// float32 once per output. It stands for every legitimate optimisation
+// (reordered sums, FMA, other libm) and shows that the thresholds leave
+// them room.
+type precise struct {
+	shape kernels.Shape
+}
+
+func (p *precise) Name() string                           { return "precise" }
+func (p *precise) Supports(kernels.Query) kernels.Support { return kernels.Support{OK: true} }
+func (p *precise) Init(s kernels.Shape) error             { p.shape = s; return nil }
+func (p *precise) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	return t, nil
+}
+func (p *precise) Close() error { return nil }
+
+func (p *precise) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	t := w.(kernels.Tensor)
+	for i := range t.Rows {
+		out[i] = float32(dot(t.F32[i*t.Cols:(i+1)*t.Cols], x))
+	}
+	return nil
+}
+
+func (p *precise) RMSNorm(out, x []float32, w kernels.Weight) error {
+	t := w.(kernels.Tensor)
+	ss := dot(x, x)/float64(len(x)) + 1e-5
+	scale := 1 / math.Sqrt(ss)
+	for j := range x {
+		out[j] = float32(float64(t.F32[j]) * scale * float64(x[j]))
+	}
+	return nil
+}
+
+func (p *precise) RoPE(q, k []float32, pos int) error {
+	hs := p.shape.HeadSize()
+	for i := 0; i < len(q); i += 2 {
+		angle := float64(pos) * math.Pow(10000, -float64(i%hs)/float64(hs))
+		sin, cos := math.Sincos(angle)
+		for _, v := range [][]float32{q, k} {
+			if i < len(v) {
+				v0, v1 := float64(v[i]), float64(v[i+1])
+				v[i], v[i+1] = float32(v0*cos-v1*sin), float32(v0*sin+v1*cos)
+			}
+		}
+	}
+	return nil
+}
+
+func (p *precise) Attention(out, q, keys, values []float32, pos int) error {
+	s := p.shape
+	hs, kvDim, kvMul := s.HeadSize(), s.KVDim(), s.Heads/s.KVHeads
+	att := make([]float64, pos+1)
+	for h := range s.Heads {
+		qh := q[h*hs : (h+1)*hs]
+		off := (h / kvMul) * hs
+		for t := range att {
+			att[t] = dot(qh, keys[t*kvDim+off:t*kvDim+off+hs]) / math.Sqrt(float64(hs))
+		}
+		softmax64(att)
+		for i := range hs {
+			var sum float64
+			for t, a := range att {
+				sum += a * float64(values[t*kvDim+off+i])
+			}
+			out[h*hs+i] = float32(sum)
+		}
+	}
+	return nil
+}
+
+func (p *precise) SwiGLU(gate, up []float32) error {
+	for i, g := range gate {
+		v := float64(g)
+		gate[i] = float32(v / (1 + math.Exp(-v)) * float64(up[i]))
+	}
+	return nil
+}
+
+func (p *precise) Softmax(x []float32) error {
+	v := make([]float64, len(x))
+	for i := range x {
+		v[i] = float64(x[i])
+	}
+	softmax64(v)
+	for i := range x {
+		x[i] = float32(v[i])
+	}
+	return nil
+}
+
+func dot(a, b []float32) float64 {
+	var sum float64
+	for i := range a {
+		sum += float64(a[i]) * float64(b[i])
+	}
+	return sum
+}
+
+func softmax64(x []float64) {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = max(m, v)
+	}
+	var sum float64
+	for i, v := range x {
+		x[i] = math.Exp(v - m)
+		sum += x[i]
+	}
+	for i := range x {
+		x[i] /= sum
+	}
+}
+
+// TestDifferentRoundingPasses: a float64 provider passes every default
+// case, with NMSE well under the thresholds; the margins are logged.
+func TestDifferentRoundingPasses(t *testing.T) {
+	results := conformance.Run("precise", func() kernels.Provider { return &precise{} }, conformance.Options{Short: testing.Short() || race})
+	worst := map[kernels.Op]conformance.Result{}
+	for _, r := range results {
+		if !r.Passed() {
+			t.Error(r)
+		}
+		if r.NMSE >= worst[r.Op].NMSE {
+			worst[r.Op] = r
+		}
+	}
+	for _, op := range kernels.AllOps() {
+		r := worst[op]
+		t.Logf("%-9s worst NMSE %.2g on %q (threshold %.0e)", op, r.NMSE, r.Case, conformance.Thresholds()[op])
+	}
+}

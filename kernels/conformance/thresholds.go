@@ -1,0 +1,23 @@
+package conformance
+
+import "github.com/retrollama/retrollama/kernels"
+
+// defaultNMSE is ggml test-backend-ops' bound for fp32 (max_nmse_err). It
+// sits far from both sides: reordered or float64 accumulation, fused
+// multiply-adds and other correctly rounded libm functions stay below
+// ~1e-10 on every default case (see the float64 provider in the tests),
+// while real bugs land far above it: one wrong element of n costs ~1/n
+// (3e-5 for a 32000-row classifier), and a systematic 0.1% scale error
+// costs 1e-6. An approximate exp or sin needs ~3e-4 relative accuracy.
+const defaultNMSE = 1e-7
+
+// Thresholds returns the NMSE bound of each op. Every op uses ggml's fp32
+// bound 1e-7 (see defaultNMSE for why it is neither too tight nor too
+// loose); a fresh map each call, so callers may change their copy.
+func Thresholds() map[kernels.Op]float64 {
+	t := map[kernels.Op]float64{}
+	for _, op := range kernels.AllOps() {
+		t[op] = defaultNMSE
+	}
+	return t
+}
