@@ -10,12 +10,18 @@ import (
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/internal/testdata"
+	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
+	"github.com/retrollama/retrollama/kernels/unrolled"
 )
 
 func newScalar(tb testing.TB, ck *checkpoint.Checkpoint) *model.Transformer {
+	return newOn(tb, ck, scalar.New())
+}
+
+func newOn(tb testing.TB, ck *checkpoint.Checkpoint, p kernels.Provider) *model.Transformer {
 	tb.Helper()
-	ops, err := dispatch.New(dispatch.Uniform(scalar.New(), "builtin.scalar"), model.Shape(ck.Config))
+	ops, err := dispatch.New(dispatch.Uniform(p, p.Name()), model.Shape(ck.Config))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -101,12 +107,12 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func benchmarkForward(b *testing.B, shape string) {
+func benchmarkForward(b *testing.B, shape string, p kernels.Provider) {
 	ck, err := checkpoint.Synthetic(shape)
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := newScalar(b, ck)
+	m := newOn(b, ck, p)
 	seq := ck.Config.SeqLen
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -120,11 +126,12 @@ func benchmarkForward(b *testing.B, shape string) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tok/s")
 }
 
-// BenchmarkForward measures the scalar reference per token (mixed
-// positions across the context). Speed is the business of later kernels;
-// this guards 0 allocs/op.
+// BenchmarkForward measures tokens/s per provider (mixed positions across
+// the context; unroll8 on one thread, so the ratio is the kernels', not
+// the cores'), and guards 0 allocs/op.
 func BenchmarkForward(b *testing.B) {
 	for _, shape := range []string{"stories260K", "stories15M"} {
-		b.Run(shape, func(b *testing.B) { benchmarkForward(b, shape) })
+		b.Run(shape+"/scalar", func(b *testing.B) { benchmarkForward(b, shape, scalar.New()) })
+		b.Run(shape+"/unroll8", func(b *testing.B) { benchmarkForward(b, shape, unrolled.New(8, 1)) })
 	}
 }

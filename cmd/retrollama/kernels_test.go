@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runMain(args, strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestKernelsList(t *testing.T) {
+	out, errText, code := runCLI(t, "kernels", "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errText)
+	}
+	for _, want := range []string{"builtin.scalar", "builtin.unroll4", "builtin.unroll8", "default on this CPU: fast"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list does not mention %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestKernelsExplain(t *testing.T) {
+	tests := []struct {
+		profile string
+		want    []string
+	}{
+		{"reference", []string{"matmul     32000×288 classifier", "builtin.scalar", "(profile reference)"}},
+		{"fast", []string{"builtin.unroll8", "288×768 w2×6", "(profile fast)"}},
+	}
+	for _, tt := range tests {
+		out, errText, code := runCLI(t, "kernels", "explain", "--profile", tt.profile)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.profile, code, errText)
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: explain does not mention %q:\n%s", tt.profile, want, out)
+			}
+		}
+	}
+}
+
+// TestKernelsExplainPassesOver: a profile whose first choice declines is
+// explained with the reason and the line that configured it.
+func TestKernelsExplainPassesOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.hcl")
+	src := `provider "builtin" "scalar" {}
+provider "builtin" "odd" { implementation = "unroll4" }
+profile "p" {
+  default = [builtin.scalar]
+  op "matmul" { use = [builtin.odd] }
+}
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errText, code := runCLI(t, "kernels", "explain", "--kernels", path, "--profile", "p", "--synthetic", "stories260K")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errText)
+	}
+	if !strings.Contains(out, "builtin.odd") || !strings.Contains(out, "k.hcl:5:") {
+		t.Errorf("explain does not show builtin.odd configured at k.hcl:5:\n%s", out)
+	}
+}
+
+func TestKernelsCheck(t *testing.T) {
+	out, errText, code := runCLI(t, "kernels", "check", "--provider", "builtin.unroll4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errText, out)
+	}
+	if !strings.Contains(out, "PASS") || strings.Contains(out, "FAIL") {
+		t.Errorf("check output:\n%s", out)
+	}
+	if _, errText, code := runCLI(t, "kernels", "check", "--provider", "builtin.nope"); code != 1 || !strings.Contains(errText, "builtin.nope") {
+		t.Errorf("unknown provider: exit %d, %q", code, errText)
+	}
+}
+
+// TestBrokenKernelsFile: every command reports a broken kernels.hcl with
+// its position and exits 1.
+func TestBrokenKernelsFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "broken.hcl")
+	if err := os.WriteFile(path, []byte("provider \"builtin\" \"scalar\" {}\nprofile \"p\" {\n  default = [builtin.scalr]\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"run", "--synthetic", "stories260K", "-n", "4", "--kernels", path},
+		{"kernels", "list", "--kernels", path},
+		{"kernels", "explain", "--kernels", path},
+		{"kernels", "check", "--kernels", path},
+	} {
+		_, errText, code := runCLI(t, args...)
+		if code != 1 || !strings.Contains(errText, "broken.hcl:3:14: Unknown provider") || !strings.Contains(errText, `Did you mean "builtin.scalar"?`) {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errText)
+		}
+	}
+	if _, errText, code := runCLI(t, "run", "--synthetic", "stories260K", "--profile", "fsat"); code != 1 || !strings.Contains(errText, `Did you mean "fast"?`) {
+		t.Errorf("unknown profile: exit %d, %q", code, errText)
+	}
+}
