@@ -1,0 +1,114 @@
+// Package bench is A/B benchmarking of kernel profiles: it measures
+// profiles interleaved on the same token sequence, compares them with
+// distribution-free statistics, checks that they agree numerically, and
+// renders reports. This file holds the data model every part shares
+// (runner, statistics, report formats); it is also the JSON schema of
+// saved results, which "bench compare" reads back.
+package bench
+
+import "time"
+
+// SchemaVersion identifies the JSON layout of Report.
+const SchemaVersion = 1
+
+// Report is everything one "retrollama bench" invocation measured.
+type Report struct {
+	Schema      int           `json:"schema"`
+	Created     time.Time     `json:"created"`
+	Env         Environment   `json:"environment"`
+	Settings    Settings      `json:"settings"`
+	Profiles    []Profile     `json:"profiles"`    // in the order given (A, B, C, ...)
+	Comparisons []Comparison  `json:"comparisons"` // each later profile against the first
+	Correctness []Correctness `json:"correctness"` // each later profile against the first
+}
+
+// Environment records where the numbers were taken, so saved results can
+// be compared across machines honestly.
+type Environment struct {
+	GOOS        string            `json:"goos"`
+	GOARCH      string            `json:"goarch"`
+	GO386       string            `json:"go386,omitempty"`
+	GoVersion   string            `json:"go_version"`
+	CPU         string            `json:"cpu"`
+	CPUFeatures []string          `json:"cpu_features"`
+	NumCPU      int               `json:"num_cpu"`
+	Hostname    string            `json:"hostname,omitempty"`
+	KernelsHash string            `json:"kernels_hcl_sha256"` // of the kernels.hcl bytes used
+	ModelHash   string            `json:"model_sha256"`       // of the checkpoint file, or of the synthetic name
+	Model       string            `json:"model"`              // path or synthetic:<name>
+	Providers   map[string]string `json:"providers"`          // label → version/hash string
+	WazeroMode  string            `json:"wazero_engine,omitempty"`
+}
+
+// Settings are the options of the run.
+type Settings struct {
+	GenTokens    int     `json:"gen_tokens"`    // -n: tokens generated per run
+	PromptTokens int     `json:"prompt_tokens"` // --prompt-tokens
+	Runs         int     `json:"runs"`          // measured runs per profile (after --until-ci, the final count)
+	Warmup       int     `json:"warmup"`
+	Threads      int     `json:"threads"`
+	Isolate      bool    `json:"isolate"`
+	UntilCI      float64 `json:"until_ci,omitempty"` // target CI half-width as a fraction (0.02 = 2%)
+	MaxRuns      int     `json:"max_runs,omitempty"`
+}
+
+// Profile is one profile's measurements.
+type Profile struct {
+	Name  string `json:"name"`  // profile name as given
+	Label string `json:"label"` // "A", "B", ...
+	// Raw per-run samples, one entry per measured run, in run order.
+	PromptTokPerSec []float64 `json:"pp_tok_per_sec"` // prompt processing tokens/s
+	GenTokPerSec    []float64 `json:"tg_tok_per_sec"` // generation tokens/s
+	TTFTSeconds     []float64 `json:"ttft_seconds"`   // time to first generated token
+	PeakRSSBytes    []int64   `json:"peak_rss_bytes"` // per run with --isolate; one process-wide value otherwise
+	// Summaries of GenTokPerSec and PromptTokPerSec (filled by the statistics).
+	Gen    Summary `json:"tg"`
+	Prompt Summary `json:"pp"`
+	// Ops is the per-token time per op and provider from a separate
+	// instrumented pass (so timing overhead never touches the samples above).
+	Ops []OpTime `json:"ops"`
+	// InstrumentationOverhead is (uninstrumented tok/s / instrumented tok/s) - 1
+	// measured for this profile; reported so readers can judge Ops.
+	InstrumentationOverhead float64 `json:"instrumentation_overhead"`
+}
+
+// Summary is a distribution-free summary of samples.
+type Summary struct {
+	N      int     `json:"n"`
+	Median float64 `json:"median"`
+	Lo     float64 `json:"ci_low"`  // 95% confidence interval of the median
+	Hi     float64 `json:"ci_high"` //
+}
+
+// OpTime is the time per generated token spent in one op on one provider.
+type OpTime struct {
+	Op              string  `json:"op"`
+	Provider        string  `json:"provider"`
+	Calls           float64 `json:"calls_per_token"`
+	ComputeSeconds  float64 `json:"compute_seconds_per_token"`
+	BoundarySeconds float64 `json:"boundary_seconds_per_token"` // copies into WASM memory, plugin round trips; 0 for in-process providers
+}
+
+// Comparison is B (or C, ...) against A on generation tokens/s.
+type Comparison struct {
+	Baseline    string       `json:"baseline"` // profile name of A
+	Subject     string       `json:"subject"`  // profile name of B
+	Metric      string       `json:"metric"`   // "tg_tok_per_sec" or "pp_tok_per_sec"
+	Speedup     float64      `json:"speedup"`  // B/A, > 1 means B is faster
+	CILow       float64      `json:"ci_low"`
+	CIHigh      float64      `json:"ci_high"`
+	PValue      float64      `json:"p_value"`     // two-sided Mann-Whitney U
+	Samples     [2][]float64 `json:"samples"`     // A's and B's raw samples of Metric
+	Significant bool         `json:"significant"` // the CI excludes 1 (and p < alpha)
+	Verdict     string       `json:"verdict"`     // the one-line sentence
+}
+
+// Correctness is B's numerical agreement with A on a greedy run.
+type Correctness struct {
+	Baseline        string  `json:"baseline"`
+	Subject         string  `json:"subject"`
+	Steps           int     `json:"steps"`            // greedy steps compared
+	FirstDivergence int     `json:"first_divergence"` // -1 when all tokens agree
+	MaxAbsLogitDiff float64 `json:"max_abs_logit_diff"`
+	NMSE            float64 `json:"nmse"` // Σ(b-a)²/Σa² over all compared logits
+}
