@@ -28,3 +28,13 @@ profile "fast" {
 }
 
 default_profiles = [fast, reference]
+
+# Saved comparisons: retrollama bench --name fast-vs-reference
+bench "fast-vs-reference" {
+  profiles      = [reference, fast]
+  synthetic     = "stories15M"
+  n             = 128
+  prompt_tokens = 32
+  runs          = 10
+  warmup        = 2
+}

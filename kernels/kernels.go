@@ -40,7 +40,10 @@
 // unmodified.
 package kernels
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Op names one operation of the contract; the names are the ones used in
 // kernels.hcl.
@@ -163,6 +166,14 @@ type Provider interface {
 
 	// Close releases everything the provider holds; no call follows it.
 	Close() error
+}
+
+// BoundaryTimer is optionally implemented by providers whose calls cross
+// a boundary: copies into WASM linear memory, round trips to a plugin
+// process. BoundaryTime returns the cumulative time spent crossing it for
+// op since Init, so benchmarks can show it apart from kernel compute.
+type BoundaryTimer interface {
+	BoundaryTime(op Op) time.Duration
 }
 
 // ErrForeignWeight is returned by a provider handed a Weight it did not

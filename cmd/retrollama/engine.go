@@ -62,15 +62,7 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 	if err != nil {
 		return nil, "", err
 	}
-	r, diags := f.Resolve(profile)
-	if diags.HasErrors() {
-		return nil, "", config.DiagnosticsError(f, diags)
-	}
-	plan, err := registry.Build(f, r, registry.Options{Threads: k.threads, Logger: logger})
-	if err != nil {
-		return nil, "", err
-	}
-	t, err := dispatch.New(plan, model.Shape(cfg))
+	t, err := registry.Open(f, profile, model.Shape(cfg), registry.Options{Threads: k.threads, Logger: logger})
 	return t, profile, err
 }
 

@@ -98,10 +98,7 @@ func kernelsList(k *kernelFlags, w io.Writer) error {
 		if err := registry.Usable(p); err != nil {
 			usable = "no: " + err.Error()
 		}
-		desc := ""
-		if info, ok := builtin.Lookup(p.Implementation); ok && p.Kind == "builtin" {
-			desc = info.Description
-		}
+		desc := p.Builtin.Description
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\t%s\n", p.Ref(), p.Implementation, usable, p.DeclRange.Filename, p.DeclRange.Start.Line, desc)
 	}
 	for _, info := range builtin.All() {

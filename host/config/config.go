@@ -48,7 +48,88 @@ type File struct {
 	Providers       []*Provider
 	Profiles        []*Profile
 	DefaultProfiles []Ref // profile names, in order of preference
+	Benches         []*Bench
 	hclFile         *hcl.File
+}
+
+// Bench is a saved comparison: a bench block, run by "retrollama bench
+// --name NAME". Zero values mean "the command's default".
+type Bench struct {
+	Name         string
+	Profiles     []Ref
+	Model        string
+	Synthetic    string
+	GenTokens    int
+	PromptTokens int
+	Runs         int
+	Warmup       int
+	Threads      int
+	UntilCI      float64
+	MaxRuns      int
+	Isolate      bool
+	DeclRange    hcl.Range
+}
+
+type benchBlock struct {
+	Name         string         `hcl:"name,label"`
+	Profiles     hcl.Expression `hcl:"profiles"`
+	Model        *string        `hcl:"model,optional"`
+	Synthetic    *string        `hcl:"synthetic,optional"`
+	GenTokens    *int           `hcl:"n,optional"`
+	PromptTokens *int           `hcl:"prompt_tokens,optional"`
+	Runs         *int           `hcl:"runs,optional"`
+	Warmup       *int           `hcl:"warmup,optional"`
+	Threads      *int           `hcl:"threads,optional"`
+	UntilCI      *float64       `hcl:"until_ci,optional"`
+	MaxRuns      *int           `hcl:"max_runs,optional"`
+	Isolate      *bool          `hcl:"isolate,optional"`
+	DeclRange    hcl.Range      `hcl:",def_range"`
+}
+
+// Bench returns the bench block called name, or nil.
+func (f *File) Bench(name string) *Bench {
+	for _, b := range f.Benches {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+func decodeBench(bb benchBlock) (*Bench, hcl.Diagnostics) {
+	b := &Bench{Name: bb.Name, DeclRange: bb.DeclRange}
+	refs, diags := nameList(bb.Profiles)
+	b.Profiles = refs
+	if !diags.HasErrors() && len(refs) < 2 {
+		diags = append(diags, errorAt(rangePtr(bb.Profiles.Range()), "Too few profiles", "A bench compares at least two profiles."))
+	}
+	set := func(dst *int, src *int) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&b.GenTokens, bb.GenTokens)
+	set(&b.PromptTokens, bb.PromptTokens)
+	set(&b.Runs, bb.Runs)
+	set(&b.Warmup, bb.Warmup)
+	set(&b.Threads, bb.Threads)
+	set(&b.MaxRuns, bb.MaxRuns)
+	if bb.Model != nil {
+		b.Model = *bb.Model
+	}
+	if bb.Synthetic != nil {
+		b.Synthetic = *bb.Synthetic
+	}
+	if bb.Model != nil && bb.Synthetic != nil {
+		diags = append(diags, errorAt(&bb.DeclRange, "Conflicting model", "Give model or synthetic, not both."))
+	}
+	if bb.UntilCI != nil {
+		b.UntilCI = *bb.UntilCI
+	}
+	if bb.Isolate != nil {
+		b.Isolate = *bb.Isolate
+	}
+	return b, diags
 }
 
 // Provider is one provider block.
@@ -57,7 +138,10 @@ type Provider struct {
 	// Implementation is the builtin provider to instantiate (default: Name).
 	Implementation string
 	// Threads is the provider's thread count; 0 = the command's --threads.
-	Threads   int
+	Threads int
+	// Builtin is the implementation, for kind builtin (found in the catalog
+	// the file was parsed with).
+	Builtin   builtin.Info
 	DeclRange hcl.Range
 }
 
@@ -91,6 +175,7 @@ type RefList struct {
 type fileSchema struct {
 	Providers       []providerBlock `hcl:"provider,block"`
 	Profiles        []profileBlock  `hcl:"profile,block"`
+	Benches         []benchBlock    `hcl:"bench,block"`
 	DefaultProfiles hcl.Expression  `hcl:"default_profiles,optional"`
 }
 
@@ -130,9 +215,15 @@ func Load(path string) (*File, hcl.Diagnostics) {
 	return Parse(path, src)
 }
 
-// Parse reads and checks kernels.hcl source; filename is used in
-// diagnostics.
+// Parse reads and checks kernels.hcl source against the builtin providers
+// compiled in; filename is used in diagnostics.
 func Parse(filename string, src []byte) (*File, hcl.Diagnostics) {
+	return ParseWith(filename, src, builtin.All())
+}
+
+// ParseWith is Parse with another catalog of builtin providers: tests and
+// programs embedding retrollama can offer providers of their own.
+func ParseWith(filename string, src []byte, catalog []builtin.Info) (*File, hcl.Diagnostics) {
 	hf, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return &File{Path: filename, hclFile: hf}, diags
@@ -143,7 +234,7 @@ func Parse(filename string, src []byte) (*File, hcl.Diagnostics) {
 		return f, d
 	}
 	for _, pb := range raw.Providers {
-		p, d := decodeProvider(pb)
+		p, d := decodeProvider(pb, catalog)
 		diags = append(diags, d...)
 		if p == nil {
 			continue
@@ -168,6 +259,15 @@ func Parse(filename string, src []byte) (*File, hcl.Diagnostics) {
 		}
 		f.Profiles = append(f.Profiles, p)
 	}
+	for _, bb := range raw.Benches {
+		b, d := decodeBench(bb)
+		diags = append(diags, d...)
+		if f.Bench(b.Name) != nil {
+			diags = append(diags, errorAt(&bb.DeclRange, "Duplicate bench", fmt.Sprintf("Bench %q is declared twice.", b.Name)))
+			continue
+		}
+		f.Benches = append(f.Benches, b)
+	}
 	if raw.DefaultProfiles != nil && !isNull(raw.DefaultProfiles) {
 		refs, d := nameList(raw.DefaultProfiles)
 		diags = append(diags, d...)
@@ -177,6 +277,14 @@ func Parse(filename string, src []byte) (*File, hcl.Diagnostics) {
 		diags = append(diags, f.checkReferences()...)
 	}
 	return f, diags
+}
+
+// Source returns the bytes the file was parsed from (for hashing).
+func (f *File) Source() []byte {
+	if f == nil || f.hclFile == nil {
+		return nil
+	}
+	return f.hclFile.Bytes
 }
 
 // Files returns the parsed source for hcl.NewDiagnosticTextWriter, so
@@ -210,7 +318,7 @@ func (f *File) provider(ref string) *Provider {
 // Provider returns the provider declared as ref ("kind.name"), or nil.
 func (f *File) Provider(ref string) *Provider { return f.provider(ref) }
 
-func decodeProvider(pb providerBlock) (*Provider, hcl.Diagnostics) {
+func decodeProvider(pb providerBlock, catalog []builtin.Info) (*Provider, hcl.Diagnostics) {
 	if !slices.Contains(knownKinds(), pb.Kind) {
 		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown provider kind",
 			fmt.Sprintf("Provider kind %q is not known (known: %s).%s", pb.Kind, strings.Join(knownKinds(), ", "), didYouMean(pb.Kind, knownKinds())))}
@@ -223,11 +331,14 @@ func decodeProvider(pb providerBlock) (*Provider, hcl.Diagnostics) {
 	if b.Implementation != nil {
 		p.Implementation = *b.Implementation
 	}
-	if _, ok := builtin.Lookup(p.Implementation); !ok {
-		var names []string
-		for _, i := range builtin.All() {
-			names = append(names, i.Name)
+	var names []string
+	for _, info := range catalog {
+		names = append(names, info.Name)
+		if info.Name == p.Implementation {
+			p.Builtin = info
 		}
+	}
+	if p.Builtin.New == nil {
 		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown builtin provider",
 			fmt.Sprintf("There is no builtin provider %q (builtin: %s).%s", p.Implementation, strings.Join(names, ", "), didYouMean(p.Implementation, names)))}
 	}
@@ -332,6 +443,11 @@ func (f *File) checkReferences() hcl.Diagnostics {
 	}
 	for _, r := range f.DefaultProfiles {
 		checkProfile(r)
+	}
+	for _, b := range f.Benches {
+		for _, r := range b.Profiles {
+			checkProfile(r)
+		}
 	}
 	if diags.HasErrors() {
 		return diags

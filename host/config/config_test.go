@@ -33,6 +33,14 @@ profile "child" {
 }
 
 default_profiles = [fast, "reference"]
+
+bench "fast-vs-ref" {
+  profiles  = [reference, fast]
+  synthetic = "stories15M"
+  n         = 64
+  runs      = 12
+  until_ci  = 0.02
+}
 `
 
 func TestParseValid(t *testing.T) {
@@ -42,6 +50,9 @@ func TestParseValid(t *testing.T) {
 	}
 	if len(f.Providers) != 2 || f.Provider("builtin.fast8").Threads != 2 || f.Provider("builtin.fast8").Implementation != "scalar" {
 		t.Errorf("providers: %+v", f.Providers)
+	}
+	if b := f.Bench("fast-vs-ref"); b == nil || len(b.Profiles) != 2 || b.GenTokens != 64 || b.Runs != 12 || b.UntilCI != 0.02 || b.Synthetic != "stories15M" {
+		t.Errorf("bench: %+v", b)
 	}
 	if len(f.DefaultProfiles) != 2 || f.DefaultProfiles[0].Name != "fast" || f.DefaultProfiles[1].Name != "reference" {
 		t.Errorf("default_profiles: %+v", f.DefaultProfiles)
@@ -121,6 +132,10 @@ func TestBrokenFiles(t *testing.T) {
 			[]string{"Duplicate profile"}, 2},
 		{"syntax error", "profile \"p\" {\n  default = [\n}",
 			[]string{"k.hcl:"}, 0},
+		{"bench with unknown profile", "profile \"a\" {}\nbench \"x\" {\n  profiles = [a, b]\n}",
+			[]string{"Unknown profile", `"b"`}, 3},
+		{"bench with one profile", "profile \"a\" {}\nbench \"x\" {\n  profiles = [a]\n}",
+			[]string{"Too few profiles"}, 3},
 		{"unknown block", "profil \"p\" {}",
 			[]string{"Unsupported block type", `Did you mean "profile"?`}, 1},
 	}

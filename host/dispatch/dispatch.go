@@ -17,7 +17,9 @@ package dispatch
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -81,6 +83,53 @@ type Table struct {
 	initialised                      []kernels.Provider
 	decisions                        []Decision
 	err                              error
+
+	timing bool     // per-op timing on (bench's instrumented pass)
+	stats  []OpStat // accumulated while timing
+}
+
+// OpStat is the accumulated time one provider spent in one op while timing
+// was on.
+type OpStat struct {
+	Op       kernels.Op
+	Provider string
+	Calls    int
+	Elapsed  time.Duration
+}
+
+// SetTiming turns per-op timing on or off and clears what was
+// accumulated. Off (the default) costs one predictable branch per op.
+func (t *Table) SetTiming(on bool) {
+	t.timing, t.stats = on, t.stats[:0]
+}
+
+// Timings returns the per-op, per-provider time accumulated since timing
+// was turned on.
+func (t *Table) Timings() []OpStat { return slices.Clone(t.stats) }
+
+// start returns the time an op starts, when timing.
+func (t *Table) start() time.Time {
+	if !t.timing {
+		return time.Time{}
+	}
+	return time.Now()
+}
+
+// done accounts an op that started at start, when timing.
+func (t *Table) done(op kernels.Op, p kernels.Provider, start time.Time) {
+	if !t.timing {
+		return
+	}
+	d := time.Since(start)
+	name := p.Name()
+	for i := range t.stats {
+		if s := &t.stats[i]; s.Op == op && s.Provider == name {
+			s.Calls++
+			s.Elapsed += d
+			return
+		}
+	}
+	t.stats = append(t.stats, OpStat{Op: op, Provider: name, Calls: 1, Elapsed: d})
 }
 
 // New initialises every usable candidate for shape and chooses providers
@@ -166,6 +215,10 @@ func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decisi
 	return t.reference, d
 }
 
+// Providers returns every provider the table initialised, the reference
+// first.
+func (t *Table) Providers() []kernels.Provider { return slices.Clone(t.initialised) }
+
 // Decisions returns every choice made so far (ops at New, weights as they
 // are prepared), in order.
 func (t *Table) Decisions() []Decision { return t.decisions }
@@ -227,7 +280,10 @@ func (t *Table) MatMul(out []float32, w *Weight, x []float32) {
 	if t.degraded[kernels.MatMul] {
 		p, h = t.reference, w.ref
 	}
-	if err := p.MatMul(out, h, x); err != nil && t.failed(kernels.MatMul, p, err) {
+	start := t.start()
+	err := p.MatMul(out, h, x)
+	t.done(kernels.MatMul, p, start)
+	if err != nil && t.failed(kernels.MatMul, p, err) {
 		t.MatMul(out, w, x)
 	}
 }
@@ -241,7 +297,10 @@ func (t *Table) RMSNorm(out, x []float32, w *Weight) {
 	if t.degraded[kernels.RMSNorm] {
 		p, h = t.reference, w.ref
 	}
-	if err := p.RMSNorm(out, x, h); err != nil && t.failed(kernels.RMSNorm, p, err) {
+	start := t.start()
+	err := p.RMSNorm(out, x, h)
+	t.done(kernels.RMSNorm, p, start)
+	if err != nil && t.failed(kernels.RMSNorm, p, err) {
 		t.RMSNorm(out, x, w)
 	}
 }
@@ -260,7 +319,10 @@ func (t *Table) RoPE(q, k []float32, pos int) {
 		return
 	}
 	p := t.provider(kernels.RoPE, t.rope)
-	if err := p.RoPE(q, k, pos); err != nil && t.failed(kernels.RoPE, p, err) {
+	start := t.start()
+	err := p.RoPE(q, k, pos)
+	t.done(kernels.RoPE, p, start)
+	if err != nil && t.failed(kernels.RoPE, p, err) {
 		t.RoPE(q, k, pos)
 	}
 }
@@ -271,7 +333,10 @@ func (t *Table) Attention(out, q, keys, values []float32, pos int) {
 		return
 	}
 	p := t.provider(kernels.Attention, t.attention)
-	if err := p.Attention(out, q, keys, values, pos); err != nil && t.failed(kernels.Attention, p, err) {
+	start := t.start()
+	err := p.Attention(out, q, keys, values, pos)
+	t.done(kernels.Attention, p, start)
+	if err != nil && t.failed(kernels.Attention, p, err) {
 		t.Attention(out, q, keys, values, pos)
 	}
 }
@@ -282,7 +347,10 @@ func (t *Table) SwiGLU(gate, up []float32) {
 		return
 	}
 	p := t.provider(kernels.SwiGLU, t.swiglu)
-	if err := p.SwiGLU(gate, up); err != nil && t.failed(kernels.SwiGLU, p, err) {
+	start := t.start()
+	err := p.SwiGLU(gate, up)
+	t.done(kernels.SwiGLU, p, start)
+	if err != nil && t.failed(kernels.SwiGLU, p, err) {
 		t.SwiGLU(gate, up)
 	}
 }
@@ -291,7 +359,10 @@ func (t *Table) SwiGLU(gate, up []float32) {
 // calls it outside the forward pass.
 func (t *Table) Softmax(x []float32) error {
 	p := t.provider(kernels.Softmax, t.softmax)
-	if err := p.Softmax(x); err != nil {
+	start := t.start()
+	err := p.Softmax(x)
+	t.done(kernels.Softmax, p, start)
+	if err != nil {
 		if t.failed(kernels.Softmax, p, err) {
 			return t.Softmax(x)
 		}

@@ -130,3 +130,31 @@ func TestUnusableCandidateIsPassedOver(t *testing.T) {
 		}
 	}
 }
+
+func TestTiming(t *testing.T) {
+	tab, err := New(Uniform(scalar.New(), "builtin.scalar"), shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	w, _ := tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4})
+	out := make([]float32, 2)
+	tab.MatMul(out, w, []float32{1, 1})
+	if len(tab.Timings()) != 0 {
+		t.Fatal("timing is off by default")
+	}
+	tab.SetTiming(true)
+	for range 3 {
+		tab.MatMul(out, w, []float32{1, 1})
+	}
+	_ = tab.Softmax(out)
+	ts := tab.Timings()
+	if len(ts) != 2 || ts[0].Op != kernels.MatMul || ts[0].Calls != 3 || ts[1].Op != kernels.Softmax || ts[1].Calls != 1 {
+		t.Errorf("timings = %+v", ts)
+	}
+	x := []float32{1, 1}
+	allocs := testing.AllocsPerRun(20, func() { tab.MatMul(out, w, x) })
+	if allocs != 0 {
+		t.Errorf("timed MatMul allocates %v", allocs)
+	}
+}

@@ -20,6 +20,24 @@ type Options struct {
 	// Threads for providers whose block does not set threads; 0 = all cores.
 	Threads int
 	Logger  hclog.Logger
+	// NoFallback makes every provider failure an error whatever the
+	// profile's on_error says (benchmarks must not time the reference
+	// while claiming to time a provider).
+	NoFallback bool
+}
+
+// Open resolves profile in f, builds its providers and returns the
+// dispatch table for a model of the given shape.
+func Open(f *config.File, profile string, shape kernels.Shape, o Options) (*dispatch.Table, error) {
+	r, diags := f.Resolve(profile)
+	if diags.HasErrors() {
+		return nil, config.DiagnosticsError(f, diags)
+	}
+	plan, err := Build(f, r, o)
+	if err != nil {
+		return nil, err
+	}
+	return dispatch.New(plan, shape)
 }
 
 // Usable reports nil when this CPU can run the declared provider, else why
@@ -27,11 +45,10 @@ type Options struct {
 func Usable(p *config.Provider) error {
 	switch p.Kind {
 	case config.KindBuiltin:
-		info, ok := builtin.Lookup(p.Implementation)
-		if !ok {
+		if p.Builtin.Usable == nil {
 			return fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
-		return info.Usable()
+		return p.Builtin.Usable()
 	}
 	return fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
@@ -40,15 +57,14 @@ func Usable(p *config.Provider) error {
 func New(p *config.Provider, o Options) (kernels.Provider, error) {
 	switch p.Kind {
 	case config.KindBuiltin:
-		info, ok := builtin.Lookup(p.Implementation)
-		if !ok {
+		if p.Builtin.New == nil {
 			return nil, fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
 		threads := p.Threads
 		if threads == 0 {
 			threads = o.Threads
 		}
-		return info.New(builtin.Options{Threads: threads}), nil
+		return p.Builtin.New(builtin.Options{Threads: threads}), nil
 	}
 	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
@@ -59,7 +75,7 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error) {
 	plan := dispatch.Plan{
 		Candidates: map[kernels.Op][]dispatch.Candidate{},
-		Fallback:   r.OnError == config.OnErrorFallback,
+		Fallback:   r.OnError == config.OnErrorFallback && !o.NoFallback,
 		Logger:     o.Logger,
 	}
 	instances := map[string]kernels.Provider{}
