@@ -1,0 +1,118 @@
+// Package analysis turns a report's raw samples into its summaries and
+// verdicts: the per-profile medians with confidence intervals, and each
+// later profile's speedup over the first (for "bench"), or each profile's
+// change between two saved reports (for "bench compare").
+package analysis
+
+import (
+	"fmt"
+
+	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/stats"
+)
+
+// Metrics compared, by their JSON names.
+const (
+	Generation = "tg_tok_per_sec"
+	Prompt     = "pp_tok_per_sec"
+)
+
+// Fill computes every profile's summaries and every comparison of a
+// profile against the first one (A), on generation and, when measured,
+// prompt tokens/s.
+func Fill(r *bench.Report) error {
+	for i := range r.Profiles {
+		p := &r.Profiles[i]
+		p.Gen = stats.Summarize(p.GenTokPerSec)
+		if hasPrompt(p) {
+			p.Prompt = stats.Summarize(p.PromptTokPerSec)
+		}
+	}
+	r.Comparisons = nil
+	for i := 1; i < len(r.Profiles); i++ {
+		for _, metric := range []string{Generation, Prompt} {
+			if metric == Prompt && !hasPrompt(&r.Profiles[i]) {
+				continue
+			}
+			c, err := Compare(&r.Profiles[0], &r.Profiles[i], metric)
+			if err != nil {
+				return err
+			}
+			r.Comparisons = append(r.Comparisons, c)
+		}
+	}
+	return nil
+}
+
+func hasPrompt(p *bench.Profile) bool {
+	for _, v := range p.PromptTokPerSec {
+		if v > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func samples(p *bench.Profile, metric string) []float64 {
+	if metric == Prompt {
+		return p.PromptTokPerSec
+	}
+	return p.GenTokPerSec
+}
+
+// Compare is b against a on one metric ("higher is better").
+func Compare(a, b *bench.Profile, metric string) (bench.Comparison, error) {
+	sa, sb := samples(a, metric), samples(b, metric)
+	s, err := stats.Compare(sa, sb)
+	if err != nil {
+		return bench.Comparison{}, fmt.Errorf("compare %s with %s on %s: %w", b.Name, a.Name, metric, err)
+	}
+	what := "generation"
+	if metric == Prompt {
+		what = "prompt processing"
+	}
+	return bench.Comparison{
+		Baseline: a.Name, Subject: b.Name, Metric: metric,
+		Speedup: s.Ratio, CILow: s.Lo, CIHigh: s.Hi, PValue: s.P,
+		Samples:     [2][]float64{sa, sb},
+		Significant: s.Significant,
+		Verdict:     what + ": " + s.Verdict(a.Name, b.Name),
+	}, nil
+}
+
+// Between compares two saved reports: for every profile present in both,
+// the new run against the old. The result is a report whose profiles are
+// "old:NAME" and "new:NAME" pairs, with the new report's environment and
+// both environments' differences left to the reader of the two files.
+func Between(old, new *bench.Report) (*bench.Report, error) {
+	out := &bench.Report{Schema: bench.SchemaVersion, Created: new.Created, Env: new.Env, Settings: new.Settings}
+	for _, np := range new.Profiles {
+		for _, op := range old.Profiles {
+			if op.Name != np.Name {
+				continue
+			}
+			o, n := op, np
+			o.Name, o.Label = "old:"+op.Name, "old"
+			n.Name, n.Label = "new:"+np.Name, "new"
+			o.Gen, n.Gen = stats.Summarize(o.GenTokPerSec), stats.Summarize(n.GenTokPerSec)
+			if hasPrompt(&o) && hasPrompt(&n) {
+				o.Prompt, n.Prompt = stats.Summarize(o.PromptTokPerSec), stats.Summarize(n.PromptTokPerSec)
+			}
+			out.Profiles = append(out.Profiles, o, n)
+			for _, metric := range []string{Generation, Prompt} {
+				if metric == Prompt && !(hasPrompt(&o) && hasPrompt(&n)) {
+					continue
+				}
+				c, err := Compare(&o, &n, metric)
+				if err != nil {
+					return nil, err
+				}
+				out.Comparisons = append(out.Comparisons, c)
+			}
+		}
+	}
+	if len(out.Profiles) == 0 {
+		return nil, fmt.Errorf("the two reports have no profile in common")
+	}
+	return out, nil
+}

@@ -1,0 +1,85 @@
+package runner_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/retrollama/retrollama/bench/internal/benchtest"
+	. "github.com/retrollama/retrollama/bench/runner"
+)
+
+func TestRunRecordsEverything(t *testing.T) {
+	c := benchtest.Config(t, "once", "twice")
+	progress := 0
+	c.Progress = func(done, total int) { progress = done }
+	r, err := Run(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Profiles) != 2 || r.Profiles[1].Label != "B" || progress != 3 {
+		t.Fatalf("profiles %+v, progress %d", r.Profiles, progress)
+	}
+	for _, p := range r.Profiles {
+		if len(p.GenTokPerSec) != 3 || len(p.PromptTokPerSec) != 3 || len(p.TTFTSeconds) != 3 || p.PeakRSSBytes[0] <= 0 {
+			t.Errorf("%s: samples %+v", p.Name, p)
+		}
+		ops := map[string]float64{}
+		for _, o := range p.Ops {
+			ops[o.Op] = o.Calls
+		}
+		// stories260K: 5 layers × 7 matmuls + the classifier per token.
+		if ops["matmul"] != 36 || ops["attention"] != 5 || ops["rmsnorm"] != 11 {
+			t.Errorf("%s: calls per token %v", p.Name, ops)
+		}
+	}
+	// twice computes exactly what the reference computes.
+	c0 := r.Correctness[0]
+	if c0.FirstDivergence != -1 || c0.MaxAbsLogitDiff != 0 || c0.NMSE != 0 || c0.Steps != 24 {
+		t.Errorf("correctness %+v", c0)
+	}
+}
+
+func TestFailingProviderIsAnError(t *testing.T) {
+	// on_error = "fallback" in the profile, but bench must not time the
+	// reference while claiming to time the provider.
+	_, err := Run(benchtest.Config(t, "once", "failing"))
+	if err == nil || !strings.Contains(err.Error(), "profile failing") || !strings.Contains(err.Error(), "on fire") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"one run", func(c *Config) { c.Runs = 1 }, "at least 2 runs"},
+		{"no tokens", func(c *Config) { c.GenTokens = 0 }, "at least 1 token"},
+		{"too long", func(c *Config) { c.GenTokens = 600 }, "exceed the model's context"},
+		{"bad until-ci", func(c *Config) { c.UntilCI = 2 }, "--until-ci"},
+		{"no profiles", func(c *Config) { c.Profiles = nil }, "profiles"},
+	}
+	for _, tt := range tests {
+		c := benchtest.Config(t, "once", "twice")
+		tt.edit(c)
+		if _, err := Run(c); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	if _, err := Run(benchtest.Config(t, "once", "nope")); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("unknown profile: %v", err)
+	}
+}
+
+func TestSequenceIsDeterministicAndInRange(t *testing.T) {
+	a, b := Sequence(512, 100), Sequence(512, 100)
+	for i := range a {
+		if a[i] != b[i] || a[i] < 0 || a[i] >= 512 {
+			t.Fatalf("token %d: %d vs %d", i, a[i], b[i])
+		}
+	}
+	if a[0] != 1 {
+		t.Errorf("sequence starts with %d, want BOS", a[0])
+	}
+}
