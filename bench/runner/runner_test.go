@@ -83,3 +83,21 @@ func TestSequenceIsDeterministicAndInRange(t *testing.T) {
 		t.Errorf("sequence starts with %d, want BOS", a[0])
 	}
 }
+
+func TestUntilCI(t *testing.T) {
+	for _, tt := range []struct {
+		halfWidth float64
+		want      int
+	}{{0.001, 3}, {0.5, 6}} {
+		c := benchtest.Config(t, "once", "again")
+		c.UntilCI, c.MaxRuns = 0.02, 6
+		c.HalfWidth = func([]float64) float64 { return tt.halfWidth }
+		r, err := Run(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(r.Profiles[0].GenTokPerSec); got != tt.want {
+			t.Errorf("half-width %g: %d runs, want %d", tt.halfWidth, got, tt.want)
+		}
+	}
+}

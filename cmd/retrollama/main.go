@@ -19,6 +19,9 @@ Commands:
   run --synthetic NAME [...]   the same on a built-in random-weight model
                                (stories260K, stories15M, stories42M, stories110M)
   kernels list|explain|check   kernel providers, profile resolution, conformance suite
+  bench --a P --b Q [...]      A/B benchmark of kernel profiles ("retrollama bench -h")
+  bench compare OLD NEW        compare two saved JSON reports
+  bench ops                    per-op microbenchmarks at the model's shapes
 
 Every command takes --kernels FILE --profile NAME --threads N to choose its kernels.
 
@@ -36,6 +39,8 @@ func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCommand(args[1:], stdin, stdout, stderr)
 	case "kernels":
 		return kernelsCommand(args[1:], stdout, stderr)
+	case "bench":
+		return benchCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return 0

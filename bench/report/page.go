@@ -1,0 +1,98 @@
+package report
+
+// pageTemplate is the html/template of the HTML report. It is also
+// well-formed XML (void elements are self-closed, no named entities), so
+// tests can check the whole page with encoding/xml.
+const pageTemplate = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{{.Title}}</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1em; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tfoot td { font-weight: bold; border-top: 1px solid #aaa; }
+table.env th { background: none; font-weight: 600; }
+figure { margin: 1em 0; }
+figure svg { max-width: 100%; height: auto; }
+figcaption, p.note { color: #555; font-size: 0.9em; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+
+<h2>Environment</h2>
+<table class="env">
+<tbody>
+{{- range .Env}}
+<tr><th scope="row">{{.Key}}</th><td>{{.Value}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+
+<h2>Profiles</h2>
+{{template "table" .Profiles}}
+
+{{- if .Verdicts}}
+<h2>Comparisons</h2>
+<ul class="verdicts">
+{{- range .Verdicts}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+{{- end}}
+
+{{- if .Correctness}}
+<h2>Correctness</h2>
+<ul class="correctness">
+{{- range .Correctness}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+{{- end}}
+
+<h2>Charts</h2>
+{{- range .Charts}}
+<figure>
+{{.SVG}}
+<figcaption>{{.Caption}}</figcaption>
+</figure>
+{{- end}}
+
+{{- if .Ops}}
+<h2>Per-op time per generated token</h2>
+{{- range .Ops}}
+<h3>{{.Title}}</h3>
+{{- if .Table.Header}}
+{{template "table" .Table}}
+{{- end}}
+<p class="note">{{.Note}}</p>
+{{- end}}
+{{- end}}
+</body>
+</html>
+{{define "table" -}}
+<table>
+<thead><tr>{{range .Header}}<th{{if .Right}} class="num"{{end}}>{{.Text}}</th>{{end}}</tr></thead>
+<tbody>
+{{- range .Rows}}
+<tr>{{range .}}<td{{if .Right}} class="num"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{- end}}
+</tbody>
+{{- if .Footer}}
+<tfoot>
+{{- range .Footer}}
+<tr>{{range .}}<td{{if .Right}} class="num"{{end}}>{{.Text}}</td>{{end}}</tr>
+{{- end}}
+</tfoot>
+{{- end}}
+</table>
+{{- end}}
+`

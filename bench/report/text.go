@@ -1,0 +1,113 @@
+package report
+
+import (
+	"bufio"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/retrollama/retrollama/bench"
+)
+
+// Text writes r as the terminal report: environment, one row of headline
+// numbers per profile, the comparison verdicts, the correctness checks and
+// a per-op breakdown per profile.
+func Text(w io.Writer, r *bench.Report) error {
+	d, err := buildDocument(r)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	writeTextDocument(bw, d)
+	return bw.Flush()
+}
+
+// writeTextDocument lays d out for a fixed-width terminal. Write errors
+// are sticky in bufio.Writer and surface at Flush.
+func writeTextDocument(w *bufio.Writer, d *document) {
+	w.WriteString(d.title + "\n\n")
+	width := 0
+	for _, kv := range d.env {
+		width = max(width, utf8.RuneCountInString(kv.key))
+	}
+	for _, kv := range d.env {
+		w.WriteString(pad(kv.key, width, left) + "  " + kv.value + "\n")
+	}
+	w.WriteString("\n")
+	writeTextTable(w, d.profiles)
+	writeTextList(w, "Comparisons", d.verdicts)
+	writeTextList(w, "Correctness", d.correctness)
+	for _, s := range d.ops {
+		w.WriteString("\nPer-op time per generated token: " + s.title + "\n")
+		if len(s.table.header) > 0 {
+			writeTextTable(w, s.table)
+		}
+		w.WriteString(s.note + "\n")
+	}
+}
+
+// writeTextList writes a titled list, or nothing when items is empty.
+func writeTextList(w *bufio.Writer, title string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	w.WriteString("\n" + title + "\n")
+	for _, it := range items {
+		w.WriteString("  " + it + "\n")
+	}
+}
+
+// writeTextTable writes t with aligned columns, a rule under the header
+// and another above the footer.
+func writeTextTable(w *bufio.Writer, t table) {
+	widths := make([]int, len(t.header))
+	measure := func(row []string) {
+		for i, c := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	measure(t.header)
+	for _, r := range t.rows {
+		measure(r)
+	}
+	for _, r := range t.footer {
+		measure(r)
+	}
+	line := func(row []string) {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = pad(c, widths[i], t.align[i])
+		}
+		w.WriteString(strings.TrimRight(strings.Join(cells, "  "), " ") + "\n")
+	}
+	rule := func() {
+		cells := make([]string, len(widths))
+		for i, n := range widths {
+			cells[i] = strings.Repeat("-", n)
+		}
+		w.WriteString(strings.Join(cells, "  ") + "\n")
+	}
+	line(t.header)
+	rule()
+	for _, r := range t.rows {
+		line(r)
+	}
+	if len(t.footer) > 0 {
+		rule()
+		for _, r := range t.footer {
+			line(r)
+		}
+	}
+}
+
+// pad pads s with spaces to width runes on the side a aligns away from.
+func pad(s string, width int, a align) string {
+	n := width - utf8.RuneCountInString(s)
+	if n <= 0 {
+		return s
+	}
+	if a == right {
+		return strings.Repeat(" ", n) + s
+	}
+	return s + strings.Repeat(" ", n)
+}

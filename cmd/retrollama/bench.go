@@ -1,0 +1,449 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/analysis"
+	"github.com/retrollama/retrollama/bench/ops"
+	"github.com/retrollama/retrollama/bench/report"
+	"github.com/retrollama/retrollama/bench/runner"
+	"github.com/retrollama/retrollama/bench/stats"
+	"github.com/retrollama/retrollama/host/config"
+	"github.com/retrollama/retrollama/host/registry"
+)
+
+const benchUsage = `Usage: retrollama bench --a PROFILE --b PROFILE [--c PROFILE ...] [options]
+       retrollama bench --name BENCH [--kernels FILE]     (a bench block of kernels.hcl)
+       retrollama bench compare OLD.json NEW.json [--format ...]
+       retrollama bench ops [--provider kind.name] [--model FILE | --synthetic NAME]
+
+Runs the profiles interleaved (A B A B ...) after warm-up on one deterministic token
+sequence, and reports prompt (pp) and generation (tg) tokens/s with 95% CIs, B's speedup
+over A with a Mann-Whitney U p-value, greedy agreement and logit differences, and the
+time per token in each op.
+
+Options:
+  --a, --b, --c, --d <profile>  profiles to compare (A is the baseline)
+  --name <bench>         run a saved bench block (flags given also override it)
+  --model <file> | --synthetic <name>   model (default: --synthetic stories15M)
+  -n <int>               tokens generated per run (default 128)
+  --prompt-tokens <int>  prompt tokens processed per run (default 32)
+  --runs <int>           measured runs per profile, at least 2 (default 10)
+  --warmup <int>         unmeasured rounds first (default 2)
+  --until-ci <pct>       keep running until each tg CI half-width is below this (e.g. 2%)
+  --max-runs <int>       cap for --until-ci (default 50)
+  --isolate              every measured run in a fresh process
+  --threads <int>        threads per op (0 = all cores)
+  --kernels <file>       kernels.hcl (alias --config; default: the built-in copy)
+  --format <fmt>         text (default), md, json, csv or benchstat
+  --out <file>           write the formatted report there instead of stdout
+  --html <file>          also write a self-contained HTML report with charts
+`
+
+// benchOptions are the bench command's settings.
+type benchOptions struct {
+	profiles     [4]string
+	name         string
+	modelPath    string
+	synthetic    string
+	gen, prompt  int
+	runs, warmup int
+	untilCI      string
+	maxRuns      int
+	isolate      bool
+	format       string
+	out, html    string
+	kernels      kernelFlags
+	worker       bool // internal: one --isolate measurement
+	set          map[string]bool
+}
+
+func (o *benchOptions) flags(fs *flag.FlagSet) {
+	for i, l := range []string{"a", "b", "c", "d"} {
+		fs.StringVar(&o.profiles[i], l, "", "")
+	}
+	fs.StringVar(&o.name, "name", "", "")
+	fs.StringVar(&o.modelPath, "model", "", "")
+	fs.StringVar(&o.synthetic, "synthetic", "", "")
+	fs.IntVar(&o.gen, "n", 128, "")
+	fs.IntVar(&o.prompt, "prompt-tokens", 32, "")
+	fs.IntVar(&o.runs, "runs", 10, "")
+	fs.IntVar(&o.warmup, "warmup", 2, "")
+	fs.StringVar(&o.untilCI, "until-ci", "", "")
+	fs.IntVar(&o.maxRuns, "max-runs", 50, "")
+	fs.BoolVar(&o.isolate, "isolate", false, "")
+	fs.StringVar(&o.format, "format", "text", "")
+	fs.StringVar(&o.out, "out", "", "")
+	fs.StringVar(&o.html, "html", "", "")
+	fs.BoolVar(&o.worker, "worker", false, "")
+	o.kernels.register(fs)
+	fs.StringVar(&o.kernels.file, "config", "", "")
+}
+
+// benchCommand is "retrollama bench ...".
+func benchCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "compare" {
+		return benchCompareCommand(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "ops" {
+		return benchOpsCommand(args[1:], stdout, stderr)
+	}
+	var o benchOptions
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o.flags(fs)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, benchUsage)
+		return 0
+	}
+	if err == nil && fs.NArg() > 0 {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n%s", err, benchUsage)
+		return 1
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	if err := runBench(&o, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "retrollama bench: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// parseFraction reads "2%" or "0.02".
+func parseFraction(s string) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	pct := strings.HasSuffix(s, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+	if err != nil {
+		return 0, fmt.Errorf("--until-ci %q: want a percentage such as 2%%", s)
+	}
+	if pct {
+		v /= 100
+	}
+	return v, nil
+}
+
+// applyBench fills options from a bench block, keeping flags given.
+func (o *benchOptions) applyBench(b *config.Bench) {
+	for i, r := range b.Profiles {
+		if i < len(o.profiles) && !o.set[string(rune('a'+i))] {
+			o.profiles[i] = r.Name
+		}
+	}
+	setInt := func(flag string, dst *int, v int) {
+		if v != 0 && !o.set[flag] {
+			*dst = v
+		}
+	}
+	setInt("n", &o.gen, b.GenTokens)
+	setInt("prompt-tokens", &o.prompt, b.PromptTokens)
+	setInt("runs", &o.runs, b.Runs)
+	setInt("warmup", &o.warmup, b.Warmup)
+	setInt("threads", &o.kernels.threads, b.Threads)
+	setInt("max-runs", &o.maxRuns, b.MaxRuns)
+	if b.UntilCI != 0 && !o.set["until-ci"] {
+		o.untilCI = strconv.FormatFloat(b.UntilCI, 'g', -1, 64)
+	}
+	if !o.set["model"] && !o.set["synthetic"] {
+		o.modelPath, o.synthetic = b.Model, b.Synthetic
+	}
+	if b.Isolate && !o.set["isolate"] {
+		o.isolate = true
+	}
+}
+
+// runBench measures, analyses and reports.
+func runBench(o *benchOptions, stdout, stderr io.Writer) error {
+	f, _, err := o.kernels.load()
+	if err != nil {
+		return err
+	}
+	if o.name != "" {
+		b := f.Bench(o.name)
+		if b == nil {
+			return fmt.Errorf("%s has no bench %q", f.Path, o.name)
+		}
+		o.applyBench(b)
+	}
+	var profiles []string
+	for _, p := range o.profiles {
+		if p != "" {
+			profiles = append(profiles, p)
+		}
+	}
+	if !o.worker && len(profiles) < 2 {
+		return errors.New("give at least --a and --b (or --name BENCH)")
+	}
+	for _, p := range profiles {
+		if f.Profile(p) == nil {
+			return fmt.Errorf("%s declares no profile %q", f.Path, p)
+		}
+	}
+	untilCI, err := parseFraction(o.untilCI)
+	if err != nil {
+		return err
+	}
+	switch o.format {
+	case "text", "md", "json", "csv", "benchstat":
+	default:
+		return fmt.Errorf("--format %q: want text, md, json, csv or benchstat", o.format)
+	}
+	if o.synthetic == "" && o.modelPath == "" {
+		o.synthetic = defaultSynthetic
+	}
+	ck, err := openShapes(o.modelPath, o.synthetic, defaultSynthetic)
+	if err != nil {
+		return err
+	}
+	defer ck.Close()
+	c := &runner.Config{
+		Profiles: profiles, Kernels: f, Checkpoint: ck, Threads: o.kernels.threads,
+		GenTokens: o.gen, PromptTokens: o.prompt, Runs: o.runs, Warmup: o.warmup,
+		UntilCI: untilCI, MaxRuns: o.maxRuns, HalfWidth: stats.HalfWidth,
+	}
+	if o.worker {
+		return benchWorker(c, profiles, stdout)
+	}
+	if o.isolate {
+		c.Isolated = isolatedRun(o)
+	}
+	if bar := progressBar(stderr, c); bar != nil {
+		c.Progress = func(done, total int) { _ = bar.Set(done) }
+		defer bar.Finish()
+	}
+	r, err := runner.Run(c)
+	if err != nil {
+		return err
+	}
+	r.Env = runner.Environment(f, ck)
+	r.Settings = bench.Settings{GenTokens: o.gen, PromptTokens: o.prompt, Runs: len(r.Profiles[0].GenTokPerSec),
+		Warmup: o.warmup, Threads: o.kernels.threads, Isolate: o.isolate, UntilCI: untilCI}
+	if untilCI > 0 {
+		r.Settings.MaxRuns = o.maxRuns
+	}
+	if err := analysis.Fill(r); err != nil {
+		return err
+	}
+	return writeReport(r, o.format, o.out, o.html, stdout)
+}
+
+// writeReport renders r in format to out (stdout when empty) and the HTML
+// page to html when set; files are written atomically.
+func writeReport(r *bench.Report, format, out, html string, stdout io.Writer) error {
+	render := func(w io.Writer) error {
+		switch format {
+		case "md":
+			return report.Markdown(w, r)
+		case "json":
+			return report.JSON(w, r)
+		case "csv":
+			return report.CSV(w, r)
+		case "benchstat":
+			return report.Benchstat(w, r)
+		}
+		return report.Text(w, r)
+	}
+	if html != "" {
+		if err := report.WriteFileAtomic(html, func(w io.Writer) error { return report.HTML(w, r) }); err != nil {
+			return fmt.Errorf("write %s: %w", html, err)
+		}
+	}
+	if out != "" {
+		if err := report.WriteFileAtomic(out, render); err != nil {
+			return fmt.Errorf("write %s: %w", out, err)
+		}
+		return nil
+	}
+	return render(stdout)
+}
+
+// progressBar returns a bar on stderr when it is a terminal, else nil
+// (nothing is printed on a pipe).
+func progressBar(stderr io.Writer, c *runner.Config) *progressbar.ProgressBar {
+	f, ok := stderr.(*os.File)
+	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
+		return nil
+	}
+	total := c.Runs
+	if c.UntilCI > 0 {
+		total = max(c.Runs, c.MaxRuns)
+	}
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(f),
+		progressbar.OptionSetDescription("bench rounds"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+}
+
+// workerResult is what a --worker process prints: one measured run.
+type workerResult struct {
+	Sample  runner.Sample `json:"sample"`
+	PeakRSS int64         `json:"peak_rss_bytes"`
+}
+
+// benchWorker is the fresh process of --isolate: one profile, warm-up,
+// one measured run, printed as JSON.
+func benchWorker(c *runner.Config, profiles []string, stdout io.Writer) error {
+	if len(profiles) != 1 {
+		return errors.New("--worker measures exactly one profile (--a)")
+	}
+	s, err := runner.Once(c, profiles[0])
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(workerResult{Sample: s, PeakRSS: runner.PeakRSS()})
+}
+
+// isolatedRun returns the runner hook that measures one run of a profile
+// in a fresh copy of this executable.
+func isolatedRun(o *benchOptions) func(string) (runner.Sample, int64, error) {
+	return func(profile string) (runner.Sample, int64, error) {
+		exe, err := os.Executable()
+		if err != nil {
+			return runner.Sample{}, 0, fmt.Errorf("--isolate: %w", err)
+		}
+		args := []string{"bench", "--worker", "--a", profile,
+			"-n", strconv.Itoa(o.gen), "--prompt-tokens", strconv.Itoa(o.prompt),
+			"--warmup", strconv.Itoa(o.warmup), "--threads", strconv.Itoa(o.kernels.threads)}
+		if o.kernels.file != "" {
+			args = append(args, "--kernels", o.kernels.file)
+		}
+		if o.modelPath != "" {
+			args = append(args, "--model", o.modelPath)
+		} else {
+			args = append(args, "--synthetic", o.synthetic)
+		}
+		cmd := exec.Command(exe, args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return runner.Sample{}, 0, fmt.Errorf("--isolate worker for %s: %v: %s", profile, err, strings.TrimSpace(stderr.String()))
+		}
+		var res workerResult
+		if err := json.NewDecoder(bufio.NewReader(strings.NewReader(string(out)))).Decode(&res); err != nil {
+			return runner.Sample{}, 0, fmt.Errorf("--isolate worker for %s printed %q: %w", profile, out, err)
+		}
+		return res.Sample, res.PeakRSS, nil
+	}
+}
+
+// benchCompareCommand is "retrollama bench compare OLD.json NEW.json".
+func benchCompareCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench compare", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "text", "")
+	out := fs.String("out", "", "")
+	html := fs.String("html", "", "")
+	// Flags may follow the two files.
+	var files []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			fmt.Fprintf(stderr, "%v\n%s", err, benchUsage)
+			return 1
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			files, args = append(files, args[0]), args[1:]
+		}
+	}
+	if len(files) != 2 {
+		fmt.Fprintf(stderr, "bench compare wants two JSON reports, got %d\n%s", len(files), benchUsage)
+		return 1
+	}
+	var reports [2]*bench.Report
+	for i, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "retrollama bench compare: %v\n", err)
+			return 1
+		}
+		reports[i], err = report.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "retrollama bench compare: %s: %v\n", path, err)
+			return 1
+		}
+	}
+	r, err := analysis.Between(reports[0], reports[1])
+	if err == nil {
+		err = writeReport(r, *format, *out, *html, stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "retrollama bench compare: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// benchOpsCommand is "retrollama bench ops": per-op microbenchmarks.
+func benchOpsCommand(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench ops", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var k kernelFlags
+	k.register(fs)
+	provider := fs.String("provider", "", "")
+	modelPath := fs.String("model", "", "")
+	synthetic := fs.String("synthetic", "", "")
+	minTime := fs.Duration("time", 100*time.Millisecond, "")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bench ops: bad arguments %q\n%s", args, benchUsage)
+		return 1
+	}
+	err := func() error {
+		f, _, err := k.load()
+		if err != nil {
+			return err
+		}
+		ck, err := openShapes(*modelPath, *synthetic, defaultSynthetic)
+		if err != nil {
+			return err
+		}
+		defer ck.Close()
+		var all []ops.Result
+		for _, decl := range f.Providers {
+			if *provider != "" && decl.Ref() != *provider {
+				continue
+			}
+			if err := registry.Usable(decl); err != nil {
+				fmt.Fprintf(stderr, "%s: skipped: %v\n", decl.Ref(), err)
+				continue
+			}
+			p, err := registry.New(decl, registry.Options{Threads: k.threads})
+			if err != nil {
+				return err
+			}
+			res, err := ops.Measure(decl.Ref(), p, ck, *minTime)
+			if err != nil {
+				return err
+			}
+			all = append(all, res...)
+		}
+		if len(all) == 0 {
+			return fmt.Errorf("no provider %q in %s", *provider, f.Path)
+		}
+		return ops.Write(stdout, all)
+	}()
+	if err != nil {
+		fmt.Fprintf(stderr, "retrollama bench ops: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"os"
+	"testing"
+)
+
+// TestMain lets the test binary act as the retrollama command when
+// RETROLLAMA_TEST_AS_CLI=1, so that bench --isolate (which re-executes
+// os.Executable) can be tested.
+func TestMain(m *testing.M) {
+	if os.Getenv("RETROLLAMA_TEST_AS_CLI") == "1" {
+		os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
