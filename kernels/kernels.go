@@ -53,6 +53,14 @@ type Op string
 const (
 	// MatMul: out[i] = Σ_j W[i][j]·x[j] for W of d rows × n columns stored
 	// row-major; len(x) = n, len(out) = d.
+	//
+	// With Q8_0 weights (llama2.c's runq.c) x is first quantized per group
+	// of GroupSize values: scale = max|x_g| / 127, q = round(x/scale)
+	// (half away from zero; 0 when the group is all zeros), and then
+	// out[i] = Σ_g float32(Σ_k xq·wq) · ws_g · xs_g, summed over groups in
+	// order, every product and sum rounded to float32 as in runq.c. The
+	// integer sums are exact, so any order within a group gives the same
+	// bits.
 	MatMul Op = "matmul"
 	// RMSNorm: out[j] = w[j] · (x[j] / sqrt(mean(x²) + 1e-5)); len(out) =
 	// len(x) = len(w). out may be x.
@@ -80,9 +88,10 @@ func AllOps() []Op { return []Op{MatMul, RMSNorm, RoPE, Attention, SwiGLU, Softm
 // DType is the element type of a weight tensor.
 type DType uint8
 
-// The weight element types. Q8_0 comes with the int8 issue.
+// The weight element types.
 const (
-	F32 DType = iota + 1
+	F32  DType = iota + 1 // float32
+	Q8_0                  // int8 values with one float32 scale per group (runq.c)
 )
 
 // String returns the dtype's name as used in configuration and reports.
@@ -90,6 +99,8 @@ func (d DType) String() string {
 	switch d {
 	case F32:
 		return "f32"
+	case Q8_0:
+		return "q8_0"
 	}
 	return "unknown"
 }
@@ -114,10 +125,16 @@ func (s Shape) KVDim() int { return s.Dim * s.KVHeads / s.Heads }
 // Tensor is a weight tensor as the engine hands it to Prepare.
 type Tensor struct {
 	Name  string    // e.g. "layers.3.wq", for messages and reports
-	DType DType     // element type of F32
+	DType DType     // F32 or Q8_0
 	Rows  int       // output dimension (1 for vectors such as rmsnorm weights)
 	Cols  int       // input dimension
-	F32   []float32 // Rows·Cols values, row-major; read-only
+	F32   []float32 // F32: Rows·Cols values, row-major; read-only
+	// Q8_0: Rows·Cols int8 values row-major, and one scale per GroupSize
+	// consecutive values (Rows·Cols/GroupSize); GroupSize divides Cols.
+	// Read-only.
+	Q8        []int8
+	Scales    []float32
+	GroupSize int
 }
 
 // Query describes one use of an op, for Supports.
