@@ -29,6 +29,14 @@ func v1Header(version int32, shared byte, f ...int32) []byte {
 	return append(b, make([]byte, v1HeaderSize-len(b))...)
 }
 
+// q8Header encodes a raw 256-byte version 2 header with the given group
+// size.
+func q8Header(shared byte, gs int32, f ...int32) []byte {
+	b := v1Header(2, shared, f...)
+	binary.LittleEndian.PutUint32(b[groupSizeOffset:], uint32(gs))
+	return b
+}
+
 // TestParseBadInput feeds broken files to Parse and Open: each must give a
 // one-line error naming the file and the problem, never a panic or a huge
 // allocation.
@@ -42,6 +50,14 @@ func TestParseBadInput(t *testing.T) {
 		f[i] = v
 		return legacyHeader(f...)
 	}
+	goodQ8 := randomQ8(t, tinyGQA, false, 4, 5).encode(t)
+	withGS := func(gs int32) []byte {
+		b := append([]byte(nil), goodQ8...)
+		binary.LittleEndian.PutUint32(b[groupSizeOffset:], uint32(gs))
+		return b
+	}
+	badMagic := append([]byte(nil), goodQ8...)
+	badMagic[0] ^= 1
 	const huge = 1 << 30
 	tests := []struct {
 		name string
@@ -86,8 +102,22 @@ func TestParseBadInput(t *testing.T) {
 		{"bad shared flag", v1Header(1, 2, ok...), "shared_classifier = 2"},
 		{"version 3", v1Header(3, 1, ok...), "version = 3"},
 		{"version 0 with magic", v1Header(0, 1, ok...), "version = 0"},
-		{"version 2 Q8_0", v1Header(2, 1, ok...), "Q8_0 (version 2) checkpoints are not supported yet"},
-		{"version 2 short", v1Header(2, 1, ok...)[:8], "Q8_0"},
+		{"version 2 short", v1Header(2, 1, ok...)[:8], "short header: version 2 header needs 256 bytes"},
+		{"version 2 header only", q8Header(1, 4, ok...), "truncated: header implies"},
+		{"q8 group_size 0", withGS(0), "header field group_size = 0 must be positive"},
+		{"q8 negative group_size", withGS(-4), "header field group_size = -4 must be positive"},
+		{"q8 min int32 group_size", withGS(-1 << 31), "group_size = -2147483648 must be positive"},
+		{"q8 group_size not dividing dim", withGS(3), "group_size = 3 does not divide dim = 16"},
+		{"q8 group_size not dividing hidden_dim", withGS(16), "group_size = 16 does not divide hidden_dim = 24"},
+		{"q8 group_size above dim", withGS(48), "group_size = 48 does not divide dim = 16"},
+		{"q8 wrong magic", badMagic, "header field"},
+		{"q8 version 3", append(v1Header(3, 0, ok...), goodQ8[v1HeaderSize:]...), "version = 3"},
+		{"q8 truncated by 1 byte", goodQ8[:len(goodQ8)-1], "truncated: header implies"},
+		{"q8 one extra byte", append(append([]byte(nil), goodQ8...), 0), "trailing data: header implies"},
+		{"q8 shared flag on unshared file", append(q8Header(1, 4, ok...), goodQ8[v1HeaderSize:]...), "trailing data"},
+		{"q8 bad shared flag", q8Header(7, 4, ok...), "shared_classifier = 7"},
+		{"q8 group size 1 too large", q8Header(1, 1, 1<<12, 1<<12, 500000, 1<<6, 1<<6, 1, 1), "too large"},
+		{"q8 big vocab", q8Header(1, 8, 16, 24, 2, 4, 2, 1<<20, 8), "truncated: header implies"},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {

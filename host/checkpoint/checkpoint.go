@@ -16,13 +16,22 @@ type Checkpoint struct {
 	// embedding (Weights.Classifier aliases Weights.TokenEmbedding).
 	SharedClassifier bool
 	// Weights are the model tensors; read-only, and invalid after Close.
+	// For Q8_0 checkpoints only the RMS-norm vectors and TokenEmbedding
+	// (dequantized at load, as runq.c does) are set; the matrices are in
+	// Quantized.
 	Weights Weights
+	// GroupSize is the number of values sharing one scale in a Q8_0
+	// checkpoint, and 0 for fp32 ones.
+	GroupSize int
+	// Quantized holds the matrices of a Q8_0 checkpoint (FormatQ8), and
+	// is nil for fp32 ones; read-only, and invalid after Close.
+	Quantized *QuantizedWeights
 
 	release func() error // unmaps the file; nil when nothing is held
 }
 
 // Close releases the checkpoint's memory mapping if it holds one, clearing
-// Weights so that later use fails loudly rather than touching unmapped
+// Weights and Quantized so that later use fails loudly rather than touching unmapped
 // memory; checkpoints backed by the Go heap are left as they are. Close is
 // idempotent, but not safe to call concurrently.
 func (c *Checkpoint) Close() error {
@@ -32,5 +41,6 @@ func (c *Checkpoint) Close() error {
 	release := c.release
 	c.release = nil
 	c.Weights = Weights{}
+	c.Quantized = nil
 	return release()
 }

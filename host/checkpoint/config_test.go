@@ -73,7 +73,7 @@ func TestConfigAboveInt32(t *testing.T) {
 
 // TestFormatString checks the format names.
 func TestFormatString(t *testing.T) {
-	for f, want := range map[Format]string{FormatLegacy: "legacy", FormatV1: "v1", Format(9): "Format(9)"} {
+	for f, want := range map[Format]string{FormatLegacy: "legacy", FormatV1: "v1", FormatQ8: "q8_0", Format(9): "Format(9)"} {
 		if got := f.String(); got != want {
 			t.Errorf("Format(%d).String() = %q, want %q", int(f), got, want)
 		}

@@ -15,16 +15,23 @@ const (
 	// starts with magic 0x616b3432, version 1 and a shared-classifier
 	// byte, and no frequency tables.
 	FormatV1 Format = 1
+	// FormatQ8 is export.py's version 2 layout, the Q8_0 checkpoints
+	// llama2.c's runq.c reads: the version 1 header plus an int32
+	// group_size at byte 37, the RMS-norm weights in float32, then every
+	// matrix as int8 values followed by one float32 scale per group.
+	FormatQ8 Format = 2
 )
 
 // magic starts every versioned llama2.c header ("ak42" read little-endian).
 const magic = 0x616b3432
 
 // Header sizes in bytes; both are multiples of 4, so mapped weights are
-// aligned for float32 access.
+// aligned for float32 access. groupSizeOffset is where a version 2 header
+// keeps group_size: right after the shared-classifier byte, unaligned.
 const (
 	legacyHeaderSize = 7 * 4
 	v1HeaderSize     = 256
+	groupSizeOffset  = 8 + 7*4 + 1
 )
 
 // String names the format for messages and logs.
@@ -34,13 +41,15 @@ func (f Format) String() string {
 		return "legacy"
 	case FormatV1:
 		return "v1"
+	case FormatQ8:
+		return "q8_0"
 	}
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
 // headerSize is the size in bytes of the format's header.
 func (f Format) headerSize() int {
-	if f == FormatV1 {
+	if f == FormatV1 || f == FormatQ8 {
 		return v1HeaderSize
 	}
 	return legacyHeaderSize

@@ -20,6 +20,20 @@ func FuzzParse(f *testing.F) {
 			f.Add(encode(f, format, synth(f, tiny, shared)))
 		}
 	}
+	// Q8_0: group sizes 1 and 2 (whose scale arrays fall unaligned after
+	// 6-value embeddings), then a few ways to break the header.
+	odd := Config{Dim: 2, HiddenDim: 6, Layers: 1, Heads: 1, KVHeads: 1, VocabSize: 3, SeqLen: 2}
+	for i, gs := range []int{1, 2} {
+		f.Add(randomQ8(f, tiny, i == 0, gs, 1).encode(f))
+		f.Add(randomQ8(f, odd, i == 1, gs, 2).encode(f))
+	}
+	q8 := randomQ8(f, tiny, true, 2, 3).encode(f)
+	for _, gs := range []byte{0, 3, 0xff} {
+		broken := append([]byte(nil), q8...)
+		broken[groupSizeOffset] = gs
+		f.Add(broken)
+	}
+	f.Add(q8[:len(q8)-1])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.bin"
 		ck, err := Parse(name, data)
@@ -33,12 +47,22 @@ func FuzzParse(f *testing.F) {
 		if err := ck.Config.Validate(); err != nil {
 			t.Fatalf("parsed an invalid config %v: %v", ck.Config, err)
 		}
-		n, err := weightBytes(layout(ck.Config, ck.Format, ck.SharedClassifier))
+		n, err := weightBytes(layout(ck.Config, ck.Format, ck.SharedClassifier), ck.GroupSize)
 		if err != nil {
 			t.Fatalf("parsed config %v has no size: %v", ck.Config, err)
 		}
 		if want := int64(ck.Format.headerSize()) + n; want != int64(len(data)) {
 			t.Fatalf("config %v implies %d bytes, input has %d", ck.Config, want, len(data))
+		}
+		if ck.Format == FormatQ8 {
+			if err := ck.Config.CheckGroupSize(ck.GroupSize); err != nil {
+				t.Fatalf("parsed a bad group size: %v", err)
+			}
+			checkQ8(t, ck, ck.Config, ck.SharedClassifier, ck.GroupSize, nil)
+			return
+		}
+		if ck.GroupSize != 0 || ck.Quantized != nil {
+			t.Fatalf("fp32 checkpoint with group size %d, quantized %v", ck.GroupSize, ck.Quantized != nil)
 		}
 		checkShape(t, ck.Config, ck.SharedClassifier, &ck.Weights)
 	})

@@ -9,9 +9,10 @@ import (
 
 // header is what a checkpoint's header declares, before validation.
 type header struct {
-	format Format
-	config Config
-	shared bool
+	format    Format
+	config    Config
+	shared    bool
+	groupSize int // FormatQ8 only; 0 otherwise
 }
 
 // readHeader decodes the legacy or versioned header at the start of data.
@@ -46,27 +47,29 @@ func readLegacyHeader(data []byte) (header, error) {
 	return h, nil
 }
 
-// readV1Header decodes export.py's 256-byte versioned header.
+// readV1Header decodes export.py's 256-byte versioned header: version 1
+// (fp32) or version 2 (Q8_0, with group_size at byte 37).
 func readV1Header(data []byte) (header, error) {
 	if len(data) < 8 {
 		return header{}, fmt.Errorf("short header: versioned header needs %d bytes, file has %d", v1HeaderSize, len(data))
 	}
-	switch v := int32(binary.LittleEndian.Uint32(data[4:])); v {
-	case 1:
-	case 2:
-		return header{}, errors.New("Q8_0 (version 2) checkpoints are not supported yet")
-	default:
-		return header{}, fmt.Errorf("header field version = %d is not supported (want 1)", v)
+	v := int32(binary.LittleEndian.Uint32(data[4:]))
+	if v != 1 && v != 2 {
+		return header{}, fmt.Errorf("header field version = %d is not supported (want 1 or 2)", v)
 	}
 	if len(data) < v1HeaderSize {
-		return header{}, fmt.Errorf("short header: version 1 header needs %d bytes, file has %d", v1HeaderSize, len(data))
+		return header{}, fmt.Errorf("short header: version %d header needs %d bytes, file has %d", v, v1HeaderSize, len(data))
 	}
 	f := ints(data[8 : 8+7*4])
 	sh := data[8+7*4]
 	if sh > 1 {
 		return header{}, fmt.Errorf("header field shared_classifier = %d must be 0 or 1", sh)
 	}
-	return header{format: FormatV1, config: configOf(f), shared: sh == 1}, nil
+	h := header{format: Format(v), config: configOf(f), shared: sh == 1}
+	if h.format == FormatQ8 {
+		h.groupSize = int(int32(binary.LittleEndian.Uint32(data[groupSizeOffset:])))
+	}
+	return h, nil
 }
 
 // ints decodes little-endian int32s.

@@ -65,7 +65,7 @@ func layout(c Config, f Format, shared bool) []span {
 	w3 := layer(tW3, hid, dim, "w3 (n_layers × hidden_dim × dim)")
 	rmsFinal := one(tRMSFinal, 1, dim, "rms_final (dim)")
 	var spans []span
-	if f == FormatV1 {
+	if f == FormatV1 || f == FormatQ8 {
 		spans = []span{rmsAtt, rmsFFN, rmsFinal, emb, wq, wk, wv, wo, w1, w2, w3}
 	} else {
 		spans = []span{emb, rmsAtt, wq, wk, wv, wo, rmsFFN, w1, w2, w3, rmsFinal,
@@ -78,14 +78,32 @@ func layout(c Config, f Format, shared bool) []span {
 	return spans
 }
 
-// weightBytes is the byte size of the spans' float32s, or an error naming
+// quantized reports whether a Q8_0 file stores the span's tensor as int8
+// values with scales: every matrix does, the RMS-norm vectors do not.
+func (s span) quantized() bool {
+	return s.t != tRMSAtt && s.t != tRMSFFN && s.t != tRMSFinal
+}
+
+// weightBytes is the byte size of the spans' weights, or an error naming
 // the tensor and header fields whose size overflows or, with the largest
-// header added, exceeds what this platform can address. Sizes derived from
-// the spans may be used to allocate only after it returns no error.
-func weightBytes(spans []span) (int64, error) {
+// header added, exceeds what this platform can address. With groupSize 0
+// every span is float32; with groupSize > 0 (FormatQ8, where groupSize
+// divides every tensor's size) matrices take one byte per value plus a
+// float32 scale per group. Sizes derived from the spans may be used to
+// allocate only after it returns no error.
+func weightBytes(spans []span, groupSize int) (int64, error) {
 	var total int64
 	for _, s := range spans {
-		n, ok := product(s.count, s.rows, s.cols, 4)
+		var n int64
+		var ok bool
+		if groupSize > 0 && s.quantized() {
+			// values ≤ maxBytes ≤ 2^63/5, so this sum cannot overflow
+			var values int64
+			values, ok = product(s.count, s.rows, s.cols)
+			n = values + values/int64(groupSize)*4
+		} else {
+			n, ok = product(s.count, s.rows, s.cols, 4)
+		}
 		if ok && n > maxBytes-v1HeaderSize-total {
 			ok = false
 		}

@@ -7,19 +7,35 @@ import "fmt"
 // until the header is validated and data's length matches the size it
 // implies exactly. The weights are views into data when data is 4-byte
 // aligned and the host little-endian (so data must then outlive them and
-// not be modified), else decoded copies.
+// not be modified), else decoded copies; Q8_0 values are always views, and
+// their scales are copied wherever they fall unaligned.
 func Parse(name string, data []byte) (*Checkpoint, error) {
+	ck, err := parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
+	}
+	ck.Path = name
+	return ck, nil
+}
+
+// parse is Parse without the file name, which Parse adds to every error.
+func parse(data []byte) (*Checkpoint, error) {
 	h, err := readHeader(data)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
+		return nil, err
 	}
 	if err := h.config.Validate(); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
+		return nil, err
+	}
+	if h.format == FormatQ8 {
+		if err := h.config.CheckGroupSize(h.groupSize); err != nil {
+			return nil, fmt.Errorf("header field %w", err)
+		}
 	}
 	spans := layout(h.config, h.format, h.shared)
-	n, err := weightBytes(spans)
+	n, err := weightBytes(spans, h.groupSize)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
+		return nil, err
 	}
 	hs := h.format.headerSize()
 	want := int64(hs) + n
@@ -28,13 +44,18 @@ func Parse(name string, data []byte) (*Checkpoint, error) {
 		if got > want {
 			what = "trailing data"
 		}
-		return nil, fmt.Errorf("checkpoint %s: %s: header implies %d bytes, file has %d", name, what, want, got)
+		return nil, fmt.Errorf("%s: header implies %d bytes, file has %d", what, want, got)
 	}
-	return &Checkpoint{
-		Path:             name,
+	ck := &Checkpoint{
 		Format:           h.format,
 		Config:           h.config,
 		SharedClassifier: h.shared,
-		Weights:          assemble(spans, floatsOf(data[hs:])),
-	}, nil
+		GroupSize:        h.groupSize,
+	}
+	if h.format == FormatQ8 {
+		ck.Weights, ck.Quantized = assembleQ8(spans, data[hs:], h.groupSize)
+	} else {
+		ck.Weights = assemble(spans, floatsOf(data[hs:]))
+	}
+	return ck, nil
 }

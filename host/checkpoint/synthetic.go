@@ -45,7 +45,7 @@ func SyntheticFromConfig(cfg Config, seed uint64) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}
 	spans := layout(cfg, FormatV1, true)
-	n, err := weightBytes(spans)
+	n, err := weightBytes(spans, 0)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}

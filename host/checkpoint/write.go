@@ -1,12 +1,10 @@
 package checkpoint
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 )
 
 // Write serialises a model to w in format f, byte for byte as llama2.c
@@ -17,6 +15,9 @@ import (
 // exporter wrote, although no reader uses them. Every tensor's length is
 // checked against cfg before anything is written.
 func Write(w io.Writer, f Format, cfg Config, shared bool, wt *Weights) error {
+	if f == FormatQ8 {
+		return errors.New("write checkpoint: format q8_0 is written by WriteQ8")
+	}
 	if f != FormatLegacy && f != FormatV1 {
 		return fmt.Errorf("write checkpoint: unknown format %v", f)
 	}
@@ -30,45 +31,32 @@ func Write(w io.Writer, f Format, cfg Config, shared bool, wt *Weights) error {
 	if err := checkLengths(spans, wt); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	if _, err := bw.Write(encodeHeader(f, cfg, shared)); err != nil {
+	e := newEncoder(w)
+	if err := e.bytes(encodeHeader(f, cfg, shared, 0)); err != nil {
 		return fmt.Errorf("write checkpoint header: %w", err)
-	}
-	var buf []byte
-	put := func(fs []float32) error {
-		for len(fs) > 0 {
-			n := min(len(fs), 1<<14)
-			buf = buf[:0]
-			for _, v := range fs[:n] {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-			}
-			if _, err := bw.Write(buf); err != nil {
-				return err
-			}
-			fs = fs[n:]
-		}
-		return nil
 	}
 	for _, s := range spans {
 		for _, t := range tensorsOf(s, cfg, wt) {
-			if err := put(t); err != nil {
+			if err := e.floats(t); err != nil {
 				return fmt.Errorf("write checkpoint %s: %w", s.desc, err)
 			}
 		}
 	}
-	if err := bw.Flush(); err != nil {
+	if err := e.flush(); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	return nil
 }
 
-// encodeHeader returns the format's header bytes for cfg.
-func encodeHeader(f Format, cfg Config, shared bool) []byte {
+// encodeHeader returns the format's header bytes for cfg; groupSize is
+// written for FormatQ8 only.
+func encodeHeader(f Format, cfg Config, shared bool, groupSize int) []byte {
 	vocab := cfg.VocabSize
+	versioned := f == FormatV1 || f == FormatQ8
 	var b []byte
-	if f == FormatV1 {
+	if versioned {
 		b = binary.LittleEndian.AppendUint32(b, magic)
-		b = binary.LittleEndian.AppendUint32(b, 1)
+		b = binary.LittleEndian.AppendUint32(b, uint32(f))
 	} else if !shared {
 		vocab = -vocab // legacy marks an unshared classifier this way
 	}
@@ -77,11 +65,14 @@ func encodeHeader(f Format, cfg Config, shared bool) []byte {
 	for _, fd := range c.fields() {
 		b = binary.LittleEndian.AppendUint32(b, uint32(int32(fd.value)))
 	}
-	if f == FormatV1 {
+	if versioned {
 		if shared {
 			b = append(b, 1)
 		} else {
 			b = append(b, 0)
+		}
+		if f == FormatQ8 {
+			b = binary.LittleEndian.AppendUint32(b, uint32(int32(groupSize)))
 		}
 		b = append(b, make([]byte, v1HeaderSize-len(b))...)
 	}

@@ -1,0 +1,39 @@
+package quantize
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/retrollama/retrollama/host/checkpoint"
+)
+
+// quantizeTensor quantizes w (whose length gs divides) group by group as
+// export.py's quantize_q80 does, and returns the largest |w − q·s| with
+// q·s computed in float32 as runq.c dequantizes. Values must be finite.
+func quantizeTensor(w []float32, gs int) (checkpoint.Q8, float64, error) {
+	m := checkpoint.Q8{Q: make([]int8, len(w)), S: make([]float32, len(w)/gs)}
+	var maxErr float64
+	for g := range m.S {
+		group := w[g*gs : (g+1)*gs]
+		var wmax float32
+		for i, v := range group {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return checkpoint.Q8{}, 0, fmt.Errorf("value %d is %v", g*gs+i, v)
+			}
+			wmax = max(wmax, float32(math.Abs(float64(v))))
+		}
+		scale := wmax / 127 // float32, as torch divides a float32 tensor
+		m.S[g] = scale
+		q := m.Q[g*gs : (g+1)*gs]
+		for i, v := range group {
+			if scale != 0 { // else an all-zero (or all-subnormal) group: q stays 0
+				// v/scale is a float32 division, as in torch; clamping only
+				// matters when scale itself is subnormal and inexact.
+				r := math.RoundToEven(float64(v / scale))
+				q[i] = int8(min(max(r, -127), 127))
+			}
+			maxErr = max(maxErr, math.Abs(float64(v)-float64(float32(q[i])*scale)))
+		}
+	}
+	return m, maxErr, nil
+}
