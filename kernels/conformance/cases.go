@@ -8,17 +8,22 @@ import (
 )
 
 // Case is one model shape the suite exercises. Its calls are derived from
-// it: MatMul on each of Matrices; RMSNorm on Dim values, out of place and in
+// it: MatMul on each of Matrices, in fp32 and, when Q8GroupSize is set,
+// again with the same weights quantized to Q8_0; RMSNorm on Dim values, out of place and in
 // place; RoPE and Attention at each of Positions (RoPE only when the head
 // size is even, as rotating pairs needs); SwiGLU on HiddenDim values; and
 // Softmax on VocabSize values, the sampler's use, once with ordinary logits
 // and once with logits near 90 so that skipping the max subtraction
 // overflows.
 type Case struct {
-	Name      string        // e.g. "stories15M" or "odd n=7"; prefixes every call's label
-	Shape     kernels.Shape // what the provider is initialised with
-	Matrices  []Matrix      // MatMul's weight shapes
-	Positions []int         // RoPE's and Attention's positions, each below Shape.SeqLen
+	Name     string        // e.g. "stories15M" or "odd n=7"; prefixes every call's label
+	Shape    kernels.Shape // what the provider is initialised with
+	Matrices []Matrix      // MatMul's weight shapes
+	// Q8GroupSize, when positive, adds a Q8_0 MatMul per matrix, its
+	// weights quantized in groups of this size (runq.c's quantize); it
+	// must divide every matrix's Cols.
+	Q8GroupSize int
+	Positions   []int // RoPE's and Attention's positions, each below Shape.SeqLen
 	// Ops restricts the case to some ops; nil means every op.
 	Ops []kernels.Op
 	// Large marks the cases Options.Short drops: they dominate the run
@@ -38,21 +43,25 @@ type Matrix struct {
 // query attention, a long context for RoPE's large angles, and the real
 // shapes of stories260K, stories15M and stories110M. Matrices list each
 // distinct shape of a model's wq, wk, w1, w2 and classifier (wk only where
-// grouped-query attention makes it differ from wq).
+// grouped-query attention makes it differ from wq). Q8_0 matmuls run on
+// tiny (group size 2), n=1 (1), stories260K (4, its w2 172 wide),
+// stories15M (32, runq.c's default) and stories110M (64).
 func DefaultCases() []Case {
 	return []Case{
 		{
-			Name:      "tiny",
-			Shape:     kernels.Shape{Dim: 8, HiddenDim: 16, Heads: 2, KVHeads: 2, SeqLen: 8, VocabSize: 16},
-			Matrices:  []Matrix{{"wq", 8, 8}, {"w1", 16, 8}, {"w2", 8, 16}, {"classifier", 16, 8}},
-			Positions: []int{0, 1, 4, 7},
+			Name:        "tiny",
+			Shape:       kernels.Shape{Dim: 8, HiddenDim: 16, Heads: 2, KVHeads: 2, SeqLen: 8, VocabSize: 16},
+			Matrices:    []Matrix{{"wq", 8, 8}, {"w1", 16, 8}, {"w2", 8, 16}, {"classifier", 16, 8}},
+			Q8GroupSize: 2,
+			Positions:   []int{0, 1, 4, 7},
 		},
 		{
 			// Head size 1 leaves no pair for RoPE to rotate.
-			Name:      "n=1",
-			Shape:     kernels.Shape{Dim: 1, HiddenDim: 1, Heads: 1, KVHeads: 1, SeqLen: 1, VocabSize: 1},
-			Matrices:  []Matrix{{"1x1", 1, 1}, {"row", 1, 37}, {"column", 37, 1}},
-			Positions: []int{0},
+			Name:        "n=1",
+			Shape:       kernels.Shape{Dim: 1, HiddenDim: 1, Heads: 1, KVHeads: 1, SeqLen: 1, VocabSize: 1},
+			Matrices:    []Matrix{{"1x1", 1, 1}, {"row", 1, 37}, {"column", 37, 1}},
+			Q8GroupSize: 1,
+			Positions:   []int{0},
 		},
 		{
 			// Head size 7 is odd: no RoPE.
@@ -69,10 +78,11 @@ func DefaultCases() []Case {
 			Positions: []int{0, 1, 6, 12},
 		},
 		{
-			Name:      "stories260K",
-			Shape:     kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
-			Matrices:  []Matrix{{"wq", 64, 64}, {"wk", 32, 64}, {"w1", 172, 64}, {"w2", 64, 172}, {"classifier", 512, 64}},
-			Positions: []int{0, 1, 256, 511},
+			Name:        "stories260K",
+			Shape:       kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
+			Matrices:    []Matrix{{"wq", 64, 64}, {"wk", 32, 64}, {"w1", 172, 64}, {"w2", 64, 172}, {"classifier", 512, 64}},
+			Q8GroupSize: 4,
+			Positions:   []int{0, 1, 256, 511},
 		},
 		{
 			// Eight query heads share one KV head, Llama 2 70B's ratio.
@@ -91,17 +101,19 @@ func DefaultCases() []Case {
 			Ops:       []kernels.Op{kernels.RoPE, kernels.Attention},
 		},
 		{
-			Name:      "stories15M",
-			Shape:     kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000},
-			Matrices:  []Matrix{{"wq", 288, 288}, {"w1", 768, 288}, {"w2", 288, 768}, {"classifier", 32000, 288}},
-			Positions: []int{0, 1, 128, 255},
+			Name:        "stories15M",
+			Shape:       kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000},
+			Matrices:    []Matrix{{"wq", 288, 288}, {"w1", 768, 288}, {"w2", 288, 768}, {"classifier", 32000, 288}},
+			Q8GroupSize: 32,
+			Positions:   []int{0, 1, 128, 255},
 		},
 		{
-			Name:      "stories110M",
-			Shape:     kernels.Shape{Dim: 768, HiddenDim: 2048, Heads: 12, KVHeads: 12, SeqLen: 1024, VocabSize: 32000},
-			Matrices:  []Matrix{{"wq", 768, 768}, {"w1", 2048, 768}, {"w2", 768, 2048}, {"classifier", 32000, 768}},
-			Positions: []int{0, 1, 512, 1023},
-			Large:     true,
+			Name:        "stories110M",
+			Shape:       kernels.Shape{Dim: 768, HiddenDim: 2048, Heads: 12, KVHeads: 12, SeqLen: 1024, VocabSize: 32000},
+			Matrices:    []Matrix{{"wq", 768, 768}, {"w1", 2048, 768}, {"w2", 768, 2048}, {"classifier", 32000, 768}},
+			Q8GroupSize: 64,
+			Positions:   []int{0, 1, 512, 1023},
+			Large:       true,
 		},
 	}
 }
@@ -122,6 +134,9 @@ func (c Case) validate() error {
 	for _, m := range c.Matrices {
 		if m.Rows <= 0 || m.Cols <= 0 {
 			return fmt.Errorf("case %q: matrix %s is %dx%d", c.Name, m.Name, m.Rows, m.Cols)
+		}
+		if c.Q8GroupSize > 0 && m.Cols%c.Q8GroupSize != 0 {
+			return fmt.Errorf("case %q: Q8 group size %d does not divide matrix %s's %d columns", c.Name, c.Q8GroupSize, m.Name, m.Cols)
 		}
 	}
 	for _, p := range c.Positions {

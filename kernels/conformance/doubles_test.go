@@ -98,14 +98,48 @@ func (p overReader) MatMul(out []float32, w kernels.Weight, x []float32) error {
 	return err
 }
 
-// weightWriter modifies matrices it is given at Prepare.
+// weightWriter modifies matrices it is given at Prepare: an fp32 value,
+// or a Q8_0 one.
 type weightWriter struct{ *scalar.Provider }
 
 func (p weightWriter) Prepare(t kernels.Tensor) (kernels.Weight, error) {
-	if t.Rows > 1 {
+	switch {
+	case t.Rows > 1 && t.DType == kernels.Q8_0:
+		t.Q8[len(t.Q8)-1] ^= 1
+	case t.Rows > 1:
 		t.F32[len(t.F32)-1] = 0
 	}
 	return p.Provider.Prepare(t)
+}
+
+// scaleWriter doubles the last scale of the Q8_0 matrices it prepares.
+type scaleWriter struct{ *scalar.Provider }
+
+func (p scaleWriter) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	if t.DType == kernels.Q8_0 {
+		t.Scales[len(t.Scales)-1] *= 2
+	}
+	return p.Provider.Prepare(t)
+}
+
+// q8PastWriter writes one byte past the Q8_0 values it prepares.
+type q8PastWriter struct{ *scalar.Provider }
+
+func (p q8PastWriter) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	if t.DType == kernels.Q8_0 && cap(t.Q8) > len(t.Q8) {
+		t.Q8[:cap(t.Q8)][len(t.Q8)] = 1
+	}
+	return p.Provider.Prepare(t)
+}
+
+// noQ8 declines Q8_0 weights in Supports.
+type noQ8 struct{ *scalar.Provider }
+
+func (p noQ8) Supports(q kernels.Query) kernels.Support {
+	if q.DType == kernels.Q8_0 {
+		return kernels.Support{Reason: "q8_0 not implemented"}
+	}
+	return p.Provider.Supports(q)
 }
 
 // accumulator adds W·x to out instead of storing it.
@@ -144,6 +178,7 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		want    []string // substrings of every failure of op
 		skipped bool     // op's calls are skipped, not failed
 		exempt  []string // cases where the fault cannot show
+		onlyQ8  bool     // only op's Q8_0 calls are affected
 	}{
 		{name: "past-writer", f: func() kernels.Provider { return pastWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "past", "output buffer out"}},
 		{name: "nan-softmax", f: func() kernels.Provider { return nanSoftmax{scalar.New()} }, op: kernels.Softmax, want: []string{"softmax", "NaN", "where the reference is"}},
@@ -156,13 +191,16 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		{name: "weight-writer", f: func() kernels.Provider { return weightWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor"}},
 		{name: "accumulator", f: func() kernels.Provider { return accumulator{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "NMSE"}},
 		{name: "no-attention", f: func() kernels.Provider { return noAttention{scalar.New()} }, op: kernels.Attention, want: []string{"attention not implemented"}, skipped: true},
+		{name: "scale-writer", f: func() kernels.Provider { return scaleWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor", "scale"}, onlyQ8: true},
+		{name: "q8-past-writer", f: func() kernels.Provider { return q8PastWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "writes past its weight tensor", "q8_0 values"}, onlyQ8: true},
+		{name: "no-q8", f: func() kernels.Provider { return noQ8{scalar.New()} }, op: kernels.MatMul, want: []string{"q8_0 not implemented"}, skipped: true, onlyQ8: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			results := conformance.Run(tt.name, tt.f, conformance.Options{Cases: smallCases()})
 			hits := 0
 			for _, r := range results {
-				if r.Op != tt.op {
+				if r.Op != tt.op || tt.onlyQ8 && !strings.Contains(r.Case, "q8_0") {
 					if !r.Passed() || r.Skipped != "" {
 						t.Errorf("other op affected: %s", r)
 					}
@@ -197,15 +235,16 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 			if hits == 0 {
 				t.Fatalf("no %s call ran", tt.op)
 			}
-			t.Logf("e.g. %s", results[firstOf(results, tt.op)])
+			t.Logf("e.g. %s", results[firstOf(results, tt.op, tt.onlyQ8)])
 		})
 	}
 }
 
-// firstOf returns the index of the first result of op.
-func firstOf(results []conformance.Result, op kernels.Op) int {
+// firstOf returns the index of the first result of op, of a Q8_0 call if
+// onlyQ8.
+func firstOf(results []conformance.Result, op kernels.Op, onlyQ8 bool) int {
 	for i, r := range results {
-		if r.Op == op {
+		if r.Op == op && (!onlyQ8 || strings.Contains(r.Case, "q8_0")) {
 			return i
 		}
 	}

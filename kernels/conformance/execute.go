@@ -6,16 +6,18 @@ import (
 
 // execution is what one provider did with one plan.
 type execution struct {
-	args     []guarded // the plan's operands, as left by the call
-	weight   guarded   // the tensor data given to Prepare, as left
-	err      error     // the first failure of Init, Prepare or the call
-	closeErr error     // Close's failure
+	args     []guarded     // the plan's operands, as left by the call
+	weight   guardedWeight // the tensor given to Prepare, as left
+	err      error         // the first failure of Init, Prepare or the call
+	closeErr error         // Close's failure
 }
 
 // execute takes a fresh provider through its lifecycle for one call: Init
-// with shape s, Prepare the plan's weight with data as its values, the
-// call, Close. Every step is protected against panics.
-func execute(pr kernels.Provider, s kernels.Shape, p plan, data []float32) execution {
+// with shape s, Prepare the plan's weight, the call, Close. Every step is
+// protected against panics. With guard set, the weight's arrays are
+// guarded copies (checked by judge); without, the plan's own, for the
+// trusted reference.
+func execute(pr kernels.Provider, s kernels.Shape, p plan, guard bool) execution {
 	e := execution{args: make([]guarded, len(p.operands))}
 	args := make([][]float32, len(p.operands))
 	for i, o := range p.operands {
@@ -26,7 +28,10 @@ func execute(pr kernels.Provider, s kernels.Shape, p plan, data []float32) execu
 	var w kernels.Weight
 	if e.err == nil && p.weight != nil {
 		t := *p.weight
-		t.F32 = data
+		if guard {
+			e.weight = newGuardedWeight(p.weight)
+			t = e.weight.tensor
+		}
 		e.err = protect("Prepare("+t.Name+")", func() (err error) {
 			w, err = pr.Prepare(t)
 			return err

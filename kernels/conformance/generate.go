@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
 // calls yields the calls of case c with random inputs from seed, one at a
@@ -24,8 +25,15 @@ func (c Case) calls(seed uint64) iter.Seq[Call] {
 				r := newRNG(seed, l)
 				scale := float32(1 / math.Sqrt(float64(m.Cols)))
 				w := tensor(m.Name, m.Rows, m.Cols, r.uniform(m.Rows*m.Cols, -scale, scale))
-				if !yield(Call{Op: kernels.MatMul, Case: l, Weight: w, X: r.uniform(m.Cols, -2, 2)}) {
+				x := r.uniform(m.Cols, -2, 2)
+				if !yield(Call{Op: kernels.MatMul, Case: l, Weight: w, X: x}) {
 					return
+				}
+				if gs := c.Q8GroupSize; gs > 0 {
+					l := fmt.Sprintf("%s q8_0 gs=%d", l, gs)
+					if !yield(Call{Op: kernels.MatMul, Case: l, Weight: quantized(w, gs), X: x}) {
+						return
+					}
 				}
 			}
 		}
@@ -74,6 +82,15 @@ func (c Case) calls(seed uint64) iter.Seq[Call] {
 			}
 		}
 	}
+}
+
+// quantized returns the Q8_0 tensor of t's weights in groups of
+// groupSize, quantized as runq.c does (with the reference's
+// scalar.Quantize).
+func quantized(t kernels.Tensor, groupSize int) kernels.Tensor {
+	q, s := make([]int8, len(t.F32)), make([]float32, len(t.F32)/groupSize)
+	scalar.Quantize(q, s, t.F32, groupSize)
+	return kernels.Tensor{Name: t.Name, DType: kernels.Q8_0, Rows: t.Rows, Cols: t.Cols, Q8: q, Scales: s, GroupSize: groupSize}
 }
 
 // tensor wraps generated weights as the engine would hand them to Prepare.

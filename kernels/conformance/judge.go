@@ -26,14 +26,7 @@ func judge(r *Result, p plan, e execution, want [][]float32) []string {
 			}
 		}
 	}
-	if p.weight != nil {
-		if where, detail := e.weight.damage(); where != "" {
-			problems = append(problems, fmt.Sprintf("writes %s its weight tensor %s (%s)", where, p.weight.Name, detail))
-		}
-		if j := firstChange(e.weight.slice(), p.weight.F32); j >= 0 {
-			problems = append(problems, fmt.Sprintf("modifies the weight tensor %s (value %d = %g, was %g)", p.weight.Name, j, e.weight.slice()[j], p.weight.F32[j]))
-		}
-	}
+	problems = append(problems, e.weight.problems()...)
 	if e.err != nil {
 		return problems // the outputs mean nothing
 	}

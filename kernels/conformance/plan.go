@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
 // operand is one slice argument of an op.
@@ -53,6 +54,9 @@ func newPlan(c Call, s kernels.Shape, r *rng) (plan, error) {
 	case kernels.RMSNorm:
 		if err := checkTensor(c.Weight); err != nil {
 			return p, err
+		}
+		if c.Weight.DType != kernels.F32 {
+			return p, fmt.Errorf("rmsnorm: weight %q is %v, not f32", c.Weight.Name, c.Weight.DType)
 		}
 		if len(c.X) != len(c.Weight.F32) {
 			return p, fmt.Errorf("rmsnorm: x has %d values for a weight of %d", len(c.X), len(c.Weight.F32))
@@ -103,8 +107,20 @@ func newPlan(c Call, s kernels.Shape, r *rng) (plan, error) {
 
 // checkTensor rejects a weight tensor whose data does not match its shape.
 func checkTensor(t kernels.Tensor) error {
-	if t.DType != kernels.F32 || t.Rows <= 0 || t.Cols <= 0 || len(t.F32) != t.Rows*t.Cols {
-		return fmt.Errorf("weight %q: %v %dx%d with %d f32 values", t.Name, t.DType, t.Rows, t.Cols, len(t.F32))
+	if t.Rows <= 0 || t.Cols <= 0 {
+		return fmt.Errorf("weight %q: %v %dx%d", t.Name, t.DType, t.Rows, t.Cols)
+	}
+	switch t.DType {
+	case kernels.F32:
+		if len(t.F32) != t.Rows*t.Cols {
+			return fmt.Errorf("weight %q: %v %dx%d with %d f32 values", t.Name, t.DType, t.Rows, t.Cols, len(t.F32))
+		}
+	case kernels.Q8_0:
+		if err := scalar.CheckQ8(t); err != nil {
+			return fmt.Errorf("weight %q: %w", t.Name, err)
+		}
+	default:
+		return fmt.Errorf("weight %q: unknown dtype %v", t.Name, t.DType)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 // Package scalar is the reference kernel provider: plain loops that follow
-// llama2.c's run.c operation for operation, in float32, rounding after every
-// multiply and every add exactly as a C compiler does without -ffast-math.
+// llama2.c's run.c (runq.c for the Q8_0 MatMul) operation for operation,
+// in float32, rounding after every multiply and every add exactly as a C
+// compiler does without -ffast-math.
 // Every other provider is checked against it, and the engine falls back to
 // it when nothing else can run an op. Keep it the clearest code in the repo;
 // speed is other providers' business.
@@ -8,6 +9,7 @@ package scalar
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
@@ -17,75 +19,189 @@ import (
 type Provider struct {
 	shape kernels.Shape
 	att   []float32 // attention scores, Heads × SeqLen
+	// xq and xs hold x quantized for a Q8_0 MatMul: its int8 values and
+	// one scale per group. Sized at Init for the model's widest input and
+	// grown at Prepare for a wider Q8_0 matrix, never in MatMul.
+	xq []int8
+	xs []float32
 }
 
 // New returns a scalar provider; Init must be called before use.
 func New() *Provider { return &Provider{} }
 
-// matrix is the scalar provider's Weight: the engine's slice, kept as is.
+// matrix is the scalar provider's Weight for an F32 tensor: the engine's
+// slice, kept as is.
 type matrix struct {
 	rows, cols int
 	data       []float32
+}
+
+// q8Matrix is the scalar provider's Weight for a Q8_0 matrix: the engine's
+// slices, kept as is.
+type q8Matrix struct {
+	rows, cols int
+	groupSize  int
+	q          []int8    // rows·cols values, row-major
+	scales     []float32 // one per groupSize consecutive values of q
 }
 
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return "scalar" }
 
 // Supports implements kernels.Provider: the reference runs every fp32 op
-// on every CPU, with the lowest score so anything faster is preferred.
+// and the Q8_0 MatMul on every CPU, with the lowest score so anything
+// faster is preferred.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
-	if q.DType != kernels.F32 {
-		return kernels.Support{Reason: fmt.Sprintf("dtype %v not supported", q.DType)}
+	if q.DType == kernels.F32 || q.DType == kernels.Q8_0 && q.Op == kernels.MatMul {
+		return kernels.Support{OK: true, Score: 0}
 	}
-	return kernels.Support{OK: true, Score: 0}
+	return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 }
 
-// Init implements kernels.Provider: it allocates the attention scratch.
+// Init implements kernels.Provider: it allocates the attention scratch
+// and the buffers of x quantized for Q8_0 matmuls, whose inputs are at
+// most max(Dim, HiddenDim) wide.
 func (p *Provider) Init(s kernels.Shape) error {
 	if s.Heads <= 0 || s.SeqLen <= 0 {
 		return fmt.Errorf("scalar: init: bad shape %+v", s)
 	}
 	p.shape = s
 	p.att = make([]float32, s.Heads*s.SeqLen)
+	n := max(s.Dim, s.HiddenDim, 0)
+	p.xq, p.xs = make([]int8, n), make([]float32, n)
 	return nil
 }
 
 // Prepare implements kernels.Provider: weights stay where they are.
 func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
-	if t.DType != kernels.F32 {
-		return nil, fmt.Errorf("scalar: prepare %s: dtype %v not supported", t.Name, t.DType)
+	switch t.DType {
+	case kernels.F32:
+		if len(t.F32) != t.Rows*t.Cols {
+			return nil, fmt.Errorf("scalar: prepare %s: %d values for %d×%d", t.Name, len(t.F32), t.Rows, t.Cols)
+		}
+		return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+	case kernels.Q8_0:
+		if err := CheckQ8(t); err != nil {
+			return nil, fmt.Errorf("scalar: prepare %s: %w", t.Name, err)
+		}
+		if t.Cols > len(p.xq) { // wider than the model's activations
+			p.xq, p.xs = make([]int8, t.Cols), make([]float32, t.Cols)
+		}
+		return &q8Matrix{rows: t.Rows, cols: t.Cols, groupSize: t.GroupSize, q: t.Q8, scales: t.Scales}, nil
 	}
-	if len(t.F32) != t.Rows*t.Cols {
-		return nil, fmt.Errorf("scalar: prepare %s: %d values for %d×%d", t.Name, len(t.F32), t.Rows, t.Cols)
-	}
-	return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+	return nil, fmt.Errorf("scalar: prepare %s: dtype %v not supported", t.Name, t.DType)
 }
 
-// Close implements kernels.Provider.
-func (p *Provider) Close() error { p.att = nil; return nil }
-
-// MatMul implements kernels.MatMul: out = W·x.
-func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
-	m, ok := w.(*matrix)
-	if !ok {
-		return kernels.ErrForeignWeight
-	}
-	n := m.cols
-	for i := range m.rows {
-		row := m.data[i*n : (i+1)*n]
-		var sum float32
-		for j, v := range row {
-			sum += float32(v * x[j]) // the conversion forbids a fused multiply-add
-		}
-		out[i] = sum
+// CheckQ8 reports what is wrong with a Q8_0 tensor's sizes, or nil: the
+// group size must be positive and divide Cols, and there must be
+// Rows·Cols values and Rows·Cols/GroupSize scales.
+func CheckQ8(t kernels.Tensor) error {
+	switch {
+	case t.Rows < 0 || t.Cols < 0:
+		return fmt.Errorf("q8_0 matrix is %d×%d", t.Rows, t.Cols)
+	case t.GroupSize <= 0 || t.Cols%t.GroupSize != 0:
+		return fmt.Errorf("q8_0 group size %d does not divide %d columns", t.GroupSize, t.Cols)
+	case len(t.Q8) != t.Rows*t.Cols:
+		return fmt.Errorf("%d q8_0 values for %d×%d", len(t.Q8), t.Rows, t.Cols)
+	case len(t.Scales) != t.Rows*t.Cols/t.GroupSize:
+		return fmt.Errorf("%d q8_0 scales for %d×%d in groups of %d", len(t.Scales), t.Rows, t.Cols, t.GroupSize)
 	}
 	return nil
 }
 
-// RMSNorm implements kernels.RMSNorm.
+// Close implements kernels.Provider.
+func (p *Provider) Close() error { p.att, p.xq, p.xs = nil, nil, nil; return nil }
+
+// MatMul implements kernels.MatMul: out = W·x, for F32 and Q8_0 weights.
+func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	switch m := w.(type) {
+	case *matrix:
+		n := m.cols
+		for i := range m.rows {
+			row := m.data[i*n : (i+1)*n]
+			var sum float32
+			for j, v := range row {
+				sum += float32(v * x[j]) // the conversion forbids a fused multiply-add
+			}
+			out[i] = sum
+		}
+	case *q8Matrix:
+		p.matMulQ8(out, m, x)
+	default:
+		return kernels.ErrForeignWeight
+	}
+	return nil
+}
+
+// matMulQ8 is runq.c's matmul: x is quantized in groups like the weights,
+// each group's dot product is summed exactly in int32, then scaled by the
+// weight's and x's scales and added to the row's float32 sum, group after
+// group.
+func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
+	n, gs := m.cols, m.groupSize
+	xq, xs := p.xq[:n], p.xs[:n/gs]
+	Quantize(xq, xs, x[:n], gs)
+	for i := range m.rows {
+		row := i * n
+		var val float32
+		for j := 0; j < n; j += gs {
+			var ival int32
+			for k := range gs {
+				ival += int32(xq[j+k]) * int32(m.q[row+j+k])
+			}
+			ws, s := m.scales[(row+j)/gs], xs[j/gs]
+			val += float32(float32(float32(ival)*ws) * s) // the conversions forbid fused multiply-adds
+		}
+		out[i] = val
+	}
+}
+
+// Quantize is runq.c's quantize: it splits x into groups of groupSize
+// values and stores each group's scale, max |x| / 127, in scales[g] and
+// its values x / scale rounded half away from zero in q. len(q) must be at
+// least len(x), len(scales) at least len(x)/groupSize, and groupSize must
+// divide len(x). It is how Q8_0 MatMul quantizes its input; applied to
+// weights, it is runq.c's quantization of a checkpoint (the conformance
+// suite makes its Q8_0 test weights with it).
+func Quantize(q []int8, scales []float32, x []float32, groupSize int) {
+	for g := range len(x) / groupSize {
+		group := x[g*groupSize : (g+1)*groupSize]
+		var wmax float32
+		for _, v := range group {
+			if a := abs(v); a > wmax {
+				wmax = a
+			}
+		}
+		scale := wmax / 127
+		scales[g] = scale
+		for i, v := range group {
+			q[g*groupSize+i] = round8(v / scale)
+		}
+	}
+}
+
+// round8 is C's (int8_t) round(v) as x86-64 GCC compiles it: round half
+// away from zero in double, convert to int32 (cvttsd2si, which gives
+// 0x80000000 for NaN and out-of-range values) and keep the low byte. So
+// the 0/0 of an all-zero group gives 0, where Go leaves int8(NaN)
+// undefined. |v| ≤ 127 whenever the scale is a normal number.
+func round8(v float32) int8 {
+	r := math.Round(float64(v))
+	if !(math.Abs(r) < 1<<31) { // NaN, ±Inf, out of int32's range
+		return 0
+	}
+	return int8(int32(r))
+}
+
+func abs(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
+
+// RMSNorm implements kernels.RMSNorm; its weight must be F32.
 func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	m, ok := w.(*matrix)
 	if !ok {
+		if _, q8 := w.(*q8Matrix); q8 {
+			return fmt.Errorf("scalar: rmsnorm: dtype %v not supported", kernels.Q8_0)
+		}
 		return kernels.ErrForeignWeight
 	}
 	var ss float32

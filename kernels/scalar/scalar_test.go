@@ -3,6 +3,9 @@ package scalar
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels"
@@ -131,5 +134,235 @@ func TestRejectsForeignWeight(t *testing.T) {
 	}
 	if _, err := p.Prepare(kernels.Tensor{Name: "bad", DType: kernels.F32, Rows: 2, Cols: 2, F32: []float32{1}}); err == nil {
 		t.Error("Prepare accepted 1 value for 2×2")
+	}
+}
+
+func TestSupports(t *testing.T) {
+	tests := []struct {
+		op    kernels.Op
+		dtype kernels.DType
+		ok    bool
+	}{
+		{kernels.MatMul, kernels.F32, true},
+		{kernels.MatMul, kernels.Q8_0, true},
+		{kernels.RMSNorm, kernels.F32, true},
+		{kernels.RMSNorm, kernels.Q8_0, false},
+		{kernels.Softmax, kernels.F32, true},
+		{kernels.MatMul, kernels.DType(99), false},
+	}
+	p := New()
+	for _, tc := range tests {
+		got := p.Supports(kernels.Query{Op: tc.op, DType: tc.dtype, Model: shape})
+		if got.OK != tc.ok || got.Score != 0 || (got.OK == (got.Reason != "")) {
+			t.Errorf("%s %v: %+v, want ok=%v with a reason when declined", tc.op, tc.dtype, got, tc.ok)
+		}
+	}
+}
+
+func TestQuantize(t *testing.T) {
+	tests := []struct {
+		name      string
+		x         []float32
+		groupSize int
+		q         []int8
+		scales    []float32
+	}{
+		// Scale 1 makes x/scale exact: halves round away from zero.
+		{"halves", []float32{127, -0.5, 2.5, -2.5}, 4, []int8{127, -1, 3, -3}, []float32{1}},
+		{"negative max", []float32{-127, 63.5}, 2, []int8{-127, 64}, []float32{1}},
+		{"all-zero group", []float32{0, 0, 254, -1}, 2, []int8{0, 0, 127, -1}, []float32{0, 2}},
+		{"group size 1", []float32{3, -0.25, 0}, 1, []int8{127, -127, 0}, []float32{3.0 / 127, 0.25 / 127, 0}},
+	}
+	for _, tc := range tests {
+		q, s := make([]int8, len(tc.x)), make([]float32, len(tc.x)/tc.groupSize)
+		Quantize(q, s, tc.x, tc.groupSize)
+		if !slices.Equal(q, tc.q) || !slices.Equal(s, tc.scales) {
+			t.Errorf("%s: q %v scales %v, want %v %v", tc.name, q, s, tc.q, tc.scales)
+		}
+	}
+}
+
+func TestRound8(t *testing.T) {
+	nan := float32(math.NaN())
+	inf := float32(math.Inf(1))
+	tests := []struct {
+		v    float32
+		want int8
+	}{
+		{0.5, 1}, {-0.5, -1}, {1.49, 1}, {126.5, 127}, {-127, -127},
+		{nan, 0}, {inf, 0}, {-inf, 0}, // what x86-64 GCC's conversion gives
+		{190, -66}, // only from a subnormal scale: C keeps the low byte
+	}
+	for _, tc := range tests {
+		if got := round8(tc.v); got != tc.want {
+			t.Errorf("round8(%v) = %d, want %d", tc.v, got, tc.want)
+		}
+	}
+}
+
+// runqQuantize is runq.c's quantize, transcribed line by line, with q = 0
+// for the NaN of an all-zero group.
+func runqQuantize(x []float32, gs int) ([]int8, []float32) {
+	q, s := make([]int8, len(x)), make([]float32, len(x)/gs)
+	for group := 0; group < len(x)/gs; group++ {
+		var wmax float32
+		for i := 0; i < gs; i++ {
+			if val := float32(math.Abs(float64(x[group*gs+i]))); val > wmax {
+				wmax = val
+			}
+		}
+		scale := wmax / 127
+		s[group] = scale
+		for i := 0; i < gs; i++ {
+			if scale != 0 {
+				quantValue := x[group*gs+i] / scale
+				q[group*gs+i] = int8(math.Round(float64(quantValue)))
+			}
+		}
+	}
+	return q, s
+}
+
+// runqMatMul is runq.c's matmul, transcribed line by line.
+func runqMatMul(xout []float32, xq []int8, xs []float32, wq []int8, ws []float32, n, d, gs int) {
+	for i := 0; i < d; i++ {
+		in := i * n
+		var val float32
+		for j := 0; j <= n-gs; j += gs {
+			var ival int32
+			for k := 0; k < gs; k++ {
+				ival += int32(xq[j+k]) * int32(wq[in+j+k])
+			}
+			val += float32(float32(float32(ival)*ws[(in+j)/gs]) * xs[j/gs])
+		}
+		xout[i] = val
+	}
+}
+
+// randomQ8 returns rows×cols weights quantized in groups of gs, and x,
+// from r; zeroGroup blanks the first group of x and of the last row.
+func randomQ8(r *rand.Rand, rows, cols, gs int, zeroGroup bool) (kernels.Tensor, []float32) {
+	w, x := make([]float32, rows*cols), make([]float32, cols)
+	for i := range w {
+		w[i] = float32(r.NormFloat64())
+	}
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	if zeroGroup {
+		clear(x[:gs])
+		clear(w[(rows-1)*cols : (rows-1)*cols+gs])
+	}
+	q, s := runqQuantize(w, gs)
+	return kernels.Tensor{Name: "wq8", DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: s, GroupSize: gs}, x
+}
+
+func TestMatMulQ8MatchesRunq(t *testing.T) {
+	type shape struct{ rows, cols, gs int }
+	var shapes []shape
+	for _, gs := range []int{1, 2, 4, 32, 64} {
+		for rows := 1; rows <= 5; rows++ {
+			for _, k := range []int{1, 3} {
+				shapes = append(shapes, shape{rows, gs * k, gs})
+			}
+			shapes = append(shapes, shape{rows, 768, gs})
+		}
+	}
+	shapes = append(shapes, shape{64, 172, 4}, shape{172, 64, 4}, shape{288, 288, 32}, shape{768, 288, 32}, shape{288, 768, 32}, shape{64, 768, 64})
+	r := rand.New(rand.NewPCG(1, 2))
+	p := newProvider(t, shape15M)
+	for _, sh := range shapes {
+		for _, zero := range []bool{false, true} {
+			tensor, x := randomQ8(r, sh.rows, sh.cols, sh.gs, zero)
+			w, err := p.Prepare(tensor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, got := make([]float32, sh.rows), make([]float32, sh.rows)
+			xq, xs := runqQuantize(x, sh.gs)
+			runqMatMul(want, xq, xs, tensor.Q8, tensor.Scales, sh.cols, sh.rows, sh.gs)
+			if err := p.MatMul(got, w, x); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%+v zero group %v: out[%d] = %v, runq.c gives %v", sh, zero, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestMatMulQ8ByHand checks the semantics on numbers worked out by hand:
+// x = [-127, 0.5 | 0, 0] quantizes to [-127, 1 | 0, 0] with scales [1, 0].
+func TestMatMulQ8ByHand(t *testing.T) {
+	p := newProvider(t, shape)
+	w, err := p.Prepare(kernels.Tensor{Name: "w", DType: kernels.Q8_0, Rows: 2, Cols: 4, GroupSize: 2,
+		Q8: []int8{1, 2, 3, 4, -1, 100, 7, 7}, Scales: []float32{0.5, 9, 0.25, 9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float32, 2)
+	if err := p.MatMul(out, w, []float32{-127, 0.5, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	// row 0: (-127 + 2)·0.5·1 = -62.5; row 1: (127 + 100)·0.25·1 = 56.75.
+	if !slices.Equal(out, []float32{-62.5, 56.75}) {
+		t.Errorf("got %v, want [-62.5 56.75]", out)
+	}
+}
+
+// shape15M is the shape of stories15M.
+var shape15M = kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
+
+func TestPrepareQ8Rejects(t *testing.T) {
+	ok := kernels.Tensor{Name: "ok", DType: kernels.Q8_0, Rows: 2, Cols: 4, GroupSize: 2, Q8: make([]int8, 8), Scales: make([]float32, 4)}
+	tests := []struct {
+		name   string
+		change func(*kernels.Tensor)
+		want   string
+	}{
+		{"short values", func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }, "7 q8_0 values"},
+		{"short scales", func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }, "3 q8_0 scales"},
+		{"zero group", func(t *kernels.Tensor) { t.GroupSize = 0 }, "group size 0"},
+		{"group not dividing", func(t *kernels.Tensor) { t.GroupSize = 3 }, "group size 3"},
+		{"negative rows", func(t *kernels.Tensor) { t.Rows = -2 }, "-2×4"},
+	}
+	p := newProvider(t, shape)
+	if _, err := p.Prepare(ok); err != nil {
+		t.Fatalf("valid tensor: %v", err)
+	}
+	for _, tc := range tests {
+		tt := ok
+		tt.Name = tc.name
+		tc.change(&tt)
+		if _, err := p.Prepare(tt); err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.name) {
+			t.Errorf("%s: %v, want an error naming the tensor and %q", tc.name, err, tc.want)
+		}
+	}
+	w, err := p.Prepare(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RMSNorm(make([]float32, 4), make([]float32, 4), w); err == nil || errors.Is(err, kernels.ErrForeignWeight) {
+		t.Errorf("RMSNorm with a Q8_0 weight: %v, want a dtype error", err)
+	}
+}
+
+// TestMatMulQ8NoAllocation: the quantization buffers come from Init, or
+// from Prepare for a matrix wider than the model's activations.
+func TestMatMulQ8NoAllocation(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	p := newProvider(t, shape15M)
+	for _, cols := range []int{288, 768, 1024} { // 1024 > HiddenDim: grown at Prepare
+		tensor, x := randomQ8(r, 3, cols, 32, false)
+		w, err := p.Prepare(tensor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]float32, 3)
+		if n := testing.AllocsPerRun(20, func() { err = p.MatMul(out, w, x) }); n != 0 || err != nil {
+			t.Errorf("%d columns: %v allocations per call, error %v", cols, n, err)
+		}
 	}
 }

@@ -42,6 +42,44 @@ func BenchmarkMatMul(b *testing.B) {
 	}
 }
 
+// BenchmarkMatMulQ8 measures the Q8_0 matmul (group size 32, runq.c's
+// default) at the same shapes as BenchmarkMatMul, in the same unit
+// (GFLOP/s counts a multiply-add as two flops; x's quantization is
+// included), so the two read side by side.
+func BenchmarkMatMulQ8(b *testing.B) {
+	variants := []struct {
+		name string
+		new  func() kernels.Provider
+	}{
+		{"scalar", func() kernels.Provider { return scalar.New() }},
+		{"unroll4-t1", func() kernels.Provider { return New(4, 1) }},
+		{"unroll8-t1", func() kernels.Provider { return New(8, 1) }},
+		{"unroll8-t2", func() kernels.Provider { return New(8, 2) }},
+	}
+	const gs = 32
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, sh := range [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
+		rows, cols := sh[0], sh[1]
+		tensor, x := q8Tensor(random(r, rows*cols), rows, cols, gs), random(r, cols)
+		out := make([]float32, rows)
+		for _, v := range variants {
+			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
+				p := initialised(b, v.new(), stories15M)
+				w, err := p.Prepare(tensor)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if err := p.MatMul(out, w, x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
 // BenchmarkParallelThreshold times unroll8 on one and two threads for
 // matrices around parallelMACs, bypassing the threshold, to re-tune it:
 // splitting pays from the size where t2 beats t1.

@@ -41,11 +41,16 @@ func matmulRows(dot func(a, b []float32) float32, out, w, x []float32, n, lo, hi
 	}
 }
 
-// MatMul implements kernels.MatMul: out = W·x, rows split over the pool
-// when the matrix has at least parallelMACs elements.
+// MatMul implements kernels.MatMul: out = W·x for F32 and Q8_0 weights,
+// rows split over the pool when the matrix has at least parallelMACs
+// elements.
 func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 	m, ok := w.(*matrix)
 	if !ok {
+		if q, ok := w.(*q8Matrix); ok {
+			p.matMulQ8(out, q, x)
+			return nil
+		}
 		return kernels.ErrForeignWeight
 	}
 	if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {

@@ -9,8 +9,9 @@
 //
 // Results differ from the scalar reference only by the order of those sums
 // (products are rounded exactly as in scalar, see dot.go); the other ops
-// compute exactly what scalar computes. Results do not depend on the
-// thread count.
+// compute exactly what scalar computes, and so does the Q8_0 MatMul, whose
+// integer sums are exact in any order (see q8.go). Results do not depend
+// on the thread count.
 package unrolled
 
 import (
@@ -32,7 +33,13 @@ type Provider struct {
 	att   []float32 // attention scores, Heads × SeqLen
 	freq  []float32 // RoPE frequency of each pair within a head
 	pool  *workpool.Pool
-	mm    matmulTask // the one in-flight parallel matmul
+	mm    matmulTask // the one in-flight parallel fp32 matmul
+	q8    q8Task     // the one in-flight parallel Q8_0 matmul
+	// xq and xs hold x quantized for a Q8_0 MatMul: its int8 values and
+	// one scale per group. Sized at Init for the model's widest input and
+	// grown at Prepare for a wider Q8_0 matrix, never in MatMul.
+	xq []int8
+	xs []float32
 }
 
 // New returns an unrolled provider with width accumulators (4 or 8) that
@@ -64,14 +71,14 @@ func score(width int) int {
 	return 10
 }
 
-// Supports implements kernels.Provider: every fp32 op on every CPU, for a
-// valid width.
+// Supports implements kernels.Provider: every fp32 op and the Q8_0
+// MatMul on every CPU, for a valid width.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	if p.dot == nil {
 		return kernels.Support{Reason: fmt.Sprintf("width %d not supported (4 or 8)", p.width)}
 	}
-	if q.DType != kernels.F32 {
-		return kernels.Support{Reason: fmt.Sprintf("dtype %v not supported", q.DType)}
+	if q.DType != kernels.F32 && !(q.DType == kernels.Q8_0 && q.Op == kernels.MatMul) {
+		return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 	}
 	return kernels.Support{OK: true, Score: score(p.width)}
 }
@@ -92,11 +99,14 @@ func (p *Provider) Init(s kernels.Shape) error {
 	p.shape = s
 	p.att = make([]float32, s.Heads*s.SeqLen)
 	p.freq = ropeFrequencies(s.HeadSize())
+	n := max(s.Dim, s.HiddenDim, 0)
+	p.xq, p.xs = make([]int8, n), make([]float32, n)
 	p.pool = workpool.New(p.threads)
 	return nil
 }
 
-// matrix is the provider's Weight: the engine's slice, kept as is.
+// matrix is the provider's Weight for an F32 tensor: the engine's slice,
+// kept as is.
 type matrix struct {
 	rows, cols int
 	data       []float32
@@ -104,13 +114,22 @@ type matrix struct {
 
 // Prepare implements kernels.Provider: weights stay where they are.
 func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
-	if t.DType != kernels.F32 {
-		return nil, fmt.Errorf("%s: prepare %s: dtype %v not supported", p.name, t.Name, t.DType)
+	switch t.DType {
+	case kernels.F32:
+		if t.Rows < 0 || t.Cols < 0 || len(t.F32) != t.Rows*t.Cols {
+			return nil, fmt.Errorf("%s: prepare %s: %d values for %d×%d", p.name, t.Name, len(t.F32), t.Rows, t.Cols)
+		}
+		return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+	case kernels.Q8_0:
+		if err := checkQ8(t); err != nil {
+			return nil, fmt.Errorf("%s: prepare %s: %w", p.name, t.Name, err)
+		}
+		if t.Cols > len(p.xq) { // wider than the model's activations
+			p.xq, p.xs = make([]int8, t.Cols), make([]float32, t.Cols)
+		}
+		return &q8Matrix{rows: t.Rows, cols: t.Cols, groupSize: t.GroupSize, q: t.Q8, scales: t.Scales}, nil
 	}
-	if t.Rows < 0 || t.Cols < 0 || len(t.F32) != t.Rows*t.Cols {
-		return nil, fmt.Errorf("%s: prepare %s: %d values for %d×%d", p.name, t.Name, len(t.F32), t.Rows, t.Cols)
-	}
-	return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+	return nil, fmt.Errorf("%s: prepare %s: dtype %v not supported", p.name, t.Name, t.DType)
 }
 
 // Close implements kernels.Provider: it stops the worker pool and drops
@@ -120,7 +139,7 @@ func (p *Provider) Close() error {
 		p.pool.Close()
 		p.pool = nil
 	}
-	p.att, p.freq = nil, nil
+	p.att, p.freq, p.xq, p.xs = nil, nil, nil, nil
 	return nil
 }
 
