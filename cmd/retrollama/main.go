@@ -22,6 +22,7 @@ Commands:
   bench --a P --b Q [...]      A/B benchmark of kernel profiles ("retrollama bench -h")
   bench compare OLD NEW        compare two saved JSON reports
   bench ops                    per-op microbenchmarks at the model's shapes
+  quantize IN OUT [--group-size N]  fp32 checkpoint → llama2.c Q8_0 (runq.c's format)
 
 Every command takes --kernels FILE --profile NAME --threads N to choose its kernels.
 
@@ -41,6 +42,8 @@ func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return kernelsCommand(args[1:], stdout, stderr)
 	case "bench":
 		return benchCommand(args[1:], stdout, stderr)
+	case "quantize":
+		return quantizeCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return 0

@@ -229,6 +229,12 @@ func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32) (*Wei
 	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data})
 }
 
+// PrepareQ8 makes a rows×cols Q8_0 matrix (int8 values, one scale per
+// groupSize values) resident in the provider chosen for it.
+func (t *Table) PrepareQ8(name string, rows, cols int, q []int8, scales []float32, groupSize int) (*Weight, error) {
+	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: scales, GroupSize: groupSize})
+}
+
 // PrepareVector makes a normalisation weight vector resident in the
 // provider chosen for rmsnorm.
 func (t *Table) PrepareVector(name string, data []float32) (*Weight, error) {
