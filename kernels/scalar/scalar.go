@@ -274,11 +274,18 @@ func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 
 // SwiGLU implements kernels.SwiGLU.
 func (p *Provider) SwiGLU(gate, up []float32) error {
+	SwiGLUInPlace(gate, up)
+	return nil
+}
+
+// SwiGLUInPlace is the reference SwiGLU, exported so that providers that
+// do not reorder it reuse it instead of copying it.
+func SwiGLUInPlace(gate, up []float32) {
+	up = up[:len(gate)]
 	for i, v := range gate {
 		v *= 1 / (1 + expf(-v))
 		gate[i] = v * up[i]
 	}
-	return nil
 }
 
 // Softmax implements kernels.Softmax.
@@ -286,6 +293,10 @@ func (p *Provider) Softmax(x []float32) error {
 	softmax(x)
 	return nil
 }
+
+// SoftmaxInPlace is the reference softmax (sequential sum), exported so
+// that providers needing bit-identical attention weights reuse it.
+func SoftmaxInPlace(x []float32) { softmax(x) }
 
 func softmax(x []float32) {
 	if len(x) == 0 {

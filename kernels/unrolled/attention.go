@@ -1,5 +1,7 @@
 package unrolled
 
+import "github.com/retrollama/retrollama/kernels/scalar"
+
 // Attention implements kernels.Attention. The q·k scores are unrolled dot
 // products; the softmax and the weighted sum of values are scalar's
 // arithmetic in scalar's order (the value sum is elementwise, so it has no
@@ -17,7 +19,7 @@ func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 			o := t*kvDim + kvOff
 			att[t] = p.dot(qh, keys[o:o+headSize:o+headSize]) / scale
 		}
-		softmax(att)
+		scalar.SoftmaxInPlace(att)
 		xb := out[h*headSize : (h+1)*headSize]
 		clear(xb)
 		for t, a := range att {
