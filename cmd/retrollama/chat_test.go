@@ -83,3 +83,35 @@ func TestHelp(t *testing.T) {
 		t.Errorf("usage missing: %q", stdout.String())
 	}
 }
+
+// TestSyntheticQ8: "--synthetic NAME-q8" runs the Q8_0 quantization of
+// the synthetic model, deterministically, on the Q8 matmul path (explain
+// says q8_0), and its text is not the fp32 model's.
+func TestSyntheticQ8(t *testing.T) {
+	run := func(name string) string {
+		var stdout, stderr bytes.Buffer
+		if code := runMain([]string{"run", "--synthetic", name, "-t", "1", "-s", "5", "-n", "60", "-i", "a"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	q1, q2, f := run("stories260K-q8"), run("stories260K-q8"), run("stories260K")
+	if q1 != q2 || len(q1) < 10 {
+		t.Errorf("Q8 runs differ or are empty: %q vs %q", q1, q2)
+	}
+	if q1 == f {
+		t.Errorf("Q8 and fp32 synthetic models print the same text %q: is the Q8 model used?", q1)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := runMain([]string{"kernels", "explain", "--synthetic", "stories260K-q8"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
+		t.Fatalf("explain: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "64×64 q8_0 wo×5, wq×5") || !strings.Contains(stdout.String(), "synthetic:stories260K-q8") {
+		t.Errorf("explain does not show the Q8_0 matrices:\n%s", stdout.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := runMain([]string{"run", "--synthetic", "stories260K-q4"}, strings.NewReader(""), &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), `add "-q8" for Q8_0`) {
+		t.Errorf("unknown suffix: exit %d, %q", code, stderr.String())
+	}
+}

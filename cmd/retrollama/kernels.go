@@ -13,6 +13,7 @@ import (
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
 )
 
@@ -133,7 +134,7 @@ func openShapes(modelPath, synthetic, fallback string) (*checkpoint.Checkpoint, 
 	if synthetic == "" {
 		synthetic = fallback
 	}
-	return checkpoint.Synthetic(synthetic)
+	return syntheticModel(synthetic)
 }
 
 // kernelsExplain prints the resolved op → provider table for a model.
@@ -175,13 +176,14 @@ func groupDecisions(ds []dispatch.Decision) []decisionGroup {
 	type key struct {
 		op             string
 		rows, cols     int
+		dtype          kernels.DType
 		chosen, passed string
 	}
 	index := map[key]int{}
 	var groups []decisionGroup
 	var names [][]string
 	for _, d := range ds {
-		k := key{string(d.Op), d.Rows, d.Cols, d.Chosen, strings.Join(d.Passed, ";")}
+		k := key{string(d.Op), d.Rows, d.Cols, d.DType, d.Chosen, strings.Join(d.Passed, ";")}
 		i, ok := index[k]
 		if !ok {
 			i = len(groups)
@@ -198,6 +200,9 @@ func groupDecisions(ds []dispatch.Decision) []decisionGroup {
 			g.use = "all calls"
 		} else {
 			g.use = fmt.Sprintf("%d×%d %s", g.d.Rows, g.d.Cols, summarize(names[i]))
+			if g.d.DType != kernels.F32 {
+				g.use = fmt.Sprintf("%d×%d %s %s", g.d.Rows, g.d.Cols, g.d.DType, summarize(names[i]))
+			}
 		}
 	}
 	return groups

@@ -32,7 +32,8 @@ Options:
   -y <string> system prompt in chat mode, optional
 retrollama additions:
   --synthetic <name>  built-in random-weight model instead of a checkpoint:
-                      stories260K, stories15M, stories42M, stories110M
+                      stories260K, stories15M, stories42M, stories110M,
+                      with -q8 appended for its Q8_0 quantization (stories15M-q8)
                       (default stories15M when no checkpoint is given)
   --kernels <file>    kernels.hcl to read (default: the built-in copy)
   --profile <name>    kernel profile (default: the best one for this CPU)
@@ -230,7 +231,7 @@ func loadModel(o runOptions) (*checkpoint.Checkpoint, *tokenizer.Tokenizer, erro
 	var ck *checkpoint.Checkpoint
 	var err error
 	if o.synthetic != "" {
-		ck, err = checkpoint.Synthetic(o.synthetic)
+		ck, err = syntheticModel(o.synthetic)
 	} else {
 		ck, err = checkpoint.Open(o.checkpoint)
 	}

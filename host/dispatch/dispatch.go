@@ -57,10 +57,11 @@ type Decision struct {
 	Tensor string // weight name for matmul/rmsnorm; "" for the others
 	Rows   int
 	Cols   int
-	Chosen string   // label of the chosen provider
-	Source string   // where the chosen candidate was configured
-	Score  int      // the chosen provider's score for this use
-	Passed []string // candidates skipped before it, each "label: reason"
+	DType  kernels.DType // the weight's element type (F32 for weightless ops)
+	Chosen string        // label of the chosen provider
+	Source string        // where the chosen candidate was configured
+	Score  int           // the chosen provider's score for this use
+	Passed []string      // candidates skipped before it, each "label: reason"
 }
 
 // Weight is the engine's handle to a prepared tensor: the provider that
@@ -195,7 +196,7 @@ func (t *Table) init(p kernels.Provider) error {
 
 // choose picks the first candidate accepting q and records the decision.
 func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decision) {
-	d := Decision{Op: q.Op, Tensor: tensor, Rows: q.Rows, Cols: q.Cols}
+	d := Decision{Op: q.Op, Tensor: tensor, Rows: q.Rows, Cols: q.Cols, DType: q.DType}
 	for _, c := range t.plan.Candidates[q.Op] {
 		if c.Unusable != "" {
 			d.Passed = append(d.Passed, c.Label+": "+c.Unusable)
