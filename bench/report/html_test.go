@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/atomicfile"
+
 	"github.com/retrollama/retrollama/bench"
 )
 
@@ -177,7 +179,7 @@ func TestHTMLInChromium(t *testing.T) {
 			dir := t.TempDir()
 			page := filepath.Join(dir, "report.html")
 			shot := filepath.Join(dir, "report.png")
-			if err := WriteFileAtomic(page, tt.write); err != nil {
+			if err := atomicfile.Write(page, tt.write); err != nil {
 				t.Fatal(err)
 			}
 			out, err := exec.CommandContext(t.Context(), "bash", script, page, shot).CombinedOutput()

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retrollama/retrollama/internal/atomicfile"
+
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
 
@@ -264,12 +266,12 @@ func writeReport(r *bench.Report, format, out, html string, stdout io.Writer) er
 		return report.Text(w, r)
 	}
 	if html != "" {
-		if err := report.WriteFileAtomic(html, func(w io.Writer) error { return report.HTML(w, r) }); err != nil {
+		if err := atomicfile.Write(html, func(w io.Writer) error { return report.HTML(w, r) }); err != nil {
 			return fmt.Errorf("write %s: %w", html, err)
 		}
 	}
 	if out != "" {
-		if err := report.WriteFileAtomic(out, render); err != nil {
+		if err := atomicfile.Write(out, render); err != nil {
 			return fmt.Errorf("write %s: %w", out, err)
 		}
 		return nil

@@ -1,13 +1,13 @@
 package quantize
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/atomicfile"
 )
 
 // File quantizes the fp32 checkpoint at in and writes it to out in Q8_0
@@ -33,7 +33,7 @@ func File(in, out string, gs int) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	err = writeAtomic(out, func(w io.Writer) error {
+	err = atomicfile.Write(out, func(w io.Writer) error {
 		return checkpoint.WriteQ8(w, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q)
 	})
 	if err != nil {
@@ -54,44 +54,6 @@ func distinct(in, out string) error {
 	}
 	if same {
 		return fmt.Errorf("quantize %s: output %s is the same file as the input; refusing to overwrite it", in, out)
-	}
-	return nil
-}
-
-// writeAtomic writes out through write: into a temporary file in out's
-// directory, then fsync, close and rename onto out, then a best-effort
-// fsync of the directory. On any error the temporary file is removed and
-// out is left as it was.
-func writeAtomic(out string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(out)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(out)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("output %s: %w", out, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close() // may already be closed; the first error matters
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return fmt.Errorf("output %s: %w", out, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return fmt.Errorf("output %s: %w", out, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("output %s: sync: %w", out, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("output %s: %w", out, err)
-	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("output %s: %w", out, err)
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename durable where possible
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }

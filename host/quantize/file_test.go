@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
 
@@ -176,14 +177,14 @@ func TestFileFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		boom := errors.New("disk full")
-		err := writeAtomic(out, func(w io.Writer) error {
+		err := atomicfile.Write(out, func(w io.Writer) error {
 			if _, err := w.Write(make([]byte, 1000)); err != nil {
 				return err
 			}
 			return boom
 		})
 		if !errors.Is(err, boom) {
-			t.Fatalf("writeAtomic = %v, want the write's error", err)
+			t.Fatalf("atomicfile.Write = %v, want the write's error", err)
 		}
 		if b, err := os.ReadFile(out); err != nil || string(b) != "old" {
 			t.Fatalf("existing output changed: %q, %v", b, err)
@@ -195,7 +196,7 @@ func TestFileFailures(t *testing.T) {
 	})
 	t.Run("success replaces output", func(t *testing.T) {
 		out := filepath.Join(dir, "out.bin")
-		if err := os.WriteFile(out, []byte("old"), 0o600); err != nil {
+		if err := os.WriteFile(out, []byte("old"), 0o640); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := File(in, out, 0); err != nil {
@@ -209,8 +210,8 @@ func TestFileFailures(t *testing.T) {
 		if ck.GroupSize != 4 {
 			t.Errorf("gs 0 chose group size %d, want 4 for stories260K's shape", ck.GroupSize)
 		}
-		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm()&0o044 == 0 {
-			t.Errorf("output mode %v (%v), want readable like any model file", fi.Mode(), err)
+		if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o640 {
+			t.Errorf("output mode %v (%v), want the replaced file's 0640 kept", fi.Mode(), err)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package report
+package atomicfile
 
 import (
 	"errors"
@@ -9,10 +9,10 @@ import (
 	"testing"
 )
 
-// TestWriteFileAtomic checks that success replaces the file completely
+// TestWrite checks that success replaces the file completely
 // and that any failure leaves the old file (or no file) and no temporary
 // file behind.
-func TestWriteFileAtomic(t *testing.T) {
+func TestWrite(t *testing.T) {
 	errWrite := errors.New("disk on fire")
 	tests := []struct {
 		name     string
@@ -67,7 +67,7 @@ func TestWriteFileAtomic(t *testing.T) {
 						t.Errorf("panic = %v, want panic %v", p, tt.panics)
 					}
 				}()
-				err = WriteFileAtomic(path, tt.write)
+				err = Write(path, tt.write)
 			}()
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
@@ -100,21 +100,21 @@ func TestWriteFileAtomic(t *testing.T) {
 	}
 }
 
-// TestWriteFileAtomicBadDir checks a missing directory is an error, not a
+// TestWriteBadDir checks a missing directory is an error, not a
 // file somewhere else.
-func TestWriteFileAtomicBadDir(t *testing.T) {
+func TestWriteBadDir(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing", "out.json")
-	err := WriteFileAtomic(path, func(w io.Writer) error { return nil })
+	err := Write(path, func(w io.Writer) error { return nil })
 	if err == nil {
 		t.Fatal("no error for a missing directory")
 	}
 }
 
-// TestWriteFileAtomicNewMode checks a new file is readable by others, as
+// TestWriteNewMode checks a new file is readable by others, as
 // report files are meant to be shared.
-func TestWriteFileAtomicNewMode(t *testing.T) {
+func TestWriteNewMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.csv")
-	if err := WriteFileAtomic(path, func(w io.Writer) error { return nil }); err != nil {
+	if err := Write(path, func(w io.Writer) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)

@@ -1,4 +1,7 @@
-package report
+// Package atomicfile writes files so that readers see either the old
+// contents or the complete new ones, never a partial file: checkpoints from
+// "retrollama quantize" and bench reports are written this way.
+package atomicfile
 
 import (
 	"bufio"
@@ -9,13 +12,13 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic writes path through write so that path is either left
+// Write writes path through write so that path is either left
 // as it was or replaced by the complete output: write fills a temporary
 // file in path's directory, which is synced and renamed over path. If
 // write (or anything after it) fails, or write panics, the temporary file
 // is removed and path is untouched. A new file gets mode 0644; an
 // existing file keeps its mode.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+func Write(path string, write func(io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -23,13 +26,13 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	mode := fs.FileMode(0o644)
 	if st, statErr := os.Stat(path); statErr == nil {
 		if !st.Mode().IsRegular() {
-			return fmt.Errorf("report: %s is not a regular file", path)
+			return fmt.Errorf("write %s: not a regular file", path)
 		}
 		mode = st.Mode().Perm()
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("report: creating temporary file for %s: %w", path, err)
+		return fmt.Errorf("write %s: creating a temporary file: %w", path, err)
 	}
 	tmp := f.Name()
 	committed := false
@@ -43,22 +46,22 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 
 	bw := bufio.NewWriter(f)
 	if err := write(bw); err != nil {
-		return fmt.Errorf("report: writing %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("report: writing %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("report: writing %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("report: syncing %s: %w", path, err)
+		return fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("report: closing %s: %w", path, err)
+		return fmt.Errorf("write %s: close: %w", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("report: replacing %s: %w", path, err)
+		return fmt.Errorf("write %s: rename: %w", path, err)
 	}
 	committed = true
 	// Make the rename itself durable. Not every platform can sync a
