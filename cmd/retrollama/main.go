@@ -24,6 +24,7 @@ Commands:
   bench compare OLD NEW        compare two saved JSON reports
   bench ops                    per-op microbenchmarks at the model's shapes
   quantize IN OUT [--group-size N]  fp32 checkpoint → llama2.c Q8_0 (runq.c's format)
+  synthetic NAME OUT           write a built-in synthetic model to a checkpoint file
 
 Every command takes --kernels FILE --profile NAME --threads N to choose its kernels.
 
@@ -45,6 +46,8 @@ func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return benchCommand(args[1:], stdout, stderr)
 	case "quantize":
 		return quantizeCommand(args[1:], stdout, stderr)
+	case "synthetic":
+		return syntheticCommand(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, topUsage)
 		return 0
