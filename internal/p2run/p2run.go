@@ -82,6 +82,15 @@ func BuildCommand(tb testing.TB, pkg, go386 string) string {
 	return out
 }
 
+// BuildWithSymbols is BuildCommand without stripping, for tools that
+// need the symbol table (objdump's per-function listing).
+func BuildWithSymbols(tb testing.TB, pkg, go386 string) string {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), filepath.Base(pkg)+"-386-"+go386+"-symbols")
+	build(tb, go386, "build", "-trimpath", "-o", out, pkg)
+	return out
+}
+
 // BuildTest compiles the tests of pkg (relative to the module root) for
 // linux/386 softfloat and returns the test binary's path.
 func BuildTest(tb testing.TB, pkg string) string {
