@@ -12,5 +12,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv("RETROLLAMA_TEST_AS_CLI") == "1" {
 		os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range afterTests {
+		f()
+	}
+	os.Exit(code)
 }
+
+// afterTests run once all tests are done (e.g. removing a binary several
+// tests shared).
+var afterTests []func()

@@ -77,7 +77,14 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // returns the binary's path in a temporary directory.
 func BuildCommand(tb testing.TB, pkg, go386 string) string {
 	tb.Helper()
-	out := filepath.Join(tb.TempDir(), filepath.Base(pkg)+"-386-"+go386)
+	return BuildCommandIn(tb, tb.TempDir(), pkg, go386)
+}
+
+// BuildCommandIn is BuildCommand writing into dir, for a binary shared by
+// several tests (the caller removes dir).
+func BuildCommandIn(tb testing.TB, dir, pkg, go386 string) string {
+	tb.Helper()
+	out := filepath.Join(dir, filepath.Base(pkg)+"-386-"+go386)
 	build(tb, go386, "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
 	return out
 }

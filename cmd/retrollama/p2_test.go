@@ -1,0 +1,90 @@
+//go:build !386
+
+package main
+
+import (
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/retrollama/retrollama/internal/p2run"
+	"github.com/retrollama/retrollama/internal/testdata"
+)
+
+// The Pentium II acceptance tests: the "make p2" build (static linux/386,
+// GO386=softfloat) run on the emulated Pentium II with 128 MB by
+// ../shared/tools/p2run, with its default profile (the one it picks on
+// that CPU). They skip where p2run or QEMU is missing and in -short mode.
+
+var (
+	p2Once sync.Once
+	p2Bin  string
+)
+
+// p2Binary builds the Pentium II binary once for all tests of the run.
+func p2Binary(t *testing.T) string {
+	t.Helper()
+	p2run.Tool(t)
+	p2Once.Do(func() {
+		dir, err := os.MkdirTemp("", "retrollama-p2-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		afterTests = append(afterTests, func() { os.RemoveAll(dir) })
+		p2Bin = p2run.BuildCommandIn(t, dir, "./cmd/retrollama", "softfloat")
+	})
+	if p2Bin == "" {
+		t.Fatal("the Pentium II build failed in an earlier test")
+	}
+	return p2Bin
+}
+
+// TestPentium2Golden: every golden case of cases.tsv (fp32 and Q8_0
+// stories260K) prints exactly llama2.c's bytes on the Pentium II.
+func TestPentium2Golden(t *testing.T) {
+	bin := p2Binary(t)
+	for _, c := range readCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			files := []string{testdata.Path(t, "models", c.model), testdata.Path(t, "models", c.tokenizer)}
+			args := append([]string{"run", c.model}, c.args...)
+			args = append(args, "-z", c.tokenizer)
+			r := p2run.Run(t, p2run.Options{Files: files}, bin, args...)
+			if r.Exit != 0 {
+				t.Fatalf("exit %d\n%s", r.Exit, r.Stderr)
+			}
+			want, err := os.ReadFile(testdata.Path(t, "golden", c.name+".out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Stdout != string(want) {
+				t.Errorf("stdout differs from llama2.c at byte %d\n got: %q\nwant: %q", firstDiff([]byte(r.Stdout), want), r.Stdout, want)
+			}
+			t.Logf("%s", firstLine(r.Stderr))
+		})
+	}
+}
+
+// TestPentium2Stories15M: synthetic stories15M, fp32 (61 MB of weights)
+// and Q8_0, generates 16 tokens (-n 17: llama2.c counts BOS's position) in
+// the 128 MB guest without running out of memory.
+func TestPentium2Stories15M(t *testing.T) {
+	bin := p2Binary(t)
+	for _, name := range []string{"stories15M", "stories15M-q8"} {
+		t.Run(name, func(t *testing.T) {
+			r := p2run.Run(t, p2run.Options{Report: true}, bin, "run", "--synthetic", name, "-n", "17", "-t", "0")
+			if r.Exit != 0 {
+				t.Fatalf("exit %d\n%s", r.Exit, r.Stderr)
+			}
+			if len(strings.TrimSpace(r.Stdout)) == 0 || !strings.Contains(r.Stderr, "achieved tok/s") {
+				t.Errorf("no generation: stdout %q\n%s", r.Stdout, r.Stderr)
+			}
+			t.Logf("%s; guest max RSS %s kB", firstLine(r.Stderr), r.Report["maxrss_kb"])
+		})
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
