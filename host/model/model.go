@@ -7,6 +7,8 @@ package model
 import (
 	"fmt"
 
+	"github.com/retrollama/retrollama/internal/f32"
+
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/kernels"
@@ -156,7 +158,7 @@ func (t *Transformer) Forward(token, pos int) ([]float32, error) {
 		ops.RoPE(s.q, k, pos)
 		ops.Attention(s.xb, s.q, l.keyCache, l.valCache, pos)
 		ops.MatMul(s.xb2, l.wo, s.xb)
-		add(x, s.xb2)
+		f32.Add(x, s.xb2)
 
 		// feed-forward: x += w2 · (silu(w1·norm(x)) * w3·norm(x))
 		ops.RMSNorm(s.xb, x, l.rmsFFN)
@@ -164,7 +166,7 @@ func (t *Transformer) Forward(token, pos int) ([]float32, error) {
 		ops.MatMul(s.hb2, l.w3, s.xb)
 		ops.SwiGLU(s.hb, s.hb2)
 		ops.MatMul(s.xb, l.w2, s.hb)
-		add(x, s.xb)
+		f32.Add(x, s.xb)
 	}
 
 	ops.RMSNorm(x, x, t.weights.rmsFinal)
@@ -173,11 +175,4 @@ func (t *Transformer) Forward(token, pos int) ([]float32, error) {
 		return nil, fmt.Errorf("forward: token %d at position %d: %w", token, pos, err)
 	}
 	return s.logits, nil
-}
-
-// add is the residual connection: x += y.
-func add(x, y []float32) {
-	for i := range x {
-		x[i] += y[i]
-	}
 }

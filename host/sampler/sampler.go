@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/retrollama/retrollama/internal/f32"
+
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -52,11 +54,9 @@ func New(vocabSize int, temperature, topp float32, seed uint64, softmax func([]f
 func (s *Sampler) Sample(logits []float32) (int, error) {
 	logits = logits[:s.vocabSize]
 	if s.temperature == 0 {
-		return argmax(logits), nil
+		return f32.Argmax(logits), nil
 	}
-	for i := range logits {
-		logits[i] /= s.temperature
-	}
+	f32.Div(logits, s.temperature)
 	if err := s.softmax(logits); err != nil {
 		return 0, fmt.Errorf("sampler: %s: %w", kernels.Softmax, err)
 	}
@@ -80,25 +80,10 @@ func (s *Sampler) randomF32() float32 {
 	return float32(s.randomU32()>>8) / 16777216.0
 }
 
-// argmax returns the first index of the largest value.
-func argmax(p []float32) int {
-	best, bestP := 0, p[0]
-	for i := 1; i < len(p); i++ {
-		if p[i] > bestP {
-			best, bestP = i, p[i]
-		}
-	}
-	return best
-}
-
 // multinomial samples an index from probabilities p given coin in [0,1).
 func multinomial(p []float32, coin float32) int {
-	var cdf float32
-	for i, v := range p {
-		cdf += v
-		if coin < cdf {
-			return i
-		}
+	if i := f32.Search(p, coin); i >= 0 {
+		return i
 	}
 	return len(p) - 1 // rounding errors
 }
