@@ -2,11 +2,13 @@ package main
 
 import (
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/quantize"
 )
 
 // TestSyntheticCommand: the written file loads back in the asked format
@@ -57,5 +59,50 @@ func TestSyntheticCommand(t *testing.T) {
 		if _, stderr, code := runCLI(t, bad...); code == 0 || stderr == "" {
 			t.Errorf("%v: exit %d, stderr %q", bad, code, stderr)
 		}
+	}
+}
+
+// TestSyntheticAllocation bounds the memory the built-in models take to
+// build, counting every byte allocated (MemStats.TotalAlloc, which bounds
+// the peak): stories15M is its one fp32 backing store, and stories15M-q8
+// only its Q8_0 weights (int8 values, a float32 scale per group, the
+// float32 RMS-norm vectors) plus the dequantized token embedding that
+// runq.c keeps too. Holding the fp32 model on the way, as quantizing
+// checkpoint.Synthetic with quantize.Model would (143 MB allocated in all,
+// with an encoded copy), does not fit the ~98 MB a program gets on the
+// emulated 128 MB Pentium II, so this fails if it comes back.
+func TestSyntheticAllocation(t *testing.T) {
+	cfg, _ := checkpoint.ShapeOf("stories15M")
+	dim, hid, layers, vocab := int64(cfg.Dim), int64(cfg.HiddenDim), int64(cfg.Layers), int64(cfg.VocabSize)
+	kv := int64(cfg.KVDim())
+	matrices := vocab*dim + layers*(2*dim*dim+2*kv*dim+3*hid*dim) // values in the matrices
+	rms := (2*layers + 1) * dim
+	gs := int64(quantize.ChooseGroupSize(cfg))
+	tests := []struct {
+		name string
+		want int64 // bytes the model must hold
+	}{
+		{"stories15M", 4 * (matrices + rms)},
+		{"stories15M-q8", matrices + 4*matrices/gs + 4*rms + 4*vocab*dim},
+	}
+	// Slice headers, goroutines, work lists and up to four 256 KiB scratch
+	// buffers: measured at 25 kB (fp32) and 0.6 MB (q8, two workers) on
+	// amd64.
+	const slack = 2 << 20
+	for _, tt := range tests {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		ck, err := syntheticModel(tt.name)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := int64(after.TotalAlloc - before.TotalAlloc)
+		t.Logf("%s: allocated %d bytes (%.1f MB); the model holds %d (%.1f MB)", tt.name, got, float64(got)/1e6, tt.want, float64(tt.want)/1e6)
+		if got < tt.want || got > tt.want+slack {
+			t.Errorf("%s: allocated %d bytes building it, want the %d it holds plus at most %d", tt.name, got, tt.want, slack)
+		}
+		runtime.KeepAlive(ck)
 	}
 }

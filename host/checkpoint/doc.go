@@ -7,7 +7,8 @@
 //
 // The package also builds deterministic random-weight ("synthetic") models
 // of the tinyllamas shapes, for tests and benchmarks that cannot download
-// the real files, and writes checkpoints in either layout.
+// the real files, in fp32 or, quantized as they are generated, in Q8_0
+// (SyntheticQ8), and writes checkpoints in either layout.
 //
 // Weights returned by Open may point into read-only mapped memory: callers
 // must treat every weight slice as read-only and must not use them after

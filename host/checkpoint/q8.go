@@ -80,20 +80,46 @@ func int8sOf(b []byte) []int8 {
 // need not be multiples of 4. Weights.TokenEmbedding is the dequantized
 // embedding, on the heap; the other matrix fields of Weights stay nil.
 func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWeights) {
-	var w Weights
-	q := &QuantizedWeights{}
 	off := 0
 	take := func(n int) []byte {
 		b := body[off : off+n : off+n]
 		off += n
 		return b
 	}
+	floats := func(n int) []float32 { return floatsOf(take(4 * n)) }
+	w, q := q8Tensors(spans, groupSize, q8Source{
+		floats: floats,
+		int8s:  func(n int) []int8 { return int8sOf(take(n)) },
+		scales: floats,
+	})
+	w.TokenEmbedding = dequantize(q.TokenEmbedding, groupSize)
+	return w, q
+}
+
+// q8Source hands out the storage of a Q8_0 model's tensors, each call
+// returning the next n values of its kind in file order: the RMS-norm
+// vectors (floats), and for each matrix its values (int8s) then its
+// scales (scales).
+type q8Source struct {
+	floats func(n int) []float32
+	int8s  func(n int) []int8
+	scales func(n int) []float32
+}
+
+// q8Tensors lays out the tensors of spans (FormatQ8 order, sizes accepted
+// by weightBytes for groupSize) in storage taken from src: the RMS-norm
+// vectors in Weights, the matrices in QuantizedWeights, a shared
+// classifier as the token embedding. Weights.TokenEmbedding is left for
+// the caller to dequantize once the values are there.
+func q8Tensors(spans []span, groupSize int, src q8Source) (Weights, *QuantizedWeights) {
+	var w Weights
+	q := &QuantizedWeights{}
 	for _, s := range spans {
 		n := int(s.elems())
 		if !s.quantized() {
 			fs := make([][]float32, s.count)
 			for l := range fs {
-				fs[l] = floatsOf(take(4 * n))
+				fs[l] = src.floats(n)
 			}
 			if s.perLayer {
 				*w.layered(s.t) = fs
@@ -104,8 +130,8 @@ func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWe
 		}
 		qs := make([]Q8, s.count)
 		for l := range qs {
-			qs[l].Q = int8sOf(take(n))
-			qs[l].S = floatsOf(take(4 * (n / groupSize)))
+			qs[l].Q = src.int8s(n)
+			qs[l].S = src.scales(n / groupSize)
 		}
 		if s.perLayer {
 			*q.layered(s.t) = qs
@@ -116,6 +142,5 @@ func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWe
 	if q.Classifier.Q == nil {
 		q.Classifier = q.TokenEmbedding
 	}
-	w.TokenEmbedding = dequantize(q.TokenEmbedding, groupSize)
 	return w, q
 }

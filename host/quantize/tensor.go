@@ -12,13 +12,35 @@ import (
 // q·s computed in float32 as runq.c dequantizes. Values must be finite.
 func quantizeTensor(w []float32, gs int) (checkpoint.Q8, float64, error) {
 	m := checkpoint.Q8{Q: make([]int8, len(w)), S: make([]float32, len(w)/gs)}
+	maxErr, err := quantizeInto(m, w, gs, true)
+	if err != nil {
+		return checkpoint.Q8{}, 0, err
+	}
+	return m, maxErr, nil
+}
+
+// quantizeGroups is quantizeTensor writing into dst (len(dst.Q) == len(w),
+// len(dst.S) == len(w)/gs) without measuring the error: the
+// checkpoint.QuantizeFunc that Synthetic passes to checkpoint.SyntheticQ8.
+func quantizeGroups(dst checkpoint.Q8, w []float32, gs int) error {
+	if gs <= 0 || len(w)%gs != 0 || len(dst.Q) != len(w) || len(dst.S) != len(w)/gs {
+		return fmt.Errorf("quantizing %d values in groups of %d into %d values and %d scales", len(w), gs, len(dst.Q), len(dst.S))
+	}
+	_, err := quantizeInto(dst, w, gs, false)
+	return err
+}
+
+// quantizeInto quantizes w into dst, sized for it, as quantizeTensor
+// describes; with measure it returns the largest error, else 0 (saving
+// the float work on machines where it is emulated in software).
+func quantizeInto(m checkpoint.Q8, w []float32, gs int, measure bool) (float64, error) {
 	var maxErr float64
 	for g := range m.S {
 		group := w[g*gs : (g+1)*gs]
 		var wmax float32
 		for i, v := range group {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return checkpoint.Q8{}, 0, fmt.Errorf("value %d is %v", g*gs+i, v)
+				return 0, fmt.Errorf("value %d is %v", g*gs+i, v)
 			}
 			wmax = max(wmax, float32(math.Abs(float64(v))))
 		}
@@ -26,14 +48,17 @@ func quantizeTensor(w []float32, gs int) (checkpoint.Q8, float64, error) {
 		m.S[g] = scale
 		q := m.Q[g*gs : (g+1)*gs]
 		for i, v := range group {
-			if scale != 0 { // else an all-zero (or all-subnormal) group: q stays 0
+			q[i] = 0
+			if scale != 0 { // else an all-zero (or all-subnormal) group: q is 0
 				// v/scale is a float32 division, as in torch; clamping only
 				// matters when scale itself is subnormal and inexact.
 				r := math.RoundToEven(float64(v / scale))
 				q[i] = int8(min(max(r, -127), 127))
 			}
-			maxErr = max(maxErr, math.Abs(float64(v)-float64(float32(q[i])*scale)))
+			if measure {
+				maxErr = max(maxErr, math.Abs(float64(v)-float64(float32(q[i])*scale)))
+			}
 		}
 	}
-	return m, maxErr, nil
+	return maxErr, nil
 }

@@ -1,0 +1,170 @@
+package checkpoint
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// signQuantizer is a QuantizeFunc that makes placement checkable: each
+// scale is its group's first value and each value the sign of its weight.
+func signQuantizer(dst Q8, w []float32, gs int) error {
+	for g := range dst.S {
+		dst.S[g] = w[g*gs]
+	}
+	for i, v := range w {
+		switch {
+		case v > 0:
+			dst.Q[i] = 1
+		case v < 0:
+			dst.Q[i] = -1
+		}
+	}
+	return nil
+}
+
+// TestSyntheticQ8Placement checks, with signQuantizer, that every chunk
+// of SyntheticQ8FromConfig lands where SyntheticFromConfig puts the same
+// values, for group sizes that divide the 64Ki-float chunks and ones that
+// make groups straddle them; and that the RMS-norm vectors are the fp32
+// ones, the token embedding is dequantized, the classifier shared, and the
+// stores are one per kind.
+func TestSyntheticQ8Placement(t *testing.T) {
+	cfg := Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
+	fp, err := SyntheticFromConfig(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, gs := range []int{1, 3, 32, 96} {
+		t.Run(fmt.Sprint("gs", gs), func(t *testing.T) {
+			ck, err := SyntheticQ8FromConfig(cfg, 5, gs, signQuantizer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ck.Format != FormatQ8 || ck.GroupSize != gs || !ck.SharedClassifier || ck.Config != cfg ||
+				ck.Path != fmt.Sprintf("%s q8_0 gs=%d", fp.Path, gs) {
+				t.Fatalf("got %q format %v gs %d shared %v config %v", ck.Path, ck.Format, ck.GroupSize, ck.SharedClassifier, ck.Config)
+			}
+			w, q := &fp.Weights, ck.Quantized
+			check := func(name string, f []float32, m Q8) {
+				t.Helper()
+				if len(m.Q) != len(f) || len(m.S) != len(f)/gs {
+					t.Fatalf("%s: %d values and %d scales for %d floats", name, len(m.Q), len(m.S), len(f))
+				}
+				for i, v := range f {
+					var want int8
+					if v > 0 {
+						want = 1
+					} else if v < 0 {
+						want = -1
+					}
+					if m.Q[i] != want || i%gs == 0 && m.S[i/gs] != v {
+						t.Fatalf("%s[%d] = %v: value %d scale %v", name, i, v, m.Q[i], m.S[i/gs])
+					}
+				}
+			}
+			check("token_embedding", w.TokenEmbedding, q.TokenEmbedding)
+			for l := range cfg.Layers {
+				for name, p := range map[string]struct {
+					f []float32
+					m Q8
+				}{
+					"wq": {w.WQ[l], q.WQ[l]}, "wk": {w.WK[l], q.WK[l]}, "wv": {w.WV[l], q.WV[l]},
+					"wo": {w.WO[l], q.WO[l]}, "w1": {w.W1[l], q.W1[l]}, "w2": {w.W2[l], q.W2[l]},
+					"w3": {w.W3[l], q.W3[l]},
+				} {
+					check(fmt.Sprintf("layers.%d.%s", l, name), p.f, p.m)
+				}
+				sameFloats(t, "rms_att", ck.Weights.RMSAtt[l], w.RMSAtt[l])
+				sameFloats(t, "rms_ffn", ck.Weights.RMSFFN[l], w.RMSFFN[l])
+			}
+			sameFloats(t, "rms_final", ck.Weights.RMSFinal, w.RMSFinal)
+			sameFloats(t, "dequantized token_embedding", ck.Weights.TokenEmbedding, dequantize(q.TokenEmbedding, gs))
+			if &q.Classifier.Q[0] != &q.TokenEmbedding.Q[0] || ck.Weights.WQ != nil || ck.Weights.Classifier != nil {
+				t.Error("classifier not shared, or fp32 matrices set, unlike a parsed Q8_0 file")
+			}
+			// One store per kind: consecutive matrices are adjacent.
+			wq0, wq1 := q.WQ[0], q.WQ[1]
+			if unsafe.Pointer(unsafe.SliceData(wq0.Q[len(wq0.Q)-1:])) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(wq1.Q)), -1) ||
+				unsafe.Pointer(unsafe.SliceData(wq0.S[len(wq0.S)-1:])) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(wq1.S)), -4) {
+				t.Error("wq[0] and wq[1] are not adjacent in one store")
+			}
+			if cap(wq0.Q) != len(wq0.Q) || cap(wq0.S) != len(wq0.S) {
+				t.Error("a tensor's capacity runs into its neighbour")
+			}
+		})
+	}
+}
+
+// sameFloats fails unless a and b hold the same values.
+func sameFloats(t *testing.T, name string, a, b []float32) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%s: %d floats, want %d", name, len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("%s[%d] = %v, want %v", name, i, a[i], b[i])
+		}
+	}
+}
+
+// TestSyntheticQ8Rejects checks the errors: unknown names, bad group
+// sizes, no quantizer, oversized models, and a failing quantizer, whose
+// error must name the tensor (the first in file order, whatever the
+// scheduling).
+func TestSyntheticQ8Rejects(t *testing.T) {
+	boom := errors.New("boom")
+	fail := func(Q8, []float32, int) error { return boom }
+	tests := []struct {
+		name string
+		do   func() (*Checkpoint, error)
+		want string
+	}{
+		{"unknown", func() (*Checkpoint, error) { return SyntheticQ8("stories1B", 4, signQuantizer) }, `unknown synthetic model "stories1B"`},
+		{"group size", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 64, signQuantizer) }, "group_size = 64 does not divide hidden_dim = 172"},
+		{"zero group size", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 0, signQuantizer) }, "group_size = 0 must be positive"},
+		{"no quantizer", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 4, nil) }, "no QuantizeFunc"},
+		{"bad config", func() (*Checkpoint, error) { return SyntheticQ8FromConfig(Config{}, 0, 4, signQuantizer) }, "dim = 0"},
+		{"too big", func() (*Checkpoint, error) {
+			return SyntheticQ8FromConfig(Config{1 << 16, 1 << 16, 64, 8, 8, 1 << 16, 8}, 0, 64, signQuantizer)
+		}, "too large"},
+		{"quantizer fails", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 4, fail) }, "quantizing token_embedding (vocab_size × dim): boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ck, err := tt.do()
+			if err == nil || ck != nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "checkpoint synthetic:") {
+				t.Fatalf("got %v, want an error mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestQ8Runs checks how chunks are grouped: one run per chunk when the
+// group size divides the chunk, else runs that end on group boundaries.
+func TestQ8Runs(t *testing.T) {
+	spans := []span{
+		{t: tRMSAtt, rows: 1, cols: 3 * fillChunk, count: 1},
+		{t: tWQ, rows: 3, cols: fillChunk, count: 1},
+	}
+	items := syntheticChunks(spans)
+	if len(items) != 6 {
+		t.Fatalf("%d items", len(items))
+	}
+	for _, tt := range []struct {
+		gs   int
+		want string
+	}{
+		{1, "[[0 0] [1 1] [2 2] [3 3] [4 4] [5 5]]"},
+		{fillChunk, "[[0 0] [1 1] [2 2] [3 3] [4 4] [5 5]]"},
+		{3, "[[0 0] [1 1] [2 2] [3 5]]"},
+		{2 * fillChunk, "[[0 0] [1 1] [2 2] [3 4] [5 5]]"},
+	} {
+		if got := fmt.Sprint(q8Runs(spans, items, tt.gs)); got != tt.want {
+			t.Errorf("group size %d: runs %s, want %s", tt.gs, got, tt.want)
+		}
+	}
+}
