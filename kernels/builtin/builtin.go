@@ -7,6 +7,7 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/unrolled"
+	"github.com/retrollama/retrollama/kernels/x87"
 )
 
 // Options are the settings a builtin provider block may carry.
@@ -46,6 +47,12 @@ func All() []Info {
 			Description: "pure Go, 8 independent accumulators per sum, rows split over threads; any CPU",
 			Usable:      always,
 			New:         func(o Options) kernels.Provider { return unrolled.New(8, o.Threads) },
+		},
+		{
+			Name:        "x87",
+			Description: "x87 assembly for CPUs without SSE (GOARCH=386, GO386=softfloat): every fp32 op, bit-identical to the reference; one thread",
+			Usable:      x87.Usable,
+			New:         func(Options) kernels.Provider { return x87.New() },
 		},
 	}
 }

@@ -1,0 +1,157 @@
+// exp_x87.h: glibc's expf in x87 code, shared by the 386 kernels
+// (kernels_386.s) and the amd64 build of the same instructions that lets
+// the tests compare it with internal/mathf.Exp on every float32 natively
+// (exp_amd64.s). See doc.go for the algorithm and why it is bit-identical.
+//
+// exp<> is a private routine, reached by CALL from the kernels:
+//   in:  AX = the bits of the float32 argument; DI = the address of the
+//        control word in force, which exp<> leaves in force on return
+//        (cw24 or cw53 below); at most 4 x87 registers in use (exp<>
+//        needs the other 4).
+//   out: AX = the bits of expf(x); x87 stack as on entry. Clobbers BX and
+//        DX; preserves CX, SI, DI, BP.
+
+// Control words: exceptions masked, round to nearest, precision control
+// single (24-bit significand), double (53) or extended (64).
+DATA	cw24<>+0(SB)/2, $0x007f
+GLOBL	cw24<>(SB), RODATA|NOPTR, $2
+DATA	cw53<>+0(SB)/2, $0x027f
+GLOBL	cw53<>(SB), RODATA|NOPTR, $2
+DATA	cw64<>+0(SB)/2, $0x037f
+GLOBL	cw64<>(SB), RODATA|NOPTR, $2
+
+// mathf.Exp's constants, as float64 bits.
+DATA	invln2n<>+0(SB)/8, $0x40471547652b82fe // 32/ln2
+GLOBL	invln2n<>(SB), RODATA|NOPTR, $8
+DATA	shift<>+0(SB)/8, $0x4338000000000000   // 0x1.8p52
+GLOBL	shift<>(SB), RODATA|NOPTR, $8
+DATA	expc0<>+0(SB)/8, $0x3ebc6af84b912394
+GLOBL	expc0<>(SB), RODATA|NOPTR, $8
+DATA	expc1<>+0(SB)/8, $0x3f2ebfce50fac4f3
+GLOBL	expc1<>(SB), RODATA|NOPTR, $8
+DATA	expc2<>+0(SB)/8, $0x3f962e42ff0c52d6
+GLOBL	expc2<>(SB), RODATA|NOPTR, $8
+DATA	one<>+0(SB)/8, $0x3ff0000000000000
+GLOBL	one<>(SB), RODATA|NOPTR, $8
+
+// exptab: bits(2^(i/32)) - i<<47, glibc's EXP2F table (mathf.exp2Table).
+DATA	exptab<>+0(SB)/8, $0x3ff0000000000000
+DATA	exptab<>+8(SB)/8, $0x3fefd9b0d3158574
+DATA	exptab<>+16(SB)/8, $0x3fefb5586cf9890f
+DATA	exptab<>+24(SB)/8, $0x3fef9301d0125b51
+DATA	exptab<>+32(SB)/8, $0x3fef72b83c7d517b
+DATA	exptab<>+40(SB)/8, $0x3fef54873168b9aa
+DATA	exptab<>+48(SB)/8, $0x3fef387a6e756238
+DATA	exptab<>+56(SB)/8, $0x3fef1e9df51fdee1
+DATA	exptab<>+64(SB)/8, $0x3fef06fe0a31b715
+DATA	exptab<>+72(SB)/8, $0x3feef1a7373aa9cb
+DATA	exptab<>+80(SB)/8, $0x3feedea64c123422
+DATA	exptab<>+88(SB)/8, $0x3feece086061892d
+DATA	exptab<>+96(SB)/8, $0x3feebfdad5362a27
+DATA	exptab<>+104(SB)/8, $0x3feeb42b569d4f82
+DATA	exptab<>+112(SB)/8, $0x3feeab07dd485429
+DATA	exptab<>+120(SB)/8, $0x3feea47eb03a5585
+DATA	exptab<>+128(SB)/8, $0x3feea09e667f3bcd
+DATA	exptab<>+136(SB)/8, $0x3fee9f75e8ec5f74
+DATA	exptab<>+144(SB)/8, $0x3feea11473eb0187
+DATA	exptab<>+152(SB)/8, $0x3feea589994cce13
+DATA	exptab<>+160(SB)/8, $0x3feeace5422aa0db
+DATA	exptab<>+168(SB)/8, $0x3feeb737b0cdc5e5
+DATA	exptab<>+176(SB)/8, $0x3feec49182a3f090
+DATA	exptab<>+184(SB)/8, $0x3feed503b23e255d
+DATA	exptab<>+192(SB)/8, $0x3feee89f995ad3ad
+DATA	exptab<>+200(SB)/8, $0x3feeff76f2fb5e47
+DATA	exptab<>+208(SB)/8, $0x3fef199bdd85529c
+DATA	exptab<>+216(SB)/8, $0x3fef3720dcef9069
+DATA	exptab<>+224(SB)/8, $0x3fef5818dcfba487
+DATA	exptab<>+232(SB)/8, $0x3fef7c97337b9b5f
+DATA	exptab<>+240(SB)/8, $0x3fefa4afa2a490da
+DATA	exptab<>+248(SB)/8, $0x3fefd0765b6e4540
+GLOBL	exptab<>(SB), RODATA|NOPTR, $256
+
+// Frame: 0(SP) the argument's and then the result's float32 bits; 8(SP)
+// kd's bits, then the scale s = 2^(k/32) as a float64.
+TEXT exp<>(SB), NOSPLIT, $16-0
+	MOVL	AX, 0(SP)
+	MOVL	AX, DX
+	SHRL	$20, DX
+	ANDL	$0x7ff, DX
+	CMPL	DX, $0x42b // |x| >= 88, Inf or NaN
+	JAE	special
+
+poly:
+	FLDCW	cw53<>(SB)
+	FMOVF	0(SP), F0             // x
+	FMULD	invln2n<>(SB), F0     // z = x·32/ln2, rounded to double
+	FMOVD	F0, F0                // z z
+	FADDD	shift<>(SB), F0       // kd = z + shift: z rounded to an integer k in its low bits
+	FMOVD	F0, 8(SP)
+	FSUBD	shift<>(SB), F0       // kd = k (exact)
+	FSUBDP	F0, F1                // r = z - k (exact)
+
+	// s = 2^(k/32): exptab[k%32] + k<<47; only k's low word matters.
+	MOVL	8(SP), DX
+	MOVL	DX, BX
+	ANDL	$31, BX
+	SHLL	$15, DX
+#ifdef GOARCH_amd64
+	LEAQ	exptab<>(SB), AX
+#else
+	LEAL	exptab<>(SB), AX
+#endif
+	ADDL	4(AX)(BX*8), DX
+	MOVL	DX, 12(SP)
+	MOVL	(AX)(BX*8), DX
+	MOVL	DX, 8(SP)
+
+	// y = fma(fma(c0, r, c1), r², fma(c2, r, 1)): products in extended
+	// precision (64-bit significands: within 2^-64 of exact), y1 and y
+	// rounded once to double like the fused operations'; zz = c0·r + c1
+	// stays extended (its last bits move y by less than 2^-66).
+	FMOVD	F0, F0                // r r
+	FMULD	F0, F0                // r2 = r·r (double) r
+	FLDCW	cw64<>(SB)
+	FMOVD	expc2<>(SB), F0
+	FMULD	F2, F0                // c2·r r2 r
+	FMOVD	expc0<>(SB), F0
+	FMULD	F3, F0                // c0·r c2·r r2 r
+	FADDD	expc1<>(SB), F0       // zz = c0·r + c1
+	FMULD	F2, F0                // zz·r2 c2·r r2 r
+	FLDCW	cw53<>(SB)
+	FXCHD	F0, F1                // c2·r zz·r2 r2 r
+	FADDD	one<>(SB), F0         // y1 = c2·r + 1, rounded to double
+	FADDDP	F0, F1                // y = zz·r2 + y1, rounded to double; y r2 r
+	FMULD	8(SP), F0             // y·s, rounded to double
+	FMOVFP	F0, 0(SP)             // and to float32, as float32(y*s)
+	FMOVDP	F0, F0
+	FMOVDP	F0, F0
+	FLDCW	(DI)
+	MOVL	0(SP), AX
+	RET
+
+special:
+	CMPL	AX, $0xff800000 // -Inf
+	JEQ	zero
+	CMPL	DX, $0x7f8 // NaN, +Inf: x + x
+	JAE	nan
+	TESTL	AX, AX
+	JS	negative
+	CMPL	AX, $0x42b17217 // x > 0x1.62e42ep6: overflow
+	JHI	inf
+	JMP	poly
+negative:
+	CMPL	AX, $0xc2cff1b4 // x < -0x1.9fe368p6: underflow
+	JHI	zero
+	JMP	poly
+zero:
+	XORL	AX, AX
+	RET
+inf:
+	MOVL	$0x7f800000, AX
+	RET
+nan:
+	FMOVF	0(SP), F0
+	FADDD	F0, F0
+	FMOVFP	F0, 0(SP)
+	MOVL	0(SP), AX
+	RET

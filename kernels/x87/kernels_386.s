@@ -1,0 +1,451 @@
+// The x87 kernels. Each function saves the caller's control word, runs
+// with its own (cw24: float32 rounding, or cw53 where every result is
+// stored to a float32 at once) and restores the caller's before it
+// returns, with the x87 stack empty again. Register names in comments:
+// F0 is the top of the x87 stack; "a b c" lists it from the top down.
+// The Go declarations and the checks that keep these loops inside their
+// slices are in kernels_386.go.
+
+#include "textflag.h"
+#include "exp_x87.h"
+
+// 1e-5 as float32, RMSNorm's epsilon.
+DATA	eps<>+0(SB)/4, $0x3727c5ac
+GLOBL	eps<>(SB), RODATA|NOPTR, $4
+
+// func matMul(out, w, x []float32, stride int)
+//
+// out[i] = Σ_j w[i·stride+j]·x[j], j in order, for i < len(out). Four rows
+// at a time keep their sums in F1..F4 (F0 holds x[j], loaded once for the
+// four); the sums are independent, so their adds overlap in the FPU's
+// pipeline, yet each is the same sequence of float32 operations as
+// scalar's. Rows are addressed from their ends with a negative index
+// CX = j - len(x), which counts up to zero.
+//
+// Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) rows left,
+// 12(SP) stride in bytes.
+TEXT ·matMul(SB), NOSPLIT, $16-40
+	FSTCW	0(SP)
+	FLDCW	cw24<>(SB)
+	MOVL	x_len+28(FP), CX
+	MOVL	x_base+24(FP), DI
+	LEAL	(DI)(CX*4), DI        // DI = &x[len(x)]
+	MOVL	w_base+12(FP), AX
+	LEAL	(AX)(CX*4), AX        // AX = end of row 0
+	NEGL	CX
+	MOVL	CX, 4(SP)
+	MOVL	stride+36(FP), DX
+	SHLL	$2, DX
+	MOVL	DX, 12(SP)
+	MOVL	out_base+0(FP), SI
+	MOVL	out_len+4(FP), BX
+	MOVL	BX, 8(SP)
+	CMPL	BX, $4
+	JLT	tail
+
+block:
+	MOVL	12(SP), BP
+	LEAL	(AX)(BP*1), BX        // end of row 1
+	LEAL	(AX)(BP*2), DX        // end of row 2
+	LEAL	(DX)(BP*1), BP        // end of row 3
+	MOVL	4(SP), CX
+	FLDZ
+	FLDZ
+	FLDZ
+	FLDZ                          // s0 s1 s2 s3
+	TESTL	CX, CX
+	JEQ	store4
+
+loop4:
+	FMOVF	(DI)(CX*4), F0        // x s0 s1 s2 s3
+	FMOVF	(AX)(CX*4), F0        // w0 x s0 s1 s2 s3
+	FMULD	F1, F0                // w0·x x s0 s1 s2 s3
+	FADDDP	F0, F2                // x s0 s1 s2 s3
+	FMOVF	(BX)(CX*4), F0
+	FMULD	F1, F0
+	FADDDP	F0, F3
+	FMOVF	(DX)(CX*4), F0
+	FMULD	F1, F0
+	FADDDP	F0, F4
+	FMOVF	(BP)(CX*4), F0        // w3 x s0 s1 s2 s3
+	FMULDP	F0, F1                // w3·x s0 s1 s2 s3
+	FADDDP	F0, F4                // s0 s1 s2 s3
+	INCL	CX
+	JNE	loop4
+
+store4:
+	FMOVFP	F0, 0(SI)
+	FMOVFP	F0, 4(SI)
+	FMOVFP	F0, 8(SI)
+	FMOVFP	F0, 12(SI)
+	ADDL	$16, SI
+	MOVL	BP, AX
+	ADDL	12(SP), AX            // end of the next block's row 0
+	MOVL	8(SP), BX
+	SUBL	$4, BX
+	MOVL	BX, 8(SP)
+	CMPL	BX, $4
+	JGE	block
+
+tail:
+	CMPL	8(SP), $0
+	JEQ	done
+
+row:
+	MOVL	4(SP), CX
+	FLDZ
+	TESTL	CX, CX
+	JEQ	store1
+
+loop1:
+	FMOVF	(DI)(CX*4), F0
+	FMULF	(AX)(CX*4), F0
+	FADDDP	F0, F1
+	INCL	CX
+	JNE	loop1
+
+store1:
+	FMOVFP	F0, 0(SI)
+	ADDL	$4, SI
+	ADDL	12(SP), AX
+	DECL	8(SP)
+	JNE	row
+
+done:
+	FLDCW	0(SP)
+	RET
+
+// func matMulT(out, a, v []float32, stride int)
+//
+// out[i] = Σ_t a[t]·v[t·stride+i], t in order, for i < len(out): the
+// weighted sum of attention's value rows. scalar adds a[t]·v_t into out
+// row after row; for each out[i] that is the same sequence of float32
+// operations as this column-wise loop, which keeps four out[i] in F1..F4
+// and loads each a[t] once for them.
+//
+// Frame: 0(SP) caller's control word, 4(SP) columns left.
+TEXT ·matMulT(SB), NOSPLIT, $8-40
+	FSTCW	0(SP)
+	FLDCW	cw24<>(SB)
+	MOVL	a_len+16(FP), AX
+	MOVL	a_base+12(FP), DI
+	LEAL	(DI)(AX*4), DI        // DI = &a[len(a)]
+	NEGL	AX                    // AX = -len(a)
+	MOVL	stride+36(FP), BP
+	SHLL	$2, BP                // BP = stride in bytes
+	MOVL	v_base+24(FP), BX     // BX = &v[i], the block's first column
+	MOVL	out_base+0(FP), DX
+	MOVL	out_len+4(FP), CX
+	MOVL	CX, 4(SP)
+	CMPL	CX, $4
+	JLT	ttail
+
+tblock:
+	FLDZ
+	FLDZ
+	FLDZ
+	FLDZ                          // s0 s1 s2 s3
+	MOVL	AX, CX
+	MOVL	BX, SI
+	TESTL	CX, CX
+	JEQ	tstore4
+
+tloop4:
+	FMOVF	(DI)(CX*4), F0        // a s0 s1 s2 s3
+	FMOVF	0(SI), F0
+	FMULD	F1, F0
+	FADDDP	F0, F2
+	FMOVF	4(SI), F0
+	FMULD	F1, F0
+	FADDDP	F0, F3
+	FMOVF	8(SI), F0
+	FMULD	F1, F0
+	FADDDP	F0, F4
+	FMOVF	12(SI), F0
+	FMULDP	F0, F1
+	FADDDP	F0, F4
+	ADDL	BP, SI
+	INCL	CX
+	JNE	tloop4
+
+tstore4:
+	FMOVFP	F0, 0(DX)
+	FMOVFP	F0, 4(DX)
+	FMOVFP	F0, 8(DX)
+	FMOVFP	F0, 12(DX)
+	ADDL	$16, DX
+	ADDL	$16, BX
+	MOVL	4(SP), CX
+	SUBL	$4, CX
+	MOVL	CX, 4(SP)
+	CMPL	CX, $4
+	JGE	tblock
+
+ttail:
+	TESTL	CX, CX
+	JEQ	tdone
+
+tcol:
+	FLDZ
+	MOVL	AX, CX
+	MOVL	BX, SI
+	TESTL	CX, CX
+	JEQ	tstore1
+
+tloop1:
+	FMOVF	(DI)(CX*4), F0
+	FMULF	0(SI), F0
+	FADDDP	F0, F1
+	ADDL	BP, SI
+	INCL	CX
+	JNE	tloop1
+
+tstore1:
+	FMOVFP	F0, 0(DX)
+	ADDL	$4, DX
+	ADDL	$4, BX
+	DECL	4(SP)
+	JNE	tcol
+
+tdone:
+	FLDCW	0(SP)
+	RET
+
+// func rmsNorm(out, x, w []float32)
+//
+// ss = Σ x[j]², in order; ss /= len(x); ss += 1e-5; ss = 1/sqrt(ss);
+// out[j] = w[j]·(ss·x[j]). FSQRT and FDIV round correctly to float32 under
+// cw24, as sqrtf and the division do. out may be x. len(x) > 0.
+TEXT ·rmsNorm(SB), NOSPLIT, $8-36
+	FSTCW	0(SP)
+	FLDCW	cw24<>(SB)
+	MOVL	x_len+16(FP), CX
+	MOVL	x_base+12(FP), SI
+	MOVL	w_base+24(FP), BX
+	MOVL	out_base+0(FP), DI
+	LEAL	(SI)(CX*4), SI
+	LEAL	(BX)(CX*4), BX
+	LEAL	(DI)(CX*4), DI
+	NEGL	CX
+	MOVL	CX, DX
+	FLDZ
+
+sumsq:
+	FMOVF	(SI)(CX*4), F0
+	FMULD	F0, F0
+	FADDDP	F0, F1
+	INCL	CX
+	JNE	sumsq
+
+	FMOVL	x_len+16(FP), F0      // len(x), exact
+	FDIVDP	F0, F1                // ss / len(x)
+	FADDF	eps<>(SB), F0
+	FSQRT
+	FLD1
+	FDIVRDP	F0, F1                // 1 / sqrt
+	MOVL	DX, CX
+
+scale:
+	FMOVF	(SI)(CX*4), F0
+	FMULD	F1, F0                // ss·x
+	FMULF	(BX)(CX*4), F0        // w·(ss·x)
+	FMOVFP	F0, (DI)(CX*4)
+	INCL	CX
+	JNE	scale
+
+	FMOVDP	F0, F0
+	FLDCW	0(SP)
+	RET
+
+// func rope(v, cs []float32)
+//
+// Rotates the pairs (v[i], v[i+1]) of every head (len(cs) values) of v by
+// the angles whose cosines and sines cs interleaves:
+// v[i] = v0·cos - v1·sin, v[i+1] = v0·sin + v1·cos, each product rounded
+// to float32 first, as scalar's rotate. len(cs) is even and positive and
+// divides len(v).
+TEXT ·rope(SB), NOSPLIT, $8-24
+	FSTCW	0(SP)
+	FLDCW	cw24<>(SB)
+	MOVL	v_base+0(FP), SI
+	MOVL	v_len+4(FP), DX
+	LEAL	(SI)(DX*4), DX        // DX = &v[len(v)]
+
+head:
+	CMPL	SI, DX
+	JAE	rdone
+	MOVL	cs_base+12(FP), BX
+	MOVL	cs_len+16(FP), CX
+	SHRL	$1, CX
+
+pair:
+	FMOVF	0(SI), F0             // v0
+	FMOVF	4(SI), F0             // v1 v0
+	FMOVD	F1, F0                // v0 v1 v0
+	FMULF	0(BX), F0             // v0·cos v1 v0
+	FMOVD	F1, F0                // v1 v0·cos v1 v0
+	FMULF	4(BX), F0             // v1·sin v0·cos v1 v0
+	FSUBDP	F0, F1                // v0·cos-v1·sin v1 v0
+	FMOVFP	F0, 0(SI)             // v1 v0
+	FMULF	0(BX), F0             // v1·cos v0
+	FXCHD	F0, F1                // v0 v1·cos
+	FMULF	4(BX), F0             // v0·sin v1·cos
+	FADDDP	F0, F1                // v0·sin+v1·cos
+	FMOVFP	F0, 4(SI)
+	ADDL	$8, SI
+	ADDL	$8, BX
+	DECL	CX
+	JNE	pair
+	JMP	head
+
+rdone:
+	FLDCW	0(SP)
+	RET
+
+// func divide(x []float32, d float32)
+//
+// x[i] /= d. Under cw53 the quotient of two float32s rounded to double and
+// then to float32 by the store is the correctly rounded float32 quotient,
+// subnormal results included.
+TEXT ·divide(SB), NOSPLIT, $8-16
+	MOVL	x_len+4(FP), CX
+	TESTL	CX, CX
+	JEQ	ddone
+	FSTCW	0(SP)
+	FLDCW	cw53<>(SB)
+	MOVL	x_base+0(FP), SI
+	FMOVF	d+12(FP), F0
+
+dloop:
+	FMOVF	0(SI), F0
+	FDIVD	F1, F0
+	FMOVFP	F0, 0(SI)
+	ADDL	$4, SI
+	DECL	CX
+	JNE	dloop
+
+	FMOVDP	F0, F0
+	FLDCW	0(SP)
+
+ddone:
+	RET
+
+// func softmax(x []float32)
+//
+// scalar's softmax: max (v > max, so NaNs never become the max unless x[0]
+// is one), x[i] = expf(x[i] - max) with a sequential float32 sum, then
+// x[i] /= sum under cw53 as in divide.
+//
+// Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) exp's argument.
+TEXT ·softmax(SB), NOSPLIT, $12-12
+	MOVL	x_len+4(FP), CX
+	TESTL	CX, CX
+	JEQ	sret
+	FSTCW	0(SP)
+	FLDCW	cw24<>(SB)
+	LEAL	cw24<>(SB), DI        // exp<> keeps cw24
+	MOVL	x_base+0(FP), SI
+	LEAL	(SI)(CX*4), SI
+	NEGL	CX
+	MOVL	CX, 4(SP)
+	FMOVF	(SI)(CX*4), F0        // max = x[0]
+	INCL	CX
+	JEQ	maxdone
+
+maxloop:
+	FMOVF	(SI)(CX*4), F0        // v max
+	FUCOMI	F0, F1
+	FCMOVBE	F1, F0                // unless v > max: max
+	FMOVDP	F0, F1                // max
+	INCL	CX
+	JNE	maxloop
+
+maxdone:
+	FLDZ                          // sum max
+	MOVL	4(SP), CX
+
+exploop:
+	FMOVF	(SI)(CX*4), F0
+	FSUBD	F2, F0                // x[i] - max
+	FMOVFP	F0, 8(SP)             // as a float32
+	MOVL	8(SP), AX
+	CALL	exp<>(SB)
+	MOVL	AX, (SI)(CX*4)
+	FADDF	(SI)(CX*4), F0        // sum += x[i]
+	INCL	CX
+	JNE	exploop
+
+	FLDCW	cw53<>(SB)
+	MOVL	4(SP), CX
+
+sdiv:
+	FMOVF	(SI)(CX*4), F0
+	FDIVD	F1, F0                // x[i] / sum
+	FMOVFP	F0, (SI)(CX*4)
+	INCL	CX
+	JNE	sdiv
+
+	FMOVDP	F0, F0
+	FMOVDP	F0, F0
+	FLDCW	0(SP)
+
+sret:
+	RET
+
+// func swiGLU(gate, up []float32)
+//
+// gate[i] = v·(1/(1+expf(-v)))·up[i] for v = gate[i], every step rounded
+// to float32 in scalar's order. The steps run under cw53 and each result
+// is stored as a float32 before the next step reads it: the store rounds
+// the double to float32, which gives the correctly rounded float32 result
+// of each +, / and · (subnormals included), as SSE computes it.
+//
+// Frame: 0(SP) caller's control word, 8(SP) a float32 temporary.
+TEXT ·swiGLU(SB), NOSPLIT, $12-24
+	MOVL	gate_len+4(FP), CX
+	TESTL	CX, CX
+	JEQ	gret
+	FSTCW	0(SP)
+	FLDCW	cw53<>(SB)
+	LEAL	cw53<>(SB), DI        // exp<> keeps cw53
+	MOVL	gate_base+0(FP), SI
+	MOVL	up_base+12(FP), BP
+	LEAL	(SI)(CX*4), SI
+	LEAL	(BP)(CX*4), BP
+	NEGL	CX
+
+gloop:
+	MOVL	(SI)(CX*4), AX
+	XORL	$0x80000000, AX       // -v
+	CALL	exp<>(SB)
+	MOVL	AX, 8(SP)             // e = expf(-v)
+	FLD1
+	FADDF	8(SP), F0
+	FMOVFP	F0, 8(SP)             // 1 + e
+	FLD1
+	FDIVF	8(SP), F0
+	FMOVFP	F0, 8(SP)             // 1 / (1 + e)
+	FMOVF	8(SP), F0
+	FMULF	(SI)(CX*4), F0
+	FMOVFP	F0, 8(SP)             // v·(1/(1+e))
+	FMOVF	8(SP), F0
+	FMULF	(BP)(CX*4), F0
+	FMOVFP	F0, (SI)(CX*4)        // ·up[i]
+	INCL	CX
+	JNE	gloop
+
+	FLDCW	0(SP)
+
+gret:
+	RET
+
+// func expf(x float32) float32
+TEXT ·expf(SB), NOSPLIT, $4-8
+	FSTCW	0(SP)
+	FLDCW	cw24<>(SB)
+	LEAL	cw24<>(SB), DI
+	MOVL	x+0(FP), AX
+	CALL	exp<>(SB)
+	MOVL	AX, ret+4(FP)
+	FLDCW	0(SP)
+	RET

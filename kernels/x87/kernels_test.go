@@ -1,0 +1,202 @@
+package x87
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// The kernel tests run each kernel on guarded buffers and compare it bit
+// for bit with its Go version (generic.go), which is scalar's arithmetic.
+// On 386 that checks the x87 assembly; elsewhere the kernels are the Go
+// versions and the tests check the harness itself.
+
+func TestMatMul(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, rows := range []int{1, 2, 3, 4, 5, 7, 8, 9, 13, 64} {
+		for _, cols := range sizes {
+			for _, pad := range []int{0, 3} { // stride = cols + pad
+				stride := cols + pad
+				w := uniform(r, (rows-1)*stride+cols, -0.1, 0.1)
+				x := uniform(r, cols, -2, 2)
+				want := make([]float32, rows)
+				genericMatMul(want, w, x, stride)
+				gw, gx, gout := guarded(w), guarded(x), guarded(uniform(r, rows, -1000, 1000))
+				matMul(gout.s(), gw.s(), gx.s(), stride)
+				what := label("matMul %dx%d stride %d", rows, cols, stride)
+				assertIdentical(t, what, gout.s(), want)
+				gout.check(t, what)
+				unchanged(t, what+" w", gw.s(), w)
+				unchanged(t, what+" x", gx.s(), x)
+			}
+		}
+	}
+}
+
+func TestMatMulT(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 3, 5, 8, 37, 256} { // rows of v: positions
+		for _, cols := range []int{1, 3, 4, 5, 7, 8, 48, 64} { // head sizes
+			for _, pad := range []int{0, 5} {
+				stride := cols + pad
+				a := uniform(r, n, 0, 1)
+				v := uniform(r, (n-1)*stride+cols, -1, 1)
+				want := make([]float32, cols)
+				genericMatMulT(want, a, v, stride)
+				ga, gv, gout := guarded(a), guarded(v), guarded(uniform(r, cols, -1000, 1000))
+				matMulT(gout.s(), ga.s(), gv.s(), stride)
+				what := label("matMulT %d rows × %d stride %d", n, cols, stride)
+				assertIdentical(t, what, gout.s(), want)
+				gout.check(t, what)
+				unchanged(t, what+" a", ga.s(), a)
+				unchanged(t, what+" v", gv.s(), v)
+			}
+		}
+	}
+}
+
+func TestRMSNorm(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range sizes {
+		for _, scale := range []float32{1, 1e-3, 1e3} {
+			x := uniform(r, n, -2*scale, 2*scale)
+			w := uniform(r, n, 0.5, 1.5)
+			want := make([]float32, n)
+			genericRMSNorm(want, x, w)
+			gx, gw, gout := guarded(x), guarded(w), guarded(uniform(r, n, -1000, 1000))
+			rmsNorm(gout.s(), gx.s(), gw.s())
+			what := label("rmsNorm n=%d scale %g", n, scale)
+			assertIdentical(t, what, gout.s(), want)
+			gout.check(t, what)
+			unchanged(t, what+" x", gx.s(), x)
+			unchanged(t, what+" w", gw.s(), w)
+			rmsNorm(gx.s(), gx.s(), gw.s())
+			assertIdentical(t, what+" in place", gx.s(), want)
+			gx.check(t, what+" in place")
+		}
+	}
+}
+
+func TestRoPE(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, hs := range []int{2, 4, 6, 8, 48, 64} {
+		freq := ropeFrequencies(hs)
+		cs := make([]float32, hs)
+		for _, pos := range []int{0, 1, 7, 255, 4095} {
+			ropeRow(cs, freq, pos)
+			for _, heads := range []int{1, 3, 6} {
+				v := uniform(r, heads*hs, -2, 2)
+				want := slices.Clone(v)
+				genericRoPE(want, cs)
+				gv, gcs := guarded(v), guarded(cs)
+				rope(gv.s(), gcs.s())
+				what := label("rope head size %d × %d pos %d", hs, heads, pos)
+				assertIdentical(t, what, gv.s(), want)
+				gv.check(t, what)
+				unchanged(t, what+" cs", gcs.s(), cs)
+			}
+		}
+	}
+}
+
+func TestDivide(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range append([]int{0}, sizes...) {
+		for _, d := range []float32{1, 3, 6.928203, 1e30, 1e-30} {
+			x := uniform(r, n, -10, 10)
+			if n > 2 {
+				x[0], x[1] = 1e-40, -3e-39 // subnormal quotients for d > 1
+			}
+			want := slices.Clone(x)
+			genericDivide(want, d)
+			gx := guarded(x)
+			divide(gx.s(), d)
+			what := label("divide n=%d by %g", n, d)
+			assertIdentical(t, what, gx.s(), want)
+			gx.check(t, what)
+		}
+	}
+	// Subnormal quotients, where rounding to 24 bits first and then to
+	// the subnormal's fewer bits would differ from rounding once.
+	x := make([]float32, 4096)
+	for i := range x {
+		x[i] = math.Float32frombits(r.Uint32() & 0x80ffffff) // |x| < 2^-125
+	}
+	for _, d := range []float32{3, 6.928203, 1.1} {
+		want := slices.Clone(x)
+		genericDivide(want, d)
+		got := slices.Clone(x)
+		divide(got, d)
+		assertIdentical(t, label("divide subnormals by %g", d), got, want)
+	}
+}
+
+// softmaxInputs returns logits of several kinds: ordinary, large (where
+// skipping the max would overflow), widely spread (exp of the smaller
+// ones is subnormal or zero), and with infinities and NaNs.
+func softmaxInputs(r *rand.Rand, n int) map[string][]float32 {
+	in := map[string][]float32{
+		"ordinary": uniform(r, n, -10, 10),
+		"large":    uniform(r, n, 80, 100),
+		"spread":   uniform(r, n, -120, 10),
+	}
+	special := uniform(r, n, -5, 5)
+	for i, v := range []float32{float32(math.Inf(-1)), -0.0, 0, 1e-40} {
+		if i < n {
+			special[(i*7919)%n] = v
+		}
+	}
+	in["specials"] = special
+	if n > 1 {
+		withNaN := uniform(r, n, -5, 5)
+		withNaN[n/2] = float32(math.NaN())
+		in["NaN"] = withNaN
+		inf := uniform(r, n, -5, 5)
+		inf[n-1] = float32(math.Inf(1))
+		in["+Inf"] = inf
+	}
+	return in
+}
+
+func TestSoftmax(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range append([]int{0}, sizes...) {
+		for kind, x := range softmaxInputs(r, n) {
+			want := slices.Clone(x)
+			genericSoftmax(want)
+			gx := guarded(x)
+			softmax(gx.s())
+			what := label("softmax n=%d %s", n, kind)
+			assertIdentical(t, what, gx.s(), want)
+			gx.check(t, what)
+		}
+	}
+}
+
+func TestSwiGLU(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range append([]int{0}, sizes...) {
+		for _, span := range []float32{1, 8, 100} { // 100: silu's tails, subnormal 1/(1+e)
+			gate, up := uniform(r, n, -span, span), uniform(r, n, -2, 2)
+			want := slices.Clone(gate)
+			genericSwiGLU(want, up)
+			gg, gu := guarded(gate), guarded(up)
+			swiGLU(gg.s(), gu.s())
+			what := label("swiGLU n=%d span %g", n, span)
+			assertIdentical(t, what, gg.s(), want)
+			gg.check(t, what)
+			unchanged(t, what+" up", gu.s(), up)
+		}
+	}
+	// The band where 1/(1+e^-v) is subnormal and v·that is not.
+	var gate []float32
+	for v := float32(-88.8); v < -86.9; v += 0.0007 {
+		gate = append(gate, v)
+	}
+	up := uniform(r, len(gate), -2, 2)
+	want := slices.Clone(gate)
+	genericSwiGLU(want, up)
+	swiGLU(gate, up)
+	assertIdentical(t, "swiGLU subnormal band", gate, want)
+}
