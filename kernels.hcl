@@ -16,6 +16,7 @@
 provider "builtin" "scalar" {}  # bit-identical to llama2.c's run.c
 provider "builtin" "unroll4" {} # 4 independent accumulators, row-parallel over --threads
 provider "builtin" "unroll8" {} # 8 independent accumulators, row-parallel over --threads
+provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit multiply; declines the rest
 
 profile "reference" {
   default  = [builtin.scalar]
@@ -23,7 +24,7 @@ profile "reference" {
 }
 
 profile "fast" {
-  default  = [builtin.unroll8]
+  default  = [builtin.swar, builtin.unroll8] # swar takes the q8_0 matmuls, unroll8 the rest
   on_error = "fallback"
 }
 

@@ -6,6 +6,7 @@ package builtin
 import (
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
+	"github.com/retrollama/retrollama/kernels/swar"
 	"github.com/retrollama/retrollama/kernels/unrolled"
 	"github.com/retrollama/retrollama/kernels/x87"
 )
@@ -47,6 +48,12 @@ func All() []Info {
 			Description: "pure Go, 8 independent accumulators per sum, rows split over threads; any CPU",
 			Usable:      always,
 			New:         func(o Options) kernels.Provider { return unrolled.New(8, o.Threads) },
+		},
+		{
+			Name:        "swar",
+			Description: "pure Go, q8_0 matmul only: 3 int8 multiply-adds per 64-bit multiply, rows split over threads; any CPU",
+			Usable:      always,
+			New:         func(o Options) kernels.Provider { return swar.New(o.Threads) },
 		},
 		{
 			Name:        "x87",

@@ -51,3 +51,20 @@ func TestReplay(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayQ8 replays eight greedy steps of stories260K in Q8_0 (group
+// size 4) on every registered builtin provider: its matmuls are the
+// quantized ones, which providers such as swar run and the fp32 replay
+// never reaches.
+func TestReplayQ8(t *testing.T) {
+	shape, calls, err := forward.Record(forward.Stories260KQ8(t), 8, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range builtin.All() {
+		t.Run(info.Name, func(t *testing.T) {
+			usable(t, info)
+			conformance.Check(t, conformance.Replay(info.Name, factory(info), shape, calls, conformance.Options{}))
+		})
+	}
+}

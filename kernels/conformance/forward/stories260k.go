@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/quantize"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
 
@@ -33,6 +34,39 @@ func Stories260K(t *testing.T) *checkpoint.Checkpoint {
 	}
 	if err != nil {
 		t.Fatalf("stories260K: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := ck.Close(); err != nil {
+			t.Errorf("close %s: %v", ck.Path, err)
+		}
+	})
+	return ck
+}
+
+// Stories260KQ8 returns stories260K in runq.c's Q8_0 format, group size 4:
+// the real stories260K_q80_gs4.bin from ../shared, or else Stories260K
+// quantized in memory (quantize.Model, exactly what "retrollama quantize"
+// writes), so that Q8_0 replay tests run everywhere. It is closed when t
+// ends.
+func Stories260KQ8(t *testing.T) *checkpoint.Checkpoint {
+	t.Helper()
+	var path string
+	t.Run("shared stories260K_q80_gs4.bin", func(t *testing.T) {
+		p := testdata.Path(t, "models", "stories260K_q80_gs4.bin")
+		if _, err := os.Stat(p); err != nil {
+			t.Skipf("using stories260K quantized in memory: %v", err)
+		}
+		path = p
+	})
+	var ck *checkpoint.Checkpoint
+	var err error
+	if path != "" {
+		ck, err = checkpoint.Open(path)
+	} else {
+		ck, _, err = quantize.Model(Stories260K(t), 4)
+	}
+	if err != nil {
+		t.Fatalf("stories260K q8_0: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := ck.Close(); err != nil {
