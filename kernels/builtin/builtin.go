@@ -5,6 +5,7 @@ package builtin
 
 import (
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/mmx"
 	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/swar"
 	"github.com/retrollama/retrollama/kernels/unrolled"
@@ -54,6 +55,12 @@ func All() []Info {
 			Description: "pure Go, q8_0 matmul only: 3 int8 multiply-adds per 64-bit multiply, rows split over threads; any CPU",
 			Usable:      always,
 			New:         func(o Options) kernels.Provider { return swar.New(o.Threads) },
+		},
+		{
+			Name:        "mmx",
+			Description: "MMX and x87 assembly for the Pentium II (linux/386), q8_0 matmul only, bit-identical to the reference; one thread",
+			Usable:      mmx.Usable,
+			New:         func(Options) kernels.Provider { return mmx.New() },
 		},
 		{
 			Name:        "x87",
