@@ -17,6 +17,8 @@ provider "builtin" "scalar" {}  # bit-identical to llama2.c's run.c
 provider "builtin" "unroll4" {} # 4 independent accumulators, row-parallel over --threads
 provider "builtin" "unroll8" {} # 8 independent accumulators, row-parallel over --threads
 provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit multiply; declines the rest
+provider "builtin" "x87" {}     # every fp32 op in x87 assembly (GOARCH=386 only): the Pentium II
+provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only): the Pentium II
 
 profile "reference" {
   default  = [builtin.scalar]
@@ -28,7 +30,14 @@ profile "fast" {
   on_error = "fallback"
 }
 
-default_profiles = [fast, reference]
+# The Pentium II (and any 386 build): no SSE, so no hardware float32 in Go
+# code; every op runs in x87/MMX assembly, bit-identical to the reference.
+profile "p2" {
+  default  = [builtin.mmx, builtin.x87] # mmx takes the q8_0 matmuls, x87 the rest
+  on_error = "fallback"
+}
+
+default_profiles = [p2, fast, reference]
 
 # Saved comparisons: retrollama bench --name fast-vs-reference
 bench "fast-vs-reference" {

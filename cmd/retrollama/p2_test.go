@@ -46,6 +46,7 @@ func TestPentium2Golden(t *testing.T) {
 	bin := p2Binary(t)
 	for _, c := range readCases(t) {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each guest is one QEMU thread
 			files := []string{testdata.Path(t, "models", c.model), testdata.Path(t, "models", c.tokenizer)}
 			args := append([]string{"run", c.model}, c.args...)
 			args = append(args, "-z", c.tokenizer)
@@ -72,6 +73,7 @@ func TestPentium2Stories15M(t *testing.T) {
 	bin := p2Binary(t)
 	for _, name := range []string{"stories15M", "stories15M-q8"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			r := p2run.Run(t, p2run.Options{Report: true}, bin, "run", "--synthetic", name, "-n", "17", "-t", "0")
 			if r.Exit != 0 {
 				t.Fatalf("exit %d\n%s", r.Exit, r.Stderr)
