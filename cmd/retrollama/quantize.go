@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,22 +18,10 @@ checkpoint. The group size must divide dim and hidden_dim; by default the larges
 // quantizeCommand is "retrollama quantize".
 func quantizeCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("quantize", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	gs := fs.Int("group-size", 0, "")
-	var files []string
-	for len(args) > 0 { // flags may come before or after the files
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, quantizeUsage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "%v\n%s", err, quantizeUsage)
-			return 1
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			files, args = append(files, args[0]), args[1:]
-		}
+	files, code, ok := parseMixed(fs, args, quantizeUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	if len(files) != 2 {
 		fmt.Fprint(stderr, quantizeUsage)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,22 +21,10 @@ OUT is written atomically.
 // syntheticCommand is "retrollama synthetic".
 func syntheticCommand(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("synthetic", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	format := fs.String("format", "legacy", "")
-	var pos []string
-	for len(args) > 0 { // flags may come before or after the arguments
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fmt.Fprint(stdout, syntheticUsage)
-				return 0
-			}
-			fmt.Fprintf(stderr, "%v\n%s", err, syntheticUsage)
-			return 1
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			pos, args = append(pos, args[0]), args[1:]
-		}
+	pos, code, ok := parseMixed(fs, args, syntheticUsage, stdout, stderr)
+	if !ok {
+		return code
 	}
 	if len(pos) != 2 {
 		fmt.Fprint(stderr, syntheticUsage)
