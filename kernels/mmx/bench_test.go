@@ -1,9 +1,10 @@
 package mmx
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -27,7 +28,7 @@ func BenchmarkMatMulQ8(b *testing.B) {
 	}
 	const gs = 32
 	r := rand.New(rand.NewPCG(19, 20))
-	for _, sh := range [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
+	for _, sh := range kerneltest.Stories15MMatMuls() {
 		rows, cols := sh[0], sh[1]
 		tensor := kernels.Tensor{Name: "bench", DType: kernels.Q8_0, Rows: rows, Cols: cols, GroupSize: gs,
 			Q8: make([]int8, rows*cols), Scales: make([]float32, rows*cols/gs)}
@@ -41,21 +42,8 @@ func BenchmarkMatMulQ8(b *testing.B) {
 		for i := range x {
 			x[i] = float32(r.IntN(1<<20)-1<<19) * 0x1p-19
 		}
-		out := make([]float32, rows)
 		for _, v := range variants {
-			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
-				p := initialised(b, v.new(), stories15M)
-				w, err := p.Prepare(tensor)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for b.Loop() {
-					if err := p.MatMul(out, w, x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package mmx
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 )
 
 // TestFPUStateRestored: after every kernel the x87 stack is empty (TOP
@@ -12,14 +14,14 @@ func TestFPUStateRestored(t *testing.T) {
 	cw0, _, _ := fpuEnv()
 	defer setFPUControl(cw0)
 	r := rand.New(rand.NewPCG(17, 18))
-	p := initialised(t, New(), testShape).(*Provider)
+	p := kerneltest.Initialised(t, New(), testShape).(*Provider)
 	for _, sh := range []q8Shape{{5, 1024, 4}, {5, 1026, 3}, {5, 1024, 32}, {5, 1024, 1024}, {5, 1028, 1028}} {
 		n, gs := sh.cols, sh.gs
-		tensor := q8Tensor(random(r, sh.rows*n), sh.rows, n, gs)
+		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*n), sh.rows, n, gs)
 		w, err := p.Prepare(tensor)
 		must(t, err)
 		m := w.(*matrix)
-		x := random(r, n)
+		x := kerneltest.Random(r, n)
 		out := make([]float32, sh.rows)
 		calls := map[string]func(){
 			"quantize": func() { quantize(p.q[:n], p.xs[:m.lay.ng], x, gs) },

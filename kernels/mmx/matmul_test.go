@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -69,15 +71,15 @@ func fastPath(p kernels.Provider, w kernels.Weight) bool {
 // shape, with and without an all-zero group in x and in the last row.
 func TestMatMulRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	ref, p := initialised(t, scalar.New(), testShape), initialised(t, New(), testShape)
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
 	for _, sh := range q8Shapes() {
 		for _, zero := range []bool{false, true} {
-			w, x := random(r, sh.rows*sh.cols), random(r, sh.cols)
+			w, x := kerneltest.Random(r, sh.rows*sh.cols), kerneltest.Random(r, sh.cols)
 			if zero {
 				clear(x[:sh.gs])
 				clear(w[(sh.rows-1)*sh.cols : (sh.rows-1)*sh.cols+sh.gs])
 			}
-			check(t, fmt.Sprintf("%+v zero group %v", sh, zero), ref, p, q8Tensor(w, sh.rows, sh.cols, sh.gs), x)
+			check(t, fmt.Sprintf("%+v zero group %v", sh, zero), ref, p, kerneltest.Q8Tensor(w, sh.rows, sh.cols, sh.gs), x)
 		}
 	}
 }
@@ -89,7 +91,7 @@ func TestMatMulRandom(t *testing.T) {
 // huge, zero and infinite, on the fast and the exact path.
 func TestMatMulExtremes(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	ref, p := initialised(t, scalar.New(), testShape), initialised(t, New(), testShape)
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
 	sub := math.Float32frombits(1)
 	scales := map[string]func() float32{
 		"unit":         func() float32 { return 1 },
@@ -108,7 +110,7 @@ func TestMatMulExtremes(t *testing.T) {
 		"ends":   func() int8 { return []int8{127, -127, -128, 0}[r.IntN(4)] },
 	}
 	xs := map[string]func(n int) []float32{
-		"uniform": func(n int) []float32 { return random(r, n) },
+		"uniform": func(n int) []float32 { return kerneltest.Random(r, n) },
 		// Groups of one large value and subnormals: scale 2^-149 or so,
 		// quantized values wrapping to -128..127, and -128 itself.
 		"wrapping": func(n int) []float32 {
@@ -128,8 +130,8 @@ func TestMatMulExtremes(t *testing.T) {
 			}
 			return x
 		},
-		"huge":  func(n int) []float32 { return scaled(random(r, n), 100) },
-		"tiny":  func(n int) []float32 { return scaled(random(r, n), -100) },
+		"huge":  func(n int) []float32 { return scaled(kerneltest.Random(r, n), 100) },
+		"tiny":  func(n int) []float32 { return scaled(kerneltest.Random(r, n), -100) },
 		"zeros": func(n int) []float32 { return make([]float32, n) },
 	}
 	shapes := []q8Shape{{5, 64, 4}, {6, 96, 32}, {3, 72, 8}, {2, 36, 12}, {5, 1024, 512}, {3, 30, 3}, {2, 1040, 520}}
@@ -166,20 +168,20 @@ func scaled(x []float32, e int) []float32 {
 // outside [2^-63, 2^40).
 func TestPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	p := initialised(t, New(), testShape)
+	p := kerneltest.Initialised(t, New(), testShape)
 	tests := []struct {
 		name   string
 		tensor kernels.Tensor
 		x      []float32
 		fast   bool
 	}{
-		{"stories15M", q8Tensor(random(r, 8*288), 8, 288, 32), random(r, 288), true},
-		{"gs 4", q8Tensor(random(r, 8*172), 8, 172, 4), random(r, 172), true},
-		{"gs 3, padded", q8Tensor(random(r, 8*30), 8, 30, 3), random(r, 30), true},
-		{"gs 512", q8Tensor(random(r, 2*1024), 2, 1024, 512), random(r, 1024), true},
-		{"gs 1024", q8Tensor(random(r, 2*1024), 2, 1024, 1024), random(r, 1024), false},
-		{"huge x", q8Tensor(random(r, 8*64), 8, 64, 32), scaled(random(r, 64), 60), false},
-		{"tiny weights", q8Tensor(scaled(random(r, 8*64), -70), 8, 64, 32), random(r, 64), false},
+		{"kerneltest.Stories15M()", kerneltest.Q8Tensor(kerneltest.Random(r, 8*288), 8, 288, 32), kerneltest.Random(r, 288), true},
+		{"gs 4", kerneltest.Q8Tensor(kerneltest.Random(r, 8*172), 8, 172, 4), kerneltest.Random(r, 172), true},
+		{"gs 3, padded", kerneltest.Q8Tensor(kerneltest.Random(r, 8*30), 8, 30, 3), kerneltest.Random(r, 30), true},
+		{"gs 512", kerneltest.Q8Tensor(kerneltest.Random(r, 2*1024), 2, 1024, 512), kerneltest.Random(r, 1024), true},
+		{"gs 1024", kerneltest.Q8Tensor(kerneltest.Random(r, 2*1024), 2, 1024, 1024), kerneltest.Random(r, 1024), false},
+		{"huge x", kerneltest.Q8Tensor(kerneltest.Random(r, 8*64), 8, 64, 32), scaled(kerneltest.Random(r, 64), 60), false},
+		{"tiny weights", kerneltest.Q8Tensor(scaled(kerneltest.Random(r, 8*64), -70), 8, 64, 32), kerneltest.Random(r, 64), false},
 	}
 	for _, tc := range tests {
 		w, err := p.Prepare(tc.tensor)
@@ -234,16 +236,16 @@ func TestKernelsMatchGo(t *testing.T) {
 		}
 	}
 	for _, sh := range []q8Shape{{9, 64, 8}, {7, 64, 4}, {6, 60, 4}, {5, 30, 3}, {3, 1040, 520}, {4, 96, 32}} {
-		tensor := q8Tensor(random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
+		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
 		for i := range tensor.Q8 {
 			tensor.Q8[i] = int8(r.Uint32())
 		}
-		p := initialised(t, New(), testShape).(*Provider)
+		p := kerneltest.Initialised(t, New(), testShape).(*Provider)
 		wt, err := p.Prepare(tensor)
 		must(t, err)
 		m := wt.(*matrix)
 		l := &m.lay
-		x := random(r, sh.cols)
+		x := kerneltest.Random(r, sh.cols)
 		// As MatMul prepares x.
 		quantize(p.q[:sh.cols], p.xs[:l.ng], x, sh.gs)
 		src := p.q
@@ -283,7 +285,7 @@ func TestKernelsMatchGo(t *testing.T) {
 
 // TestMatMulEmpty: no rows, and rows of no columns (all sums are 0).
 func TestMatMulEmpty(t *testing.T) {
-	ref, p := initialised(t, scalar.New(), testShape), initialised(t, New(), testShape)
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
 	for _, sh := range []q8Shape{{0, 64, 32}, {3, 0, 4}, {5, 0, 3}, {0, 0, 1}} {
 		tensor := kernels.Tensor{Name: "empty", DType: kernels.Q8_0, Rows: sh.rows, Cols: sh.cols, GroupSize: sh.gs,
 			Q8: make([]int8, sh.rows*sh.cols), Scales: make([]float32, sh.rows*sh.cols/sh.gs)}
@@ -295,14 +297,14 @@ func TestMatMulEmpty(t *testing.T) {
 // (the shared buffers must not carry one layout's padding into another).
 func TestMatMulReuse(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	ref, p := initialised(t, scalar.New(), testShape), initialised(t, New(), testShape)
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
 	var tensors []kernels.Tensor
 	for _, sh := range []q8Shape{{5, 60, 3}, {5, 60, 4}, {5, 60, 12}, {5, 64, 32}, {5, 60, 5}} {
-		tensors = append(tensors, q8Tensor(random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs))
+		tensors = append(tensors, kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs))
 	}
 	for round := range 3 {
 		for _, tensor := range tensors {
-			check(t, fmt.Sprintf("round %d gs %d", round, tensor.GroupSize), ref, p, tensor, random(r, tensor.Cols))
+			check(t, fmt.Sprintf("round %d gs %d", round, tensor.GroupSize), ref, p, tensor, kerneltest.Random(r, tensor.Cols))
 		}
 	}
 }
@@ -310,9 +312,9 @@ func TestMatMulReuse(t *testing.T) {
 // TestMatMulNoAllocation: on every layout, including the last-row copy.
 func TestMatMulNoAllocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
-	p := initialised(t, New(), stories15M)
+	p := kerneltest.Initialised(t, New(), kerneltest.Stories15M())
 	for _, sh := range []q8Shape{{9, 288, 32}, {7, 172, 4}, {5, 30, 3}, {3, 1024, 1024}, {5, 1024, 64}} {
-		tensor, x := q8Tensor(random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), random(r, sh.cols)
+		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), kerneltest.Random(r, sh.cols)
 		w, err := p.Prepare(tensor)
 		must(t, err)
 		out := make([]float32, sh.rows)
@@ -327,7 +329,7 @@ func TestSupports(t *testing.T) {
 	p := New()
 	for _, op := range kernels.AllOps() {
 		for _, dt := range []kernels.DType{kernels.F32, kernels.Q8_0} {
-			got := p.Supports(kernels.Query{Op: op, DType: dt, Model: stories15M, Rows: 288, Cols: 288})
+			got := p.Supports(kernels.Query{Op: op, DType: dt, Model: kerneltest.Stories15M(), Rows: 288, Cols: 288})
 			want := op == kernels.MatMul && dt == kernels.Q8_0
 			if got.OK != want || want && got.Score != Score || !want && !strings.Contains(got.Reason, "only the q8_0 matmul") {
 				t.Errorf("%s %v: %+v, want ok=%v", op, dt, got, want)
@@ -337,7 +339,7 @@ func TestSupports(t *testing.T) {
 }
 
 func TestPrepareRejects(t *testing.T) {
-	p := initialised(t, New(), testShape)
+	p := kerneltest.Initialised(t, New(), testShape)
 	ok := kernels.Tensor{Name: "ok", DType: kernels.Q8_0, Rows: 2, Cols: 4, GroupSize: 2, Q8: make([]int8, 8), Scales: make([]float32, 4)}
 	if _, err := p.Prepare(ok); err != nil {
 		t.Fatal(err)

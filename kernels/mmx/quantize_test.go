@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
@@ -58,7 +60,7 @@ func TestQuantizeRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, gs := range groupSizes {
 		for _, groups := range []int{1, 2, 5} {
-			x := random(r, gs*groups)
+			x := kerneltest.Random(r, gs*groups)
 			checkQuantize(t, fmt.Sprintf("uniform gs=%d groups=%d", gs, groups), x, gs)
 			for i := range x { // magnitudes over many binades
 				x[i] = float32(math.Ldexp(float64(x[i]), r.IntN(80)-40))
@@ -66,7 +68,7 @@ func TestQuantizeRandom(t *testing.T) {
 			checkQuantize(t, fmt.Sprintf("scaled gs=%d groups=%d", gs, groups), x, gs)
 		}
 	}
-	checkQuantize(t, "stories15M width", random(r, 768), 32)
+	checkQuantize(t, "kerneltest.Stories15M() width", kerneltest.Random(r, 768), 32)
 	checkQuantize(t, "empty", nil, 4)
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
@@ -24,7 +26,7 @@ func TestReplayQ8(t *testing.T) {
 	must(t, err)
 	conformance.Check(t, conformance.Replay("mmx", func() kernels.Provider { return New() }, shape, calls, conformance.Options{}))
 
-	ref, p := initialised(t, scalar.New(), shape), initialised(t, New(), shape)
+	ref, p := kerneltest.Initialised(t, scalar.New(), shape), kerneltest.Initialised(t, New(), shape)
 	n := 0
 	for i, c := range calls {
 		if c.Op != kernels.MatMul || c.Weight.DType != kernels.Q8_0 {

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/unrolled"
 )
@@ -27,24 +29,11 @@ func BenchmarkMatMulQ8(b *testing.B) {
 	}
 	const gs = 32
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, sh := range [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
+	for _, sh := range kerneltest.Stories15MMatMuls() {
 		rows, cols := sh[0], sh[1]
-		tensor, x := q8Tensor(random(r, rows*cols), rows, cols, gs), random(r, cols)
-		out := make([]float32, rows)
+		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
 		for _, v := range variants {
-			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
-				p := initialised(b, v.new(), stories15M)
-				w, err := p.Prepare(tensor)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for b.Loop() {
-					if err := p.MatMul(out, w, x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
 		}
 	}
 }
@@ -56,11 +45,11 @@ func BenchmarkParallelThreshold(b *testing.B) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for _, rows := range []int{128, 288, 768, 1536, 3072} {
 		const cols, gs = 288, 32
-		tensor, x := q8Tensor(random(r, rows*cols), rows, cols, gs), random(r, cols)
+		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
 		out := make([]float32, rows)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%dx%d/t%d", rows, cols, threads), func(b *testing.B) {
-				p := initialised(b, New(threads), stories15M).(*Provider)
+				p := kerneltest.Initialised(b, New(threads), kerneltest.Stories15M()).(*Provider)
 				w, err := p.Prepare(tensor)
 				if err != nil {
 					b.Fatal(err)
@@ -94,22 +83,9 @@ func BenchmarkMatMulQ8GroupSize(b *testing.B) {
 	r := rand.New(rand.NewPCG(19, 20))
 	const rows, cols = 768, 288
 	for _, gs := range []int{1, 2, 3, 4, 8, 16, 32, 48, 96, 144, 288} {
-		tensor, x := q8Tensor(random(r, rows*cols), rows, cols, gs), random(r, cols)
-		out := make([]float32, rows)
+		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
 		for _, v := range variants {
-			b.Run(fmt.Sprintf("gs%d/%s", gs, v.name), func(b *testing.B) {
-				p := initialised(b, v.new(), stories15M)
-				w, err := p.Prepare(tensor)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for b.Loop() {
-					if err := p.MatMul(out, w, x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/unrolled"
 )
@@ -48,16 +50,16 @@ func TestMatMulExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	var providers []kernels.Provider
 	for _, threads := range []int{1, 2, 3} {
-		providers = append(providers, initialised(t, New(threads), testShape))
+		providers = append(providers, kerneltest.Initialised(t, New(threads), testShape))
 	}
 	for _, sh := range shapes() {
 		for _, zero := range []bool{false, true} {
-			w, x := random(r, sh.rows*sh.cols), random(r, sh.cols)
+			w, x := kerneltest.Random(r, sh.rows*sh.cols), kerneltest.Random(r, sh.cols)
 			if zero && sh.rows > 0 && sh.cols > 0 {
 				clear(x[:sh.gs])
 				clear(w[(sh.rows-1)*sh.cols : (sh.rows-1)*sh.cols+sh.gs])
 			}
-			tensor := q8Tensor(w, sh.rows, sh.cols, sh.gs)
+			tensor := kerneltest.Q8Tensor(w, sh.rows, sh.cols, sh.gs)
 			want := reference(t, tensor, x)
 			for i, p := range providers {
 				got := run(t, p, tensor, x)
@@ -101,7 +103,7 @@ func TestMatMulExtremes(t *testing.T) {
 			return []float32{float32(math.Inf(1)), float32(math.NaN()), 1e38, 1}[g%4]
 		}, alternate, groupSizes, nil},
 	}
-	p := initialised(t, New(2), testShape)
+	p := kerneltest.Initialised(t, New(2), testShape)
 	for _, tc := range tests {
 		for _, gs := range tc.gs {
 			shapes := []shape{{5, 3 * gs, gs}, {parallelMACs/(4*gs) + 3, 4 * gs, gs}}
@@ -147,11 +149,11 @@ func kernelsTensor(sh shape, w func(int) int8, ws func(int) float32) kernels.Ten
 // activations (the buffers then grow at Prepare).
 func TestMatMulNoAllocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	s := stories15M
+	s := kerneltest.Stories15M()
 	for _, threads := range []int{1, 3} {
-		p := initialised(t, New(threads), s)
+		p := kerneltest.Initialised(t, New(threads), s)
 		for _, sh := range []shape{{3, s.Dim, 32}, {parallelMACs/s.Dim + 1, s.Dim, 32}, {5, 1024, 64}, {7, s.HiddenDim, 1}} {
-			tensor, x := q8Tensor(random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), random(r, sh.cols)
+			tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), kerneltest.Random(r, sh.cols)
 			w, err := p.Prepare(tensor)
 			must(t, err)
 			out := make([]float32, sh.rows)
@@ -168,7 +170,7 @@ func TestMatMulNoAllocation(t *testing.T) {
 func TestSupports(t *testing.T) {
 	p := New(1)
 	unroll8 := unrolled.New(8, 1)
-	q := kernels.Query{Op: kernels.MatMul, DType: kernels.Q8_0, Model: stories15M, Rows: 288, Cols: 288}
+	q := kernels.Query{Op: kernels.MatMul, DType: kernels.Q8_0, Model: kerneltest.Stories15M(), Rows: 288, Cols: 288}
 	got := p.Supports(q)
 	if !got.OK || got.Score <= unroll8.Supports(q).Score {
 		t.Errorf("q8_0 matmul: %+v, want OK above unroll8's %+v", got, unroll8.Supports(q))
@@ -178,7 +180,7 @@ func TestSupports(t *testing.T) {
 			if op == kernels.MatMul && dt == kernels.Q8_0 {
 				continue
 			}
-			got := p.Supports(kernels.Query{Op: op, DType: dt, Model: stories15M})
+			got := p.Supports(kernels.Query{Op: op, DType: dt, Model: kerneltest.Stories15M()})
 			if got.OK || !strings.Contains(got.Reason, "not supported") {
 				t.Errorf("%s %v: %+v, want declined with a reason", op, dt, got)
 			}
@@ -189,7 +191,7 @@ func TestSupports(t *testing.T) {
 // TestPrepareRejects: malformed tensors are errors naming the tensor,
 // never panics.
 func TestPrepareRejects(t *testing.T) {
-	p := initialised(t, New(1), testShape)
+	p := kerneltest.Initialised(t, New(1), testShape)
 	ok := kernels.Tensor{Name: "ok", DType: kernels.Q8_0, Rows: 2, Cols: 4, GroupSize: 2, Q8: make([]int8, 8), Scales: make([]float32, 4)}
 	if _, err := p.Prepare(ok); err != nil {
 		t.Fatal(err)
@@ -237,7 +239,7 @@ func TestPrepareRejects(t *testing.T) {
 // TestForeignWeight: a handle from another provider is refused, and the
 // declined ops say so if called anyway.
 func TestForeignWeight(t *testing.T) {
-	p := initialised(t, New(1), testShape)
+	p := kerneltest.Initialised(t, New(1), testShape)
 	if err := p.MatMul(make([]float32, 2), "not ours", make([]float32, 4)); err != kernels.ErrForeignWeight {
 		t.Errorf("MatMul with a foreign weight: %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -23,13 +25,13 @@ func BenchmarkMatMul(b *testing.B) {
 		{"unroll8-t2", func() kernels.Provider { return New(8, 2) }},
 	}
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, sh := range [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
+	for _, sh := range kerneltest.Stories15MMatMuls() {
 		rows, cols := sh[0], sh[1]
-		data, x := random(r, rows*cols), random(r, cols)
+		data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 		out := make([]float32, rows)
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
-				p := initialised(b, v.new(), stories15M)
+				p := kerneltest.Initialised(b, v.new(), kerneltest.Stories15M())
 				w := prepare(b, p, rows, cols, data)
 				for b.Loop() {
 					if err := p.MatMul(out, w, x); err != nil {
@@ -58,24 +60,11 @@ func BenchmarkMatMulQ8(b *testing.B) {
 	}
 	const gs = 32
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, sh := range [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
+	for _, sh := range kerneltest.Stories15MMatMuls() {
 		rows, cols := sh[0], sh[1]
-		tensor, x := q8Tensor(random(r, rows*cols), rows, cols, gs), random(r, cols)
-		out := make([]float32, rows)
+		tensor, x := q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
 		for _, v := range variants {
-			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
-				p := initialised(b, v.new(), stories15M)
-				w, err := p.Prepare(tensor)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for b.Loop() {
-					if err := p.MatMul(out, w, x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
+			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
 		}
 	}
 }
@@ -87,11 +76,11 @@ func BenchmarkParallelThreshold(b *testing.B) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for _, rows := range []int{32, 64, 128, 288, 768} {
 		const cols = 288
-		data, x := random(r, rows*cols), random(r, cols)
+		data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 		out := make([]float32, rows)
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%dx%d/t%d", rows, cols, threads), func(b *testing.B) {
-				p := initialised(b, New(8, threads), stories15M).(*Provider)
+				p := kerneltest.Initialised(b, New(8, threads), kerneltest.Stories15M()).(*Provider)
 				m := prepare(b, p, rows, cols, data).(*matrix)
 				p.mm = matmulTask{dot: p.dot, out: out, x: x, w: m.data, cols: cols}
 				for b.Loop() {

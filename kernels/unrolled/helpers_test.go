@@ -2,8 +2,9 @@ package unrolled
 
 import (
 	"math"
-	"math/rand/v2"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -18,23 +19,10 @@ const maxNMSE = 1e-10
 // testShape is a GQA model: 8 query heads sharing 4 KV heads of size 8.
 var testShape = kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqLen: 64, VocabSize: 100}
 
-// stories15M is the shape of karpathy's stories15M.
-var stories15M = kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
-
-// initialised returns an Init'ed provider closed at the end of the test.
-func initialised(t testing.TB, p kernels.Provider, s kernels.Shape) kernels.Provider {
-	t.Helper()
-	if err := p.Init(s); err != nil {
-		t.Fatalf("%s: %v", p.Name(), err)
-	}
-	t.Cleanup(func() { p.Close() })
-	return p
-}
-
 // pair returns the scalar reference and an unrolled provider, both Init'ed.
 func pair(t testing.TB, s kernels.Shape, width, threads int) (ref, got kernels.Provider) {
 	t.Helper()
-	return initialised(t, scalar.New(), s), initialised(t, New(width, threads), s)
+	return kerneltest.Initialised(t, scalar.New(), s), kerneltest.Initialised(t, New(width, threads), s)
 }
 
 // prepare hands data to p as a rows×cols tensor.
@@ -45,15 +33,6 @@ func prepare(t testing.TB, p kernels.Provider, rows, cols int, data []float32) k
 		t.Fatal(err)
 	}
 	return w
-}
-
-// random returns n values uniform in [-1, 1) from r.
-func random(r *rand.Rand, n int) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = 2*r.Float32() - 1
-	}
-	return v
 }
 
 // nmse is Σ(got-want)² / Σwant², or 0/1 for an exact/inexact all-zero want.

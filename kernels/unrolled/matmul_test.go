@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 )
 
 // matmulShapes are rows × cols covering every tail length of both widths,
@@ -39,7 +41,7 @@ func TestMatMulMatchesScalar(t *testing.T) {
 			ref, got := pair(t, testShape, width, threads)
 			for _, sh := range matmulShapes() {
 				rows, cols := sh[0], sh[1]
-				data, x := random(r, rows*cols), random(r, cols)
+				data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 				want, out := make([]float32, rows), make([]float32, rows)
 				must(t, ref.MatMul(want, prepare(t, ref, rows, cols, data), x))
 				must(t, got.MatMul(out, prepare(t, got, rows, cols, data), x))
@@ -57,7 +59,7 @@ func TestMatMulSameBitsForAnyThreadCount(t *testing.T) {
 		_, three := pair(t, testShape, width, 3)
 		for _, sh := range matmulShapes() {
 			rows, cols := sh[0], sh[1]
-			data, x := random(r, rows*cols), random(r, cols)
+			data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 			want := make([]float32, rows)
 			must(t, one.MatMul(want, prepare(t, one, rows, cols, data), x))
 			for _, p := range []*Provider{two.(*Provider), three.(*Provider)} {

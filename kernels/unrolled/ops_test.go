@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -14,7 +16,7 @@ func TestRMSNormMatchesScalar(t *testing.T) {
 	for _, width := range []int{4, 8} {
 		ref, got := pair(t, testShape, width, 1)
 		for _, n := range []int{1, 3, 7, 9, 17, 64, 288, 768} {
-			x, w := random(r, n), random(r, n)
+			x, w := kerneltest.Random(r, n), kerneltest.Random(r, n)
 			want, out := make([]float32, n), make([]float32, n)
 			must(t, ref.RMSNorm(want, x, prepare(t, ref, 1, n, w)))
 			must(t, got.RMSNorm(out, x, prepare(t, got, 1, n, w)))
@@ -28,13 +30,13 @@ func TestRMSNormMatchesScalar(t *testing.T) {
 
 func TestAttentionMatchesScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, s := range []kernels.Shape{testShape, stories15M} {
+	for _, s := range []kernels.Shape{testShape, kerneltest.Stories15M()} {
 		for _, width := range []int{4, 8} {
 			ref, got := pair(t, s, width, 3)
 			kvDim := s.KVDim()
-			keys, values := random(r, s.SeqLen*kvDim), random(r, s.SeqLen*kvDim)
+			keys, values := kerneltest.Random(r, s.SeqLen*kvDim), kerneltest.Random(r, s.SeqLen*kvDim)
 			for _, pos := range []int{0, 1, 37, s.SeqLen - 1} {
-				q := random(r, s.Dim)
+				q := kerneltest.Random(r, s.Dim)
 				want, out := make([]float32, s.Dim), make([]float32, s.Dim)
 				must(t, ref.Attention(want, q, keys, values, pos))
 				must(t, got.Attention(out, q, keys, values, pos))
@@ -47,11 +49,11 @@ func TestAttentionMatchesScalar(t *testing.T) {
 // TestExactOps checks the ops that keep scalar's order give scalar's bits.
 func TestExactOps(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, s := range []kernels.Shape{testShape, stories15M} {
+	for _, s := range []kernels.Shape{testShape, kerneltest.Stories15M()} {
 		for _, width := range []int{4, 8} {
 			ref, got := pair(t, s, width, 2)
 			for _, pos := range []int{0, 1, 37, s.SeqLen - 1} {
-				q, k := random(r, s.Dim), random(r, s.KVDim())
+				q, k := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.KVDim())
 				wq, wk := slices.Clone(q), slices.Clone(k)
 				must(t, ref.RoPE(wq, wk, pos))
 				must(t, got.RoPE(q, k, pos))
@@ -59,7 +61,7 @@ func TestExactOps(t *testing.T) {
 				assertIdentical(t, fmt.Sprintf("unroll%d RoPE k pos %d", width, pos), k, wk)
 			}
 			for _, n := range []int{0, 1, 3, 7, 9, 17, 64, 288, 768} {
-				gate, up := random(r, n), random(r, n)
+				gate, up := kerneltest.Random(r, n), kerneltest.Random(r, n)
 				for i := range gate {
 					gate[i] *= 10 // reach silu's tails
 				}
@@ -68,7 +70,7 @@ func TestExactOps(t *testing.T) {
 				must(t, got.SwiGLU(gate, up))
 				assertIdentical(t, fmt.Sprintf("unroll%d SwiGLU n=%d", width, n), gate, want)
 
-				x := random(r, n)
+				x := kerneltest.Random(r, n)
 				for i := range x {
 					x[i] *= 20
 				}
@@ -83,18 +85,18 @@ func TestExactOps(t *testing.T) {
 
 func TestNoAllocationPerCall(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	s := stories15M
+	s := kerneltest.Stories15M()
 	for _, width := range []int{4, 8} {
 		for _, threads := range []int{1, 3} {
-			p := initialised(t, New(width, threads), s)
+			p := kerneltest.Initialised(t, New(width, threads), s)
 			bigRows := parallelMACs/s.Dim + 1 // split over the pool
-			big := prepare(t, p, bigRows, s.Dim, random(r, bigRows*s.Dim))
-			small := prepare(t, p, 3, 5, random(r, 15))
-			norm := prepare(t, p, 1, s.Dim, random(r, s.Dim))
-			x, hidden := random(r, s.Dim), random(r, s.HiddenDim)
-			out, up := make([]float32, max(bigRows, s.HiddenDim)), random(r, s.HiddenDim)
-			q, k := random(r, s.Dim), random(r, s.KVDim())
-			keys, values := random(r, s.SeqLen*s.KVDim()), random(r, s.SeqLen*s.KVDim())
+			big := prepare(t, p, bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
+			small := prepare(t, p, 3, 5, kerneltest.Random(r, 15))
+			norm := prepare(t, p, 1, s.Dim, kerneltest.Random(r, s.Dim))
+			x, hidden := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.HiddenDim)
+			out, up := make([]float32, max(bigRows, s.HiddenDim)), kerneltest.Random(r, s.HiddenDim)
+			q, k := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.KVDim())
+			keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
 			calls := []struct {
 				name string
 				call func() error

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -60,7 +62,7 @@ func TestInitRejects(t *testing.T) {
 }
 
 func TestRejectsForeignWeightAndBadTensors(t *testing.T) {
-	p := initialised(t, New(8, 2), testShape)
+	p := kerneltest.Initialised(t, New(8, 2), testShape)
 	if err := p.MatMul(make([]float32, 1), "not a weight", []float32{1}); !errors.Is(err, kernels.ErrForeignWeight) {
 		t.Errorf("MatMul: %v, want ErrForeignWeight", err)
 	}

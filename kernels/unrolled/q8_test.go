@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -83,7 +85,7 @@ func q8Shapes() []q8Shape {
 // randomQ8Call returns a quantized rows×cols matrix and an x; zeroGroup
 // blanks the first group of x and of the last row.
 func randomQ8Call(r *rand.Rand, sh q8Shape, zeroGroup bool) (kernels.Tensor, []float32) {
-	w, x := random(r, sh.rows*sh.cols), random(r, sh.cols)
+	w, x := kerneltest.Random(r, sh.rows*sh.cols), kerneltest.Random(r, sh.cols)
 	if zeroGroup {
 		clear(x[:sh.gs])
 		clear(w[(sh.rows-1)*sh.cols : (sh.rows-1)*sh.cols+sh.gs])
@@ -107,11 +109,11 @@ func TestQ8ShapesReachThePool(t *testing.T) {
 // runq.c's bits, and so the scalar reference's, on every shape.
 func TestMatMulQ8Exact(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	ref := initialised(t, scalar.New(), testShape)
+	ref := kerneltest.Initialised(t, scalar.New(), testShape)
 	var providers []kernels.Provider
 	for _, width := range []int{4, 8} {
 		for _, threads := range []int{1, 2, 3} {
-			providers = append(providers, initialised(t, New(width, threads), testShape))
+			providers = append(providers, kerneltest.Initialised(t, New(width, threads), testShape))
 		}
 	}
 	for _, sh := range q8Shapes() {
@@ -170,7 +172,7 @@ func TestSupportsQ8(t *testing.T) {
 }
 
 func TestPrepareQ8Rejects(t *testing.T) {
-	p := initialised(t, New(8, 1), testShape)
+	p := kerneltest.Initialised(t, New(8, 1), testShape)
 	ok := kernels.Tensor{Name: "ok", DType: kernels.Q8_0, Rows: 2, Cols: 4, GroupSize: 2, Q8: make([]int8, 8), Scales: make([]float32, 4)}
 	w, err := p.Prepare(ok)
 	must(t, err)
@@ -200,11 +202,11 @@ func TestPrepareQ8Rejects(t *testing.T) {
 // activations (the buffers then grow at Prepare).
 func TestMatMulQ8NoAllocation(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
-	s := stories15M
+	s := kerneltest.Stories15M()
 	shapes := []q8Shape{{3, s.Dim, 32}, {parallelMACs/s.Dim + 1, s.Dim, 32}, {5, 1024, 64}}
 	for _, width := range []int{4, 8} {
 		for _, threads := range []int{1, 3} {
-			p := initialised(t, New(width, threads), s)
+			p := kerneltest.Initialised(t, New(width, threads), s)
 			for _, sh := range shapes {
 				tensor, x := randomQ8Call(r, sh, false)
 				w, err := p.Prepare(tensor)

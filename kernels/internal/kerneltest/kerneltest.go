@@ -1,0 +1,71 @@
+// Package kerneltest holds what the providers' own tests and benchmarks
+// share: the stories15M shape, provider set-up, random inputs, Q8_0 test
+// tensors and the matmul benchmark body, so that every provider's
+// figures are measured the same way and read side by side.
+package kerneltest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
+
+// Stories15M returns the shape of karpathy's stories15M.
+func Stories15M() kernels.Shape {
+	return kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
+}
+
+// Stories15MMatMuls returns stories15M's matmul shapes as rows×cols: wq/wk/
+// wv/wo, w1/w3, w2 and the classifier.
+func Stories15MMatMuls() [][2]int { return [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} }
+
+// Initialised returns p after Init(s), closed when the test ends.
+func Initialised(tb testing.TB, p kernels.Provider, s kernels.Shape) kernels.Provider {
+	tb.Helper()
+	if err := p.Init(s); err != nil {
+		tb.Fatalf("%s: %v", p.Name(), err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// Random returns n values uniform in [-1, 1) from r.
+func Random(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = 2*r.Float32() - 1
+	}
+	return v
+}
+
+// Q8Tensor quantizes the rows×cols weights w in groups of gs with the
+// reference's quantizer (runq.c's), as a Q8_0 tensor named "wq8".
+func Q8Tensor(w []float32, rows, cols, gs int) kernels.Tensor {
+	q, s := make([]int8, len(w)), make([]float32, len(w)/gs)
+	scalar.Quantize(q, s, w, gs)
+	return kernels.Tensor{Name: "wq8", DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: s, GroupSize: gs}
+}
+
+// BenchMatMul runs sub-benchmark name: a fresh provider from newProvider,
+// initialised with shape, prepares t and multiplies it by x in a loop,
+// reporting GFLOP/s (a multiply-add counts two flops; for Q8_0, x's
+// quantization is included).
+func BenchMatMul(b *testing.B, name string, newProvider func() kernels.Provider, shape kernels.Shape, t kernels.Tensor, x []float32) {
+	b.Run(fmt.Sprintf("%dx%d/%s", t.Rows, t.Cols, name), func(b *testing.B) {
+		p := Initialised(b, newProvider(), shape)
+		w, err := p.Prepare(t)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]float32, t.Rows)
+		for b.Loop() {
+			if err := p.MatMul(out, w, x); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(2*float64(t.Rows)*float64(t.Cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	})
+}
