@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/runq"
 )
 
 func newProvider(t *testing.T, s kernels.Shape) *Provider {
@@ -200,45 +201,6 @@ func TestRound8(t *testing.T) {
 	}
 }
 
-// runqQuantize is runq.c's quantize, transcribed line by line, with q = 0
-// for the NaN of an all-zero group.
-func runqQuantize(x []float32, gs int) ([]int8, []float32) {
-	q, s := make([]int8, len(x)), make([]float32, len(x)/gs)
-	for group := 0; group < len(x)/gs; group++ {
-		var wmax float32
-		for i := 0; i < gs; i++ {
-			if val := float32(math.Abs(float64(x[group*gs+i]))); val > wmax {
-				wmax = val
-			}
-		}
-		scale := wmax / 127
-		s[group] = scale
-		for i := 0; i < gs; i++ {
-			if scale != 0 {
-				quantValue := x[group*gs+i] / scale
-				q[group*gs+i] = int8(math.Round(float64(quantValue)))
-			}
-		}
-	}
-	return q, s
-}
-
-// runqMatMul is runq.c's matmul, transcribed line by line.
-func runqMatMul(xout []float32, xq []int8, xs []float32, wq []int8, ws []float32, n, d, gs int) {
-	for i := 0; i < d; i++ {
-		in := i * n
-		var val float32
-		for j := 0; j <= n-gs; j += gs {
-			var ival int32
-			for k := 0; k < gs; k++ {
-				ival += int32(xq[j+k]) * int32(wq[in+j+k])
-			}
-			val += float32(float32(float32(ival)*ws[(in+j)/gs]) * xs[j/gs])
-		}
-		xout[i] = val
-	}
-}
-
 // randomQ8 returns rows×cols weights quantized in groups of gs, and x,
 // from r; zeroGroup blanks the first group of x and of the last row.
 func randomQ8(r *rand.Rand, rows, cols, gs int, zeroGroup bool) (kernels.Tensor, []float32) {
@@ -253,7 +215,7 @@ func randomQ8(r *rand.Rand, rows, cols, gs int, zeroGroup bool) (kernels.Tensor,
 		clear(x[:gs])
 		clear(w[(rows-1)*cols : (rows-1)*cols+gs])
 	}
-	q, s := runqQuantize(w, gs)
+	q, s := runq.Quantize(w, gs)
 	return kernels.Tensor{Name: "wq8", DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: s, GroupSize: gs}, x
 }
 
@@ -279,8 +241,8 @@ func TestMatMulQ8MatchesRunq(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, got := make([]float32, sh.rows), make([]float32, sh.rows)
-			xq, xs := runqQuantize(x, sh.gs)
-			runqMatMul(want, xq, xs, tensor.Q8, tensor.Scales, sh.cols, sh.rows, sh.gs)
+			xq, xs := runq.Quantize(x, sh.gs)
+			runq.MatMul(want, xq, xs, tensor.Q8, tensor.Scales, sh.cols, sh.rows, sh.gs)
 			if err := p.MatMul(got, w, x); err != nil {
 				t.Fatal(err)
 			}

@@ -2,59 +2,19 @@ package unrolled
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+	"github.com/retrollama/retrollama/kernels/internal/runq"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// runqQuantize is runq.c's quantize, transcribed line by line, with q = 0
-// for the NaN of an all-zero group.
-func runqQuantize(x []float32, gs int) ([]int8, []float32) {
-	q, s := make([]int8, len(x)), make([]float32, len(x)/gs)
-	for group := 0; group < len(x)/gs; group++ {
-		var wmax float32
-		for i := 0; i < gs; i++ {
-			if val := float32(math.Abs(float64(x[group*gs+i]))); val > wmax {
-				wmax = val
-			}
-		}
-		scale := wmax / 127
-		s[group] = scale
-		for i := 0; i < gs; i++ {
-			if scale != 0 {
-				quantValue := x[group*gs+i] / scale
-				q[group*gs+i] = int8(math.Round(float64(quantValue)))
-			}
-		}
-	}
-	return q, s
-}
-
-// runqMatMul is runq.c's matmul, transcribed line by line.
-func runqMatMul(xout []float32, xq []int8, xs []float32, wq []int8, ws []float32, n, d, gs int) {
-	for i := 0; i < d; i++ {
-		in := i * n
-		var val float32
-		for j := 0; j <= n-gs; j += gs {
-			var ival int32
-			for k := 0; k < gs; k++ {
-				ival += int32(xq[j+k]) * int32(wq[in+j+k])
-			}
-			val += float32(float32(float32(ival)*ws[(in+j)/gs]) * xs[j/gs])
-		}
-		xout[i] = val
-	}
-}
-
 // q8Tensor quantizes rows×cols weights w in groups of gs.
 func q8Tensor(w []float32, rows, cols, gs int) kernels.Tensor {
-	q, s := runqQuantize(w, gs)
+	q, s := runq.Quantize(w, gs)
 	return kernels.Tensor{Name: "wq8", DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: s, GroupSize: gs}
 }
 
@@ -120,8 +80,8 @@ func TestMatMulQ8Exact(t *testing.T) {
 		for _, zero := range []bool{false, true} {
 			tensor, x := randomQ8Call(r, sh, zero)
 			want := make([]float32, sh.rows)
-			xq, xs := runqQuantize(x, sh.gs)
-			runqMatMul(want, xq, xs, tensor.Q8, tensor.Scales, sh.cols, sh.rows, sh.gs)
+			xq, xs := runq.Quantize(x, sh.gs)
+			runq.MatMul(want, xq, xs, tensor.Q8, tensor.Scales, sh.cols, sh.rows, sh.gs)
 			got := make([]float32, sh.rows)
 			w, err := ref.Prepare(tensor)
 			must(t, err)
