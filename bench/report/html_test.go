@@ -12,9 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/internal/atomicfile"
-
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/internal/atomicfile"
 )
 
 // xmlNamespaces are the only URLs the page may contain.

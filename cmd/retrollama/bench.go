@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retrollama/retrollama/internal/atomicfile"
-
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/retrollama/retrollama/bench/stats"
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/atomicfile"
 )
 
 const benchUsage = `Usage: retrollama bench --a PROFILE --b PROFILE [--c PROFILE ...] [options]

@@ -3,15 +3,13 @@
 package main
 
 import (
-	"path/filepath"
-
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
-
 	"github.com/retrollama/retrollama/internal/p2run"
 	"github.com/retrollama/retrollama/internal/testdata"
 )

@@ -7,10 +7,9 @@ package model
 import (
 	"fmt"
 
-	"github.com/retrollama/retrollama/internal/f32"
-
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/dispatch"
+	"github.com/retrollama/retrollama/internal/f32"
 	"github.com/retrollama/retrollama/kernels"
 )
 

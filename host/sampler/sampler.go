@@ -11,7 +11,6 @@ import (
 	"slices"
 
 	"github.com/retrollama/retrollama/internal/f32"
-
 	"github.com/retrollama/retrollama/kernels"
 )
 

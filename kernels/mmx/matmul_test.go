@@ -7,10 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

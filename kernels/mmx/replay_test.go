@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
 	"github.com/retrollama/retrollama/kernels/conformance/forward"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

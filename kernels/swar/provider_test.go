@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 	"github.com/retrollama/retrollama/kernels/unrolled"
 )
 

@@ -5,9 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

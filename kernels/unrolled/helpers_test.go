@@ -4,9 +4,8 @@ import (
 	"math"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

@@ -6,9 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 )
 
 func TestRMSNormMatchesScalar(t *testing.T) {

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
-
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
 )
 
 func TestSupports(t *testing.T) {
