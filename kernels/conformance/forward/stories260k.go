@@ -17,30 +17,9 @@ import (
 // missing. The checkpoint is closed when t ends.
 func Stories260K(t *testing.T) *checkpoint.Checkpoint {
 	t.Helper()
-	var path string
-	t.Run("shared stories260K.bin", func(t *testing.T) {
-		p := testdata.Path(t, "models", "stories260K.bin")
-		if _, err := os.Stat(p); err != nil {
-			t.Skipf("using synthetic stories260K: %v", err)
-		}
-		path = p
+	return sharedOr(t, "stories260K.bin", "synthetic stories260K", func() (*checkpoint.Checkpoint, error) {
+		return checkpoint.Synthetic("stories260K")
 	})
-	var ck *checkpoint.Checkpoint
-	var err error
-	if path != "" {
-		ck, err = checkpoint.Open(path)
-	} else {
-		ck, err = checkpoint.Synthetic("stories260K")
-	}
-	if err != nil {
-		t.Fatalf("stories260K: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := ck.Close(); err != nil {
-			t.Errorf("close %s: %v", ck.Path, err)
-		}
-	})
-	return ck
 }
 
 // Stories260KQ8 returns stories260K in runq.c's Q8_0 format, group size 4:
@@ -50,11 +29,22 @@ func Stories260K(t *testing.T) *checkpoint.Checkpoint {
 // ends.
 func Stories260KQ8(t *testing.T) *checkpoint.Checkpoint {
 	t.Helper()
+	return sharedOr(t, "stories260K_q80_gs4.bin", "stories260K quantized in memory", func() (*checkpoint.Checkpoint, error) {
+		ck, _, err := quantize.Model(Stories260K(t), 4)
+		return ck, err
+	})
+}
+
+// sharedOr opens ../shared/models/file, looked up in a subtest that is
+// skipped, saying what is used instead, when the file is missing; else it
+// builds the stand-in. The checkpoint is closed when t ends.
+func sharedOr(t *testing.T, file, standIn string, build func() (*checkpoint.Checkpoint, error)) *checkpoint.Checkpoint {
+	t.Helper()
 	var path string
-	t.Run("shared stories260K_q80_gs4.bin", func(t *testing.T) {
-		p := testdata.Path(t, "models", "stories260K_q80_gs4.bin")
+	t.Run("shared "+file, func(t *testing.T) {
+		p := testdata.Path(t, "models", file)
 		if _, err := os.Stat(p); err != nil {
-			t.Skipf("using stories260K quantized in memory: %v", err)
+			t.Skipf("using %s: %v", standIn, err)
 		}
 		path = p
 	})
@@ -63,10 +53,10 @@ func Stories260KQ8(t *testing.T) *checkpoint.Checkpoint {
 	if path != "" {
 		ck, err = checkpoint.Open(path)
 	} else {
-		ck, _, err = quantize.Model(Stories260K(t), 4)
+		ck, err = build()
 	}
 	if err != nil {
-		t.Fatalf("stories260K q8_0: %v", err)
+		t.Fatalf("%s: %v", file, err)
 	}
 	t.Cleanup(func() {
 		if err := ck.Close(); err != nil {
