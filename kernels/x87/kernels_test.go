@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/retrollama/retrollama/internal/ropetable"
 )
 
 // The kernel tests run each kernel on guarded buffers and compare it bit
@@ -81,10 +83,10 @@ func TestRMSNorm(t *testing.T) {
 func TestRoPE(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, hs := range []int{2, 4, 6, 8, 48, 64} {
-		freq := ropeFrequencies(hs)
+		freq := ropetable.Frequencies(hs)
 		cs := make([]float32, hs)
 		for _, pos := range []int{0, 1, 7, 255, 4095} {
-			ropeRow(cs, freq, pos)
+			ropetable.Row(cs, freq, pos)
 			for _, heads := range []int{1, 3, 6} {
 				v := uniform(r, heads*hs, -2, 2)
 				want := slices.Clone(v)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/retrollama/retrollama/internal/mathf"
+	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -74,10 +75,10 @@ func (p *Provider) Init(s kernels.Shape) error {
 	p.scale = mathf.Sqrt(float32(hs))
 	p.freq, p.cs, p.row = nil, nil, nil
 	if hs%2 == 0 {
-		p.freq = ropeFrequencies(hs)
+		p.freq = ropetable.Frequencies(hs)
 		p.cs = make([]float32, s.SeqLen*hs)
 		for pos := range s.SeqLen {
-			ropeRow(p.cs[pos*hs:(pos+1)*hs], p.freq, pos)
+			ropetable.Row(p.cs[pos*hs:(pos+1)*hs], p.freq, pos)
 		}
 		p.row = make([]float32, hs)
 	}
@@ -138,7 +139,7 @@ func (p *Provider) RoPE(q, k []float32, pos int) error {
 		cs = p.cs[pos*hs : (pos+1)*hs]
 	} else {
 		cs = p.row
-		ropeRow(cs, p.freq, pos)
+		ropetable.Row(cs, p.freq, pos)
 	}
 	rotate(q, cs)
 	rotate(k, cs)
@@ -186,26 +187,6 @@ func (p *Provider) SwiGLU(gate, up []float32) error {
 func (p *Provider) Softmax(x []float32) error {
 	softmax(x)
 	return nil
-}
-
-// ropeFrequencies returns scalar's frequency of each pair of a head:
-// 1/powf(10000, headDim/headSize) for headDim = 0, 2, 4, ...
-func ropeFrequencies(headSize int) []float32 {
-	freq := make([]float32, headSize/2)
-	for i := range freq {
-		freq[i] = 1 / mathf.Pow(10000, float32(2*i)/float32(headSize))
-	}
-	return freq
-}
-
-// ropeRow sets row to the cosines and sines, interleaved, of the angles
-// pos·freq[i], computed with scalar's float32 expressions and functions,
-// so the rotation uses the very values scalar computes at each call.
-func ropeRow(row, freq []float32, pos int) {
-	for i, f := range freq {
-		angle := float32(pos) * f
-		row[2*i], row[2*i+1] = mathf.Cos(angle), mathf.Sin(angle)
-	}
 }
 
 var _ kernels.Provider = (*Provider)(nil)

@@ -1,0 +1,423 @@
+// Package wasmhost runs kernel providers shipped as WebAssembly modules
+// (the ABI is plugins/wasm/ABI.md) on wazero, behind the same
+// kernels.Provider interface as the builtin ones.
+//
+// The weights are written into the module's linear memory once, while
+// loading; memory is sized then and must not grow afterwards, so the host
+// works on views of it made at the end of loading. A per-token call is a
+// copy of the activations into staging buffers, one CallWithStack with a
+// preallocated stack, a check that memory kept its size, and a copy out.
+//
+// The module is sandboxed: no host imports (WASI with stdout and stderr
+// only, for modules built by Go), a memory cap, and a per-call timeout. A
+// trap, timeout, non-zero return or memory growth is an error naming the
+// module, the op and its shape; the dispatch table's on_error decides
+// what happens next.
+package wasmhost
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/retrollama/retrollama/kernels"
+)
+
+// ABIVersion is the version of plugins/wasm/ABI.md this host implements;
+// a module's rl_abi_version must return it.
+const ABIVersion = 1
+
+// Defaults of the provider block's settings.
+const (
+	DefaultMemoryMiB = 1024
+	DefaultTimeout   = 10 * time.Second
+)
+
+// Score is what Supports reports for the ops a module exports: above the
+// pure-Go providers (unroll8 20, swar 30), below the Pentium II assembly
+// (40), since a profile naming a module means it.
+const Score = 35
+
+// Options configure one WASM provider.
+type Options struct {
+	// Name labels the provider in messages and reports ("wasm.simd128").
+	Name string
+	// Source says where the module came from (its path), for messages.
+	Source string
+	// Module is the module's binary.
+	Module []byte
+	// Engine is auto, compiler or interpreter (see ChooseEngine).
+	Engine string
+	// MemoryMiB caps the module's linear memory; 0 = DefaultMemoryMiB.
+	MemoryMiB int
+	// Timeout bounds every call into the module; 0 = DefaultTimeout, < 0
+	// = none (a module that loops forever then hangs the process).
+	Timeout time.Duration
+	// CacheDir keeps compiled code between runs; "" = compile every time.
+	CacheDir string
+	// Logger receives the module's stdout and stderr (WASI modules) and
+	// the host's warnings; nil discards.
+	Logger hclog.Logger
+}
+
+// op exports of the ABI and their parameter counts (all i32, result i32).
+var opExports = map[string]int{
+	"rl_matmul_f32":  5,
+	"rl_matmul_q8_0": 9,
+	"rl_rmsnorm":     4,
+	"rl_rope":        6,
+	"rl_attention":   9,
+	"rl_swiglu":      3,
+	"rl_softmax":     2,
+}
+
+// Provider is a loaded module serving kernels.Provider calls. Like every
+// provider it is called from one goroutine at a time: WASM functions are
+// not reentrant, and the provider owns one module instance.
+type Provider struct {
+	o            Options
+	engine, why  string
+	sum          string // sha256 of the module, hex
+	rt           wazero.Runtime
+	cache        wazero.CompilationCache
+	mod          api.Module
+	mem          api.Memory
+	fns          map[string]api.Function
+	stack        []uint64
+	ctx          context.Context
+	cancel       context.CancelCauseFunc
+	timer        *time.Timer
+	size         uint32   // memory size in bytes after the last rl_alloc
+	regions      []region // what rl_alloc returned
+	view         []byte
+	f32          []float32
+	shape        kernels.Shape
+	buf          staging
+	freq         []float32        // RoPE frequencies, for positions past the table
+	boundary     [6]time.Duration // by opIndex
+	weightsBytes int
+	stagingBytes int
+	closed       bool
+}
+
+// staging holds the offsets of the buffers activations are copied to.
+type staging struct {
+	in, out, q, k, gate, up, keys, values, att, xq, xs, cs, row uint32
+	inLen, outLen                                               int
+}
+
+// opIndex numbers the ops for the boundary-time array.
+var opIndex = map[kernels.Op]int{
+	kernels.MatMul: 0, kernels.RMSNorm: 1, kernels.RoPE: 2,
+	kernels.Attention: 3, kernels.SwiGLU: 4, kernels.Softmax: 5,
+}
+
+// errTimeout is the cause of a call stopped by the timeout.
+var errTimeout = errors.New("timed out")
+
+// New compiles and instantiates a module and checks its ABI. It does not
+// size anything: that is Init.
+func New(ctx context.Context, o Options) (*Provider, error) {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.MemoryMiB == 0 {
+		o.MemoryMiB = DefaultMemoryMiB
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultTimeout
+	}
+	p := &Provider{o: o, fns: map[string]api.Function{}}
+	sum := sha256.Sum256(o.Module)
+	p.sum = hex.EncodeToString(sum[:])
+	if o.MemoryMiB < 1 || o.MemoryMiB > 4096 {
+		return nil, p.loadErr(fmt.Errorf("memory_mib %d out of range 1..4096 (WASM memory is 32-bit)", o.MemoryMiB))
+	}
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		return nil, p.loadErr(errors.New("WASM memory is little-endian and the host writes it in place: big-endian hosts are not supported"))
+	}
+	var err error
+	if p.engine, p.why, err = ChooseEngine(o.Engine); err != nil {
+		return nil, p.loadErr(err)
+	}
+	if err := p.load(ctx); err != nil {
+		p.Close()
+		return nil, p.loadErr(err)
+	}
+	return p, nil
+}
+
+func (p *Provider) loadErr(err error) error {
+	return fmt.Errorf("wasm provider %s (%s): %w", p.o.Name, p.o.Source, err)
+}
+
+func (p *Provider) load(ctx context.Context) error {
+	var cfg wazero.RuntimeConfig
+	if p.engine == EngineCompiler {
+		cfg = wazero.NewRuntimeConfigCompiler()
+		if p.o.CacheDir != "" {
+			cache, err := wazero.NewCompilationCacheWithDir(p.o.CacheDir)
+			if err != nil {
+				p.o.Logger.Warn("no compilation cache", "dir", p.o.CacheDir, "error", err)
+			} else {
+				p.cache = cache
+				cfg = cfg.WithCompilationCache(cache)
+			}
+		}
+	} else {
+		cfg = wazero.NewRuntimeConfigInterpreter()
+	}
+	cfg = cfg.WithCoreFeatures(api.CoreFeaturesV2).WithMemoryLimitPages(uint32(p.o.MemoryMiB) * 16)
+	if p.o.Timeout > 0 {
+		cfg = cfg.WithCloseOnContextDone(true)
+	}
+	p.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+
+	cm, err := p.rt.CompileModule(ctx, p.o.Module)
+	if err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	wasi := false
+	for _, f := range cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		if mod != wasi_snapshot_preview1.ModuleName {
+			return fmt.Errorf("imports %s.%s: the host provides no imports (only WASI, with stdout and stderr)", mod, name)
+		}
+		wasi = true
+	}
+	for _, m := range cm.ImportedMemories() {
+		mod, name, _ := m.Import()
+		return fmt.Errorf("imports memory %s.%s: a module must define and export its own memory", mod, name)
+	}
+	if _, ok := cm.ExportedMemories()["memory"]; !ok {
+		return errors.New(`missing export "memory"`)
+	}
+	exports := cm.ExportedFunctions()
+	check := func(name string, params, results int, required bool) error {
+		def, ok := exports[name]
+		if !ok {
+			if required {
+				return fmt.Errorf("missing export %q (ABI v%d requires it)", name, ABIVersion)
+			}
+			return nil
+		}
+		if !allI32(def.ParamTypes(), params) || !allI32(def.ResultTypes(), results) {
+			return fmt.Errorf("export %s has type %s, ABI v%d wants %d i32 parameters and %d i32 result", name, signature(def), ABIVersion, params, results)
+		}
+		return nil
+	}
+	if err := check("rl_abi_version", 0, 1, true); err != nil {
+		return err
+	}
+	if err := check("rl_alloc", 1, 1, true); err != nil {
+		return err
+	}
+	if err := check("rl_init", 6, 1, false); err != nil {
+		return err
+	}
+	for name, n := range opExports {
+		if err := check(name, n, 1, false); err != nil {
+			return err
+		}
+	}
+
+	if wasi {
+		if _, err := wasi_snapshot_preview1.Instantiate(ctx, p.rt); err != nil {
+			return fmt.Errorf("wasi: %w", err)
+		}
+	}
+	out := p.o.Logger.Named("stdout").StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Info})
+	errOut := p.o.Logger.Named("stderr").StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Warn})
+	mc := wazero.NewModuleConfig().WithName("").WithStdout(out).WithStderr(errOut).WithStartFunctions()
+	if _, ok := exports["_initialize"]; ok {
+		mc = mc.WithStartFunctions("_initialize")
+	}
+	// The calls of loading get the timeout too: a module's _initialize or
+	// rl_alloc may loop forever as well as any op.
+	p.ctx, p.cancel = context.WithCancelCause(context.Background())
+	p.timer = time.AfterFunc(time.Hour, func() { p.cancel(errTimeout) })
+	p.timer.Stop()
+	p.arm()
+	p.mod, err = p.rt.InstantiateModule(p.ctx, cm, mc)
+	p.disarm()
+	if err != nil {
+		return fmt.Errorf("instantiate: %w", p.cause(err))
+	}
+	p.mem = p.mod.ExportedMemory("memory")
+	for name := range exports {
+		if name == "rl_abi_version" || name == "rl_alloc" || name == "rl_init" || opExports[name] > 0 {
+			p.fns[name] = p.mod.ExportedFunction(name)
+		}
+	}
+	p.stack = make([]uint64, 9)
+	if err := p.call("rl_abi_version"); err != nil {
+		return err
+	}
+	if v := int32(p.stack[0]); v != ABIVersion {
+		return fmt.Errorf("rl_abi_version returned %d; this host implements ABI version %d", v, ABIVersion)
+	}
+	return nil
+}
+
+// allI32 reports whether types is n i32s.
+func allI32(types []api.ValueType, n int) bool {
+	if len(types) != n {
+		return false
+	}
+	for _, t := range types {
+		if t != api.ValueTypeI32 {
+			return false
+		}
+	}
+	return true
+}
+
+func signature(def api.FunctionDefinition) string {
+	names := func(ts []api.ValueType) string {
+		var s []string
+		for _, t := range ts {
+			s = append(s, api.ValueTypeName(t))
+		}
+		return "(" + strings.Join(s, ",") + ")"
+	}
+	return names(def.ParamTypes()) + "->" + names(def.ResultTypes())
+}
+
+// arm starts the timeout of one call; disarm stops it.
+func (p *Provider) arm() {
+	if p.o.Timeout > 0 {
+		p.timer.Reset(p.o.Timeout)
+	}
+}
+
+func (p *Provider) disarm() {
+	if p.o.Timeout > 0 {
+		p.timer.Stop()
+	}
+}
+
+// cause turns an error of a call cancelled by the timeout into one that
+// says so.
+func (p *Provider) cause(err error) error {
+	if context.Cause(p.ctx) == errTimeout {
+		return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
+	}
+	return err
+}
+
+// call calls export name with params; the result is p.stack[0]. It
+// applies the timeout.
+func (p *Provider) call(name string, params ...uint64) error {
+	fn := p.fns[name]
+	if fn == nil {
+		return fmt.Errorf("module exports no %s", name)
+	}
+	if p.closed {
+		return errors.New("provider is closed")
+	}
+	copy(p.stack, params)
+	p.arm()
+	err := fn.CallWithStack(p.ctx, p.stack)
+	p.disarm()
+	if err != nil {
+		return p.cause(err)
+	}
+	return nil
+}
+
+// Engine returns the engine running the module and why it was chosen.
+func (p *Provider) Engine() (engine, why string) { return p.engine, p.why }
+
+// Describe summarises the provider for "kernels explain" and logs.
+func (p *Provider) Describe() string {
+	return fmt.Sprintf("%s: module %s (sha256 %s…), engine %s (%s), memory %d/%d MiB (weights %d MiB), timeout %v",
+		p.o.Name, p.o.Source, p.sum[:12], p.engine, p.why, p.mem.Size()>>20, p.o.MemoryMiB, p.weightsBytes>>20, p.o.Timeout)
+}
+
+// SHA256 returns the hex SHA-256 of the module's bytes.
+func (p *Provider) SHA256() string { return p.sum }
+
+// Name implements kernels.Provider.
+func (p *Provider) Name() string { return p.o.Name }
+
+// Exports reports whether the module exports the op function name (e.g.
+// "rl_softmax").
+func (p *Provider) Exports(name string) bool { return p.fns[name] != nil }
+
+// Supports implements kernels.Provider: the module provides the ops it
+// exports, for any shape that fits the ABI's 32-bit offsets.
+func (p *Provider) Supports(q kernels.Query) kernels.Support {
+	name := exportFor(q)
+	if name == "" {
+		return kernels.Support{Reason: fmt.Sprintf("%s %v not in the ABI", q.Op, q.DType)}
+	}
+	if p.fns[name] == nil {
+		return kernels.Support{Reason: "module exports no " + name}
+	}
+	if q.Op == kernels.RoPE && q.Model.Heads > 0 && q.Model.HeadSize()%2 != 0 {
+		return kernels.Support{Reason: fmt.Sprintf("rope: odd head size %d (the ABI's cos/sin table is per pair of a head)", q.Model.HeadSize())}
+	}
+	return kernels.Support{OK: true, Score: Score}
+}
+
+// exportFor names the export that runs a use of an op.
+func exportFor(q kernels.Query) string {
+	switch q.Op {
+	case kernels.MatMul:
+		switch q.DType {
+		case kernels.F32:
+			return "rl_matmul_f32"
+		case kernels.Q8_0:
+			return "rl_matmul_q8_0"
+		}
+	case kernels.RMSNorm:
+		if q.DType == kernels.F32 {
+			return "rl_rmsnorm"
+		}
+	case kernels.RoPE:
+		return "rl_rope"
+	case kernels.Attention:
+		return "rl_attention"
+	case kernels.SwiGLU:
+		return "rl_swiglu"
+	case kernels.Softmax:
+		return "rl_softmax"
+	}
+	return ""
+}
+
+// Close implements kernels.Provider.
+func (p *Provider) Close() error {
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	var err error
+	if p.rt != nil {
+		err = p.rt.Close(context.Background())
+	}
+	if p.cache != nil {
+		err = errors.Join(err, p.cache.Close(context.Background()))
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if p.cancel != nil {
+		p.cancel(context.Canceled)
+	}
+	p.view, p.f32 = nil, nil
+	return err
+}
+
+var _ kernels.Provider = (*Provider)(nil)
+var _ kernels.BoundaryTimer = (*Provider)(nil)
