@@ -17,6 +17,7 @@ package dispatch
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -137,6 +138,7 @@ func (t *Table) done(op kernels.Op, p kernels.Provider, start time.Time) {
 // for the ops that have no weights.
 func New(plan Plan, shape kernels.Shape) (*Table, error) {
 	t := &Table{plan: plan, shape: shape, log: plan.Logger, degraded: map[kernels.Op]bool{}}
+	t.plan.Candidates = maps.Clone(plan.Candidates) // New marks providers that fail to start
 	if t.log == nil {
 		t.log = hclog.NewNullLogger()
 	}
@@ -144,16 +146,32 @@ func New(plan Plan, shape kernels.Shape) (*Table, error) {
 	if err := t.init(t.reference); err != nil {
 		return nil, err
 	}
+	failedInit := map[kernels.Provider]string{}
 	for _, op := range kernels.AllOps() {
-		for _, c := range plan.Candidates[op] {
+		cands := slices.Clone(plan.Candidates[op])
+		for i, c := range cands {
 			if c.Unusable != "" {
 				continue
 			}
+			if why, ok := failedInit[c.Provider]; ok {
+				cands[i].Unusable = why
+				continue
+			}
 			if err := t.init(c.Provider); err != nil {
-				t.Close()
-				return nil, err
+				if !plan.Fallback {
+					t.Close()
+					return nil, err
+				}
+				// on_error = "fallback": a provider that cannot start
+				// (a WASM module refusing the model, a plugin that died)
+				// is passed over like one this CPU cannot run.
+				t.log.Warn("kernel provider failed to start; passing it over", "provider", c.Label, "error", err)
+				failedInit[c.Provider] = "failed to start: " + err.Error()
+				cands[i].Unusable = failedInit[c.Provider]
+				_ = c.Provider.Close()
 			}
 		}
+		t.plan.Candidates[op] = cands
 	}
 	for _, op := range []kernels.Op{kernels.RoPE, kernels.Attention, kernels.SwiGLU, kernels.Softmax} {
 		p, _ := t.choose(kernels.Query{Op: op, DType: kernels.F32, Model: shape}, "")
@@ -253,7 +271,17 @@ func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
 	if p != t.reference {
 		pw, err := p.Prepare(tensor)
 		if err != nil {
-			return nil, fmt.Errorf("prepare %s on %s: %w", tensor.Name, p.Name(), err)
+			err = fmt.Errorf("prepare %s on %s: %w", tensor.Name, p.Name(), err)
+			if !t.plan.Fallback {
+				return nil, err
+			}
+			// on_error = "fallback": this tensor stays on the reference
+			// (a module out of memory can still run the smaller ones).
+			t.log.Warn("kernel provider cannot take a weight; it runs on the scalar reference", "tensor", tensor.Name, "provider", p.Name(), "error", err)
+			d := &t.decisions[len(t.decisions)-1]
+			d.Passed = append(d.Passed, d.Chosen+": "+err.Error())
+			d.Chosen, d.Source, d.Score = "builtin.scalar", "fallback after a failed prepare", 0
+			return w, nil
 		}
 		w.provider, w.w = p, pw
 	}

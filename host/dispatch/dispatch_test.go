@@ -158,3 +158,64 @@ func TestTiming(t *testing.T) {
 		t.Errorf("timed MatMul allocates %v", allocs)
 	}
 }
+
+// broken fails where it is told to: at Init or at Prepare.
+type broken struct {
+	*scalar.Provider
+	initErr, prepareErr error
+	closed              bool
+}
+
+func (b *broken) Name() string             { return "broken" }
+func (b *broken) Init(kernels.Shape) error { return b.initErr }
+func (b *broken) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	if b.prepareErr != nil {
+		return nil, b.prepareErr
+	}
+	return b.Provider.Prepare(t)
+}
+func (b *broken) Close() error { b.closed = true; return nil }
+
+// TestStartFailures checks on_error for a provider that fails before the
+// first op: with fallback it is passed over (Init) or leaves the tensor to
+// the reference (Prepare), and says why; with fail the error stops the
+// load.
+func TestStartFailures(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		p        *broken
+		fallback bool
+		wantErr  string
+	}{
+		{"init/fail", &broken{initErr: errBroken}, false, "init kernel provider broken: kernel exploded"},
+		{"init/fallback", &broken{initErr: errBroken}, true, ""},
+		{"prepare/fail", &broken{prepareErr: errBroken}, false, "prepare w on broken: kernel exploded"},
+		{"prepare/fallback", &broken{prepareErr: errBroken}, true, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.p.Provider = scalar.New()
+			tab, err := New(planFor(c.p, c.fallback), shape)
+			if err == nil {
+				defer tab.Close()
+				_, err = tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4})
+			}
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ds := tab.Decisions()
+			last := ds[len(ds)-1]
+			if last.Chosen != "builtin.scalar" || len(last.Passed) == 0 || !strings.Contains(strings.Join(last.Passed, ";"), "kernel exploded") {
+				t.Errorf("decision %+v does not record the failure", last)
+			}
+			if c.p.initErr != nil && !c.p.closed {
+				t.Errorf("a provider that failed to start was not closed")
+			}
+		})
+	}
+}
