@@ -146,6 +146,9 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	if t.Rows < 0 || t.Cols < 0 || n/max(t.Cols, 1) != t.Rows {
 		return nil, p.loadErr(fmt.Errorf("prepare %s: bad shape %d×%d", t.Name, t.Rows, t.Cols))
 	}
+	if err := p.fitStaging(t.Cols, t.Rows); err != nil {
+		return nil, p.loadErr(fmt.Errorf("prepare %s: %w", t.Name, err))
+	}
 	var err error
 	switch t.DType {
 	case kernels.F32:
@@ -178,6 +181,35 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	return w, nil
 }
 
+// fitStaging makes the input and output staging buffers hold at least in
+// and out floats: a matrix may be wider or taller than the model's
+// widths (the conformance suite's 1×37 and 37×1 cases are).
+func (p *Provider) fitStaging(in, out int) error {
+	b := &p.buf
+	var err error
+	if in > b.inLen {
+		if b.in, err = p.alloc("input staging", 4*in); err != nil {
+			return err
+		}
+		if p.fns["rl_matmul_q8_0"] != nil {
+			if b.xq, err = p.alloc("q8_0 input quantization", in); err != nil {
+				return err
+			}
+			if b.xs, err = p.alloc("q8_0 input scales", 4*in); err != nil {
+				return err
+			}
+		}
+		b.inLen = in
+	}
+	if out > b.outLen {
+		if b.out, err = p.alloc("output staging", 4*out); err != nil {
+			return err
+		}
+		b.outLen = out
+	}
+	return nil
+}
+
 // opErr wraps a failed call with the module, op and shape.
 func (p *Provider) opErr(op kernels.Op, shape string, err error) error {
 	return fmt.Errorf("wasm provider %s (%s): %s %s: %w", p.o.Name, p.o.Source, op, shape, err)
@@ -192,7 +224,11 @@ func (p *Provider) run(name string, params ...uint64) error {
 		return fmt.Errorf("%s returned error code %d", name, r)
 	}
 	if p.mem.Size() != p.size {
-		return fmt.Errorf("grew memory from %d to %d bytes during %s (ABI.md: memory is sized at load and must not grow)", p.size, p.mem.Size(), name)
+		// The views of memory now point at the buffer wazero replaced:
+		// using them would read stale results, so the instance is done.
+		err := fmt.Errorf("grew memory from %d to %d bytes during %s (ABI.md: memory is sized at load and must not grow)", p.size, p.mem.Size(), name)
+		p.dead = fmt.Errorf("the module instance is unusable after an earlier failure (%v)", err)
+		return err
 	}
 	return nil
 }

@@ -33,6 +33,24 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
+// Timeout modes. wazero can only stop compiled code that checks, at every
+// loop iteration, whether it should (WithCloseOnContextDone); that check
+// is an indirect call, and it made the SIMD128 matmul 5.6× slower here
+// (RATIONALE.md). So a trusted module may trade the stop for speed.
+const (
+	// TimeoutStop compiles the module with termination checks and stops
+	// a call that runs past the timeout: nothing is left running.
+	TimeoutStop = "stop"
+	// TimeoutAbandon runs calls unchecked on a worker goroutine; a call
+	// past the timeout is an error at once, but the call itself cannot be
+	// stopped: its goroutine keeps running (and a core busy) until the
+	// process exits, and the module is never called again.
+	TimeoutAbandon = "abandon"
+)
+
+// TimeoutModes lists the valid timeout modes.
+func TimeoutModes() []string { return []string{TimeoutStop, TimeoutAbandon} }
+
 // ABIVersion is the version of plugins/wasm/ABI.md this host implements;
 // a module's rl_abi_version must return it.
 const ABIVersion = 1
@@ -63,6 +81,9 @@ type Options struct {
 	// Timeout bounds every call into the module; 0 = DefaultTimeout, < 0
 	// = none (a module that loops forever then hangs the process).
 	Timeout time.Duration
+	// TimeoutMode is how a call past the timeout is ended: TimeoutStop
+	// (the default) or TimeoutAbandon.
+	TimeoutMode string
 	// CacheDir keeps compiled code between runs; "" = compile every time.
 	CacheDir string
 	// Logger receives the module's stdout and stderr (WASI modules) and
@@ -108,6 +129,10 @@ type Provider struct {
 	weightsBytes int
 	stagingBytes int
 	closed       bool
+	dead         error             // set when a call was abandoned: every later call fails with it
+	abandoned    bool              // a call still runs on the worker
+	requests     chan api.Function // TimeoutAbandon: calls for the worker
+	results      chan error
 }
 
 // staging holds the offsets of the buffers activations are copied to.
@@ -137,14 +162,18 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}
-	p := &Provider{o: o, fns: map[string]api.Function{}}
-	sum := sha256.Sum256(o.Module)
-	p.sum = hex.EncodeToString(sum[:])
+	if o.TimeoutMode == "" {
+		o.TimeoutMode = TimeoutStop
+	}
+	p := &Provider{o: o, fns: map[string]api.Function{}, sum: SHA256(o.Module)}
 	if o.MemoryMiB < 1 || o.MemoryMiB > 4096 {
 		return nil, p.loadErr(fmt.Errorf("memory_mib %d out of range 1..4096 (WASM memory is 32-bit)", o.MemoryMiB))
 	}
 	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
 		return nil, p.loadErr(errors.New("WASM memory is little-endian and the host writes it in place: big-endian hosts are not supported"))
+	}
+	if o.TimeoutMode != TimeoutStop && o.TimeoutMode != TimeoutAbandon {
+		return nil, p.loadErr(fmt.Errorf("unknown timeout mode %q (want %s or %s)", o.TimeoutMode, TimeoutStop, TimeoutAbandon))
 	}
 	var err error
 	if p.engine, p.why, err = ChooseEngine(o.Engine); err != nil {
@@ -178,10 +207,17 @@ func (p *Provider) load(ctx context.Context) error {
 		cfg = wazero.NewRuntimeConfigInterpreter()
 	}
 	cfg = cfg.WithCoreFeatures(api.CoreFeaturesV2).WithMemoryLimitPages(uint32(p.o.MemoryMiB) * 16)
-	if p.o.Timeout > 0 {
+	if p.o.Timeout > 0 && p.o.TimeoutMode == TimeoutStop {
 		cfg = cfg.WithCloseOnContextDone(true)
 	}
 	p.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
+	p.ctx, p.cancel = context.WithCancelCause(context.Background())
+	if p.o.TimeoutMode == TimeoutStop {
+		p.timer = time.AfterFunc(time.Hour, func() { p.cancel(errTimeout) })
+	} else {
+		p.timer = time.NewTimer(time.Hour)
+	}
+	p.timer.Stop()
 
 	cm, err := p.rt.CompileModule(ctx, p.o.Module)
 	if err != nil {
@@ -244,14 +280,17 @@ func (p *Provider) load(ctx context.Context) error {
 	}
 	// The calls of loading get the timeout too: a module's _initialize or
 	// rl_alloc may loop forever as well as any op.
-	p.ctx, p.cancel = context.WithCancelCause(context.Background())
-	p.timer = time.AfterFunc(time.Hour, func() { p.cancel(errTimeout) })
-	p.timer.Stop()
-	p.arm()
-	p.mod, err = p.rt.InstantiateModule(p.ctx, cm, mc)
-	p.disarm()
+	err = p.guard(func(ctx context.Context) error {
+		var err error
+		p.mod, err = p.rt.InstantiateModule(ctx, cm, mc)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("instantiate: %w", p.cause(err))
+		return fmt.Errorf("instantiate: %w", err)
+	}
+	if p.o.TimeoutMode == TimeoutAbandon && p.o.Timeout > 0 {
+		p.requests, p.results = make(chan api.Function), make(chan error)
+		go p.work()
 	}
 	p.mem = p.mod.ExportedMemory("memory")
 	for name := range exports {
@@ -293,30 +332,8 @@ func signature(def api.FunctionDefinition) string {
 	return names(def.ParamTypes()) + "->" + names(def.ResultTypes())
 }
 
-// arm starts the timeout of one call; disarm stops it.
-func (p *Provider) arm() {
-	if p.o.Timeout > 0 {
-		p.timer.Reset(p.o.Timeout)
-	}
-}
-
-func (p *Provider) disarm() {
-	if p.o.Timeout > 0 {
-		p.timer.Stop()
-	}
-}
-
-// cause turns an error of a call cancelled by the timeout into one that
-// says so.
-func (p *Provider) cause(err error) error {
-	if context.Cause(p.ctx) == errTimeout {
-		return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
-	}
-	return err
-}
-
 // call calls export name with params; the result is p.stack[0]. It
-// applies the timeout.
+// applies the timeout, in the way TimeoutMode says.
 func (p *Provider) call(name string, params ...uint64) error {
 	fn := p.fns[name]
 	if fn == nil {
@@ -325,14 +342,83 @@ func (p *Provider) call(name string, params ...uint64) error {
 	if p.closed {
 		return errors.New("provider is closed")
 	}
-	copy(p.stack, params)
-	p.arm()
-	err := fn.CallWithStack(p.ctx, p.stack)
-	p.disarm()
-	if err != nil {
-		return p.cause(err)
+	if p.dead != nil {
+		return p.dead
 	}
-	return nil
+	copy(p.stack, params)
+	err := p.exec(fn)
+	if err != nil {
+		// After a trap the module's own state (a Go runtime's, say) is
+		// undefined: the instance is not called again.
+		p.dead = fmt.Errorf("the module instance is unusable after an earlier failure (%s: %v)", name, err)
+	}
+	return err
+}
+
+// exec makes one call of fn with p.stack, under the timeout.
+func (p *Provider) exec(fn api.Function) error {
+	if p.o.Timeout < 0 {
+		return fn.CallWithStack(p.ctx, p.stack)
+	}
+	if p.o.TimeoutMode == TimeoutStop {
+		p.timer.Reset(p.o.Timeout)
+		err := fn.CallWithStack(p.ctx, p.stack)
+		p.timer.Stop()
+		if err != nil && context.Cause(p.ctx) == errTimeout {
+			return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
+		}
+		return err
+	}
+	// TimeoutAbandon: the call runs on the instance's worker goroutine
+	// while this one waits for it or for the timeout.
+	p.requests <- fn
+	p.timer.Reset(p.o.Timeout)
+	select {
+	case err := <-p.results:
+		p.timer.Stop()
+		return err
+	case <-p.timer.C:
+		p.abandoned = true
+		return fmt.Errorf("timed out after %v; the module's thread cannot be stopped in timeout_mode %q and is abandoned, still running, with the module (use timeout_mode %q to stop it)",
+			p.o.Timeout, TimeoutAbandon, TimeoutStop)
+	}
+}
+
+// work is the worker goroutine of TimeoutAbandon: it makes the calls
+// requested, one at a time, until requests is closed.
+func (p *Provider) work() {
+	for fn := range p.requests {
+		p.results <- fn.CallWithStack(p.ctx, p.stack)
+	}
+}
+
+// guard runs a step of loading (instantiation, which runs the module's
+// _initialize) under the timeout.
+func (p *Provider) guard(step func(ctx context.Context) error) error {
+	if p.o.Timeout < 0 {
+		return step(p.ctx)
+	}
+	if p.o.TimeoutMode == TimeoutStop {
+		p.timer.Reset(p.o.Timeout)
+		err := step(p.ctx)
+		p.timer.Stop()
+		if err != nil && context.Cause(p.ctx) == errTimeout {
+			return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
+		}
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- step(p.ctx) }()
+	p.timer.Reset(p.o.Timeout)
+	select {
+	case err := <-done:
+		p.timer.Stop()
+		return err
+	case <-p.timer.C:
+		p.abandoned = true
+		p.dead = fmt.Errorf("timed out after %v while loading; the module's thread is abandoned", p.o.Timeout)
+		return p.dead
+	}
 }
 
 // Engine returns the engine running the module and why it was chosen.
@@ -340,12 +426,18 @@ func (p *Provider) Engine() (engine, why string) { return p.engine, p.why }
 
 // Describe summarises the provider for "kernels explain" and logs.
 func (p *Provider) Describe() string {
-	return fmt.Sprintf("%s: module %s (sha256 %s…), engine %s (%s), memory %d/%d MiB (weights %d MiB), timeout %v",
-		p.o.Name, p.o.Source, p.sum[:12], p.engine, p.why, p.mem.Size()>>20, p.o.MemoryMiB, p.weightsBytes>>20, p.o.Timeout)
+	return fmt.Sprintf("%s: module %s (sha256 %s…), engine %s (%s), memory %d/%d MiB (weights %d MiB), timeout %v (%s)",
+		p.o.Name, p.o.Source, p.sum[:12], p.engine, p.why, p.mem.Size()>>20, p.o.MemoryMiB, p.weightsBytes>>20, p.o.Timeout, p.o.TimeoutMode)
 }
 
 // SHA256 returns the hex SHA-256 of the module's bytes.
 func (p *Provider) SHA256() string { return p.sum }
+
+// SHA256 returns the hex SHA-256 of b, as kernels.hcl's sha256 pins it.
+func SHA256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
 
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return p.o.Name }
@@ -402,6 +494,14 @@ func (p *Provider) Close() error {
 		return nil
 	}
 	p.closed = true
+	if p.requests != nil && !p.abandoned {
+		close(p.requests)
+	}
+	if p.abandoned {
+		// The abandoned call still runs the module's code: closing the
+		// runtime would unmap it under that thread. Leave it all be.
+		return nil
+	}
 	var err error
 	if p.rt != nil {
 		err = p.rt.Close(context.Background())
