@@ -4,6 +4,10 @@
 #   make native  this machine's build
 #   make test    the README's test command
 #   make p2-speed  estimated Pentium II speed from instruction counts (~10 min)
+#   make wasm    rebuild the shipped WASM modules and the hostile test modules
+#                (pinned toolchains: clang 14.0.6 + lld, wabt 1.0.32, go1.26.8)
+#   make wasm-check  rebuild them into a temporary directory and fail if any
+#                byte differs from the committed ones (CI runs this)
 
 GO       ?= go
 DIST     ?= dist
@@ -11,7 +15,7 @@ LDFLAGS  := -s -w
 # -trimpath and a fixed build ID keep the bytes independent of the checkout path.
 GOFLAGS_BUILD := -trimpath -buildvcs=false -ldflags='$(LDFLAGS) -buildid='
 
-.PHONY: all p2 p2-speed native test clean
+.PHONY: all p2 p2-speed native test clean wasm wasm-check
 
 all: native p2
 
@@ -30,6 +34,24 @@ native:
 
 test:
 	$(GO) test -race ./...
+
+WASM_MODULES := plugins/wasm/simd128/simd128.wasm plugins/wasm/goexample/goexample.wasm
+HOSTILE      := loop spin oob grow status abi2 noalloc badsig overlap imports initloop
+
+wasm:
+	plugins/wasm/simd128/build.sh
+	plugins/wasm/goexample/build.sh
+	host/wasmhost/testdata/gen.sh
+
+wasm-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf '$$tmp EXIT && \
+	plugins/wasm/simd128/build.sh $$tmp/simd128.wasm && \
+	plugins/wasm/goexample/build.sh $$tmp/goexample.wasm && \
+	host/wasmhost/testdata/gen.sh $$tmp >/dev/null && \
+	cmp $$tmp/simd128.wasm plugins/wasm/simd128/simd128.wasm && \
+	cmp $$tmp/goexample.wasm plugins/wasm/goexample/goexample.wasm && \
+	for m in $(HOSTILE); do cmp $$tmp/$$m.wasm host/wasmhost/testdata/$$m.wasm || exit 1; done && \
+	echo "wasm-check: the committed modules are what their sources build"
 
 clean:
 	rm -rf $(DIST)

@@ -1,6 +1,14 @@
 # kernels.hcl — which kernel providers exist and which op goes to which.
 #
-#   provider "<kind>" "<name>" { ... }   kinds: builtin (wasm and plugin come later)
+#   provider "<kind>" "<name>" { ... }   kinds: builtin, wasm (plugin comes later)
+#   provider "wasm" "<name>" {             a WASM module (plugins/wasm/ABI.md) run by wazero
+#     path       = "my.wasm"               # relative to this file; or "embedded:NAME.wasm", shipped in the binary
+#     sha256     = "<64 hex digits>"       # optional pin: a module with other bytes is refused
+#     engine     = "auto"                  # auto | compiler | interpreter
+#     memory_mib = 1024                    # cap on the module's memory
+#     timeout    = "10s"                   # per call; a call running longer is an error
+#     timeout_mode = "stop"                # stop: compiled with termination checks, the call is stopped
+#   }                                      # abandon: unchecked (fast) code; a call past the timeout is left running
 #   profile "<name>" {
 #     extends  = <profile>                 # inherit everything not set here
 #     default  = [kind.name, ...]          # providers to try for every op, in order
@@ -20,6 +28,16 @@ provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit m
 provider "builtin" "x87" {}     # every fp32 op in x87 assembly (GOARCH=386 only): the Pentium II
 provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only): the Pentium II
 
+# WASM modules shipped in the binary; sources in plugins/wasm, rebuilt by "make wasm".
+provider "wasm" "simd128" {      # every op in C with SIMD128 (plugins/wasm/simd128/kernels.c)
+  path         = "embedded:simd128.wasm"
+  timeout_mode = "abandon"       # our own module: termination checks made its matmul 5.6x slower (RATIONALE.md)
+}
+provider "wasm" "goexample" {    # the Go author's example: plain Go loops, GOOS=wasip1 (plugins/wasm/goexample)
+  path    = "embedded:goexample.wasm"
+  timeout = "60s"                # interpreted (on 386) a Go module is slow
+}
+
 profile "reference" {
   default  = [builtin.scalar]
   on_error = "fail"
@@ -34,6 +52,12 @@ profile "fast" {
 # code; every op runs in x87/MMX assembly, bit-identical to the reference.
 profile "p2" {
   default  = [builtin.mmx, builtin.x87] # mmx takes the q8_0 matmuls, x87 the rest
+  on_error = "fallback"
+}
+
+# Every op in the SIMD128 module; anything it fails at runs on the reference.
+profile "wasm" {
+  default  = [wasm.simd128]
   on_error = "fallback"
 }
 

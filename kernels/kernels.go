@@ -193,6 +193,13 @@ type BoundaryTimer interface {
 	BoundaryTime(op Op) time.Duration
 }
 
+// Describer is optionally implemented by providers with settings a
+// report should show, such as the engine a WASM module runs on and why;
+// "retrollama kernels explain" prints Describe under its table.
+type Describer interface {
+	Describe() string
+}
+
 // ErrForeignWeight is returned by a provider handed a Weight it did not
 // create; it signals an engine bug, never bad input.
 var ErrForeignWeight = errors.New("weight handle was not prepared by this provider")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -15,6 +17,7 @@ import (
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/host/wasmhost"
 )
 
 // kernelFlags are the options every command takes to choose its kernels.
@@ -22,6 +25,7 @@ type kernelFlags struct {
 	file    string // --kernels; empty = the built-in kernels.hcl
 	profile string // --profile; empty = the best for this CPU
 	threads int    // --threads; 0 = GOMAXPROCS
+	engine  string // --engine: overrides every wasm provider's engine
 }
 
 // register adds --kernels, --profile and --threads to fs.
@@ -29,6 +33,7 @@ func (k *kernelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&k.file, "kernels", "", "kernels.hcl to read (default: the built-in copy)")
 	fs.StringVar(&k.profile, "profile", "", "kernel profile (default: the first of default_profiles usable on this CPU)")
 	fs.IntVar(&k.threads, "threads", 0, "threads per op for providers that use them (0 = all cores)")
+	fs.StringVar(&k.engine, "engine", "", "run every wasm provider on this engine: auto, compiler or interpreter")
 }
 
 // load reads the kernels file the flags name and picks the profile.
@@ -45,6 +50,16 @@ func (k *kernelFlags) load() (*config.File, string, error) {
 	}
 	if k.threads < 0 {
 		return nil, "", fmt.Errorf("--threads must be 0 (all cores) or more, not %d", k.threads)
+	}
+	if k.engine != "" {
+		if !slices.Contains(wasmhost.Engines(), k.engine) {
+			return nil, "", fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmhost.Engines(), ", "), k.engine)
+		}
+		for _, p := range f.Providers {
+			if p.WASM != nil {
+				p.WASM.Engine = k.engine
+			}
+		}
 	}
 	profile := k.profile
 	if profile == "" {
@@ -64,6 +79,23 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 	}
 	t, err := registry.Open(f, profile, model.Shape(cfg), registry.Options{Threads: k.threads, Logger: logger})
 	return t, profile, err
+}
+
+// wasmDescription is "kernels list"'s line for a wasm provider: the
+// engine it would run on here and why, and its timeout.
+func wasmDescription(w *config.WASM) string {
+	engine, why, err := wasmhost.ChooseEngine(w.Engine)
+	if err != nil {
+		return fmt.Sprintf("WASM module (ABI v%d): %v", wasmhost.ABIVersion, err)
+	}
+	timeout, mode := w.Timeout, w.TimeoutMode
+	if timeout == 0 {
+		timeout = wasmhost.DefaultTimeout
+	}
+	if mode == "" {
+		mode = wasmhost.TimeoutStop
+	}
+	return fmt.Sprintf("WASM module (ABI v%d) on the %s (%s); timeout %v, %s", wasmhost.ABIVersion, engine, why, timeout, mode)
 }
 
 // newLogger is the host's logger: warnings and errors on stderr, more with

@@ -45,16 +45,27 @@ func readCases(t *testing.T) []goldenCase {
 // TestGoldenRun: for every case (fp32 ones from llama2.c's run, Q8_0 ones
 // from its runq), "retrollama run --profile reference" prints exactly what
 // llama2.c printed. The fast profile sums fp32 in another order, so its
-// logits differ in the last bits; its greedy texts must still match.
+// logits differ in the last bits; its greedy texts must still match, as
+// must the wasm profile's.
 func TestGoldenRun(t *testing.T) {
 	ran := 0
 	for _, c := range readCases(t) {
 		ran++
 		profiles := []string{"reference"}
-		// Q8_0 quantizes activations: a last-bit difference in fp32 ops can
-		// flip an int8 rounding, so only the reference must match runq there.
-		if !strings.Contains(c.model, "_q80_") && slices.Contains(c.args, "-t") && c.args[slices.Index(c.args, "-t")+1] == "0" {
-			profiles = append(profiles, "fast")
+		// fast: its fp32 sums differ in the last bits, which can flip an
+		// int8 rounding of a Q8_0 model or a sampled token, so it must
+		// match greedy fp32 texts only.
+		// wasm: every op in the SIMD128 module. Its stderr must hold
+		// nothing but the tok/s line: a fallback to the reference would
+		// log a warning and must not pass for the module. All its ops but
+		// the fp32 matmul are bit-exact, so on a Q8_0 model it must print
+		// runq's bytes whatever the sampling.
+		greedy := slices.Contains(c.args, "-t") && c.args[slices.Index(c.args, "-t")+1] == "0"
+		switch {
+		case strings.Contains(c.model, "_q80_"):
+			profiles = append(profiles, "wasm")
+		case greedy:
+			profiles = append(profiles, "fast", "wasm")
 		}
 		for _, profile := range profiles {
 			t.Run(c.name+"/"+profile, func(t *testing.T) {

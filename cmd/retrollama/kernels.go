@@ -29,6 +29,7 @@ Options (all subcommands):
   --kernels <file>   kernels.hcl to read (default: the built-in copy)
   --profile <name>   kernel profile (default: the best one for this CPU)
   --threads <int>    threads per op (0 = all cores)
+  --engine <name>    run every wasm provider on this engine: auto, compiler or interpreter
 explain and check:
   --model <file>     checkpoint whose shapes to use (default: --synthetic)
   --synthetic <name> built-in model shape (default stories15M for explain, stories260K for check)
@@ -100,6 +101,9 @@ func kernelsList(k *kernelFlags, w io.Writer) error {
 			usable = "no: " + err.Error()
 		}
 		desc := p.Builtin.Description
+		if p.WASM != nil {
+			desc = wasmDescription(p.WASM)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\t%s\n", p.Ref(), p.Implementation, usable, p.DeclRange.Filename, p.DeclRange.Start.Line, desc)
 	}
 	for _, info := range builtin.All() {
@@ -162,7 +166,20 @@ func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Wr
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", g.d.Op, g.use, g.d.Chosen, g.d.Score, g.d.Source, passed)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	first := true
+	for _, p := range ops.Providers() {
+		if d, ok := p.(kernels.Describer); ok {
+			if first {
+				fmt.Fprintln(w)
+				first = false
+			}
+			fmt.Fprintf(w, "%s\n", d.Describe())
+		}
+	}
+	return nil
 }
 
 // decisionGroup is one line of explain: decisions that agree on op, shape

@@ -109,3 +109,32 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
+
+// TestPentium2WASM: the 386 build runs the wasm profile (every op in the
+// SIMD128 module) on wazero's interpreter, the only engine there, and
+// prints the reference's greedy text, with no fallback warning.
+func TestPentium2WASM(t *testing.T) {
+	bin := p2Binary(t)
+	model, tok := testdata.Path(t, "models", "stories260K.bin"), testdata.Path(t, "models", "tokenizer.bin")
+	args := []string{"run", "stories260K.bin", "-z", "tokenizer.bin", "-t", "0", "-n", "24"}
+	want, errText, code := runCLI(t, "run", model, "-z", tok, "-t", "0", "-n", "24", "--profile", "reference")
+	if code != 0 {
+		t.Fatalf("reference on the host: exit %d: %s", code, errText)
+	}
+	r := p2run.Run(t, p2run.Options{Files: []string{model, tok}}, bin, append(args, "--profile", "wasm")...)
+	if r.Exit != 0 {
+		t.Fatalf("exit %d\n%s", r.Exit, r.Stderr)
+	}
+	if r.Stdout != want {
+		t.Errorf("stdout differs from the reference at byte %d\n got: %q\nwant: %q", firstDiff([]byte(r.Stdout), []byte(want)), r.Stdout, want)
+	}
+	if !strings.HasPrefix(r.Stderr, "achieved tok/s") {
+		t.Errorf("stderr has more than the tok/s line (a fallback?):\n%s", r.Stderr)
+	}
+	t.Logf("%s", firstLine(r.Stderr))
+
+	r = p2run.Run(t, p2run.Options{Files: []string{model}}, bin, "kernels", "explain", "--profile", "wasm", "--model", "stories260K.bin")
+	if r.Exit != 0 || !strings.Contains(r.Stdout, "engine interpreter (auto: wazero has no compiler for GOARCH=386)") {
+		t.Errorf("explain in the guest: exit %d\n%s\n%s", r.Exit, r.Stdout, r.Stderr)
+	}
+}

@@ -16,7 +16,7 @@ import (
 //	go test -run XXX -bench Profiles -count 5 ./cmd/retrollama
 func BenchmarkProfiles(b *testing.B) {
 	for _, name := range []string{"stories15M", "stories15M-q8"} {
-		for _, profile := range []string{"reference", "fast"} {
+		for _, profile := range []string{"reference", "fast", "wasm"} {
 			b.Run(name+"/"+profile, func(b *testing.B) {
 				ck, err := syntheticModel(name)
 				if err != nil {

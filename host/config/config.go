@@ -14,16 +14,20 @@
 package config
 
 import (
+	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
 )
@@ -31,10 +35,55 @@ import (
 // Provider kinds that kernels.hcl may declare.
 const (
 	KindBuiltin = "builtin"
+	KindWASM    = "wasm"
 )
 
 // knownKinds lists the provider kinds this build understands.
-func knownKinds() []string { return []string{KindBuiltin} }
+func knownKinds() []string { return []string{KindBuiltin, KindWASM} }
+
+// EmbeddedPrefix starts a wasm provider's path that names a module
+// compiled into the binary ("embedded:simd128.wasm") instead of a file.
+const EmbeddedPrefix = "embedded:"
+
+// WASM is the configuration of a provider of kind wasm (see
+// plugins/wasm/ABI.md and host/wasmhost).
+type WASM struct {
+	// Path is the module as written: a file, or EmbeddedPrefix and the
+	// name of a shipped module.
+	Path string
+	// Module is Path with a relative file path made relative to the
+	// directory of the kernels file instead of the working directory.
+	Module string
+	// SHA256, when set, pins the module's bytes (hex): a module whose
+	// hash differs is refused.
+	SHA256 string
+	// Engine is auto, compiler or interpreter.
+	Engine string
+	// MemoryMiB caps the module's linear memory (0: the host's default).
+	MemoryMiB int
+	// Timeout bounds each call into the module (0: the host's default).
+	Timeout time.Duration
+	// TimeoutMode is how a call past the timeout ends: "stop" (the
+	// default: the module is compiled with termination checks, which cost
+	// speed) or "abandon" (unchecked code; the call is left running).
+	TimeoutMode string
+}
+
+type wasmSchema struct {
+	Path      string  `hcl:"path"`
+	SHA256    *string `hcl:"sha256,optional"`
+	Engine    *string `hcl:"engine,optional"`
+	MemoryMiB *int    `hcl:"memory_mib,optional"`
+	Timeout   *string `hcl:"timeout,optional"`
+	Mode      *string `hcl:"timeout_mode,optional"`
+}
+
+// wasmEngines and wasmTimeoutModes are the valid settings of a wasm
+// provider (the host's own lists; config keeps no copy that could drift).
+var (
+	wasmEngines      = wasmhost.Engines()
+	wasmTimeoutModes = wasmhost.TimeoutModes()
+)
 
 // OnError values of a profile.
 const (
@@ -141,7 +190,9 @@ type Provider struct {
 	Threads int
 	// Builtin is the implementation, for kind builtin (found in the catalog
 	// the file was parsed with).
-	Builtin   builtin.Info
+	Builtin builtin.Info
+	// WASM is the module's configuration, for kind wasm.
+	WASM      *WASM
 	DeclRange hcl.Range
 }
 
@@ -324,6 +375,9 @@ func decodeProvider(pb providerBlock, catalog []builtin.Info) (*Provider, hcl.Di
 			fmt.Sprintf("Provider kind %q is not known (known: %s).%s", pb.Kind, strings.Join(knownKinds(), ", "), didYouMean(pb.Kind, knownKinds())))}
 	}
 	p := &Provider{Kind: pb.Kind, Name: pb.Name, Implementation: pb.Name, DeclRange: pb.DeclRange}
+	if pb.Kind == KindWASM {
+		return decodeWASM(p, pb)
+	}
 	var b builtinSchema
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
 		return nil, d
@@ -347,6 +401,70 @@ func decodeProvider(pb providerBlock, catalog []builtin.Info) (*Provider, hcl.Di
 			return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Invalid threads", "threads must be 0 (all cores) or more.")}
 		}
 		p.Threads = *b.Threads
+	}
+	return p, nil
+}
+
+// decodeWASM reads the body of a provider "wasm" block.
+func decodeWASM(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
+	var b wasmSchema
+	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+		return nil, d
+	}
+	attrs, _ := pb.Body.JustAttributes()
+	at := func(name string) *hcl.Range {
+		if a, ok := attrs[name]; ok {
+			return a.Expr.Range().Ptr()
+		}
+		return &pb.DeclRange
+	}
+	var diags hcl.Diagnostics
+	w := &WASM{Path: b.Path, Engine: "auto"}
+	p.Implementation = b.Path
+	if b.Path == "" {
+		diags = append(diags, errorAt(at("path"), "Empty path", "path names the module: a .wasm file, or embedded:NAME for a shipped module."))
+	}
+	if b.SHA256 != nil {
+		h := strings.ToLower(*b.SHA256)
+		if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
+			diags = append(diags, errorAt(at("sha256"), "Invalid sha256", fmt.Sprintf("sha256 must be 64 hex digits, not %q.", *b.SHA256)))
+		}
+		w.SHA256 = h
+	}
+	if b.Engine != nil {
+		w.Engine = *b.Engine
+		if !slices.Contains(wasmEngines, w.Engine) {
+			diags = append(diags, errorAt(at("engine"), "Invalid engine",
+				fmt.Sprintf("engine must be one of %s, not %q.%s", strings.Join(wasmEngines, ", "), w.Engine, didYouMean(w.Engine, wasmEngines))))
+		}
+	}
+	if b.MemoryMiB != nil {
+		w.MemoryMiB = *b.MemoryMiB
+		if w.MemoryMiB < 1 || w.MemoryMiB > 4096 {
+			diags = append(diags, errorAt(at("memory_mib"), "Invalid memory_mib", "memory_mib must be 1 to 4096: WASM memory is 32-bit."))
+		}
+	}
+	if b.Timeout != nil {
+		d, err := time.ParseDuration(*b.Timeout)
+		if err != nil || d <= 0 {
+			diags = append(diags, errorAt(at("timeout"), "Invalid timeout", fmt.Sprintf("timeout is a positive duration such as \"10s\" or \"500ms\", not %q.", *b.Timeout)))
+		}
+		w.Timeout = d
+	}
+	if b.Mode != nil {
+		w.TimeoutMode = *b.Mode
+		if !slices.Contains(wasmTimeoutModes, w.TimeoutMode) {
+			diags = append(diags, errorAt(at("timeout_mode"), "Invalid timeout_mode",
+				fmt.Sprintf("timeout_mode must be one of %s, not %q.%s", strings.Join(wasmTimeoutModes, ", "), w.TimeoutMode, didYouMean(w.TimeoutMode, wasmTimeoutModes))))
+		}
+	}
+	w.Module = w.Path
+	if !strings.HasPrefix(w.Path, EmbeddedPrefix) && !filepath.IsAbs(w.Path) {
+		w.Module = filepath.Join(filepath.Dir(pb.DeclRange.Filename), w.Path)
+	}
+	p.WASM = w
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	return p, nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -138,6 +139,20 @@ func TestBrokenFiles(t *testing.T) {
 			[]string{"Too few profiles"}, 3},
 		{"unknown block", "profil \"p\" {}",
 			[]string{"Unsupported block type", `Did you mean "profile"?`}, 1},
+		{"wasm without path", "provider \"wasm\" \"m\" {\n}",
+			[]string{"Missing required argument", `"path"`}, 1},
+		{"wasm bad engine", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  engine = \"compiller\"\n}",
+			[]string{"Invalid engine", `Did you mean "compiler"?`}, 3},
+		{"wasm bad sha256", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  sha256 = \"abc\"\n}",
+			[]string{"Invalid sha256", "64 hex digits"}, 3},
+		{"wasm bad memory", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  memory_mib = 8192\n}",
+			[]string{"Invalid memory_mib", "32-bit"}, 3},
+		{"wasm bad timeout", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  timeout = \"10\"\n}",
+			[]string{"Invalid timeout", `"500ms"`}, 3},
+		{"wasm bad timeout_mode", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  timeout_mode = \"abandn\"\n}",
+			[]string{"Invalid timeout_mode", `Did you mean "abandon"?`}, 3},
+		{"wasm builtin attribute", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  threads = 2\n}",
+			[]string{"Unsupported argument"}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,6 +188,35 @@ func TestBrokenFiles(t *testing.T) {
 
 // TestShippedKernelsHCL: the repository's kernels.hcl parses and every
 // profile resolves.
+// TestWASMProvider checks a wasm block's settings and that a relative
+// path is taken from the kernels file's directory.
+func TestWASMProvider(t *testing.T) {
+	src := `
+provider "wasm" "mine" {
+  path         = "mods/mine.wasm"
+  sha256       = "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+  engine       = "interpreter"
+  memory_mib   = 64
+  timeout      = "250ms"
+  timeout_mode = "abandon"
+}
+provider "wasm" "shipped" { path = "embedded:simd128.wasm" }
+`
+	f, diags := Parse("conf/k.hcl", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(DiagnosticsError(f, diags))
+	}
+	w := f.Provider("wasm.mine").WASM
+	want := WASM{Path: "mods/mine.wasm", Module: "conf/mods/mine.wasm", SHA256: "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+		Engine: "interpreter", MemoryMiB: 64, Timeout: 250 * time.Millisecond, TimeoutMode: "abandon"}
+	if *w != want {
+		t.Errorf("wasm.mine = %+v\nwant %+v", *w, want)
+	}
+	if s := f.Provider("wasm.shipped").WASM; s.Module != "embedded:simd128.wasm" || s.Engine != "auto" {
+		t.Errorf("wasm.shipped = %+v", *s)
+	}
+}
+
 func TestShippedKernelsHCL(t *testing.T) {
 	f, diags := Load("../../kernels.hcl")
 	if diags.HasErrors() {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/dispatch"
+	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
 )
@@ -49,6 +50,9 @@ func Usable(p *config.Provider) error {
 			return fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
 		return p.Builtin.Usable()
+	case config.KindWASM:
+		_, _, err := wasmhost.ChooseEngine(p.WASM.Engine)
+		return err
 	}
 	return fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
@@ -65,6 +69,8 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 			threads = o.Threads
 		}
 		return p.Builtin.New(builtin.Options{Threads: threads}), nil
+	case config.KindWASM:
+		return newWASM(p, o)
 	}
 	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
@@ -79,6 +85,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error)
 		Logger:     o.Logger,
 	}
 	instances := map[string]kernels.Provider{}
+	failed := map[string]string{} // providers that failed to load, and why
 	for _, op := range kernels.AllOps() {
 		route := r.Routes[op]
 		for _, ref := range route.Use {
@@ -89,12 +96,23 @@ func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error)
 			c := dispatch.Candidate{Label: ref.Name, Source: Source(route)}
 			if err := Usable(decl); err != nil {
 				c.Unusable = err.Error()
+			} else if why, ok := failed[ref.Name]; ok {
+				c.Unusable = why
 			} else {
 				p, ok := instances[ref.Name]
 				if !ok {
 					var err error
 					if p, err = New(decl, o); err != nil {
-						return plan, fmt.Errorf("%s: provider %s: %w", f.Path, ref.Name, err)
+						if !plan.Fallback {
+							return plan, fmt.Errorf("%s: provider %s: %w", f.Path, ref.Name, err)
+						}
+						// on_error = "fallback": a provider that cannot
+						// load is passed over, and the log says why.
+						log(o).Warn("kernel provider failed to load; passing it over", "provider", ref.Name, "error", err)
+						failed[ref.Name] = "failed to load: " + err.Error()
+						c.Unusable = failed[ref.Name]
+						plan.Candidates[op] = append(plan.Candidates[op], c)
+						continue
 					}
 					instances[ref.Name] = p
 				}

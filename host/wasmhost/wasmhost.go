@@ -219,7 +219,10 @@ func (p *Provider) load(ctx context.Context) error {
 	}
 	p.timer.Stop()
 
-	cm, err := p.rt.CompileModule(ctx, p.o.Module)
+	if err := precheck(p.o.Module); err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	cm, err := compile(ctx, p.rt, p.o.Module)
 	if err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
@@ -306,6 +309,19 @@ func (p *Provider) load(ctx context.Context) error {
 		return fmt.Errorf("rl_abi_version returned %d; this host implements ABI version %d", v, ABIVersion)
 	}
 	return nil
+}
+
+// compile is rt.CompileModule that returns wazero's own panics as errors:
+// fuzzing found malformed modules that make its validator index out of
+// range (testdata/fuzz/FuzzModule), and a bad file must be an error, not
+// a crash.
+func compile(ctx context.Context, rt wazero.Runtime, b []byte) (cm wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, fmt.Errorf("malformed module (wazero panicked validating it: %v)", r)
+		}
+	}()
+	return rt.CompileModule(ctx, b)
 }
 
 // allI32 reports whether types is n i32s.

@@ -1,0 +1,144 @@
+package wasm_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/retrollama/retrollama/host/wasmhost"
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/unrolled"
+	"github.com/retrollama/retrollama/plugins/wasm"
+)
+
+// BenchmarkMatMul compares, at stories15M's matmul shapes and on one
+// thread, the SIMD128 module as the engine runs it (wasm.simd128, through
+// the provider: copies in and out, the worker hand-off of timeout_mode
+// abandon, one call) with unroll8, the best native Go provider for fp32,
+// and with the bare call of the module's export on data already in its
+// memory ("raw"): provider/raw − 1 is the per-call boundary overhead.
+// simd128-stop is timeout_mode "stop" (termination checks compiled in),
+// simd128-notimeout the provider with no timeout at all (no worker
+// hand-off: the copies alone).
+//
+//	go test -run XXX -bench MatMul -count 5 ./plugins/wasm
+func BenchmarkMatMul(b *testing.B) {
+	// stories15M: dim 288, hidden 768, 6 heads, vocab 32000.
+	shape := kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, mm := range []struct{ Rows, Cols int }{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
+		w, x := random(rng, mm.Rows*mm.Cols), random(rng, mm.Cols)
+		flops := 2 * float64(mm.Rows*mm.Cols)
+		name := fmt.Sprintf("%dx%d", mm.Rows, mm.Cols)
+		providers := []struct {
+			name string
+			new  func() (kernels.Provider, error)
+		}{
+			{"unroll8", func() (kernels.Provider, error) { return unrolled.New(8, 1), nil }},
+			{"simd128", func() (kernels.Provider, error) { return newSIMD128(wasmhost.TimeoutAbandon) }},
+			{"simd128-stop", func() (kernels.Provider, error) { return newSIMD128(wasmhost.TimeoutStop) }},
+			{"simd128-notimeout", func() (kernels.Provider, error) { return newSIMD128("notimeout") }},
+		}
+		for _, pc := range providers {
+			b.Run(name+"/"+pc.name, func(b *testing.B) {
+				p, err := pc.new()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer p.Close()
+				if err := p.Init(shape); err != nil {
+					b.Fatal(err)
+				}
+				h, err := p.Prepare(kernels.Tensor{Name: "w", DType: kernels.F32, Rows: mm.Rows, Cols: mm.Cols, F32: w})
+				if err != nil {
+					b.Fatal(err)
+				}
+				out := make([]float32, mm.Rows)
+				for b.Loop() {
+					if err := p.MatMul(out, h, x); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+		b.Run(name+"/raw", func(b *testing.B) {
+			benchRaw(b, mm.Rows, mm.Cols, w, x)
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func random(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = rng.Float32()*2 - 1
+	}
+	return v
+}
+
+func newSIMD128(mode string) (kernels.Provider, error) {
+	mod, _ := wasm.Module("simd128.wasm")
+	o := wasmhost.Options{Name: "wasm.simd128", Source: "embedded:simd128.wasm", Module: mod, TimeoutMode: mode}
+	if mode == "notimeout" {
+		o.Timeout, o.TimeoutMode = -1, wasmhost.TimeoutStop
+	}
+	return wasmhost.New(context.Background(), o)
+}
+
+// benchRaw times rl_matmul_f32 called straight through wazero, with the
+// weights and input already in the module's memory: the module's own
+// speed, with nothing of the host around it.
+func benchRaw(b *testing.B, rows, cols int, w, x []float32) {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig())
+	defer rt.Close(ctx)
+	mod, _ := wasm.Module("simd128.wasm")
+	m, err := rt.Instantiate(ctx, mod)
+	if err != nil {
+		b.Fatal(err)
+	}
+	alloc := m.ExportedFunction("rl_alloc")
+	place := func(v []float32) uint64 {
+		r, err := alloc.Call(ctx, uint64(4*len(v)))
+		if err != nil || r[0] == 0 {
+			b.Fatal("rl_alloc failed", err)
+		}
+		for i, f := range v {
+			m.Memory().WriteFloat32Le(uint32(r[0])+uint32(4*i), f)
+		}
+		return r[0]
+	}
+	wo, xo, oo := place(w), place(x), place(make([]float32, rows))
+	fn := m.ExportedFunction("rl_matmul_f32")
+	stack := make([]uint64, 5)
+	for b.Loop() {
+		stack[0], stack[1], stack[2], stack[3], stack[4] = oo, xo, wo, uint64(cols), uint64(rows)
+		if err := fn.CallWithStack(ctx, stack); err != nil || stack[0] != 0 {
+			b.Fatal(err, stack[0])
+		}
+	}
+}
+
+// BenchmarkCallOverhead times the smallest op call (softmax of 8 floats)
+// in each timeout mode, and with no timeout at all ("notimeout"): the
+// fixed cost of a call through the provider.
+func BenchmarkCallOverhead(b *testing.B) {
+	for _, mode := range []string{"notimeout", wasmhost.TimeoutAbandon, wasmhost.TimeoutStop} {
+		b.Run(mode, func(b *testing.B) {
+			p, err := newSIMD128(mode)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer p.Close()
+			p.Init(kernels.Shape{Dim: 8, HiddenDim: 8, Heads: 1, KVHeads: 1, SeqLen: 4, VocabSize: 8})
+			x := make([]float32, 8)
+			for b.Loop() {
+				p.Softmax(x)
+			}
+		})
+	}
+}
