@@ -16,9 +16,9 @@ type Checkpoint struct {
 	// embedding (Weights.Classifier aliases Weights.TokenEmbedding).
 	SharedClassifier bool
 	// Weights are the model tensors; read-only, and invalid after Close.
-	// For Q8_0 checkpoints only the RMS-norm vectors and TokenEmbedding
-	// (dequantized at load, as runq.c does) are set; the matrices are in
-	// Quantized.
+	// For Q8_0 checkpoints only the RMS-norm vectors are set; the
+	// matrices, the token embedding among them, are in Quantized (read a
+	// row of the embedding with Embedding).
 	Weights Weights
 	// GroupSize is the number of values sharing one scale in a Q8_0
 	// checkpoint, and 0 for fp32 ones.
@@ -28,6 +28,20 @@ type Checkpoint struct {
 	Quantized *QuantizedWeights
 
 	release func() error // unmaps the file; nil when nothing is held
+}
+
+// Embedding sets dst (Config.Dim floats) to the token's row of the token
+// embedding. For Q8_0 checkpoints the row is dequantized now, exactly as
+// runq.c dequantizes the whole table at load: the same floats, without
+// the 4 bytes per value of the table (37 MB for stories15M, a third of a
+// 128 MB Pentium II).
+func (c *Checkpoint) Embedding(dst []float32, token int) {
+	dim := c.Config.Dim
+	if c.Quantized != nil {
+		DequantizeRange(dst[:dim], c.Quantized.TokenEmbedding, token*dim, c.GroupSize)
+		return
+	}
+	copy(dst[:dim], c.Weights.TokenEmbedding[token*dim:(token+1)*dim])
 }
 
 // Close releases the checkpoint's memory mapping if it holds one, clearing

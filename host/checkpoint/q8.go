@@ -58,10 +58,17 @@ func (q *QuantizedWeights) single(t tensor) *Q8 {
 // value.
 func dequantize(q Q8, groupSize int) []float32 {
 	out := make([]float32, len(q.Q))
-	for i, v := range q.Q {
-		out[i] = float32(v) * q.S[i/groupSize]
-	}
+	DequantizeRange(out, q, 0, groupSize)
 	return out
+}
+
+// DequantizeRange sets dst to the values of q from index off on, exactly
+// as runq.c dequantizes them (one float32 multiply per value); off and
+// len(dst) are multiples of groupSize, as a row of a matrix is.
+func DequantizeRange(dst []float32, q Q8, off, groupSize int) {
+	for i := range dst {
+		dst[i] = float32(q.Q[off+i]) * q.S[(off+i)/groupSize]
+	}
 }
 
 // int8sOf views b as int8s; int8 has no alignment requirement, so this
@@ -77,8 +84,8 @@ func int8sOf(b []byte) []int8 {
 // weightBytes accepted for spans and groupSize, into the float32 RMS-norm
 // vectors (Weights) and the quantized matrices. Scales are views when
 // aligned (see floatsOf) and decoded copies otherwise, since int8 sizes
-// need not be multiples of 4. Weights.TokenEmbedding is the dequantized
-// embedding, on the heap; the other matrix fields of Weights stay nil.
+// need not be multiples of 4. The matrix fields of Weights stay nil,
+// TokenEmbedding too: Checkpoint.Embedding dequantizes a row when asked.
 func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWeights) {
 	off := 0
 	take := func(n int) []byte {
@@ -87,13 +94,11 @@ func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWe
 		return b
 	}
 	floats := func(n int) []float32 { return floatsOf(take(4 * n)) }
-	w, q := q8Tensors(spans, groupSize, q8Source{
+	return q8Tensors(spans, groupSize, q8Source{
 		floats: floats,
 		int8s:  func(n int) []int8 { return int8sOf(take(n)) },
 		scales: floats,
 	})
-	w.TokenEmbedding = dequantize(q.TokenEmbedding, groupSize)
-	return w, q
 }
 
 // q8Source hands out the storage of a Q8_0 model's tensors, each call
@@ -109,8 +114,7 @@ type q8Source struct {
 // q8Tensors lays out the tensors of spans (FormatQ8 order, sizes accepted
 // by weightBytes for groupSize) in storage taken from src: the RMS-norm
 // vectors in Weights, the matrices in QuantizedWeights, a shared
-// classifier as the token embedding. Weights.TokenEmbedding is left for
-// the caller to dequantize once the values are there.
+// classifier as the token embedding. Weights.TokenEmbedding stays nil.
 func q8Tensors(spans []span, groupSize int, src q8Source) (Weights, *QuantizedWeights) {
 	var w Weights
 	q := &QuantizedWeights{}

@@ -135,12 +135,17 @@ func checkQ8(tb testing.TB, ck *Checkpoint, cfg Config, shared bool, gs int, wan
 			}
 		}
 	}
-	if len(w.TokenEmbedding) != v*d {
-		tb.Fatalf("token_embedding: %d floats, want %d", len(w.TokenEmbedding), v*d)
+	if w.TokenEmbedding != nil {
+		tb.Fatalf("a Q8_0 checkpoint holds a dequantized token embedding (%d floats): rows are dequantized on demand", len(w.TokenEmbedding))
 	}
-	for i, x := range w.TokenEmbedding {
-		if want := float32(emb.Q[i]) * emb.S[i/gs]; math.Float32bits(x) != math.Float32bits(want) {
-			tb.Fatalf("dequantized token_embedding[%d] = %v, want q·s = %v", i, x, want)
+	row := make([]float32, d)
+	for tok := range v {
+		ck.Embedding(row, tok)
+		for j, x := range row {
+			i := tok*d + j
+			if want := float32(emb.Q[i]) * emb.S[i/gs]; math.Float32bits(x) != math.Float32bits(want) {
+				tb.Fatalf("Embedding(%d)[%d] = %v, want q·s = %v", tok, j, x, want)
+			}
 		}
 	}
 }

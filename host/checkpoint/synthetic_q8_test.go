@@ -81,7 +81,12 @@ func TestSyntheticQ8Placement(t *testing.T) {
 				sameFloats(t, "rms_ffn", ck.Weights.RMSFFN[l], w.RMSFFN[l])
 			}
 			sameFloats(t, "rms_final", ck.Weights.RMSFinal, w.RMSFinal)
-			sameFloats(t, "dequantized token_embedding", ck.Weights.TokenEmbedding, dequantize(q.TokenEmbedding, gs))
+			row := make([]float32, ck.Config.Dim)
+			ck.Embedding(row, 7)
+			sameFloats(t, "dequantized token_embedding row 7", row, dequantize(q.TokenEmbedding, gs)[7*ck.Config.Dim:8*ck.Config.Dim])
+			if ck.Weights.TokenEmbedding != nil {
+				t.Error("the token embedding was dequantized whole; Embedding dequantizes rows")
+			}
 			if &q.Classifier.Q[0] != &q.TokenEmbedding.Q[0] || ck.Weights.WQ != nil || ck.Weights.Classifier != nil {
 				t.Error("classifier not shared, or fp32 matrices set, unlike a parsed Q8_0 file")
 			}

@@ -18,7 +18,7 @@ import (
 type Transformer struct {
 	cfg     checkpoint.Config
 	ops     *dispatch.Table
-	embed   []float32 // token embedding table, VocabSize×Dim (read by row)
+	ck      *checkpoint.Checkpoint // the token embedding is read from it by row
 	weights weights
 	state   state
 }
@@ -55,7 +55,7 @@ func Shape(c checkpoint.Config) kernels.Shape {
 func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 	c, w := ck.Config, &ck.Weights
 	kvDim := c.KVDim()
-	t := &Transformer{cfg: c, ops: ops, embed: w.TokenEmbedding}
+	t := &Transformer{cfg: c, ops: ops, ck: ck}
 	var err error
 	matrix := func(name string, rows, cols int, data []float32) *dispatch.Weight {
 		if err != nil {
@@ -144,7 +144,7 @@ func (t *Transformer) Forward(token, pos int) ([]float32, error) {
 	}
 	kvDim := c.KVDim()
 	x := s.x
-	copy(x, t.embed[token*c.Dim:(token+1)*c.Dim])
+	t.ck.Embedding(x, token)
 
 	for _, l := range t.weights.layers {
 		// attention: x += wo · attention(rope(wq·norm(x)), cache)

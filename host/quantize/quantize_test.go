@@ -134,10 +134,14 @@ func TestRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			for i, x := range back.Weights.TokenEmbedding {
-				e := bq.TokenEmbedding
-				if x != float32(e.Q[i])*e.S[i/gs] {
-					t.Fatalf("dequantized token_embedding[%d] = %v is not q·s", i, x)
+			row, d := make([]float32, ck.Config.Dim), ck.Config.Dim
+			for tok := range ck.Config.VocabSize {
+				back.Embedding(row, tok)
+				for j, x := range row {
+					e, i := bq.TokenEmbedding, tok*d+j
+					if x != float32(e.Q[i])*e.S[i/gs] {
+						t.Fatalf("dequantized token_embedding[%d] = %v is not q·s", i, x)
+					}
 				}
 			}
 		})
