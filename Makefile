@@ -50,6 +50,7 @@ wasm-check:
 	host/wasmhost/testdata/gen.sh $$tmp >/dev/null && \
 	cmp $$tmp/simd128.wasm plugins/wasm/simd128/simd128.wasm && \
 	cmp $$tmp/goexample.wasm plugins/wasm/goexample/goexample.wasm && \
+	gzip -dc plugins/wasm/goexample/goexample.wasm.gz | cmp - plugins/wasm/goexample/goexample.wasm && \
 	for m in $(HOSTILE); do cmp $$tmp/$$m.wasm host/wasmhost/testdata/$$m.wasm || exit 1; done && \
 	echo "wasm-check: the committed modules are what their sources build"
 
