@@ -6,9 +6,8 @@
 #     sha256     = "<64 hex digits>"       # optional pin: a module with other bytes is refused
 #     engine     = "auto"                  # auto | compiler | interpreter
 #     memory_mib = 1024                    # cap on the module's memory
-#     timeout    = "10s"                   # per call; a call running longer is an error
-#     timeout_mode = "stop"                # stop: compiled with termination checks, the call is stopped
-#   }                                      # abandon: unchecked (fast) code; a call past the timeout is left running
+#     timeout    = "10s"                   # per call; a call running longer is stopped and is an error
+#   }                                      # ("off": no timeout, a looping module hangs the process)
 #   profile "<name>" {
 #     extends  = <profile>                 # inherit everything not set here
 #     default  = [kind.name, ...]          # providers to try for every op, in order
@@ -30,8 +29,7 @@ provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only):
 
 # WASM modules shipped in the binary; sources in plugins/wasm, rebuilt by "make wasm".
 provider "wasm" "simd128" {      # every op in C with SIMD128 (plugins/wasm/simd128/kernels.c)
-  path         = "embedded:simd128.wasm"
-  timeout_mode = "abandon"       # our own module: termination checks made its matmul 5.6x slower (RATIONALE.md)
+  path = "embedded:simd128.wasm"
 }
 provider "wasm" "goexample" {    # the Go author's example: plain Go loops, GOOS=wasip1 (plugins/wasm/goexample)
   path    = "embedded:goexample.wasm"

@@ -88,14 +88,14 @@ func wasmDescription(w *config.WASM) string {
 	if err != nil {
 		return fmt.Sprintf("WASM module (ABI v%d): %v", wasmhost.ABIVersion, err)
 	}
-	timeout, mode := w.Timeout, w.TimeoutMode
-	if timeout == 0 {
-		timeout = wasmhost.DefaultTimeout
+	timeout := "timeout " + w.Timeout.String()
+	switch {
+	case w.Timeout == 0:
+		timeout = "timeout " + wasmhost.DefaultTimeout.String()
+	case w.Timeout < 0:
+		timeout = "no timeout"
 	}
-	if mode == "" {
-		mode = wasmhost.TimeoutStop
-	}
-	return fmt.Sprintf("WASM module (ABI v%d) on the %s (%s); timeout %v, %s", wasmhost.ABIVersion, engine, why, timeout, mode)
+	return fmt.Sprintf("WASM module (ABI v%d) on the %s (%s); %s", wasmhost.ABIVersion, engine, why, timeout)
 }
 
 // newLogger is the host's logger: warnings and errors on stderr, more with

@@ -61,12 +61,9 @@ type WASM struct {
 	Engine string
 	// MemoryMiB caps the module's linear memory (0: the host's default).
 	MemoryMiB int
-	// Timeout bounds each call into the module (0: the host's default).
+	// Timeout bounds each call into the module (0: the host's default;
+	// negative: "off", no timeout and no termination checks).
 	Timeout time.Duration
-	// TimeoutMode is how a call past the timeout ends: "stop" (the
-	// default: the module is compiled with termination checks, which cost
-	// speed) or "abandon" (unchecked code; the call is left running).
-	TimeoutMode string
 }
 
 type wasmSchema struct {
@@ -75,15 +72,11 @@ type wasmSchema struct {
 	Engine    *string `hcl:"engine,optional"`
 	MemoryMiB *int    `hcl:"memory_mib,optional"`
 	Timeout   *string `hcl:"timeout,optional"`
-	Mode      *string `hcl:"timeout_mode,optional"`
 }
 
-// wasmEngines and wasmTimeoutModes are the valid settings of a wasm
-// provider (the host's own lists; config keeps no copy that could drift).
-var (
-	wasmEngines      = wasmhost.Engines()
-	wasmTimeoutModes = wasmhost.TimeoutModes()
-)
+// wasmEngines are the valid engines of a wasm provider (the host's own
+// list; config keeps no copy that could drift).
+var wasmEngines = wasmhost.Engines()
 
 // OnError values of a profile.
 const (
@@ -445,17 +438,13 @@ func decodeWASM(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 		}
 	}
 	if b.Timeout != nil {
-		d, err := time.ParseDuration(*b.Timeout)
-		if err != nil || d <= 0 {
-			diags = append(diags, errorAt(at("timeout"), "Invalid timeout", fmt.Sprintf("timeout is a positive duration such as \"10s\" or \"500ms\", not %q.", *b.Timeout)))
-		}
-		w.Timeout = d
-	}
-	if b.Mode != nil {
-		w.TimeoutMode = *b.Mode
-		if !slices.Contains(wasmTimeoutModes, w.TimeoutMode) {
-			diags = append(diags, errorAt(at("timeout_mode"), "Invalid timeout_mode",
-				fmt.Sprintf("timeout_mode must be one of %s, not %q.%s", strings.Join(wasmTimeoutModes, ", "), w.TimeoutMode, didYouMean(w.TimeoutMode, wasmTimeoutModes))))
+		if *b.Timeout == "off" {
+			w.Timeout = -1
+		} else if d, err := time.ParseDuration(*b.Timeout); err != nil || d <= 0 {
+			diags = append(diags, errorAt(at("timeout"), "Invalid timeout",
+				fmt.Sprintf("timeout is a positive duration such as \"10s\" or \"500ms\", or \"off\", not %q.", *b.Timeout)))
+		} else {
+			w.Timeout = d
 		}
 	}
 	w.Module = w.Path

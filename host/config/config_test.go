@@ -149,8 +149,8 @@ func TestBrokenFiles(t *testing.T) {
 			[]string{"Invalid memory_mib", "32-bit"}, 3},
 		{"wasm bad timeout", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  timeout = \"10\"\n}",
 			[]string{"Invalid timeout", `"500ms"`}, 3},
-		{"wasm bad timeout_mode", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  timeout_mode = \"abandn\"\n}",
-			[]string{"Invalid timeout_mode", `Did you mean "abandon"?`}, 3},
+		{"wasm timeout_mode", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  timeout_mode = \"abandon\"\n}",
+			[]string{"Unsupported argument"}, 3},
 		{"wasm builtin attribute", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  threads = 2\n}",
 			[]string{"Unsupported argument"}, 3},
 	}
@@ -198,9 +198,12 @@ provider "wasm" "mine" {
   engine       = "interpreter"
   memory_mib   = 64
   timeout      = "250ms"
-  timeout_mode = "abandon"
 }
 provider "wasm" "shipped" { path = "embedded:simd128.wasm" }
+provider "wasm" "trusted" {
+  path    = "t.wasm"
+  timeout = "off"
+}
 `
 	f, diags := Parse("conf/k.hcl", []byte(src))
 	if diags.HasErrors() {
@@ -208,12 +211,15 @@ provider "wasm" "shipped" { path = "embedded:simd128.wasm" }
 	}
 	w := f.Provider("wasm.mine").WASM
 	want := WASM{Path: "mods/mine.wasm", Module: "conf/mods/mine.wasm", SHA256: "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
-		Engine: "interpreter", MemoryMiB: 64, Timeout: 250 * time.Millisecond, TimeoutMode: "abandon"}
+		Engine: "interpreter", MemoryMiB: 64, Timeout: 250 * time.Millisecond}
 	if *w != want {
 		t.Errorf("wasm.mine = %+v\nwant %+v", *w, want)
 	}
 	if s := f.Provider("wasm.shipped").WASM; s.Module != "embedded:simd128.wasm" || s.Engine != "auto" {
 		t.Errorf("wasm.shipped = %+v", *s)
+	}
+	if tr := f.Provider("wasm.trusted").WASM; tr.Timeout >= 0 {
+		t.Errorf(`timeout = "off" gave %v, want a negative timeout`, tr.Timeout)
 	}
 }
 

@@ -73,14 +73,13 @@ func newWASM(p *config.Provider, o Options) (kernels.Provider, error) {
 		return nil, err
 	}
 	return wasmhost.New(context.Background(), wasmhost.Options{
-		Name:        p.Ref(),
-		Source:      p.WASM.Module,
-		Module:      b,
-		Engine:      p.WASM.Engine,
-		MemoryMiB:   p.WASM.MemoryMiB,
-		Timeout:     p.WASM.Timeout,
-		TimeoutMode: p.WASM.TimeoutMode,
-		CacheDir:    CacheDir(),
-		Logger:      log(o).Named(p.Ref()),
+		Name:      p.Ref(),
+		Source:    p.WASM.Module,
+		Module:    b,
+		Engine:    p.WASM.Engine,
+		MemoryMiB: p.WASM.MemoryMiB,
+		Timeout:   p.WASM.Timeout,
+		CacheDir:  CacheDir(),
+		Logger:    log(o).Named(p.Ref()),
 	})
 }

