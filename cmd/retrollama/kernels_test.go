@@ -27,6 +27,22 @@ func TestKernelsList(t *testing.T) {
 	}
 }
 
+// TestKernelsExplainEngine: explain says which wazero engine runs a wasm
+// provider and why, and --engine overrides it.
+func TestKernelsExplainEngine(t *testing.T) {
+	out, errText, code := runCLI(t, "kernels", "explain", "--profile", "wasm", "--synthetic", "stories260K", "--engine", "interpreter")
+	if code != 0 || !strings.Contains(out, "engine interpreter (configured)") {
+		t.Errorf("exit %d; explain --engine interpreter:\n%s%s", code, out, errText)
+	}
+	out, _, _ = runCLI(t, "kernels", "explain", "--profile", "wasm", "--synthetic", "stories260K")
+	if !strings.Contains(out, "engine compiler (auto: ") && !strings.Contains(out, "engine interpreter (auto: ") {
+		t.Errorf("explain does not say which engine auto chose:\n%s", out)
+	}
+	if _, errText, code := runCLI(t, "kernels", "explain", "--engine", "jit"); code == 0 || !strings.Contains(errText, "--engine must be one of auto, compiler, interpreter") {
+		t.Errorf("--engine jit: exit %d, %s", code, errText)
+	}
+}
+
 func TestKernelsExplain(t *testing.T) {
 	tests := []struct {
 		profile string
@@ -34,6 +50,7 @@ func TestKernelsExplain(t *testing.T) {
 	}{
 		{"reference", []string{"matmul     32000×288 classifier", "builtin.scalar", "(profile reference)"}},
 		{"fast", []string{"builtin.unroll8", "288×768 w2×6", "(profile fast)"}},
+		{"wasm", []string{"wasm.simd128", "32000×288 classifier", "wasm.simd128: module embedded:simd128.wasm (sha256 ", ", engine "}},
 	}
 	for _, tt := range tests {
 		out, errText, code := runCLI(t, "kernels", "explain", "--profile", tt.profile)
