@@ -74,6 +74,18 @@ int32_t rl_init(int32_t dim, int32_t hidden_dim, int32_t heads, int32_t kv_heads
 // ---------------------------------------------------------------------
 // Helpers.
 
+// PIN(v...) makes v... appear used and redefined here, emitting nothing.
+// In straight-line code, clang otherwise builds each accumulator's chain
+// whole, one after the other (the WebAssembly backend moves every
+// definition next to its use), so values shared by the chains, like x's
+// vectors in a matmul, stay live from the first chain to the last: in a
+// fully unrolled block, hundreds of them, which wazero then spills.
+#define PIN1(a) __asm__("" : "+r"(a))
+#define PIN2(a, b) __asm__("" : "+r"(a), "+r"(b))
+#define PIN4(a, b, c, d) __asm__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d))
+#define PIN8(a, b, c, d, e, f, g, h) \
+	__asm__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "+r"(e), "+r"(f), "+r"(g), "+r"(h))
+
 static inline uint32_t f2u(float x) { return __builtin_bit_cast(uint32_t, x); }
 static inline uint64_t d2u(double x) { return __builtin_bit_cast(uint64_t, x); }
 static inline double u2d(uint64_t x) { return __builtin_bit_cast(double, x); }
@@ -103,6 +115,70 @@ static inline uint32_t hsum_i32(v128_t a) {
 	s = wasm_i32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
 	return (uint32_t)wasm_i32x4_extract_lane(s, 0);
 }
+
+// ---------------------------------------------------------------------
+// Loop structure (see the f32 matmul for why).
+//
+// REPEAT(count, stmt) runs stmt, a call of a loop-free function doing a
+// block of work, count times: up to 7 times without a loop, then eight
+// times per loop iteration, so a typical size pays no termination check
+// or a few. BY(len, step) runs step(j) for j = 0, 4, .., len-4 unrolled
+// (len a constant); DECOMPOSE(r, CHUNK) runs CHUNK(len) for the binary
+// digits of r from 64 down to 4, after a loop of CHUNK(128) while r ≥ 128
+// remains, so r < 128 takes no loop. Both advance j.
+
+#define REPEAT(count, stmt)                                        \
+	do {                                                           \
+		int32_t rep_ = (count);                                    \
+		for (; rep_ >= 8; rep_ -= 8) {                             \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+		}                                                          \
+		if (rep_ & 4) {                                            \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+			stmt;                                                  \
+		}                                                          \
+		if (rep_ & 2) {                                            \
+			stmt;                                                  \
+			stmt;                                                  \
+		}                                                          \
+		if (rep_ & 1) {                                            \
+			stmt;                                                  \
+		}                                                          \
+	} while (0)
+
+#define BY(len, step)                                                            \
+	do {                                                                         \
+		_Pragma("clang loop unroll(full)") for (int32_t k_ = 0; k_ < (len); k_ += 4) \
+			step(j + k_);                                                        \
+		j += (len);                                                              \
+	} while (0)
+
+#define DECOMPOSE(r, CHUNK)               \
+	do {                                  \
+		int32_t end_ = j + (r);           \
+		while (end_ - j >= 128)           \
+			CHUNK(128);                   \
+		int32_t left_ = end_ - j;         \
+		if (left_ & 64)                   \
+			CHUNK(64);                    \
+		if (left_ & 32)                   \
+			CHUNK(32);                    \
+		if (left_ & 16)                   \
+			CHUNK(16);                    \
+		if (left_ & 8)                    \
+			CHUNK(8);                     \
+		if (left_ & 4)                    \
+			CHUNK(4);                     \
+	} while (0)
 
 // ---------------------------------------------------------------------
 // expf: glibc's, as internal/mathf.Exp.
@@ -287,36 +363,139 @@ static inline float dot_f32(const float *a, const float *b, int32_t n) {
 	return sum;
 }
 
+// The f32 matmul, eight rows at a time (one load of x serves eight
+// multiply-adds), in blocks of columns.
+//
+// How wazero compiles a module shapes this code. Under the host's
+// timeout every loop iteration leaves the compiled code for Go to check
+// whether to stop (tens of ns with the spills around it), and wazero keeps
+// each value live across that call in memory, reloading it at its uses in
+// the loop body. Calls pay no check. And every memory access is
+// bounds-checked inline (about seven instructions and a stub of its own),
+// so unrolled code is large: long straight blocks ran slower, up to 3× in
+// whole-model runs, where the weights stream from beyond the caches. So a
+// hot loop here has a short body of calls of a loop-free function doing a
+// moderate block of work with its values in registers (the accumulators
+// pass between calls in memory), and the typical sizes need few
+// iterations or none.
+
+// MM8_STEP(j) adds columns j..j+3 of the eight rows w0..w7 to a0..a7.
+#define MM8_STEP(j)                                                                     \
+	do {                                                                                \
+		v128_t x_ = wasm_v128_load(x + (j));                                            \
+		a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + (j)), x_));         \
+		a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(w1 + (j)), x_));         \
+		a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + (j)), x_));         \
+		a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + (j)), x_));         \
+		a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(wasm_v128_load(w4 + (j)), x_));         \
+		a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(wasm_v128_load(w5 + (j)), x_));         \
+		a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(wasm_v128_load(w6 + (j)), x_));         \
+		a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(wasm_v128_load(w7 + (j)), x_));         \
+		PIN8(a0, a1, a2, a3, a4, a5, a6, a7);                                           \
+	} while (0)
+
+// MM8_BLOCK(len) does columns j..j+len-1 (len a constant multiple of 4),
+// unrolled, and advances j.
+#define MM8_BLOCK(len)                                                                  \
+	do {                                                                                \
+		_Pragma("clang loop unroll(full)") for (int32_t k_ = 0; k_ < (len); k_ += 4)  \
+			MM8_STEP(j + k_);                                                           \
+		j += (len);                                                                     \
+	} while (0)
+
+#define MM8_ROWS                                                                         \
+	const float *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n, *w4 = w3 + n, *w5 = w4 + n, \
+	            *w6 = w5 + n, *w7 = w6 + n
+
+// MMB, the columns of a block: 32 (8 steps of 8 loads) measured best in
+// whole-model runs, where the weights stream from beyond the caches and
+// larger blocks ran up to 3× slower; it divides 288 and 768.
+#define MMB 32
+
+// mm8_block adds MMB columns of eight rows to acc[0..7].
+static __attribute__((noinline)) void mm8_block(v128_t *acc, const float *x, const float *w0, int32_t n) {
+	MM8_ROWS;
+	v128_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+	int32_t j = 0;
+	MM8_BLOCK(MMB);
+	acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
+}
+
+// mm8_tail adds the last r < MMB columns of eight rows to acc[0..7] and
+// stores the eight sums in out.
+static __attribute__((noinline)) void mm8_tail(float *out, v128_t *acc, const float *x, const float *w0, int32_t n, int32_t r) {
+	MM8_ROWS;
+	v128_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+	int32_t j = 0;
+	if (r & 16)
+		MM8_BLOCK(16);
+	if (r & 8)
+		MM8_BLOCK(8);
+	if (r & 4)
+		MM8_BLOCK(4);
+	v128_t s0 = hsum4_f32(a0, a1, a2, a3), s1 = hsum4_f32(a4, a5, a6, a7);
+	for (int32_t k = 0; k < 2; k++) // at most two steps: unrolled, no loop
+		if (r & (2 >> k)) {
+			for (int32_t l = 0; l < 2 - k; l++) {
+				v128_t xj = wasm_f32x4_splat(x[j]);
+				s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_make(w0[j], w1[j], w2[j], w3[j]), xj));
+				s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_f32x4_make(w4[j], w5[j], w6[j], w7[j]), xj));
+				j++;
+			}
+		}
+	wasm_v128_store(out, s0);
+	wasm_v128_store(out + 4, s1);
+}
+
+// mm8 sets out[0..7] to the dot products of x with eight rows, n floats
+// apart from w0: up to 15 blocks of MMB columns without a loop (n <
+// 16·MMB = 512 takes none), then a loop of 16 blocks per iteration.
+static __attribute__((noinline)) void mm8(float *out, const float *x, const float *w0, int32_t n) {
+	v128_t acc[8];
+	for (int32_t k = 0; k < 8; k++)
+		acc[k] = wasm_f32x4_splat(0);
+	int32_t j = 0, blocks = n / MMB;
+#define MM8_CALLS(c)                                     \
+	do {                                                 \
+		for (int32_t c_ = 0; c_ < (c); c_++, j += MMB)   \
+			mm8_block(acc, x + j, w0 + j, n);            \
+	} while (0)
+	for (; blocks >= 16; blocks -= 16)
+		MM8_CALLS(16);
+	if (blocks & 8)
+		MM8_CALLS(8);
+	if (blocks & 4)
+		MM8_CALLS(4);
+	if (blocks & 2)
+		MM8_CALLS(2);
+	if (blocks & 1)
+		MM8_CALLS(1);
+#undef MM8_CALLS
+	mm8_tail(out, acc, x + j, w0 + j, n, n - j);
+}
+
+// rl_matmul_f32 takes 64 rows per loop iteration (eight mm8 calls; a
+// call pays no termination check), then 32, 16 and 8, then 4 and single
+// rows.
 EXPORT("rl_matmul_f32")
 int32_t rl_matmul_f32(float *out, const float *x, const float *w, int32_t n, int32_t d) {
 	if (n < 0 || d < 0)
 		return 1;
-	int32_t i = 0;
-	for (; i + 8 <= d; i += 8) {
-		const float *w0 = w + (size32)i * (size32)n;
-		const float *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n, *w4 = w3 + n, *w5 = w4 + n, *w6 = w5 + n, *w7 = w6 + n;
-		v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-		int32_t j = 0;
-		for (; j + 4 <= n; j += 4) {
-			v128_t x0 = wasm_v128_load(x + j);
-			a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + j), x0));
-			a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(w1 + j), x0));
-			a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + j), x0));
-			a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + j), x0));
-			a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(wasm_v128_load(w4 + j), x0));
-			a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(wasm_v128_load(w5 + j), x0));
-			a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(wasm_v128_load(w6 + j), x0));
-			a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(wasm_v128_load(w7 + j), x0));
-		}
-		v128_t s0 = hsum4_f32(a0, a1, a2, a3), s1 = hsum4_f32(a4, a5, a6, a7);
-		for (; j < n; j++) {
-			v128_t xj = wasm_f32x4_splat(x[j]);
-			s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_make(w0[j], w1[j], w2[j], w3[j]), xj));
-			s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_f32x4_make(w4[j], w5[j], w6[j], w7[j]), xj));
-		}
-		wasm_v128_store(out + i, s0);
-		wasm_v128_store(out + i + 4, s1);
-	}
+	int32_t i = 0, blocks = d / 8;
+#define MM8_CALLS(c)                                                           \
+	do {                                                                       \
+		for (int32_t c_ = 0; c_ < (c); c_++, i += 8)                           \
+			mm8(out + i, x, w + (size32)i * (size32)n, n);                     \
+	} while (0)
+	for (; blocks >= 8; blocks -= 8)
+		MM8_CALLS(8);
+	if (blocks & 4)
+		MM8_CALLS(4);
+	if (blocks & 2)
+		MM8_CALLS(2);
+	if (blocks & 1)
+		MM8_CALLS(1);
+#undef MM8_CALLS
 	if (i + 4 <= d) {
 		const float *w0 = w + (size32)i * (size32)n;
 		const float *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
@@ -377,8 +556,8 @@ static inline int8_t round8(float v) {
 	return (int8_t)(uint8_t)(uint32_t)(int32_t)t;
 }
 
-// quantize is the reference's Quantize.
-static void quantize(int8_t *q, float *scales, const float *x, int32_t n, int32_t gs) {
+// quantize_scalar is the reference's Quantize, for any group size.
+static void quantize_scalar(int8_t *q, float *scales, const float *x, int32_t n, int32_t gs) {
 	for (int32_t g = 0; g < n / gs; g++) {
 		const float *group = x + g * gs;
 		float wmax = 0.0f;
@@ -393,6 +572,54 @@ static void quantize(int8_t *q, float *scales, const float *x, int32_t n, int32_
 			q[g * gs + i] = round8(group[i] / scale);
 	}
 }
+
+// round8x4 is round8 on four lanes, as int32 lanes whose low bytes are
+// the results.
+static inline v128_t round8x4(v128_t v) {
+	v128_t t = wasm_f32x4_trunc(v);
+	v128_t half = wasm_f32x4_ge(wasm_f32x4_abs(wasm_f32x4_sub(v, t)), wasm_f32x4_splat(0.5f)); // v - t is exact
+	v128_t one = wasm_v128_or(wasm_f32x4_splat(1.0f), wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000)));
+	t = wasm_f32x4_add(t, wasm_v128_and(half, one)); // t + ±1 where half, else t + 0 (t is integral: t + 0 == t, sign aside)
+	v128_t ok = wasm_f32x4_lt(wasm_f32x4_abs(t), wasm_f32x4_splat(2147483648.0f)); // false for NaN
+	return wasm_v128_and(ok, wasm_i32x4_trunc_sat_f32x4(t));
+}
+
+// quantize_group does one group of GS floats (GS a multiple of 16, at
+// most 64): the maximum of |x| (pmax keeps the larger, ignoring NaN as the
+// reference's a > wmax does), the scale, and the rounded quotients.
+#define QUANTIZE_GROUP(GS)                                                                                  \
+	static __attribute__((noinline)) void quantize_group##GS(int8_t *q, float *scale_out, const float *x) { \
+		v128_t m = wasm_f32x4_splat(0);                                                                     \
+		_Pragma("clang loop unroll(full)") for (int32_t i = 0; i < (GS); i += 4)                           \
+			m = wasm_f32x4_pmax(m, wasm_f32x4_abs(wasm_v128_load(x + i)));                                  \
+		float wmax = wasm_f32x4_extract_lane(m, 0);                                                         \
+		float m1 = wasm_f32x4_extract_lane(m, 1), m2 = wasm_f32x4_extract_lane(m, 2),                       \
+		      m3 = wasm_f32x4_extract_lane(m, 3);                                                           \
+		if (m1 > wmax)                                                                                      \
+			wmax = m1;                                                                                      \
+		if (m2 > wmax)                                                                                      \
+			wmax = m2;                                                                                      \
+		if (m3 > wmax)                                                                                      \
+			wmax = m3;                                                                                      \
+		float scale = wmax / 127.0f;                                                                        \
+		*scale_out = scale;                                                                                 \
+		v128_t sv = wasm_f32x4_splat(scale);                                                                \
+		_Pragma("clang loop unroll(full)") for (int32_t i = 0; i < (GS); i += 16) {                        \
+			v128_t a = round8x4(wasm_f32x4_div(wasm_v128_load(x + i), sv));                                 \
+			v128_t b = round8x4(wasm_f32x4_div(wasm_v128_load(x + i + 4), sv));                             \
+			v128_t c = round8x4(wasm_f32x4_div(wasm_v128_load(x + i + 8), sv));                             \
+			v128_t d = round8x4(wasm_f32x4_div(wasm_v128_load(x + i + 12), sv));                            \
+			v128_t ab = wasm_i8x16_shuffle(a, b, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);       \
+			v128_t cd = wasm_i8x16_shuffle(c, d, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);       \
+			wasm_v128_store(q + i, wasm_i64x2_shuffle(ab, cd, 0, 2));                                       \
+		}                                                                                                   \
+	}
+QUANTIZE_GROUP(32)
+QUANTIZE_GROUP(64)
+#undef QUANTIZE_GROUP
+
+// quantize is the reference's Quantize.
+static void quantize(int8_t *q, float *scales, const float *x, int32_t n, int32_t gs);
 
 // dot_q8 is Σ a[k]·b[k] for k < len, wrapping in 32 bits.
 static inline uint32_t dot_q8(const int8_t *a, const int8_t *b, int32_t len) {
@@ -423,6 +650,81 @@ static inline float q8_row(const int8_t *xq, const float *xs, const int8_t *wq, 
 	return val;
 }
 
+// Four rows at a time, the float steps in the four lanes of one vector,
+// each lane exactly the reference's sequence. Q8_K16(k) adds columns
+// k..k+15 of the rows r0..r3 to the int32 lanes of a0..a3.
+#define Q8_ROW(acc, r, k)                                                                      \
+	do {                                                                                       \
+		v128_t w_ = wasm_v128_load(r + (k));                                                   \
+		acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w_), xl_));  \
+		acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w_), xh_)); \
+	} while (0)
+#define Q8_K16(k)                                                                              \
+	do {                                                                                       \
+		v128_t xv_ = wasm_v128_load(xq + (k));                                                 \
+		v128_t xl_ = wasm_i16x8_extend_low_i8x16(xv_), xh_ = wasm_i16x8_extend_high_i8x16(xv_); \
+		Q8_ROW(a0, r0, k);                                                                     \
+		Q8_ROW(a1, r1, k);                                                                     \
+		Q8_ROW(a2, r2, k);                                                                     \
+		Q8_ROW(a3, r3, k);                                                                     \
+		PIN4(a0, a1, a2, a3);                                                                  \
+	} while (0)
+// Q8_GROUP(GS, g) adds group g (GS columns, from GS·g) of the four rows
+// to val.
+#define Q8_GROUP(GS, g)                                                                          \
+	do {                                                                                         \
+		v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;                              \
+		_Pragma("clang loop unroll(full)") for (int32_t k = (g) * (GS); k < ((g) + 1) * (GS); k += 16) \
+			Q8_K16(k);                                                                           \
+		v128_t fv = wasm_f32x4_convert_i32x4(hsum4_i32(a0, a1, a2, a3));                         \
+		v128_t wsv = wasm_f32x4_make(s0[g], s1[g], s2[g], s3[g]);                                \
+		val = wasm_f32x4_add(val, wasm_f32x4_mul(wasm_f32x4_mul(fv, wsv), wasm_v128_load32_splat(xs + (g)))); \
+	} while (0)
+#define Q8_ROWS                                                                    \
+	const int8_t *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;                          \
+	const float *s1 = s0 + groups, *s2 = s1 + groups, *s3 = s2 + groups
+
+// q8_groups##GS##_##G adds G groups of GS columns of four rows (from r0,
+// scales from s0; xq, xs at the same group) to val.
+#define Q8_GROUPS(GS, G)                                                                                                  \
+	static __attribute__((noinline)) v128_t q8_groups##GS##_##G(v128_t val, const int8_t *xq, const float *xs,            \
+	                                                            const int8_t *r0, const float *s0, int32_t n, int32_t groups) { \
+		Q8_ROWS;                                                                                                          \
+		_Pragma("clang loop unroll(full)") for (int32_t g = 0; g < (G); g++) Q8_GROUP(GS, g);                            \
+		return val;                                                                                                       \
+	}
+Q8_GROUPS(32, 4)
+Q8_GROUPS(32, 1)
+Q8_GROUPS(64, 2)
+Q8_GROUPS(64, 1)
+#undef Q8_GROUPS
+
+// q8_rows4 sets out[0..3] for the four rows from r0 (scales from s0).
+static __attribute__((noinline)) void q8_rows4(float *out, const int8_t *xq, const float *xs, const int8_t *r0,
+                                              const float *s0, int32_t n, int32_t groups, int32_t gs) {
+	v128_t val = wasm_f32x4_splat(0);
+	int32_t g = 0;
+	if (gs == 32) {
+		REPEAT(groups / 4, (val = q8_groups32_4(val, xq + g * 32, xs + g, r0 + g * 32, s0 + g, n, groups), g += 4));
+		REPEAT(groups & 3, (val = q8_groups32_1(val, xq + g * 32, xs + g, r0 + g * 32, s0 + g, n, groups), g++));
+	} else if (gs == 64) {
+		REPEAT(groups / 2, (val = q8_groups64_2(val, xq + g * 64, xs + g, r0 + g * 64, s0 + g, n, groups), g += 2));
+		if (groups & 1)
+			val = q8_groups64_1(val, xq + g * 64, xs + g, r0 + g * 64, s0 + g, n, groups);
+	} else { // any other multiple of 16, with a loop per group
+		Q8_ROWS;
+		for (; g < groups; g++) {
+			v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+			for (int32_t k = g * gs; k < (g + 1) * gs; k += 16)
+				Q8_K16(k);
+			v128_t fv = wasm_f32x4_convert_i32x4(hsum4_i32(a0, a1, a2, a3));
+			v128_t wsv = wasm_f32x4_make(s0[g], s1[g], s2[g], s3[g]);
+			val = wasm_f32x4_add(val, wasm_f32x4_mul(wasm_f32x4_mul(fv, wsv), wasm_f32x4_splat(xs[g])));
+		}
+	}
+	wasm_v128_store(out, val);
+}
+
 EXPORT("rl_matmul_q8_0")
 int32_t rl_matmul_q8_0(float *out, const float *x, const int8_t *wq, const float *ws, int32_t n, int32_t d, int32_t gs,
                        int8_t *xq, float *xs) {
@@ -431,62 +733,98 @@ int32_t rl_matmul_q8_0(float *out, const float *x, const int8_t *wq, const float
 	quantize(xq, xs, x, n, gs);
 	int32_t groups = n / gs;
 	int32_t i = 0;
-	if (gs % 16 == 0) {
-		// Four rows at a time; the float steps run in the four lanes of
-		// one vector, each lane exactly the reference's sequence.
-		for (; i + 4 <= d; i += 4) {
-			const int8_t *r0 = wq + (size32)i * (size32)n;
-			const int8_t *r1 = r0 + n, *r2 = r1 + n, *r3 = r2 + n;
-			const float *s0 = ws + (size32)i * (size32)groups;
-			const float *s1 = s0 + groups, *s2 = s1 + groups, *s3 = s2 + groups;
-			v128_t val = wasm_f32x4_splat(0);
-			for (int32_t g = 0; g < groups; g++) {
-				v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-				int32_t end = (g + 1) * gs;
-				for (int32_t k = g * gs; k < end; k += 16) {
-					v128_t xv = wasm_v128_load(xq + k);
-					v128_t xl = wasm_i16x8_extend_low_i8x16(xv), xh = wasm_i16x8_extend_high_i8x16(xv);
-					v128_t w;
-#define ROW(acc, r)                                                                            \
-	w = wasm_v128_load(r + k);                                                                 \
-	acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(w), xl));        \
-	acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(w), xh));
-					ROW(a0, r0)
-					ROW(a1, r1)
-					ROW(a2, r2)
-					ROW(a3, r3)
-#undef ROW
-				}
-				v128_t fv = wasm_f32x4_convert_i32x4(hsum4_i32(a0, a1, a2, a3));
-				v128_t wsv = wasm_f32x4_make(s0[g], s1[g], s2[g], s3[g]);
-				val = wasm_f32x4_add(val, wasm_f32x4_mul(wasm_f32x4_mul(fv, wsv), wasm_f32x4_splat(xs[g])));
-			}
-			wasm_v128_store(out + i, val);
-		}
-	}
+	if (gs % 16 == 0)
+		REPEAT(d / 4, (q8_rows4(out + i, xq, xs, wq + (size32)i * (size32)n, ws + (size32)i * (size32)groups, n, groups, gs),
+		               i += 4));
 	for (; i < d; i++)
 		out[i] = q8_row(xq, xs, wq + (size32)i * (size32)n, ws + (size32)i * (size32)groups, n, gs);
 	return 0;
 }
 
+static void quantize(int8_t *q, float *scales, const float *x, int32_t n, int32_t gs) {
+	int32_t g = 0;
+	if (gs == 32)
+		REPEAT(n / 32, (quantize_group32(q + g * 32, scales + g, x + g * 32), g++));
+	else if (gs == 64)
+		REPEAT(n / 64, (quantize_group64(q + g * 64, scales + g, x + g * 64), g++));
+	else
+		quantize_scalar(q, scales, x, n, gs);
+}
+
 // ---------------------------------------------------------------------
 // RMSNorm: the sum of squares in order, then elementwise.
+
+// ss_add adds x[j..j+3]² to *ss in order (the squares in a vector:
+// each rounded as the reference rounds it).
+#define SS_STEP(j)                                                    \
+	do {                                                              \
+		v128_t v_ = wasm_v128_load(x + (j));                          \
+		v_ = wasm_f32x4_mul(v_, v_);                                  \
+		ss += wasm_f32x4_extract_lane(v_, 0);                         \
+		ss += wasm_f32x4_extract_lane(v_, 1);                         \
+		ss += wasm_f32x4_extract_lane(v_, 2);                         \
+		ss += wasm_f32x4_extract_lane(v_, 3);                         \
+	} while (0)
+#define SS_CHUNK(len) BY(len, SS_STEP)
+
+static __attribute__((noinline)) float ss_block(float ss, const float *x) {
+	int32_t j = 0;
+	SS_CHUNK(64);
+	return ss;
+}
+
+// ss_tail adds the squares of x[0..r-1], r < 64.
+static __attribute__((noinline)) float ss_tail(float ss, const float *x, int32_t r) {
+	int32_t j = 0;
+	DECOMPOSE(r & ~3, SS_CHUNK);
+	if (r & 2) {
+		ss += x[j] * x[j];
+		j++;
+		ss += x[j] * x[j];
+		j++;
+	}
+	if (r & 1)
+		ss += x[j] * x[j];
+	return ss;
+}
+
+#define NORM_STEP(j) \
+	wasm_v128_store(out + (j), wasm_f32x4_mul(wasm_v128_load(w + (j)), wasm_f32x4_mul(sv, wasm_v128_load(x + (j)))))
+#define NORM_CHUNK(len) BY(len, NORM_STEP)
+
+static __attribute__((noinline)) void norm_block(float *out, const float *x, const float *w, float ss) {
+	v128_t sv = wasm_f32x4_splat(ss);
+	int32_t j = 0;
+	NORM_CHUNK(64);
+}
+
+static __attribute__((noinline)) void norm_tail(float *out, const float *x, const float *w, float ss, int32_t r) {
+	v128_t sv = wasm_f32x4_splat(ss);
+	int32_t j = 0;
+	DECOMPOSE(r & ~3, NORM_CHUNK);
+	if (r & 2) {
+		out[j] = w[j] * (ss * x[j]);
+		j++;
+		out[j] = w[j] * (ss * x[j]);
+		j++;
+	}
+	if (r & 1)
+		out[j] = w[j] * (ss * x[j]);
+}
 
 EXPORT("rl_rmsnorm") int32_t rl_rmsnorm(float *out, const float *x, const float *w, int32_t n) {
 	if (n < 0)
 		return 1;
 	float ss = 0.0f;
-	for (int32_t j = 0; j < n; j++)
-		ss += x[j] * x[j];
+	int32_t j = 0;
+	REPEAT(n / 64, (ss = ss_block(ss, x + j), j += 64));
+	ss = ss_tail(ss, x + j, n - j);
 	ss /= (float)n;
 	ss += 1e-5f;
 	ss = 1.0f / __builtin_sqrtf(ss);
-	v128_t sv = wasm_f32x4_splat(ss);
-	int32_t j = 0;
-	for (; j + 4 <= n; j += 4)
-		wasm_v128_store(out + j, wasm_f32x4_mul(wasm_v128_load(w + j), wasm_f32x4_mul(sv, wasm_v128_load(x + j))));
-	for (; j < n; j++)
-		out[j] = w[j] * (ss * x[j]);
+	j = 0;
+	REPEAT(n / 64, (norm_block(out + j, x + j, w + j, ss), j += 64));
+	norm_tail(out + j, x + j, w + j, ss, n - j);
 	return 0;
 }
 
@@ -499,25 +837,34 @@ static inline void rotate(float *v, int32_t i, float c, float s) {
 	v[i + 1] = v0 * s + v1 * c;
 }
 
+// ROPE_STEP(j): v = (a0, a1, b0, b1), cs = (c0, s0, c1, s1):
+// (a0·c0 - a1·s0, a0·s0 + a1·c0, b0·c1 - b1·s1, b0·s1 + b1·c1).
+#define ROPE_STEP(j)                                                                   \
+	do {                                                                               \
+		v128_t vv_ = wasm_v128_load(v + (j)), cv_ = wasm_v128_load(cs + (j));          \
+		v128_t p_ = wasm_f32x4_mul(vv_, cv_);                                          \
+		v128_t p2_ = wasm_f32x4_mul(wasm_i32x4_shuffle(vv_, vv_, 1, 0, 3, 2), cv_);    \
+		v128_t a_ = wasm_i32x4_shuffle(p_, p2_, 0, 5, 2, 7);                           \
+		v128_t b_ = wasm_i32x4_shuffle(p_, p2_, 1, 4, 3, 6);                           \
+		wasm_v128_store(v + (j), wasm_f32x4_add(a_, wasm_v128_xor(b_, negeven)));     \
+	} while (0)
+#define ROPE_CHUNK(len) BY(len, ROPE_STEP)
+
+// rope_head rotates the len floats (len even) of one head.
+static __attribute__((noinline)) void rope_head(float *v, const float *cs, int32_t len) {
+	const v128_t negeven = wasm_i32x4_make((int32_t)0x80000000, 0, (int32_t)0x80000000, 0);
+	int32_t j = 0;
+	DECOMPOSE(len & ~3, ROPE_CHUNK);
+	if (len & 2)
+		rotate(v, j, cs[j], cs[j + 1]);
+}
+
 // rope_vec rotates the len floats of v, head after head.
 static void rope_vec(float *v, int32_t len, int32_t hs, const float *cs) {
-	const v128_t negeven = wasm_i32x4_make((int32_t)0x80000000, 0, (int32_t)0x80000000, 0);
-	for (int32_t h = 0; h < len; h += hs) {
-		int32_t end = len - h < hs ? len : h + hs;
-		int32_t i = h;
-		for (; i + 4 <= end; i += 4) {
-			// v = (a0, a1, b0, b1), cs = (c0, s0, c1, s1):
-			// (a0·c0 - a1·s0, a0·s0 + a1·c0, b0·c1 - b1·s1, b0·s1 + b1·c1)
-			v128_t vv = wasm_v128_load(v + i), cv = wasm_v128_load(cs + (i - h));
-			v128_t p = wasm_f32x4_mul(vv, cv);
-			v128_t p2 = wasm_f32x4_mul(wasm_i32x4_shuffle(vv, vv, 1, 0, 3, 2), cv);
-			v128_t a = wasm_i32x4_shuffle(p, p2, 0, 5, 2, 7);
-			v128_t b = wasm_i32x4_shuffle(p, p2, 1, 4, 3, 6);
-			wasm_v128_store(v + i, wasm_f32x4_add(a, wasm_v128_xor(b, negeven))); // a - b, a + b
-		}
-		for (; i < end; i += 2)
-			rotate(v, i, cs[i - h], cs[i - h + 1]);
-	}
+	int32_t h = 0;
+	REPEAT(len / hs, (rope_head(v + h, cs, hs), h += hs));
+	if (len - h > 0)
+		rope_head(v + h, cs, len - h);
 }
 
 EXPORT("rl_rope")
@@ -532,34 +879,107 @@ int32_t rl_rope(float *q, float *k, int32_t dim, int32_t kv_dim, int32_t head_si
 // ---------------------------------------------------------------------
 // Softmax, SwiGLU: exact; expf four at a time, sums in order.
 
+// The maximum: lane l keeps x[i]'s for i ≡ l mod 4 as the reference keeps
+// its (replaced only by a greater value: pmax(m, v) = m < v ? v : m),
+// starting from x[0]; the lanes are then combined the same way. It can
+// differ from the reference's only in the sign of a zero maximum, which
+// changes no x - max.
+#define MAX_STEP(j) mv = wasm_f32x4_pmax(mv, wasm_v128_load(x + (j)))
+#define MAX_CHUNK(len) BY(len, MAX_STEP)
+
+static __attribute__((noinline)) v128_t max_block(v128_t mv, const float *x) {
+	int32_t j = 0;
+	MAX_CHUNK(64);
+	return mv;
+}
+
+static __attribute__((noinline)) v128_t max_tail(v128_t mv, const float *x, int32_t r) {
+	int32_t j = 0;
+	DECOMPOSE(r & ~3, MAX_CHUNK);
+	if (r & 2) {
+		mv = wasm_f32x4_pmax(mv, wasm_v128_load32_splat(x + j));
+		j++;
+		mv = wasm_f32x4_pmax(mv, wasm_v128_load32_splat(x + j));
+		j++;
+	}
+	if (r & 1)
+		mv = wasm_f32x4_pmax(mv, wasm_v128_load32_splat(x + j));
+	return mv;
+}
+
+// exp_block sets x[i] = expf(x[i] - max) for 16 floats and returns sum
+// plus them, added in order.
+#define EXP_STEP(j)                                                         \
+	do {                                                                    \
+		v128_t e_ = expf4(wasm_f32x4_sub(wasm_v128_load(x + (j)), mv));     \
+		wasm_v128_store(x + (j), e_);                                       \
+		sum += wasm_f32x4_extract_lane(e_, 0);                              \
+		sum += wasm_f32x4_extract_lane(e_, 1);                              \
+		sum += wasm_f32x4_extract_lane(e_, 2);                              \
+		sum += wasm_f32x4_extract_lane(e_, 3);                              \
+	} while (0)
+
+static __attribute__((noinline)) float exp_block(float *x, v128_t mv, float sum) {
+	int32_t j = 0;
+	BY(16, EXP_STEP);
+	return sum;
+}
+
+static __attribute__((noinline)) float exp_tail(float *x, v128_t mv, float sum, int32_t r) {
+	int32_t j = 0;
+	if (r & 8)
+		BY(8, EXP_STEP);
+	if (r & 4)
+		BY(4, EXP_STEP);
+	float max = wasm_f32x4_extract_lane(mv, 0);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (r & 3)) {
+			x[j] = expf_glibc(x[j] - max);
+			sum += x[j];
+			j++;
+		}
+	return sum;
+}
+
+#define DIV_STEP(j) wasm_v128_store(x + (j), wasm_f32x4_div(wasm_v128_load(x + (j)), sv))
+#define DIV_CHUNK(len) BY(len, DIV_STEP)
+
+static __attribute__((noinline)) void div_block(float *x, float sum) {
+	v128_t sv = wasm_f32x4_splat(sum);
+	int32_t j = 0;
+	DIV_CHUNK(64);
+}
+
+static __attribute__((noinline)) void div_tail(float *x, float sum, int32_t r) {
+	v128_t sv = wasm_f32x4_splat(sum);
+	int32_t j = 0;
+	DECOMPOSE(r & ~3, DIV_CHUNK);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (r & 3))
+			x[j + k] /= sum;
+}
+
 static void softmax(float *x, int32_t n) {
 	if (n <= 0)
 		return;
-	float max = x[0];
-	for (int32_t i = 1; i < n; i++)
-		if (x[i] > max)
-			max = x[i];
-	float sum = 0.0f;
-	v128_t mv = wasm_f32x4_splat(max);
+	v128_t mv = wasm_v128_load32_splat(x);
 	int32_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		v128_t e = expf4(wasm_f32x4_sub(wasm_v128_load(x + i), mv));
-		wasm_v128_store(x + i, e);
-		sum += wasm_f32x4_extract_lane(e, 0); // in order
-		sum += wasm_f32x4_extract_lane(e, 1);
-		sum += wasm_f32x4_extract_lane(e, 2);
-		sum += wasm_f32x4_extract_lane(e, 3);
+	REPEAT(n / 64, (mv = max_block(mv, x + i), i += 64));
+	mv = max_tail(mv, x + i, n - i);
+	float max = wasm_f32x4_extract_lane(mv, 0);
+	for (int32_t l = 1; l < 4; l++) { // unrolled: no loop
+		float v = l == 1 ? wasm_f32x4_extract_lane(mv, 1) : l == 2 ? wasm_f32x4_extract_lane(mv, 2) : wasm_f32x4_extract_lane(mv, 3);
+		if (v > max)
+			max = v;
 	}
-	for (; i < n; i++) {
-		x[i] = expf_glibc(x[i] - max);
-		sum += x[i];
-	}
-	v128_t sv = wasm_f32x4_splat(sum);
+	mv = wasm_f32x4_splat(max);
+	float sum = 0.0f;
 	i = 0;
-	for (; i + 4 <= n; i += 4)
-		wasm_v128_store(x + i, wasm_f32x4_div(wasm_v128_load(x + i), sv));
-	for (; i < n; i++)
-		x[i] /= sum;
+	REPEAT(n / 16, (sum = exp_block(x + i, mv, sum), i += 16));
+	sum = exp_tail(x + i, mv, sum, n - i);
+	i = 0;
+	REPEAT(n / 64, (div_block(x + i, sum), i += 64));
+	div_tail(x + i, sum, n - i);
 }
 
 EXPORT("rl_softmax") int32_t rl_softmax(float *x, int32_t n) {
@@ -569,26 +989,200 @@ EXPORT("rl_softmax") int32_t rl_softmax(float *x, int32_t n) {
 	return 0;
 }
 
+#define SWIGLU_STEP(j)                                                                              \
+	do {                                                                                            \
+		v128_t v_ = wasm_v128_load(gate + (j));                                                     \
+		v_ = wasm_f32x4_mul(v_, wasm_f32x4_div(one, wasm_f32x4_add(one, expf4(wasm_f32x4_neg(v_))))); \
+		wasm_v128_store(gate + (j), wasm_f32x4_mul(v_, wasm_v128_load(up + (j))));                  \
+	} while (0)
+
+static __attribute__((noinline)) void swiglu_block(float *gate, const float *up) {
+	const v128_t one = wasm_f32x4_splat(1.0f);
+	int32_t j = 0;
+	BY(16, SWIGLU_STEP);
+}
+
+static __attribute__((noinline)) void swiglu_tail(float *gate, const float *up, int32_t r) {
+	const v128_t one = wasm_f32x4_splat(1.0f);
+	int32_t j = 0;
+	if (r & 8)
+		BY(8, SWIGLU_STEP);
+	if (r & 4)
+		BY(4, SWIGLU_STEP);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (r & 3)) {
+			float v = gate[j + k];
+			v *= 1.0f / (1.0f + expf_glibc(-v));
+			gate[j + k] = v * up[j + k];
+		}
+}
+
 EXPORT("rl_swiglu") int32_t rl_swiglu(float *gate, const float *up, int32_t n) {
 	if (n < 0)
 		return 1;
-	const v128_t one = wasm_f32x4_splat(1.0f);
 	int32_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		v128_t v = wasm_v128_load(gate + i);
-		v = wasm_f32x4_mul(v, wasm_f32x4_div(one, wasm_f32x4_add(one, expf4(wasm_f32x4_neg(v)))));
-		wasm_v128_store(gate + i, wasm_f32x4_mul(v, wasm_v128_load(up + i)));
-	}
-	for (; i < n; i++) {
-		float v = gate[i];
-		v *= 1.0f / (1.0f + expf_glibc(-v));
-		gate[i] = v * up[i];
-	}
+	REPEAT(n / 16, (swiglu_block(gate + i, up + i), i += 16));
+	swiglu_tail(gate + i, up + i, n - i);
 	return 0;
 }
 
 // ---------------------------------------------------------------------
 // Attention.
+
+// score4 sets att[0..3] to q·k_t / scale for the four key rows k0, k0 +
+// kv_dim, ..: lane l sums q·k_l in i's order, exactly as the reference.
+// SCORE_STEP(j) transposes k0..k3[j..j+3]: column c, (k0[j+c], ..,
+// k3[j+c]), times q[j+c], is added for c = 0, 1, 2, 3 in turn.
+#define SCORE_STEP(j)                                                                                                        \
+	do {                                                                                                                     \
+		v128_t a_ = wasm_v128_load(k0 + (j)), b_ = wasm_v128_load(k1 + (j));                                                 \
+		v128_t c_ = wasm_v128_load(k2 + (j)), d_ = wasm_v128_load(k3 + (j));                                                 \
+		v128_t ab01_ = wasm_i32x4_shuffle(a_, b_, 0, 4, 1, 5), ab23_ = wasm_i32x4_shuffle(a_, b_, 2, 6, 3, 7);               \
+		v128_t cd01_ = wasm_i32x4_shuffle(c_, d_, 0, 4, 1, 5), cd23_ = wasm_i32x4_shuffle(c_, d_, 2, 6, 3, 7);               \
+		v128_t qv_ = wasm_v128_load(qh + (j));                                                                               \
+		score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv_, qv_, 0, 0, 0, 0), wasm_i32x4_shuffle(ab01_, cd01_, 0, 1, 4, 5))); \
+		score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv_, qv_, 1, 1, 1, 1), wasm_i32x4_shuffle(ab01_, cd01_, 2, 3, 6, 7))); \
+		score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv_, qv_, 2, 2, 2, 2), wasm_i32x4_shuffle(ab23_, cd23_, 0, 1, 4, 5))); \
+		score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv_, qv_, 3, 3, 3, 3), wasm_i32x4_shuffle(ab23_, cd23_, 2, 3, 6, 7))); \
+	} while (0)
+#define SCORE_CHUNK(len) BY(len, SCORE_STEP)
+
+static __attribute__((noinline)) void score4(float *att, const float *qh, const float *k0, int32_t kv_dim, int32_t hs,
+                                             float scale) {
+	const float *k1 = k0 + kv_dim, *k2 = k1 + kv_dim, *k3 = k2 + kv_dim;
+	v128_t score = wasm_f32x4_splat(0);
+	int32_t j = 0;
+	DECOMPOSE(hs & ~3, SCORE_CHUNK);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (hs & 3)) {
+			v128_t kv = wasm_v128_load32_zero(k0 + j);
+			kv = wasm_v128_load32_lane(k1 + j, kv, 1);
+			kv = wasm_v128_load32_lane(k2 + j, kv, 2);
+			kv = wasm_v128_load32_lane(k3 + j, kv, 3);
+			score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_v128_load32_splat(qh + j), kv));
+			j++;
+		}
+	wasm_v128_store(att, wasm_f32x4_div(score, wasm_f32x4_splat(scale)));
+}
+
+// score1 is score4 for one row: the products four at a time, added in
+// order.
+#define SCORE1_STEP(j)                                                            \
+	do {                                                                          \
+		v128_t p_ = wasm_f32x4_mul(wasm_v128_load(qh + (j)), wasm_v128_load(kt + (j))); \
+		score += wasm_f32x4_extract_lane(p_, 0);                                  \
+		score += wasm_f32x4_extract_lane(p_, 1);                                  \
+		score += wasm_f32x4_extract_lane(p_, 2);                                  \
+		score += wasm_f32x4_extract_lane(p_, 3);                                  \
+	} while (0)
+#define SCORE1_CHUNK(len) BY(len, SCORE1_STEP)
+
+static __attribute__((noinline)) void score1(float *att, const float *qh, const float *kt, int32_t hs, float scale) {
+	float score = 0.0f;
+	int32_t j = 0;
+	DECOMPOSE(hs & ~3, SCORE1_CHUNK);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (hs & 3)) {
+			score += qh[j] * kt[j];
+			j++;
+		}
+	*att = score / scale;
+}
+
+// xb_add8 adds att[t]·v_t[i] for t = 0..7 in turn to xb[i], i < hs, v_t
+// = v + t·kv_dim: sixteen floats at a time in four vectors.
+#define XB8_T(t, j)                                                                                   \
+	do {                                                                                              \
+		v128_t a_ = wasm_v128_load32_splat(att + (t));                                                \
+		const float *vt_ = v + (t) * kv_dim + (j);                                                    \
+		x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(a_, wasm_v128_load(vt_)));                             \
+		x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(a_, wasm_v128_load(vt_ + 4)));                         \
+		x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(a_, wasm_v128_load(vt_ + 8)));                         \
+		x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(a_, wasm_v128_load(vt_ + 12)));                        \
+		PIN4(x0, x1, x2, x3);                                                                         \
+	} while (0)
+#define XB8_STEP16(j)                                                                                  \
+	do {                                                                                               \
+		v128_t x0 = wasm_v128_load(xb + (j)), x1 = wasm_v128_load(xb + (j) + 4);                       \
+		v128_t x2 = wasm_v128_load(xb + (j) + 8), x3 = wasm_v128_load(xb + (j) + 12);                  \
+		_Pragma("clang loop unroll(full)") for (int32_t t_ = 0; t_ < 8; t_++) XB8_T(t_, j);           \
+		wasm_v128_store(xb + (j), x0);                                                                 \
+		wasm_v128_store(xb + (j) + 4, x1);                                                             \
+		wasm_v128_store(xb + (j) + 8, x2);                                                             \
+		wasm_v128_store(xb + (j) + 12, x3);                                                            \
+	} while (0)
+#define XB8_STEP4(j)                                                                                   \
+	do {                                                                                               \
+		v128_t x0 = wasm_v128_load(xb + (j));                                                          \
+		_Pragma("clang loop unroll(full)") for (int32_t t_ = 0; t_ < 8; t_++)                         \
+			x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(wasm_v128_load32_splat(att + t_), wasm_v128_load(v + t_ * kv_dim + (j)))); \
+		wasm_v128_store(xb + (j), x0);                                                                 \
+	} while (0)
+#define XB8_CHUNK(len)                                     \
+	do {                                                   \
+		if ((len) >= 16) {                                 \
+			_Pragma("clang loop unroll(full)") for (int32_t k_ = 0; k_ < (len); k_ += 16) \
+				XB8_STEP16(j + k_);                        \
+		} else {                                           \
+			_Pragma("clang loop unroll(full)") for (int32_t k_ = 0; k_ < (len); k_ += 4) \
+				XB8_STEP4(j + k_);                         \
+		}                                                  \
+		j += (len);                                        \
+	} while (0)
+
+static __attribute__((noinline)) void xb_add8(float *xb, const float *att, const float *v, int32_t kv_dim, int32_t hs) {
+	int32_t j = 0;
+	DECOMPOSE(hs & ~3, XB8_CHUNK);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (hs & 3)) {
+			float x0 = xb[j];
+			for (int32_t t = 0; t < 8; t++)
+				x0 += att[t] * v[t * kv_dim + j];
+			xb[j] = x0;
+			j++;
+		}
+}
+
+// xb_add1 is xb_add8 for one t.
+#define XB1_STEP(j) \
+	wasm_v128_store(xb + (j), wasm_f32x4_add(wasm_v128_load(xb + (j)), wasm_f32x4_mul(a, wasm_v128_load(v + (j)))))
+#define XB1_CHUNK(len) BY(len, XB1_STEP)
+
+static __attribute__((noinline)) void xb_add1(float *xb, const float *att, const float *v, int32_t hs) {
+	v128_t a = wasm_v128_load32_splat(att);
+	int32_t j = 0;
+	DECOMPOSE(hs & ~3, XB1_CHUNK);
+	for (int32_t k = 0; k < 3; k++) // unrolled: no loop
+		if (k < (hs & 3)) {
+			xb[j] += *att * v[j];
+			j++;
+		}
+}
+
+#define ZERO_STEP(j) wasm_v128_store(xb + (j), wasm_f32x4_splat(0))
+#define ZERO_CHUNK(len) BY(len, ZERO_STEP)
+
+// attention_head is one head of the reference's attention.
+static __attribute__((noinline)) void attention_head(float *xb, const float *qh, const float *k, const float *v, float *att,
+                                                     int32_t pos, int32_t kv_dim, int32_t hs, float scale) {
+	int32_t n = pos + 1, t = 0;
+	REPEAT(n / 4, (score4(att + t, qh, k + (size32)t * (size32)kv_dim, kv_dim, hs, scale), t += 4));
+	for (int32_t l = 0; l < 3; l++) // unrolled: no loop
+		if (l < (n & 3)) {
+			score1(att + t, qh, k + (size32)t * (size32)kv_dim, hs, scale);
+			t++;
+		}
+	softmax(att, n);
+	// xb[i] = Σ_t att[t]·v_t[i], summed in t's order for each i from +0.
+	int32_t j = 0;
+	DECOMPOSE(hs & ~3, ZERO_CHUNK);
+	for (int32_t l = 0; l < 3; l++) // unrolled: no loop
+		if (l < (hs & 3))
+			xb[j + l] = 0.0f;
+	t = 0;
+	REPEAT(n / 8, (xb_add8(xb, att + t, v + (size32)t * (size32)kv_dim, kv_dim, hs), t += 8));
+	REPEAT(n & 7, (xb_add1(xb, att + t, v + (size32)t * (size32)kv_dim, hs), t++));
+}
 
 EXPORT("rl_attention")
 int32_t rl_attention(float *out, const float *q, const float *keys, const float *values, float *att, int32_t pos,
@@ -597,79 +1191,9 @@ int32_t rl_attention(float *out, const float *q, const float *keys, const float 
 		return 1;
 	int32_t hs = head_size, kv_dim = kv_heads * head_size, kv_mul = heads / kv_heads;
 	float scale = __builtin_sqrtf((float)head_size);
-	for (int32_t h = 0; h < heads; h++) {
-		const float *qh = q + h * hs;
-		int32_t kv_off = (h / kv_mul) * hs;
-		// The scores, four rows of keys at a time: lane l sums q·k_{t+l} in
-		// i's order, exactly as the reference.
-		const float *k = keys + kv_off;
-		int32_t t = 0;
-		for (; t + 4 <= pos + 1; t += 4) {
-			const float *k0 = k + (size32)t * (size32)kv_dim;
-			const float *k1 = k0 + kv_dim, *k2 = k1 + kv_dim, *k3 = k2 + kv_dim;
-			v128_t score = wasm_f32x4_splat(0);
-			int32_t i = 0;
-			for (; i + 4 <= hs; i += 4) {
-				// Transpose k0..k3[i..i+3]: column c, (k0[i+c], .., k3[i+c]),
-				// times q[i+c], is added for c = 0, 1, 2, 3 in turn.
-				v128_t a = wasm_v128_load(k0 + i), b = wasm_v128_load(k1 + i);
-				v128_t c = wasm_v128_load(k2 + i), d = wasm_v128_load(k3 + i);
-				v128_t ab01 = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab23 = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
-				v128_t cd01 = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd23 = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
-				v128_t qv = wasm_v128_load(qh + i);
-				score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv, qv, 0, 0, 0, 0), wasm_i32x4_shuffle(ab01, cd01, 0, 1, 4, 5)));
-				score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv, qv, 1, 1, 1, 1), wasm_i32x4_shuffle(ab01, cd01, 2, 3, 6, 7)));
-				score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv, qv, 2, 2, 2, 2), wasm_i32x4_shuffle(ab23, cd23, 0, 1, 4, 5)));
-				score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_i32x4_shuffle(qv, qv, 3, 3, 3, 3), wasm_i32x4_shuffle(ab23, cd23, 2, 3, 6, 7)));
-			}
-			for (; i < hs; i++) {
-				v128_t kv = wasm_v128_load32_zero(k0 + i);
-				kv = wasm_v128_load32_lane(k1 + i, kv, 1);
-				kv = wasm_v128_load32_lane(k2 + i, kv, 2);
-				kv = wasm_v128_load32_lane(k3 + i, kv, 3);
-				score = wasm_f32x4_add(score, wasm_f32x4_mul(wasm_v128_load32_splat(qh + i), kv));
-			}
-			wasm_v128_store(att + t, wasm_f32x4_div(score, wasm_f32x4_splat(scale)));
-		}
-		for (; t <= pos; t++) {
-			const float *kt = k + (size32)t * (size32)kv_dim;
-			float score = 0.0f;
-			for (int32_t i = 0; i < hs; i++)
-				score += qh[i] * kt[i];
-			att[t] = score / scale;
-		}
-		softmax(att, pos + 1);
-		// xb[i] = Σ_t att[t]·v_t[i], summed in t's order for each i.
-		float *xb = out + h * hs;
-		const float *v = values + kv_off;
-		int32_t i = 0;
-		for (; i + 16 <= hs; i += 16) {
-			v128_t x0 = wasm_f32x4_splat(0), x1 = x0, x2 = x0, x3 = x0;
-			for (int32_t t = 0; t <= pos; t++) {
-				const float *vt = v + (size32)t * (size32)kv_dim + i;
-				v128_t a = wasm_f32x4_splat(att[t]);
-				x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(a, wasm_v128_load(vt)));
-				x1 = wasm_f32x4_add(x1, wasm_f32x4_mul(a, wasm_v128_load(vt + 4)));
-				x2 = wasm_f32x4_add(x2, wasm_f32x4_mul(a, wasm_v128_load(vt + 8)));
-				x3 = wasm_f32x4_add(x3, wasm_f32x4_mul(a, wasm_v128_load(vt + 12)));
-			}
-			wasm_v128_store(xb + i, x0);
-			wasm_v128_store(xb + i + 4, x1);
-			wasm_v128_store(xb + i + 8, x2);
-			wasm_v128_store(xb + i + 12, x3);
-		}
-		for (; i + 4 <= hs; i += 4) {
-			v128_t x0 = wasm_f32x4_splat(0);
-			for (int32_t t = 0; t <= pos; t++)
-				x0 = wasm_f32x4_add(x0, wasm_f32x4_mul(wasm_f32x4_splat(att[t]), wasm_v128_load(v + (size32)t * (size32)kv_dim + i)));
-			wasm_v128_store(xb + i, x0);
-		}
-		for (; i < hs; i++) {
-			float x0 = 0.0f;
-			for (int32_t t = 0; t <= pos; t++)
-				x0 += att[t] * v[(size32)t * (size32)kv_dim + i];
-			xb[i] = x0;
-		}
-	}
+	int32_t h = 0;
+	REPEAT(heads, (attention_head(out + h * hs, q + h * hs, keys + (h / kv_mul) * hs, values + (h / kv_mul) * hs, att, pos,
+	                              kv_dim, hs, scale),
+	               h++));
 	return 0;
 }

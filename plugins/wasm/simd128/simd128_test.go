@@ -545,6 +545,7 @@ func TestRoPE(t *testing.T) {
 func TestAttention(t *testing.T) {
 	shapes := []struct{ heads, kvHeads, headSize int }{
 		{4, 2, 8}, {6, 6, 48}, {3, 1, 5}, {2, 2, 20}, {1, 1, 3}, {8, 2, 16}, {2, 1, 36}, {2, 2, 7},
+		{2, 1, 64}, {1, 1, 131}, {2, 2, 252}, // the blocks of 128 and more
 	}
 	forEngines(t, func(t *testing.T, m *module) {
 		r := rand.New(rand.NewPCG(9, 10))
@@ -842,5 +843,84 @@ func BenchmarkAttention(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// checkedCompiler is the compiler engine as wasmhost runs a module under
+// a timeout: with wazero's termination checks, a call into Go at the
+// header of every loop iteration (WithCloseOnContextDone).
+func checkedCompiler() wazero.RuntimeConfig {
+	return wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(true)
+}
+
+// BenchmarkOps times every op at stories15M's shapes (dim 288, hidden
+// 768, 6 heads of 48, Q8_0 groups of 32), on the compiler engine with
+// the termination checks the host's timeout adds ("checks", what ships)
+// and without them ("nochecks"): each loop iteration of the module pays
+// a check, so checks/nochecks − 1 is what its loop structure costs.
+//
+//	go test -run XXX -bench Ops -count 3 ./plugins/wasm/simd128
+func BenchmarkOps(b *testing.B) {
+	const dim, hidden, heads, headSize, gs = 288, 768, 6, 48, 32
+	type call struct {
+		name string
+		args []uint32
+	}
+	ops := []struct {
+		name  string
+		setup func(m *module, r *rand.Rand) call
+	}{
+		{"matmul_f32_288x288", func(m *module, r *rand.Rand) call {
+			return call{"rl_matmul_f32", []uint32{m.alloc(4 * dim), m.f32s(uniform(r, dim, -1, 1)), m.f32s(uniform(r, dim*dim, -1, 1)), dim, dim}}
+		}},
+		{"matmul_q8_768x288", func(m *module, r *rand.Rand) call {
+			const d, n = hidden, dim
+			q, s := make([]int8, d*n), make([]float32, d*n/gs)
+			scalar.Quantize(q, s, uniform(r, d*n, -1, 1), gs)
+			wq := m.alloc(d * n)
+			m.putI8(wq, q)
+			return call{"rl_matmul_q8_0", []uint32{m.alloc(4 * d), m.f32s(uniform(r, n, -1, 1)), wq, m.f32s(s), n, d, gs, m.alloc(n), m.alloc(4 * n / gs)}}
+		}},
+		{"rmsnorm_288", func(m *module, r *rand.Rand) call {
+			return call{"rl_rmsnorm", []uint32{m.alloc(4 * dim), m.f32s(uniform(r, dim, -4, 4)), m.f32s(uniform(r, dim, -2, 2)), dim}}
+		}},
+		{"rope_288", func(m *module, r *rand.Rand) call {
+			return call{"rl_rope", []uint32{m.f32s(uniform(r, dim, -2, 2)), m.f32s(uniform(r, dim, -2, 2)), dim, dim, headSize, m.f32s(ropeTable(headSize, 7))}}
+		}},
+		{"swiglu_768", func(m *module, r *rand.Rand) call {
+			return call{"rl_swiglu", []uint32{m.f32s(uniform(r, hidden, -12, 12)), m.f32s(uniform(r, hidden, -3, 3)), hidden}}
+		}},
+		{"softmax_256", func(m *module, r *rand.Rand) call {
+			return call{"rl_softmax", []uint32{m.f32s(uniform(r, 256, -10, 10)), 256}}
+		}},
+		{"attention_pos63", func(m *module, r *rand.Rand) call {
+			const pos = 63
+			return call{"rl_attention", []uint32{m.alloc(4 * dim), m.f32s(uniform(r, dim, -2, 2)),
+				m.f32s(uniform(r, (pos+1)*dim, -2, 2)), m.f32s(uniform(r, (pos+1)*dim, -2, 2)), m.alloc(4 * (pos + 1)),
+				pos, heads, heads, headSize}}
+		}},
+	}
+	for _, op := range ops {
+		for _, e := range []struct {
+			name   string
+			config func() wazero.RuntimeConfig
+		}{{"checks", checkedCompiler}, {"nochecks", wazero.NewRuntimeConfigCompiler}} {
+			b.Run(op.name+"/"+e.name, func(b *testing.B) {
+				m := load(b, e.config, 0)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				c := op.setup(m, rand.New(rand.NewPCG(1, 2)))
+				f := m.fn(c.name)
+				stack := make([]uint64, len(c.args))
+				for b.Loop() {
+					for i, a := range c.args {
+						stack[i] = api.EncodeU32(a)
+					}
+					if err := f.CallWithStack(ctx, stack); err != nil || stack[0] != 0 {
+						b.Fatalf("%s: %v, returned %d", c.name, err, stack[0])
+					}
+				}
+			})
+		}
 	}
 }
