@@ -22,7 +22,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/retrollama/retrollama/internal/mathf"
+	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -207,16 +207,12 @@ func prepare(tb testing.TB, p kernels.Provider, t kernels.Tensor) kernels.Weight
 	return w
 }
 
-// ropeRow is the host's RoPE table for one position (kernels/x87's
-// ropeRow): the cosine and sine, interleaved, of pos·freq for each pair of
+// ropeRow is the host's RoPE table for one position (internal/ropetable, as the
+// host computes it): the cosine and sine, interleaved, of pos·freq for each pair of
 // a head.
 func ropeRow(headSize, pos int) []float32 {
 	cs := make([]float32, headSize)
-	for i := range headSize / 2 {
-		freq := 1 / mathf.Pow(10000, float32(2*i)/float32(headSize))
-		angle := float32(pos) * freq
-		cs[2*i], cs[2*i+1] = mathf.Cos(angle), mathf.Sin(angle)
-	}
+	ropetable.Row(cs, ropetable.Frequencies(headSize), pos)
 	return cs
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 
 	"github.com/retrollama/retrollama/internal/mathf"
+	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -505,15 +506,11 @@ func TestRMSNorm(t *testing.T) {
 }
 
 // ropeTable returns the host's RoPE table at pos: the cosine and sine of
-// every pair of a head, as kernels/x87's ropeFrequencies and ropeRow
-// compute them (scalar's expressions).
+// every pair of a head, as the host computes them
+// (internal/ropetable, scalar's expressions).
 func ropeTable(headSize, pos int) []float32 {
 	cs := make([]float32, headSize)
-	for i := range headSize / 2 {
-		freq := 1 / mathf.Pow(10000, float32(2*i)/float32(headSize))
-		angle := float32(pos) * freq
-		cs[2*i], cs[2*i+1] = mathf.Cos(angle), mathf.Sin(angle)
-	}
+	ropetable.Row(cs, ropetable.Frequencies(headSize), pos)
 	return cs
 }
 

@@ -1,6 +1,0 @@
-//go:build !race
-
-package conformance
-
-// raceEnabled reports a -race build (see race.go).
-const raceEnabled = false
