@@ -364,17 +364,11 @@ func (p *Provider) guard(step func(ctx context.Context) error) error {
 	return err
 }
 
-// Engine returns the engine running the module and why it was chosen.
-func (p *Provider) Engine() (engine, why string) { return p.engine, p.why }
-
 // Describe summarises the provider for "kernels explain" and logs.
 func (p *Provider) Describe() string {
 	return fmt.Sprintf("%s: module %s (sha256 %s…), engine %s (%s), memory %d/%d MiB (weights %d MiB), timeout %s",
 		p.o.Name, p.o.Source, p.sum[:12], p.engine, p.why, p.mem.Size()>>20, p.o.MemoryMiB, p.weightsBytes>>20, timeoutText(p.o.Timeout))
 }
-
-// SHA256 returns the hex SHA-256 of the module's bytes.
-func (p *Provider) SHA256() string { return p.sum }
 
 // timeoutText renders a timeout for reports.
 func timeoutText(d time.Duration) string {
@@ -392,10 +386,6 @@ func SHA256(b []byte) string {
 
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return p.o.Name }
-
-// Exports reports whether the module exports the op function name (e.g.
-// "rl_softmax").
-func (p *Provider) Exports(name string) bool { return p.fns[name] != nil }
 
 // Supports implements kernels.Provider: the module provides the ops it
 // exports, for any shape that fits the ABI's 32-bit offsets.
