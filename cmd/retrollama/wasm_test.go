@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/raceflag"
+
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
@@ -23,10 +25,10 @@ func TestWASMKernelsCheck(t *testing.T) {
 	for _, engine := range engines {
 		for _, module := range []string{"simd128", "goexample"} {
 			t.Run(engine+"/"+module, func(t *testing.T) {
-				if engine == wasmhost.EngineInterpreter && (testing.Short() || raceEnabled) {
+				if engine == wasmhost.EngineInterpreter && (testing.Short() || raceflag.Enabled) {
 					t.Skip("the interpreter runs the suite in minutes under -race; .ci/run checks it with the plain binary")
 				}
-				if module == "goexample" && raceEnabled {
+				if module == "goexample" && raceflag.Enabled {
 					// The suite instantiates the module per case: Go's
 					// runtime starting 651 times takes over 5 minutes
 					// under -race.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/raceflag"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -98,7 +100,7 @@ func TestInvalidCaseFails(t *testing.T) {
 // Provider results are compared with the scalar Q8_0 result, not this,
 // so the fp32 threshold applies to them unchanged (see Thresholds).
 func TestQ8QuantizationError(t *testing.T) {
-	for _, cs := range (Options{Short: testing.Short() || raceEnabled}).cases() {
+	for _, cs := range (Options{Short: testing.Short() || raceflag.Enabled}).cases() {
 		if cs.Q8GroupSize == 0 || !cs.has(kernels.MatMul) {
 			continue
 		}

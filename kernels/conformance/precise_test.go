@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/raceflag"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -152,7 +154,7 @@ func softmax64(x []float64) {
 // TestDifferentRoundingPasses: a float64 provider passes every default
 // case, with NMSE well under the thresholds; the margins are logged.
 func TestDifferentRoundingPasses(t *testing.T) {
-	results := conformance.Run("precise", func() kernels.Provider { return &precise{} }, conformance.Options{Short: testing.Short() || race})
+	results := conformance.Run("precise", func() kernels.Provider { return &precise{} }, conformance.Options{Short: testing.Short() || raceflag.Enabled})
 	worst := map[string]conformance.Result{} // by op, and "matmul q8_0"
 	for _, r := range results {
 		if !r.Passed() {

@@ -3,6 +3,8 @@ package conformance_test
 import (
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/raceflag"
+
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -15,7 +17,7 @@ func newScalar() kernels.Provider { return scalar.New() }
 // cases bit for bit (NMSE and max |diff| exactly 0), and the cases reach
 // every op of the contract.
 func TestScalarAgainstItself(t *testing.T) {
-	results := conformance.Run("scalar", newScalar, conformance.Options{Short: testing.Short() || race})
+	results := conformance.Run("scalar", newScalar, conformance.Options{Short: testing.Short() || raceflag.Enabled})
 	seen := map[kernels.Op]int{}
 	for _, r := range results {
 		seen[r.Op]++

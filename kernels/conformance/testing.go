@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/retrollama/retrollama/internal/raceflag"
 )
 
 // Test is the one-line conformance test of a provider: Run with the
@@ -13,7 +15,7 @@ import (
 // not shapes.
 func Test(t *testing.T, name string, f Factory) {
 	t.Helper()
-	Check(t, Run(name, f, Options{Short: testing.Short() || raceEnabled}))
+	Check(t, Run(name, f, Options{Short: testing.Short() || raceflag.Enabled}))
 }
 
 // Check reports results to t, one subtest per result named op/case: an
