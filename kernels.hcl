@@ -1,6 +1,6 @@
 # kernels.hcl — which kernel providers exist and which op goes to which.
 #
-#   provider "<kind>" "<name>" { ... }   kinds: builtin, wasm (plugin comes later)
+#   provider "<kind>" "<name>" { ... }   kinds: builtin, wasm, plugin
 #   provider "wasm" "<name>" {             a WASM module (plugins/wasm/ABI.md) run by wazero
 #     path       = "my.wasm"               # relative to this file; or "embedded:NAME.wasm", shipped in the binary
 #     sha256     = "<64 hex digits>"       # optional pin: a module with other bytes is refused
@@ -8,6 +8,16 @@
 #     memory_mib = 1024                    # cap on the module's memory
 #     timeout    = "10s"                   # per call; a call running longer is stopped and is an error
 #   }                                      # ("off": no timeout, a looping module hangs the process)
+#   provider "plugin" "<name>" {           a kernel provider in its own process (plugins/kernelplugin)
+#     path             = "bin/my-plugin"   # relative to this file
+#     args             = ["-v"]            # its arguments
+#     sha256           = "<64 hex digits>" # optional pin: a binary with other bytes is not started
+#     protocol_version = 1                 # the kernel plugin protocol it must speak
+#     start_timeout    = "10s"             # start, and each control call (load weights, ...)
+#     call_timeout     = "10s"             # each op; a plugin taking longer is killed ("off": none)
+#     transport        = "auto"            # auto | shm | grpc: ops through shared memory or gRPC calls
+#     threads          = 0                 # per op; 0 = the command's --threads
+#   }
 #   profile "<name>" {
 #     extends  = <profile>                 # inherit everything not set here
 #     default  = [kind.name, ...]          # providers to try for every op, in order
@@ -36,6 +46,16 @@ provider "wasm" "goexample" {    # the Go author's example: plain Go loops, GOOS
   timeout = "60s"                # interpreted (on 386) a Go module is slow
 }
 
+# Kernel plugins shipped as source in plugins/; build them with "make plugins".
+# Relative paths are relative to this file (the built-in copy: to the
+# working directory), so run from the repository's root.
+provider "plugin" "goexample" {  # the unrolled kernels out of process (plugins/goexample)
+  path = "dist/plugins/goexample"
+}
+provider "plugin" "cexample" {   # C kernels through cgo, -O3 -march=native (plugins/cexample)
+  path = "dist/plugins/cexample"
+}
+
 profile "reference" {
   default  = [builtin.scalar]
   on_error = "fail"
@@ -56,6 +76,18 @@ profile "p2" {
 # Every op in the SIMD128 module; anything it fails at runs on the reference.
 profile "wasm" {
   default  = [wasm.simd128]
+  on_error = "fallback"
+}
+
+# Every op in the Go example plugin: the unrolled kernels, out of process.
+profile "plugin" {
+  default  = [plugin.goexample]
+  on_error = "fallback"
+}
+
+# Every op the C plugin has, in C; A/B it against "fast" with retrollama bench.
+profile "cplugin" {
+  default  = [plugin.cexample]
   on_error = "fallback"
 }
 

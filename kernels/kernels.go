@@ -114,6 +114,10 @@ type Shape struct {
 	KVHeads   int // key/value heads (Heads is a multiple of KVHeads)
 	SeqLen    int // KV cache rows
 	VocabSize int // classifier rows
+	// Layers is the number of transformer blocks, so a provider that
+	// holds the KV caches (CacheAllocator) can size them at Init; 0 when
+	// unknown (a conformance case).
+	Layers int
 }
 
 // HeadSize is the width of one attention head.
@@ -198,6 +202,17 @@ type BoundaryTimer interface {
 // "retrollama kernels explain" prints Describe under its table.
 type Describer interface {
 	Describe() string
+}
+
+// CacheAllocator is optionally implemented by providers whose Attention
+// reads the KV caches across a boundary, such as a plugin process sharing
+// memory with the host. The engine then allocates the caches from the
+// provider chosen for Attention, so a call hands them over without
+// copying. AllocCache returns n zeroed floats that stay valid until
+// Close, or nil when the provider has no room (the engine then allocates
+// them itself, and the provider copies as it would for any caller).
+type CacheAllocator interface {
+	AllocCache(n int) []float32
 }
 
 // ErrForeignWeight is returned by a provider handed a Weight it did not

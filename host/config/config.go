@@ -27,19 +27,22 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/retrollama/retrollama/host/pluginhost"
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
+	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
 )
 
 // Provider kinds that kernels.hcl may declare.
 const (
 	KindBuiltin = "builtin"
 	KindWASM    = "wasm"
+	KindPlugin  = "plugin"
 )
 
 // knownKinds lists the provider kinds this build understands.
-func knownKinds() []string { return []string{KindBuiltin, KindWASM} }
+func knownKinds() []string { return []string{KindBuiltin, KindWASM, KindPlugin} }
 
 // EmbeddedPrefix starts a wasm provider's path that names a module
 // compiled into the binary ("embedded:simd128.wasm") instead of a file.
@@ -77,6 +80,40 @@ type wasmSchema struct {
 // wasmEngines are the valid engines of a wasm provider (the host's own
 // list; config keeps no copy that could drift).
 var wasmEngines = wasmhost.Engines()
+
+// Plugin is the configuration of a provider of kind plugin: a kernel
+// provider in its own process (see host/pluginhost and
+// plugins/kernelplugin).
+type Plugin struct {
+	// Path is the binary as written; Binary is Path made relative to the
+	// directory of the kernels file when it is relative.
+	Path, Binary string
+	Args         []string
+	// SHA256, when set, pins the binary (hex): it is not started when its
+	// hash differs.
+	SHA256 string
+	// ProtocolVersion the plugin must speak (0: this build's).
+	ProtocolVersion int
+	// StartTimeout bounds the start and each control call; CallTimeout
+	// each op (0: the host's defaults; CallTimeout < 0: "off").
+	StartTimeout, CallTimeout time.Duration
+	// Transport is auto, shm or grpc.
+	Transport string
+}
+
+type pluginSchema struct {
+	Path            string    `hcl:"path"`
+	Args            *[]string `hcl:"args,optional"`
+	SHA256          *string   `hcl:"sha256,optional"`
+	ProtocolVersion *int      `hcl:"protocol_version,optional"`
+	StartTimeout    *string   `hcl:"start_timeout,optional"`
+	CallTimeout     *string   `hcl:"call_timeout,optional"`
+	Transport       *string   `hcl:"transport,optional"`
+	Threads         *int      `hcl:"threads,optional"`
+}
+
+// pluginTransports are the valid transports of a plugin provider.
+var pluginTransports = pluginhost.Transports()
 
 // OnError values of a profile.
 const (
@@ -185,7 +222,9 @@ type Provider struct {
 	// the file was parsed with).
 	Builtin builtin.Info
 	// WASM is the module's configuration, for kind wasm.
-	WASM      *WASM
+	WASM *WASM
+	// Plugin is the plugin's configuration, for kind plugin.
+	Plugin    *Plugin
 	DeclRange hcl.Range
 }
 
@@ -370,6 +409,9 @@ func decodeProvider(pb providerBlock, catalog []builtin.Info) (*Provider, hcl.Di
 	p := &Provider{Kind: pb.Kind, Name: pb.Name, Implementation: pb.Name, DeclRange: pb.DeclRange}
 	if pb.Kind == KindWASM {
 		return decodeWASM(p, pb)
+	}
+	if pb.Kind == KindPlugin {
+		return decodePlugin(p, pb)
 	}
 	var b builtinSchema
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
@@ -675,4 +717,84 @@ func didYouMean(given string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+// decodePlugin reads the body of a provider "plugin" block.
+func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
+	var b pluginSchema
+	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+		return nil, d
+	}
+	attrs, _ := pb.Body.JustAttributes()
+	at := func(name string) *hcl.Range {
+		if a, ok := attrs[name]; ok {
+			return a.Expr.Range().Ptr()
+		}
+		return &pb.DeclRange
+	}
+	var diags hcl.Diagnostics
+	g := &Plugin{Path: b.Path, Transport: pluginhost.TransportAuto}
+	p.Implementation = b.Path
+	if b.Path == "" {
+		diags = append(diags, errorAt(at("path"), "Empty path", "path names the plugin binary, relative to this file's directory or absolute."))
+	}
+	if b.Args != nil {
+		g.Args = *b.Args
+	}
+	if b.SHA256 != nil {
+		h := strings.ToLower(*b.SHA256)
+		if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
+			diags = append(diags, errorAt(at("sha256"), "Invalid sha256", fmt.Sprintf("sha256 must be 64 hex digits, not %q.", *b.SHA256)))
+		}
+		g.SHA256 = h
+	}
+	if b.ProtocolVersion != nil {
+		g.ProtocolVersion = *b.ProtocolVersion
+		if g.ProtocolVersion != protocol.Version {
+			diags = append(diags, errorAt(at("protocol_version"), "Unsupported protocol_version",
+				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", protocol.Version, g.ProtocolVersion)))
+		}
+	}
+	duration := func(name string, v *string, off bool) time.Duration {
+		if v == nil {
+			return 0
+		}
+		if off && *v == "off" {
+			return -1
+		}
+		d, err := time.ParseDuration(*v)
+		if err != nil || d <= 0 {
+			also := ""
+			if off {
+				also = `, or "off"`
+			}
+			diags = append(diags, errorAt(at(name), "Invalid "+name,
+				fmt.Sprintf("%s is a positive duration such as \"10s\" or \"500ms\"%s, not %q.", name, also, *v)))
+		}
+		return d
+	}
+	g.StartTimeout = duration("start_timeout", b.StartTimeout, false)
+	g.CallTimeout = duration("call_timeout", b.CallTimeout, true)
+	if b.Transport != nil {
+		g.Transport = *b.Transport
+		if !slices.Contains(pluginTransports, g.Transport) {
+			diags = append(diags, errorAt(at("transport"), "Invalid transport",
+				fmt.Sprintf("transport must be one of %s, not %q.%s", strings.Join(pluginTransports, ", "), g.Transport, didYouMean(g.Transport, pluginTransports))))
+		}
+	}
+	if b.Threads != nil {
+		if *b.Threads < 0 {
+			diags = append(diags, errorAt(at("threads"), "Invalid threads", "threads must be 0 (all cores) or more."))
+		}
+		p.Threads = *b.Threads
+	}
+	g.Binary = g.Path
+	if g.Path != "" && !filepath.IsAbs(g.Path) {
+		g.Binary = filepath.Join(filepath.Dir(pb.DeclRange.Filename), g.Path)
+	}
+	p.Plugin = g
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p, nil
 }

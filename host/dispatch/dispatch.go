@@ -234,6 +234,18 @@ func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decisi
 	return t.reference, d
 }
 
+// AllocCache returns n zeroed floats for a KV cache: from the Attention
+// provider when it is a kernels.CacheAllocator with room, so it reads the
+// cache without copying, else from the Go heap.
+func (t *Table) AllocCache(n int) []float32 {
+	if a, ok := t.attention.(kernels.CacheAllocator); ok {
+		if f := a.AllocCache(n); len(f) == n {
+			return f
+		}
+	}
+	return make([]float32, n)
+}
+
 // Providers returns every provider the table initialised, the reference
 // first.
 func (t *Table) Providers() []kernels.Provider { return slices.Clone(t.initialised) }

@@ -47,7 +47,7 @@ type state struct {
 
 // Shape converts a checkpoint's configuration to the kernel contract's.
 func Shape(c checkpoint.Config) kernels.Shape {
-	return kernels.Shape{Dim: c.Dim, HiddenDim: c.HiddenDim, Heads: c.Heads, KVHeads: c.KVHeads, SeqLen: c.SeqLen, VocabSize: c.VocabSize}
+	return kernels.Shape{Dim: c.Dim, HiddenDim: c.HiddenDim, Heads: c.Heads, KVHeads: c.KVHeads, SeqLen: c.SeqLen, VocabSize: c.VocabSize, Layers: c.Layers}
 }
 
 // New prepares every weight of ck on the providers of ops and allocates the
@@ -107,8 +107,8 @@ func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 			w1:       pick(name("w1"), c.HiddenDim, c.Dim, w.W1, q8.W1, l),
 			w2:       pick(name("w2"), c.Dim, c.HiddenDim, w.W2, q8.W2, l),
 			w3:       pick(name("w3"), c.HiddenDim, c.Dim, w.W3, q8.W3, l),
-			keyCache: make([]float32, c.SeqLen*kvDim),
-			valCache: make([]float32, c.SeqLen*kvDim),
+			keyCache: ops.AllocCache(c.SeqLen * kvDim),
+			valCache: ops.AllocCache(c.SeqLen * kvDim),
 		}
 	}
 	t.weights.rmsFinal = vector("rms_final", w.RMSFinal)

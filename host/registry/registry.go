@@ -6,11 +6,13 @@ package registry
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/dispatch"
+	"github.com/retrollama/retrollama/host/pluginhost"
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
@@ -53,6 +55,11 @@ func Usable(p *config.Provider) error {
 	case config.KindWASM:
 		_, _, err := wasmhost.ChooseEngine(p.WASM.Engine)
 		return err
+	case config.KindPlugin:
+		if _, err := os.Stat(p.Plugin.Binary); err != nil {
+			return fmt.Errorf("plugin binary %s not found (build the shipped plugins with `make plugins`)", p.Plugin.Binary)
+		}
+		return nil
 	}
 	return fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
@@ -71,6 +78,17 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 		return p.Builtin.New(builtin.Options{Threads: threads}), nil
 	case config.KindWASM:
 		return newWASM(p, o)
+	case config.KindPlugin:
+		threads := p.Threads
+		if threads == 0 {
+			threads = o.Threads
+		}
+		g := p.Plugin
+		return pluginhost.New(pluginhost.Options{
+			Name: p.Ref(), Path: g.Binary, Args: g.Args, SHA256: g.SHA256, ProtocolVersion: g.ProtocolVersion,
+			StartTimeout: g.StartTimeout, CallTimeout: g.CallTimeout, Transport: g.Transport,
+			Threads: threads, Logger: log(o).Named(p.Ref()),
+		})
 	}
 	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
