@@ -69,9 +69,11 @@ func kernelsCheck(k *kernelFlags, only, modelPath, synthetic string, w, stderr i
 			fmt.Fprintf(tw, "%s\t-\t-\t-\tskipped: %v\n", ref, err)
 			continue
 		}
-		if _, err := registry.New(decl, registry.Options{Threads: k.threads}); err != nil {
+		probe, err := registry.New(decl, registry.Options{Threads: k.threads})
+		if err != nil {
 			return false, fmt.Errorf("provider %s: %w", ref, err)
 		}
+		_ = probe.Close() // a plugin's process ends here, not at exit
 		factory := func() kernels.Provider {
 			p, err := registry.New(decl, registry.Options{Threads: k.threads})
 			if err != nil {

@@ -1,11 +1,19 @@
 package pluginhost_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	// The plugins are built by "go build" at test time, which go test's
+	// cache does not see; importing their SDK and kernels makes a change
+	// there invalidate a cached result.
+	_ "github.com/retrollama/retrollama/kernels/unrolled"
+	_ "github.com/retrollama/retrollama/plugins/kernelplugin"
 )
 
 // bin holds the plugin binaries the tests build once.
@@ -36,4 +44,9 @@ func build(t testing.TB, pkg string) string {
 		t.Fatalf("build %s: %v\n%s", pkg, err, b)
 	}
 	return out
+}
+
+func sha256Hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }

@@ -8,6 +8,9 @@ import (
 	"time"
 	"unsafe"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
@@ -114,8 +117,11 @@ func (p *Provider) AllocCache(n int) []float32 {
 // control wraps a failed control call; a dead plugin makes the provider
 // unusable.
 func (p *Provider) control(what string, err error) error {
-	if e := p.exited(); e != nil || errors.Is(err, context.DeadlineExceeded) {
-		return p.fail(fmt.Errorf("%s: %w", what, err))
+	if status.Code(err) == codes.Unavailable || p.exited() != nil {
+		return p.fail(fmt.Errorf("%s: the plugin process exited or closed its connection (%w)", what, err))
+	}
+	if errors.Is(err, context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
+		return p.fail(fmt.Errorf("%s: no answer within start_timeout %s; the plugin was killed", what, p.o.StartTimeout))
 	}
 	return p.errorf("%s: %w", what, err)
 }

@@ -188,8 +188,8 @@ func (p *Provider) start() error {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		StartTimeout:     p.o.StartTimeout,
 		Stderr:           p.stderr,
-		SyncStdout:       io.Discard,
-		SyncStderr:       io.Discard,
+		SyncStdout:       p.stderr, // what the plugin prints after the handshake
+		SyncStderr:       p.stderr,
 		Logger:           p.log,
 		GRPCDialOptions:  protocol.DialOptions(),
 		Managed:          true, // plugin.CleanupClients kills it on Ctrl-C

@@ -170,6 +170,13 @@ func (r *Region) Complete(seq uint32) {
 	}
 }
 
+// Interrupt wakes whoever sleeps on either counter, so that its wait
+// calls Check at once (the plugin closing its ring loop).
+func (r *Region) Interrupt() {
+	futexWake(&r.hdr.submitted)
+	futexWake(&r.hdr.completed)
+}
+
 // Completed returns the plugin's counter.
 func (r *Region) Completed() uint32 { return atomic.LoadUint32(&r.hdr.completed) }
 

@@ -503,7 +503,17 @@ func (s *server) run(sl *shmring.Slot) (int, error) {
 func (s *server) Close(_ context.Context, _ *kernelpb.CloseRequest) (*kernelpb.CloseResponse, error) {
 	if s.stop != nil {
 		close(s.stop)
-		<-s.done
+		// Wake the loop until it has seen stop: a wake-up sent just
+		// before it goes to sleep would be lost, and it would notice
+		// only after its 100 ms poll.
+		for stopped := false; !stopped; {
+			s.region.Interrupt()
+			select {
+			case <-s.done:
+				stopped = true
+			case <-time.After(time.Millisecond):
+			}
+		}
 		s.stop = nil
 	}
 	s.mu.Lock()
