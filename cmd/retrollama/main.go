@@ -6,10 +6,31 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hashicorp/go-plugin"
 )
 
 func main() {
-	os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(runTopLevel(os.Args[1:]))
+}
+
+// runTopLevel is main without the exit: it runs the command with the
+// process's standard streams and makes sure no kernel plugin process
+// outlives it, also on Ctrl-C or SIGTERM (a plugin ignores SIGINT, as
+// go-plugin's do, so that the host decides when it ends).
+func runTopLevel(args []string) int {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-signals
+		plugin.CleanupClients()
+		fmt.Fprintf(os.Stderr, "retrollama: %v\n", sig)
+		os.Exit(130)
+	}()
+	defer plugin.CleanupClients()
+	return runMain(args, os.Stdin, os.Stdout, os.Stderr)
 }
 
 const topUsage = `Usage: retrollama <command> [arguments]

@@ -10,7 +10,7 @@ import (
 // os.Executable) can be tested.
 func TestMain(m *testing.M) {
 	if os.Getenv("RETROLLAMA_TEST_AS_CLI") == "1" {
-		os.Exit(runMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(runTopLevel(os.Args[1:]))
 	}
 	code := m.Run()
 	for _, f := range afterTests {

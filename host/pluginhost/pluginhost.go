@@ -287,6 +287,9 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 func (p *Provider) fail(err error) error {
 	if p.dead == nil {
 		p.kill()
+		if st := p.cmd.ProcessState; st != nil { // set: kill waited for the process
+			err = fmt.Errorf("%w (%s)", err, st)
+		}
 		p.dead = p.errorf("%w", err)
 	}
 	return p.dead
