@@ -8,6 +8,12 @@
 #                (pinned toolchains: clang 14.0.6 + lld, wabt 1.0.32, go1.26.8)
 #   make wasm-check  rebuild them into a temporary directory and fail if any
 #                byte differs from the committed ones (CI runs this)
+#   make plugins the example kernel plugins: dist/plugins/goexample (Go) and
+#                dist/plugins/cexample (C through cgo, the host's C compiler at
+#                -O3 -march=native); kernels.hcl's profiles plugin and cplugin
+#   make proto   regenerate plugins/proto/kernelpb from kernelplugin.proto
+#                (pinned protoc 3.21.12, protoc-gen-go v1.36.12,
+#                protoc-gen-go-grpc 1.6.2); make proto-check compares
 
 GO       ?= go
 DIST     ?= dist
@@ -15,7 +21,7 @@ LDFLAGS  := -s -w
 # -trimpath and a fixed build ID keep the bytes independent of the checkout path.
 GOFLAGS_BUILD := -trimpath -buildvcs=false -ldflags='$(LDFLAGS) -buildid='
 
-.PHONY: all p2 p2-speed native test clean wasm wasm-check
+.PHONY: all p2 p2-speed native test clean wasm wasm-check plugins proto proto-check
 
 all: native p2
 
@@ -53,6 +59,24 @@ wasm-check:
 	gzip -dc plugins/wasm/goexample/goexample.wasm.gz | cmp - plugins/wasm/goexample/goexample.wasm && \
 	for m in $(HOSTILE); do cmp $$tmp/$$m.wasm host/wasmhost/testdata/$$m.wasm || exit 1; done && \
 	echo "wasm-check: the committed modules are what their sources build"
+
+# -march=native: the C plugin is built for the machine that runs it, which
+# is the point of A/B-testing it here; never ship that binary elsewhere.
+CEXAMPLE_CFLAGS := -O3 -march=native -ffp-contract=off
+
+plugins:
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(DIST)/plugins/goexample ./plugins/goexample
+	CGO_ENABLED=1 CGO_CFLAGS='$(CEXAMPLE_CFLAGS)' $(GO) build $(GOFLAGS_BUILD) -o $(DIST)/plugins/cexample ./plugins/cexample
+	@ls -l $(DIST)/plugins | awk 'NR > 1 {print $$5 " bytes  " $$9}'
+
+proto:
+	scripts/proto.sh plugins/proto/kernelpb
+
+proto-check:
+	@tmp=$$(mktemp -d) && trap 'rm -rf '$$tmp EXIT && \
+	scripts/proto.sh $$tmp && \
+	diff -r $$tmp plugins/proto/kernelpb && \
+	echo "proto-check: the committed kernelpb is what kernelplugin.proto generates"
 
 clean:
 	rm -rf $(DIST)

@@ -16,8 +16,11 @@ import (
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
+	"github.com/retrollama/retrollama/host/pluginhost"
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/host/wasmhost"
+	"github.com/retrollama/retrollama/internal/shmring"
+	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
 )
 
 // kernelFlags are the options every command takes to choose its kernels.
@@ -79,6 +82,30 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 	}
 	t, err := registry.Open(f, profile, model.Shape(cfg), registry.Options{Threads: k.threads, Logger: logger})
 	return t, profile, err
+}
+
+// pluginDescription is "kernels list"'s line for a plugin provider.
+func pluginDescription(g *config.Plugin) string {
+	transport := g.Transport
+	if transport == pluginhost.TransportAuto {
+		if err := shmring.Supported(); err != nil {
+			transport = "auto (grpc: " + err.Error() + ")"
+		} else {
+			transport = "auto (shm where the plugin maps it)"
+		}
+	}
+	timeout := pluginhost.DefaultCallTimeout.String()
+	switch {
+	case g.CallTimeout < 0:
+		timeout = "off"
+	case g.CallTimeout > 0:
+		timeout = g.CallTimeout.String()
+	}
+	pin := "not pinned"
+	if g.SHA256 != "" {
+		pin = "sha256 pinned"
+	}
+	return fmt.Sprintf("kernel plugin process (protocol v%d), transport %s, call timeout %s, %s", protocol.Version, transport, timeout, pin)
 }
 
 // wasmDescription is "kernels list"'s line for a wasm provider: the

@@ -104,6 +104,9 @@ func kernelsList(k *kernelFlags, w io.Writer) error {
 		if p.WASM != nil {
 			desc = wasmDescription(p.WASM)
 		}
+		if p.Plugin != nil {
+			desc = pluginDescription(p.Plugin)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\t%s\n", p.Ref(), p.Implementation, usable, p.DeclRange.Filename, p.DeclRange.Start.Line, desc)
 	}
 	for _, info := range builtin.All() {

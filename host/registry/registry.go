@@ -104,6 +104,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error)
 	}
 	instances := map[string]kernels.Provider{}
 	failed := map[string]string{} // providers that failed to load, and why
+	warned := map[string]bool{}   // unusable providers already logged
 	for _, op := range kernels.AllOps() {
 		route := r.Routes[op]
 		for _, ref := range route.Use {
@@ -114,6 +115,12 @@ func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error)
 			c := dispatch.Candidate{Label: ref.Name, Source: Source(route)}
 			if err := Usable(decl); err != nil {
 				c.Unusable = err.Error()
+				if !warned[ref.Name] {
+					// The profile asked for it: say why it does not run
+					// (a plugin not built, another CPU's assembly).
+					warned[ref.Name] = true
+					log(o).Warn("kernel provider cannot run here; passing it over", "provider", ref.Name, "reason", c.Unusable)
+				}
 			} else if why, ok := failed[ref.Name]; ok {
 				c.Unusable = why
 			} else {

@@ -114,7 +114,8 @@ func (r *Region) Bytes() []byte { return r.mem }
 // Floats returns n float32s at byte offset off, or nil when they are not
 // inside the data part of the region.
 func (r *Region) Floats(off uint64, n int) []float32 {
-	if off < DataOffset || off%4 != 0 || n < 0 || off+4*uint64(n) > uint64(len(r.mem)) {
+	size := uint64(len(r.mem))
+	if off < DataOffset || off%4 != 0 || n < 0 || off > size || uint64(n) > (size-off)/4 { // no sum that can wrap
 		return nil
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(&r.mem[off])), n)

@@ -198,7 +198,10 @@ func (s *server) Init(_ context.Context, r *kernelpb.InitRequest) (*kernelpb.Ini
 		}
 		s.arena = os.NewFile(arenaFD, "weight arena")
 		s.stop, s.done = make(chan struct{}), make(chan struct{})
-		go s.ring()
+		// Read the counter before Init returns: the host submits its
+		// first request only after that, and a loop reading it later
+		// could take that request for an old one and never serve it.
+		go s.ring(s.region.Submitted())
 	}
 	return &kernelpb.InitResponse{}, nil
 }
@@ -360,10 +363,10 @@ func safely(op func() error) (err error) {
 	return op()
 }
 
-// ring serves requests from the shared-memory ring until Close.
-func (s *server) ring() {
+// ring serves the requests after last from the shared-memory ring until
+// Close.
+func (s *server) ring(last uint32) {
 	defer close(s.done)
-	last := s.region.Submitted()
 	// Spin as long as the host does (host/pluginhost's hostSpin): the gap
 	// between two ops of a token is short, and a futex wake-up is not.
 	// Poll bounds how late the loop notices Close or a dead host.
