@@ -16,11 +16,10 @@ import (
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
-	"github.com/retrollama/retrollama/host/pluginhost"
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/shmring"
-	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
+	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 )
 
 // kernelFlags are the options every command takes to choose its kernels.
@@ -87,14 +86,14 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 // pluginDescription is "kernels list"'s line for a plugin provider.
 func pluginDescription(g *config.Plugin) string {
 	transport := g.Transport
-	if transport == pluginhost.TransportAuto {
+	if transport == spec.TransportAuto {
 		if err := shmring.Supported(); err != nil {
 			transport = "auto (grpc: " + err.Error() + ")"
 		} else {
 			transport = "auto (shm where the plugin maps it)"
 		}
 	}
-	timeout := pluginhost.DefaultCallTimeout.String()
+	timeout := spec.DefaultCallTimeout.String()
 	switch {
 	case g.CallTimeout < 0:
 		timeout = "off"
@@ -105,7 +104,7 @@ func pluginDescription(g *config.Plugin) string {
 	if g.SHA256 != "" {
 		pin = "sha256 pinned"
 	}
-	return fmt.Sprintf("kernel plugin process (protocol v%d), transport %s, call timeout %s, %s", protocol.Version, transport, timeout, pin)
+	return fmt.Sprintf("kernel plugin process (protocol v%d), transport %s, call timeout %s, %s", spec.Version, transport, timeout, pin)
 }
 
 // wasmDescription is "kernels list"'s line for a wasm provider: the

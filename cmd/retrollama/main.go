@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hashicorp/go-plugin"
+	"github.com/retrollama/retrollama/host/registry"
 )
 
 func main() {
@@ -25,11 +25,11 @@ func runTopLevel(args []string) int {
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		sig := <-signals
-		plugin.CleanupClients()
+		registry.KillPlugins()
 		fmt.Fprintf(os.Stderr, "retrollama: %v\n", sig)
 		os.Exit(130)
 	}()
-	defer plugin.CleanupClients()
+	defer registry.KillPlugins()
 	return runMain(args, os.Stdin, os.Stdout, os.Stderr)
 }
 

@@ -27,11 +27,10 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
-	"github.com/retrollama/retrollama/host/pluginhost"
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
-	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
+	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 )
 
 // Provider kinds that kernels.hcl may declare.
@@ -113,7 +112,7 @@ type pluginSchema struct {
 }
 
 // pluginTransports are the valid transports of a plugin provider.
-var pluginTransports = pluginhost.Transports()
+var pluginTransports = spec.Transports()
 
 // OnError values of a profile.
 const (
@@ -733,7 +732,7 @@ func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 		return &pb.DeclRange
 	}
 	var diags hcl.Diagnostics
-	g := &Plugin{Path: b.Path, Transport: pluginhost.TransportAuto}
+	g := &Plugin{Path: b.Path, Transport: spec.TransportAuto}
 	p.Implementation = b.Path
 	if b.Path == "" {
 		diags = append(diags, errorAt(at("path"), "Empty path", "path names the plugin binary, relative to this file's directory or absolute."))
@@ -750,9 +749,9 @@ func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	}
 	if b.ProtocolVersion != nil {
 		g.ProtocolVersion = *b.ProtocolVersion
-		if g.ProtocolVersion != protocol.Version {
+		if g.ProtocolVersion != spec.Version {
 			diags = append(diags, errorAt(at("protocol_version"), "Unsupported protocol_version",
-				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", protocol.Version, g.ProtocolVersion)))
+				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", spec.Version, g.ProtocolVersion)))
 		}
 	}
 	duration := func(name string, v *string, off bool) time.Duration {

@@ -34,23 +34,21 @@ import (
 	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
+	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 	"github.com/retrollama/retrollama/plugins/proto/kernelpb"
 )
 
-// Transports a provider may use.
+// Transports a provider may use (spec's, named here for callers).
 const (
-	TransportAuto = "auto" // shm where this platform and the plugin have it, else grpc
-	TransportShm  = "shm"
-	TransportGRPC = "grpc"
+	TransportAuto = spec.TransportAuto
+	TransportShm  = spec.TransportShm
+	TransportGRPC = spec.TransportGRPC
 )
-
-// Transports lists the valid transport settings.
-func Transports() []string { return []string{TransportAuto, TransportShm, TransportGRPC} }
 
 // Defaults for the zero values of Options.
 const (
-	DefaultStartTimeout = 10 * time.Second
-	DefaultCallTimeout  = 10 * time.Second
+	DefaultStartTimeout = spec.DefaultStartTimeout
+	DefaultCallTimeout  = spec.DefaultCallTimeout
 )
 
 // Options configure one plugin provider.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/dispatch"
-	"github.com/retrollama/retrollama/host/pluginhost"
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
@@ -56,6 +55,9 @@ func Usable(p *config.Provider) error {
 		_, _, err := wasmhost.ChooseEngine(p.WASM.Engine)
 		return err
 	case config.KindPlugin:
+		if err := pluginsBuilt(); err != nil {
+			return err
+		}
 		if _, err := os.Stat(p.Plugin.Binary); err != nil {
 			return fmt.Errorf("plugin binary %s not found (build the shipped plugins with `make plugins`)", p.Plugin.Binary)
 		}
@@ -79,16 +81,7 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 	case config.KindWASM:
 		return newWASM(p, o)
 	case config.KindPlugin:
-		threads := p.Threads
-		if threads == 0 {
-			threads = o.Threads
-		}
-		g := p.Plugin
-		return pluginhost.New(pluginhost.Options{
-			Name: p.Ref(), Path: g.Binary, Args: g.Args, SHA256: g.SHA256, ProtocolVersion: g.ProtocolVersion,
-			StartTimeout: g.StartTimeout, CallTimeout: g.CallTimeout, Transport: g.Transport,
-			Threads: threads, Logger: log(o).Named(p.Ref()),
-		})
+		return newPlugin(p, o)
 	}
 	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }

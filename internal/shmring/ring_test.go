@@ -2,6 +2,7 @@ package shmring
 
 import (
 	"errors"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -30,9 +31,28 @@ func TestLayout(t *testing.T) {
 	if HeaderSize+Slots*SlotSize > DataOffset {
 		t.Errorf("slots end at %d, past DataOffset %d", HeaderSize+Slots*SlotSize, DataOffset)
 	}
+	// The offsets plugins/PROTOCOL.md documents for other languages.
+	var sl Slot
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"Op", unsafe.Offsetof(sl.Op), 0}, {"Weight", unsafe.Offsetof(sl.Weight), 4}, {"Pos", unsafe.Offsetof(sl.Pos), 8},
+		{"N", unsafe.Offsetof(sl.N), 12}, {"N2", unsafe.Offsetof(sl.N2), 16}, {"A", unsafe.Offsetof(sl.A), 24},
+		{"B", unsafe.Offsetof(sl.B), 32}, {"C", unsafe.Offsetof(sl.C), 40}, {"Out", unsafe.Offsetof(sl.Out), 48},
+		{"Nanos", unsafe.Offsetof(sl.Nanos), 56}, {"OutLen", unsafe.Offsetof(sl.OutLen), 64}, {"Status", unsafe.Offsetof(sl.Status), 68},
+		{"ErrLen", unsafe.Offsetof(sl.ErrLen), 72}, {"Err", unsafe.Offsetof(sl.Err), 80},
+	} {
+		if f.got != f.want {
+			t.Errorf("Slot.%s at %d, PROTOCOL.md says %d", f.name, f.got, f.want)
+		}
+	}
 	// The counters each have a cache line: the sides never write the
 	// same line.
 	var h header
+	if o := []uintptr{unsafe.Offsetof(h.submitted), unsafe.Offsetof(h.completed), unsafe.Offsetof(h.hostSleeping), unsafe.Offsetof(h.pluginSleeping)}; o[0] != 64 || o[1] != 128 || o[2] != 192 || o[3] != 256 {
+		t.Errorf("counters at %v, PROTOCOL.md says 64 128 192 256", o)
+	}
 	offs := []uintptr{unsafe.Offsetof(h.submitted), unsafe.Offsetof(h.completed), unsafe.Offsetof(h.hostSleeping), unsafe.Offsetof(h.pluginSleeping)}
 	for i := 1; i < len(offs); i++ {
 		if offs[i]/64 == offs[i-1]/64 {
@@ -71,7 +91,7 @@ func TestBounds(t *testing.T) {
 		{0, 1, false},
 		{DataOffset + 2, 1, false}, // misaligned
 		{DataOffset, -1, false},
-		{1 << 63, 1 << 61, false}, // wraps
+		{1 << 63, math.MaxInt, false}, // wraps
 	} {
 		if got := r.Floats(c.off, c.n) != nil; got != c.ok {
 			t.Errorf("Floats(%d, %d) ok = %v, want %v", c.off, c.n, got, c.ok)

@@ -11,12 +11,163 @@ import (
 	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
+	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/unrolled"
 )
 
 // TestConformance runs the conformance suite on the provider in process.
 func TestConformance(t *testing.T) {
 	conformance.Test(t, "cexample", func() kernels.Provider { return newProvider() })
+}
+
+// TestBitExact: every op but the fp32 MatMul gives the scalar
+// reference's bits exactly (the conformance suite allows a tolerance, so
+// it would not notice a fused multiply-add), on shapes with odd head
+// sizes, grouped-query attention, Q8_0 group sizes from 1 to 64 and row
+// counts around the four-row blocks, and RoPE positions past the table.
+func TestBitExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	rnd := func(n int, scale float32) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = (r.Float32()*2 - 1) * scale
+		}
+		return v
+	}
+	shapes := []kernels.Shape{
+		{Dim: 6, HiddenDim: 10, Heads: 2, KVHeads: 2, SeqLen: 5, VocabSize: 7},       // head size 3: RoPE pairs straddle heads
+		{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 40, VocabSize: 100},  // grouped-query
+		{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 70, VocabSize: 515}, // stories15M, shorter
+		{Dim: 96, HiddenDim: 100, Heads: 1, KVHeads: 1, SeqLen: 9, VocabSize: 33},    // one wide head
+	}
+	for _, s := range shapes {
+		t.Run(fmt.Sprintf("dim=%d,heads=%d:%d", s.Dim, s.Heads, s.KVHeads), func(t *testing.T) {
+			same := func(what string, got, want []float32) {
+				t.Helper()
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: [%d] = %g (%#x), reference %g (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+					}
+				}
+			}
+			c, ref := newProvider(), scalar.New()
+			for _, p := range []kernels.Provider{c, ref} {
+				if err := p.Init(s); err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+			}
+			prepare := func(tensor kernels.Tensor) (kernels.Weight, kernels.Weight) {
+				t.Helper()
+				wc, err := c.Prepare(tensor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wr, err := ref.Prepare(tensor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return wc, wr
+			}
+
+			// Q8_0 MatMul.
+			for _, gs := range []int{1, 2, 3, 4, 12, 32, 64} {
+				for _, rows := range []int{1, 3, 4, 5, 9} {
+					cols := gs * (1 + r.IntN(6))
+					w := rnd(rows*cols, 1)
+					q, scales := make([]int8, len(w)), make([]float32, len(w)/gs)
+					scalar.Quantize(q, scales, w, gs)
+					wc, wr := prepare(kernels.Tensor{Name: "q8", DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: scales, GroupSize: gs})
+					x := rnd(cols, 3)
+					clear(x[:gs]) // an all-zero group: scale 0, 0/0 quantized to 0
+					got, want := make([]float32, rows), make([]float32, rows)
+					if err := c.MatMul(got, wc, x); err != nil {
+						t.Fatal(err)
+					}
+					if err := ref.MatMul(want, wr, x); err != nil {
+						t.Fatal(err)
+					}
+					same(fmt.Sprintf("q8_0 matmul %dx%d gs=%d", rows, cols, gs), got, want)
+				}
+			}
+
+			// RMSNorm, out of place and in place.
+			wc, wr := prepare(kernels.Tensor{Name: "norm", DType: kernels.F32, Rows: 1, Cols: s.Dim, F32: rnd(s.Dim, 2)})
+			x := rnd(s.Dim, 5)
+			got, want := make([]float32, s.Dim), make([]float32, s.Dim)
+			if err := c.RMSNorm(got, x, wc); err != nil {
+				t.Fatal(err)
+			}
+			if err := ref.RMSNorm(want, x, wr); err != nil {
+				t.Fatal(err)
+			}
+			same("rmsnorm", got, want)
+			xc := append([]float32(nil), x...)
+			if err := c.RMSNorm(xc, xc, wc); err != nil {
+				t.Fatal(err)
+			}
+			same("rmsnorm in place", xc, want)
+
+			// RoPE, in the table and outside it.
+			for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1, s.SeqLen, 3*s.SeqLen + 7, -3} {
+				q, k := rnd(s.Dim, 4), rnd(s.KVDim(), 4)
+				qr, kr := append([]float32(nil), q...), append([]float32(nil), k...)
+				if err := c.RoPE(q, k, pos); err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.RoPE(qr, kr, pos); err != nil {
+					t.Fatal(err)
+				}
+				same(fmt.Sprintf("rope q pos=%d", pos), q, qr)
+				same(fmt.Sprintf("rope k pos=%d", pos), k, kr)
+			}
+
+			// Attention.
+			kvDim := s.KVDim()
+			keys, values := rnd(s.SeqLen*kvDim, 3), rnd(s.SeqLen*kvDim, 3)
+			for _, pos := range []int{0, 1, 2, 3, 4, 5, s.SeqLen - 1} {
+				if pos >= s.SeqLen {
+					continue
+				}
+				q := rnd(s.Dim, 3)
+				if err := c.Attention(got, q, keys, values, pos); err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.Attention(want, q, keys, values, pos); err != nil {
+					t.Fatal(err)
+				}
+				same(fmt.Sprintf("attention pos=%d", pos), got, want)
+			}
+
+			// SwiGLU and Softmax, including logits near 90 (exp overflows
+			// without the max subtracted) and exp's special cases.
+			gate, up := rnd(s.HiddenDim, 12), rnd(s.HiddenDim, 2)
+			gr := append([]float32(nil), gate...)
+			gate[0], gr[0] = 95, 95
+			gate[1], gr[1] = -110, -110
+			if err := c.SwiGLU(gate, up); err != nil {
+				t.Fatal(err)
+			}
+			if err := ref.SwiGLU(gr, up); err != nil {
+				t.Fatal(err)
+			}
+			same("swiglu", gate, gr)
+			for _, scale := range []float32{1, 30} {
+				l := rnd(s.VocabSize, scale)
+				for i := range l {
+					l[i] += 90 * (scale / 30)
+				}
+				lr := append([]float32(nil), l...)
+				if err := c.Softmax(l); err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.Softmax(lr); err != nil {
+					t.Fatal(err)
+				}
+				same(fmt.Sprintf("softmax scale=%g", scale), l, lr)
+			}
+		})
+	}
 }
 
 // TestExp: kernels.c's expf gives internal/mathf.Exp's bits on special

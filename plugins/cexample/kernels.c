@@ -327,13 +327,21 @@ void rl_rmsnorm(float *out, const float *x, const float *restrict w, int64_t n) 
 		out[j] = w[j] * (ss * x[j]);
 }
 
-// rope_span rotates the pairs of v[0..n) by cs[0..n) (n even, n ≤ the
-// period).
+// rope_span rotates the pairs of v[0..n) (n even, n ≤ the period) by
+// the cosines and sines in cs, four floats per pair: cos, -sin, cos, sin.
+// The reference's v0·cos - v1·sin is computed as v0·cos + v1·(-sin),
+// the same bits (negation is exact, and a - b is a + (-b)), so that both
+// values of a pair are a sum of two products. Written with a - and a +,
+// GCC 12.2 vectorises the pair into vfmaddsub instructions (its SLP
+// "addsub" pattern), fusing the multiply-adds even under
+// -ffp-contract=off, and rotated values then differ from the reference's
+// in the last bit (seen with -march=native on AVX-512 and AVX2).
 static inline void rope_span(float *restrict v, const float *restrict cs, int64_t n) {
 	for (int64_t i = 0; i < n; i += 2) {
-		float v0 = v[i], v1 = v[i + 1], c = cs[i], s = cs[i + 1];
-		v[i] = v0 * c - v1 * s;
-		v[i + 1] = v0 * s + v1 * c;
+		const float *p = cs + 2 * i;
+		float v0 = v[i], v1 = v[i + 1];
+		v[i] = v0 * p[0] + v1 * p[1];
+		v[i + 1] = v1 * p[2] + v0 * p[3];
 	}
 }
 

@@ -34,8 +34,8 @@ void rl_matmul_q8(float *out, const int8_t *xq, const float *xs, const int8_t *w
 void rl_rmsnorm(float *out, const float *x, const float *w, int64_t n);
 
 // rl_rope rotates the pairs (v[i], v[i+1]), i < n (n even), of q (nq
-// values) and of k (nk ≤ nq values) by the angle whose cosine and sine are
-// cs[i mod period] and cs[i mod period + 1].
+// values) and of k (nk ≤ nq values) by the angle of the pair i mod
+// period: cs holds 2·period floats, cos, -sin, cos, sin for each pair.
 void rl_rope(float *q, int64_t nq, float *k, int64_t nk, const float *cs, int64_t period);
 
 // rl_attention is the reference's attention at pos for heads query heads

@@ -80,11 +80,12 @@ type provider struct {
 	// model's widest input and grown at Prepare, never in MatMul.
 	xq []int8
 	xs []float32
-	// RoPE's cosines and sines: cs holds period floats (cos, sin of each
-	// pair) for each position below SeqLen, computed at Init in Go with
-	// the reference's own functions (internal/mathf: glibc's exact
-	// algorithms; C's cosf and powf may differ in the last bit); row
-	// holds them for a position past the table.
+	// RoPE's cosines and sines: cs holds 2·period floats (cos, -sin, cos,
+	// sin of each pair, the layout rl_rope wants) for each position below
+	// SeqLen, computed at Init in Go with the reference's own functions
+	// (internal/mathf: glibc's exact algorithms; the C library's cosf and
+	// powf may differ in the last bit); row holds them for a position past
+	// the table.
 	period int
 	freq   []float32 // the frequency of each pair of a period
 	cs     []float32
@@ -160,21 +161,23 @@ func (p *provider) Init(s kernels.Shape) error {
 	for j := range p.freq {
 		p.freq[j] = 1 / mathf.Pow(10000, float32(2*j%hs)/float32(hs))
 	}
-	p.cs = make([]float32, s.SeqLen*p.period)
+	n = 2 * p.period // one row's floats
+	p.cs = make([]float32, s.SeqLen*n)
 	for pos := range s.SeqLen {
-		p.ropeRow(p.cs[pos*p.period:(pos+1)*p.period], pos)
+		p.ropeRow(p.cs[pos*n:(pos+1)*n], pos)
 	}
-	p.row = make([]float32, p.period)
+	p.row = make([]float32, n)
 	p.ready = true
 	return nil
 }
 
-// ropeRow sets row to the cosine and sine of each pair's angle at pos,
+// ropeRow sets row to cos, -sin, cos, sin of each pair's angle at pos,
 // computed as the reference computes them.
 func (p *provider) ropeRow(row []float32, pos int) {
 	for j, f := range p.freq {
 		angle := float32(pos) * f
-		row[2*j], row[2*j+1] = mathf.Cos(angle), mathf.Sin(angle)
+		cos, sin := mathf.Cos(angle), mathf.Sin(angle)
+		row[4*j], row[4*j+1], row[4*j+2], row[4*j+3] = cos, -sin, cos, sin
 	}
 }
 
@@ -290,7 +293,8 @@ func (p *provider) RoPE(q, k []float32, pos int) error {
 	}
 	var cs []float32
 	if pos >= 0 && pos < p.shape.SeqLen {
-		cs = p.cs[pos*p.period : (pos+1)*p.period]
+		n := 2 * p.period
+		cs = p.cs[pos*n : (pos+1)*n]
 	} else {
 		cs = p.row
 		p.ropeRow(cs, pos)

@@ -15,13 +15,12 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 	"github.com/retrollama/retrollama/plugins/proto/kernelpb"
 )
 
-// Version is the protocol version this build speaks: the go-plugin API
-// version of VersionedPlugins, bumped on any incompatible change to the
-// service or to the shared-memory layout (internal/shmring).
-const Version = 1
+// Version is the protocol version this build speaks (see spec.Version).
+const Version = spec.Version
 
 // Name is the key under which the kernels service is dispensed.
 const Name = "kernels"
@@ -103,7 +102,7 @@ func u32(v int) uint32 {
 	if v < 0 {
 		return 0
 	}
-	if v > math.MaxUint32 {
+	if uint64(v) > math.MaxUint32 {
 		return math.MaxUint32
 	}
 	return uint32(v)
