@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +154,20 @@ func TestBrokenFiles(t *testing.T) {
 			[]string{"Unsupported argument"}, 3},
 		{"wasm builtin attribute", "provider \"wasm\" \"m\" {\n  path = \"m.wasm\"\n  threads = 2\n}",
 			[]string{"Unsupported argument"}, 3},
+		{"plugin without path", "provider \"plugin\" \"p\" {\n}",
+			[]string{"Missing required argument", `"path"`}, 1},
+		{"plugin bad transport", "provider \"plugin\" \"p\" {\n  path = \"p\"\n  transport = \"shmem\"\n}",
+			[]string{"Invalid transport", `Did you mean "shm"?`}, 3},
+		{"plugin other protocol", "provider \"plugin\" \"p\" {\n  path = \"p\"\n  protocol_version = 2\n}",
+			[]string{"Unsupported protocol_version", "speaks kernel plugin protocol 1, not 2"}, 3},
+		{"plugin bad call_timeout", "provider \"plugin\" \"p\" {\n  path = \"p\"\n  call_timeout = \"soon\"\n}",
+			[]string{"Invalid call_timeout", `or "off"`}, 3},
+		{"plugin start_timeout off", "provider \"plugin\" \"p\" {\n  path = \"p\"\n  start_timeout = \"off\"\n}",
+			[]string{"Invalid start_timeout"}, 3},
+		{"plugin args not a list", "provider \"plugin\" \"p\" {\n  path = \"p\"\n  args = \"-v\"\n}",
+			[]string{"Unsuitable value", "list of string"}, 3},
+		{"plugin bad sha256", "provider \"plugin\" \"p\" {\n  path = \"p\"\n  sha256 = \"xyz\"\n}",
+			[]string{"Invalid sha256"}, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,12 +238,44 @@ provider "wasm" "trusted" {
 	}
 }
 
+// TestPluginProvider checks a plugin block's settings and that a relative
+// path is taken from the kernels file's directory.
+func TestPluginProvider(t *testing.T) {
+	src := `
+provider "plugin" "mine" {
+  path             = "bin/mine"
+  args             = ["-v", "--mode", "fast"]
+  sha256           = "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+  protocol_version = 1
+  start_timeout    = "2s"
+  call_timeout     = "off"
+  transport        = "grpc"
+  threads          = 3
+}
+provider "plugin" "plain" { path = "/opt/plain" }
+`
+	f, diags := Parse("conf/k.hcl", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(DiagnosticsError(f, diags))
+	}
+	p := f.Provider("plugin.mine")
+	want := Plugin{Path: "bin/mine", Binary: "conf/bin/mine", Args: []string{"-v", "--mode", "fast"},
+		SHA256: "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789", ProtocolVersion: 1,
+		StartTimeout: 2 * time.Second, CallTimeout: -1, Transport: "grpc"}
+	if fmt.Sprint(*p.Plugin) != fmt.Sprint(want) || p.Threads != 3 {
+		t.Errorf("plugin.mine = %+v (threads %d)\nwant %+v (threads 3)", *p.Plugin, p.Threads, want)
+	}
+	if q := f.Provider("plugin.plain").Plugin; q.Binary != "/opt/plain" || q.Transport != "auto" || q.CallTimeout != 0 {
+		t.Errorf("plugin.plain = %+v", *q)
+	}
+}
+
 func TestShippedKernelsHCL(t *testing.T) {
 	f, diags := Load("../../kernels.hcl")
 	if diags.HasErrors() {
 		t.Fatal(DiagnosticsError(f, diags))
 	}
-	for _, name := range []string{"reference", "fast"} {
+	for _, name := range []string{"reference", "fast", "p2", "wasm", "plugin", "cplugin"} {
 		if _, diags := f.Resolve(name); diags.HasErrors() {
 			t.Errorf("%s: %v", name, DiagnosticsError(f, diags))
 		}

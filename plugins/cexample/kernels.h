@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 
-// rl_matmul_f32 sets out[i] = Σ_j w[i·n + j]·x[j] for i < d: four rows at a
-// time in sixteen partial sums per row, not the reference's order.
+// rl_matmul_f32 sets out[i] = Σ_j w[i·n + j]·x[j] for i < d: eight rows
+// at a time in LANES partial sums per row, not the reference's order.
 void rl_matmul_f32(float *out, const float *x, const float *w, int64_t n, int64_t d);
 
 // rl_quantize is the reference's Quantize: x (n values) in groups of gs

@@ -27,7 +27,8 @@
 //
 // and check it with `retrollama kernels check --provider plugin.cexample`.
 // Every op but the fp32 MatMul gives the scalar reference's bits exactly;
-// the fp32 MatMul sums each row in sixteen partial sums (see kernels.c).
+// the fp32 MatMul sums each row in 8 partial sums (4 without AVX; see
+// kernels.c).
 // It runs on one thread: kernels.hcl's threads is ignored.
 package main
 
