@@ -251,7 +251,7 @@ func (p *Provider) grpcCall(op kernels.Op, r *kernelpb.CallRequest, want, want2 
 	r.OutLen = uint32(want)
 	resp, err := p.kc.Call(ctx, r)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || status.Code(err) == codes.DeadlineExceeded {
 			return nil, nil, p.fail(fmt.Errorf("%s: no answer within call_timeout %s; the plugin was killed", op, p.o.CallTimeout))
 		}
 		return nil, nil, p.control(string(op), err)
