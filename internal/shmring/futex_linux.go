@@ -58,3 +58,11 @@ func Unmap(b []byte) error { return unix.Munmap(b) }
 
 // yield gives the core to another runnable thread, if any.
 func yield() { unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0) }
+
+// Inherited reports whether file descriptor fd is open in this process
+// (the plugin checks for the host's regions). It must not wrap fd in an
+// os.File: that file's finalizer would close the descriptor.
+func Inherited(fd int) bool {
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil
+}

@@ -26,3 +26,6 @@ func Map(f *os.File, off int64, size int, write bool) ([]byte, error) { return n
 
 // Unmap is not available on this platform.
 func Unmap(b []byte) error { return errUnsupported }
+
+// Inherited is always false: there is no shared-memory transport here.
+func Inherited(fd int) bool { return false }

@@ -97,7 +97,7 @@ type server struct {
 	mu      sync.Mutex // serialises ops: the contract allows one call at a time
 	p       kernels.Provider
 	shape   kernels.Shape
-	weights []kernels.Weight
+	weights []prepared
 	maps    [][]byte // weight arena mappings, unmapped at Close
 	calls   int
 
@@ -120,7 +120,7 @@ func (s *server) Open(_ context.Context, r *kernelpb.OpenRequest) (*kernelpb.Ope
 		return nil, fmt.Errorf("open: %w", err)
 	}
 	s.p = p
-	resp := &kernelpb.OpenResponse{Name: p.Name(), Shm: shmring.Supported() == nil && fdOpen(dataFD) && fdOpen(arenaFD)}
+	resp := &kernelpb.OpenResponse{Name: p.Name(), Shm: shmring.Inherited(dataFD) && shmring.Inherited(arenaFD)}
 	if d, ok := p.(kernels.Describer); ok {
 		resp.Description = d.Describe()
 	}
@@ -140,16 +140,6 @@ func (s *server) Open(_ context.Context, r *kernelpb.OpenRequest) (*kernelpb.Ope
 	}
 	s.log.Info("provider open", "name", p.Name(), "threads", r.GetThreads(), "shm", resp.Shm)
 	return resp, nil
-}
-
-// fdOpen reports whether file descriptor fd was passed to the process.
-func fdOpen(fd int) bool {
-	f := os.NewFile(uintptr(fd), "")
-	if f == nil {
-		return false
-	}
-	_, err := f.Stat()
-	return err == nil
 }
 
 func (s *server) provider() (kernels.Provider, error) {
@@ -243,7 +233,7 @@ func (s *server) Prepare(_ context.Context, r *kernelpb.PrepareRequest) (*kernel
 	if err != nil {
 		return nil, err
 	}
-	s.weights = append(s.weights, w)
+	s.weights = append(s.weights, prepared{w, t.Rows, t.Cols})
 	return &kernelpb.PrepareResponse{Weight: uint32(len(s.weights) - 1)}, nil
 }
 
@@ -280,12 +270,50 @@ func bytesOf(f []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
 }
 
-// weight returns the provider's handle for a wire handle.
-func (s *server) weight(id uint32) (kernels.Weight, error) {
+// prepared is a tensor the provider holds, with its shape for checking
+// requests.
+type prepared struct {
+	w          kernels.Weight
+	rows, cols int
+}
+
+// weight returns the prepared tensor of a wire handle.
+func (s *server) weight(id uint32) (prepared, error) {
 	if int(id) >= len(s.weights) {
-		return nil, fmt.Errorf("weight handle %d: only %d prepared", id, len(s.weights))
+		return prepared{}, fmt.Errorf("weight handle %d: only %d prepared", id, len(s.weights))
 	}
 	return s.weights[id], nil
+}
+
+// checkOp refuses a request whose sizes do not fit the op, the weight and
+// the Init shape, so that a provider is only ever called as the contract
+// promises (the host is trusted, but a plugin must not crash on a bug
+// there: FuzzSlot feeds it arbitrary requests).
+func (s *server) checkOp(op uint32, w prepared, n, n2, outLen, pos int) error {
+	sh := s.shape
+	switch op {
+	case shmring.OpMatMul:
+		if n != w.cols || outLen != w.rows {
+			return fmt.Errorf("matmul of a %d×%d weight with %d inputs and %d outputs", w.rows, w.cols, n, outLen)
+		}
+	case shmring.OpRMSNorm:
+		if n != w.rows*w.cols || outLen != n || n == 0 {
+			return fmt.Errorf("rmsnorm of %d weights with %d inputs and %d outputs", w.rows*w.cols, n, outLen)
+		}
+	case shmring.OpRoPE:
+		if pos < 0 || n > sh.Dim || n2 > sh.KVDim() || n%2 != 0 || n2%2 != 0 {
+			return fmt.Errorf("rope of %d and %d values at position %d (model dim %d, kv dim %d)", n, n2, pos, sh.Dim, sh.KVDim())
+		}
+	case shmring.OpAttention:
+		if pos < 0 || pos >= sh.SeqLen || n < (pos+1)*sh.KVDim() {
+			return fmt.Errorf("attention at position %d over %d cached values (seq_len %d, kv dim %d)", pos, n, sh.SeqLen, sh.KVDim())
+		}
+	case shmring.OpSwiGLU, shmring.OpSoftmax:
+		if n == 0 {
+			return fmt.Errorf("op %d of no values", op)
+		}
+	}
+	return nil
 }
 
 // before counts an op call and runs the fault hook.
@@ -310,16 +338,37 @@ func (s *server) Call(_ context.Context, r *kernelpb.CallRequest) (*kernelpb.Cal
 	var out2 []float32
 	start := time.Now()
 	err = safely(func() error {
+		if r.GetOp() != shmring.OpMatMul && r.GetOp() != shmring.OpRMSNorm {
+			n, n2 := len(a), len(b)
+			if r.GetOp() == shmring.OpAttention {
+				n = len(b)
+				if len(a) < s.shape.Dim || len(c) != len(b) {
+					return fmt.Errorf("attention with q of %d values, %d keys, %d values", len(a), len(b), len(c))
+				}
+				if len(out) < s.shape.Dim {
+					out = make([]float32, s.shape.Dim)
+				}
+			}
+			if r.GetOp() == shmring.OpSwiGLU && len(b) < len(a) {
+				return fmt.Errorf("swiglu with %d gate and %d up values", len(a), len(b))
+			}
+			if err := s.checkOp(r.GetOp(), prepared{}, n, n2, len(out), int(r.GetPos())); err != nil {
+				return err
+			}
+		}
 		switch r.GetOp() {
 		case shmring.OpMatMul, shmring.OpRMSNorm:
 			w, err := s.weight(r.GetWeight())
 			if err != nil {
 				return err
 			}
-			if r.GetOp() == shmring.OpMatMul {
-				return p.MatMul(out, w, a)
+			if err := s.checkOp(r.GetOp(), w, len(a), 0, len(out), 0); err != nil {
+				return err
 			}
-			return p.RMSNorm(out, a, w)
+			if r.GetOp() == shmring.OpMatMul {
+				return p.MatMul(out, w.w, a)
+			}
+			return p.RMSNorm(out, a, w.w)
 		case shmring.OpRoPE:
 			out, out2 = a, b
 			return p.RoPE(a, b, int(r.GetPos()))
@@ -434,6 +483,11 @@ func (s *server) run(sl *shmring.Slot) (int, error) {
 		return f, nil
 	}
 	n, pos := int(sl.N), int(sl.Pos)
+	if sl.Op != shmring.OpMatMul && sl.Op != shmring.OpRMSNorm {
+		if err := s.checkOp(sl.Op, prepared{}, n, int(sl.N2), 0, pos); err != nil {
+			return 0, err
+		}
+	}
 	switch sl.Op {
 	case shmring.OpMatMul, shmring.OpRMSNorm:
 		w, err := s.weight(sl.Weight)
@@ -448,10 +502,13 @@ func (s *server) run(sl *shmring.Slot) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if sl.Op == shmring.OpMatMul {
-			return len(out), s.p.MatMul(out, w, x)
+		if err := s.checkOp(sl.Op, w, n, 0, len(out), 0); err != nil {
+			return 0, err
 		}
-		return len(out), s.p.RMSNorm(out, x, w)
+		if sl.Op == shmring.OpMatMul {
+			return len(out), s.p.MatMul(out, w.w, x)
+		}
+		return len(out), s.p.RMSNorm(out, x, w.w)
 	case shmring.OpRoPE:
 		q, err := operand("q", sl.A, n)
 		if err != nil {
