@@ -30,9 +30,10 @@ var (
 	pluginBuilt   sync.Map // package → error
 )
 
-// buildPlugin compiles a plugin's main package once per test binary and
-// returns the binary's path.
-func buildPlugin(t *testing.T, pkg string) string {
+// buildPlugin compiles a plugin's main package once per test binary, with
+// env added to the go command's environment, and returns the binary's
+// path.
+func buildPlugin(t testing.TB, pkg string, env ...string) string {
 	t.Helper()
 	pluginDirOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "retrollama-plugins")
@@ -46,7 +47,9 @@ func buildPlugin(t *testing.T, pkg string) string {
 	v, _ := pluginBuilt.LoadOrStore(pkg, new(sync.Once))
 	var err error
 	v.(*sync.Once).Do(func() {
-		b, e := exec.Command("go", "build", "-o", out, "github.com/retrollama/retrollama/"+pkg).CombinedOutput()
+		cmd := exec.Command("go", "build", "-o", out, "github.com/retrollama/retrollama/"+pkg)
+		cmd.Env = append(os.Environ(), env...)
+		b, e := cmd.CombinedOutput()
 		if e != nil {
 			os.WriteFile(out+".err", b, 0o644)
 		}
@@ -62,7 +65,7 @@ func buildPlugin(t *testing.T, pkg string) string {
 
 // pluginKernels writes a kernels file whose profile "p" routes every op
 // to one plugin provider, plugin.<name>, with the given body lines.
-func pluginKernels(t *testing.T, name, body, onError string) string {
+func pluginKernels(t testing.TB, name, body, onError string) string {
 	t.Helper()
 	src := fmt.Sprintf(`
 provider "plugin" %q {

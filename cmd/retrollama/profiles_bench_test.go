@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/host/model"
@@ -11,19 +14,31 @@ import (
 // spread across the context) of each shipped profile on synthetic
 // stories15M in fp32 and in Q8_0 (stories15M-q8, as "retrollama
 // quantize" would write it), one thread per op, so that the fp32-vs-Q8
-// and profile-vs-reference ratios come from one run:
+// and profile-vs-reference ratios come from one run. "plugin" and
+// "cplugin" are the example kernel plugins, built here (cplugin needs
+// cgo): plugin against fast is the cost of running the same kernels out
+// of process.
 //
 //	go test -run XXX -bench Profiles -count 5 ./cmd/retrollama
 func BenchmarkProfiles(b *testing.B) {
 	for _, name := range []string{"stories15M", "stories15M-q8"} {
-		for _, profile := range []string{"reference", "fast", "wasm"} {
+		for _, profile := range []string{"reference", "fast", "wasm", "plugin", "cplugin"} {
 			b.Run(name+"/"+profile, func(b *testing.B) {
+				k := kernelFlags{profile: profile, threads: 1}
+				switch profile {
+				case "plugin":
+					k.file, k.profile = pluginKernels(b, "goexample", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/goexample")), "fail"), "p"
+				case "cplugin":
+					if !cgoWorks() {
+						b.Skip("cgo is not available: no C plugin")
+					}
+					k.file, k.profile = pluginKernels(b, "cexample", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/cexample", cexampleEnv...)), "fail"), "p"
+				}
 				ck, err := syntheticModel(name)
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer ck.Close()
-				k := kernelFlags{profile: profile, threads: 1}
 				ops, _, err := k.table(ck.Config, newLogger(io.Discard))
 				if err != nil {
 					b.Fatal(err)
@@ -47,4 +62,17 @@ func BenchmarkProfiles(b *testing.B) {
 			})
 		}
 	}
+}
+
+// cexampleEnv is how make plugins builds the C plugin.
+var cexampleEnv = []string{"CGO_ENABLED=1", "CGO_CFLAGS=-O3 -march=native -ffp-contract=off"}
+
+// cgoWorks reports whether the go command here builds cgo code.
+func cgoWorks() bool {
+	out, err := exec.Command("go", "env", "CGO_ENABLED").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "1" {
+		return false
+	}
+	_, err = exec.LookPath("gcc")
+	return err == nil
 }

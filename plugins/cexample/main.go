@@ -14,10 +14,17 @@
 //
 // (a C compiler is needed; without cgo the command only prints an error).
 // The flags that matter are in the #cgo line below: -O3 -march=native
-// -std=c11. cgo's allowlist refuses -ffp-contract=off there, so kernels.c
-// turns contraction off itself and Init refuses a build that fuses a·b + c
-// anyway (rl_contracts). -march=native ties the binary to CPUs like the
-// one it was built on: rebuild it on the machine that runs it.
+// -std=c11. cgo's allowlist refuses -ffp-contract=off there (make passes
+// it in CGO_CFLAGS, which cgo does not filter), so kernels.c turns
+// contraction off itself, and Init refuses a build that still fuses a·b
+// + c (rl_contracts). Not every fusion shows in that probe: GCC 12.2
+// fuses a vectorised a·b - c·d, a·b + c·d pair even under
+// -ffp-contract=off (see rope_span in kernels.c), so TestBitExact
+// compares every exact op with the reference bit for bit; the
+// conformance suite's tolerance would not notice. Run go test here after
+// changing the C code or the compiler. -march=native ties the binary to
+// CPUs like the one it was built on: rebuild it on the machine that runs
+// it.
 //
 // The provider "plugin.cexample" of kernels.hcl runs it, and the profile
 // "cplugin" routes every op to it, so that users compare it with the Go
