@@ -1,6 +1,10 @@
 package pluginhost_test
 
 import (
+	"bytes"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -276,4 +280,45 @@ func fileSum(path string) (string, error) {
 		return "", err
 	}
 	return sha256Hex(b), nil
+}
+
+// TestPluginLogs: the plugin's hclog lines arrive in the host's log under
+// the provider's name, with their levels.
+func TestPluginLogs(t *testing.T) {
+	var buf syncBuffer
+	log := hclog.New(&hclog.LoggerOptions{Name: "retrollama", Output: &buf, Level: hclog.Info}).Named("plugin.fault")
+	if _, err := start(t, pluginhost.TransportAuto, pluginhost.Options{Logger: log}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(buf.String(), "provider open") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	line := ""
+	for _, l := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(l, "provider open") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "[INFO]") || !strings.Contains(line, "retrollama.plugin.fault") || !strings.Contains(line, "name=scalar") {
+		t.Errorf("the plugin's info line is not in the host's log as info under the provider's name:\n%s", buf.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for go-plugin's logging goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
