@@ -22,7 +22,7 @@ import (
 // between checks). It covers every op of a stories15M token, the 32000-row
 // classifier included: with 200 µs the classifier and the slower matmuls
 // ended in a futex sleep, whose wake-up cost 50–500 µs on this VM, and the
-// plugin profile ran 25% slower than in process; with 5 ms, 8%.
+// plugin profile ran 25% slower than in process; with 5 ms, 8–12%.
 const hostSpin = 5 * time.Millisecond
 
 // weight is the host's handle to a tensor prepared in the plugin.

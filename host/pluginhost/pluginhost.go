@@ -353,9 +353,9 @@ func (p *Provider) closeFiles() {
 func opIndex(op kernels.Op) int { return slices.Index(kernels.AllOps(), op) }
 
 // BoundaryTime implements kernels.BoundaryTimer: for op, the time calls
-// spent outside the plugin's kernel (copies, doorbell, waiting) since
-// Init, as measured by the host around each round trip minus nothing: the
-// host cannot see inside the plugin, so this is the whole round trip.
+// spent crossing to the plugin and back since Init (copies, doorbell,
+// waiting): each round trip as the host measures it, minus the kernel
+// time the plugin reports for it.
 func (p *Provider) BoundaryTime(op kernels.Op) time.Duration {
 	if i := opIndex(op); i >= 0 {
 		return p.boundary[i]

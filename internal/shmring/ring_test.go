@@ -116,7 +116,7 @@ func TestPingPong(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		last := r.Submitted() // before any Submit, as the plugin's Init does
-		go func() { // the plugin: doubles N into OutLen
+		go func() {           // the plugin: doubles N into OutLen
 			defer wg.Done()
 			w := Wait{Spin: spin, Poll: time.Millisecond, Check: func() error {
 				select {
