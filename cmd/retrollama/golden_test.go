@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/testdata"
+	"github.com/retrollama/retrollama/kernels/avx2"
 )
 
 // goldenCase is one row of ../shared/golden/cases.tsv.
@@ -66,6 +67,9 @@ func TestGoldenRun(t *testing.T) {
 			profiles = append(profiles, "wasm")
 		case greedy:
 			profiles = append(profiles, "fast", "wasm")
+			if avx2.Usable() == nil { // elsewhere it would log that it is passed over
+				profiles = append(profiles, "avx2")
+			}
 		}
 		for _, profile := range profiles {
 			t.Run(c.name+"/"+profile, func(t *testing.T) {

@@ -275,7 +275,7 @@ func TestShippedKernelsHCL(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(DiagnosticsError(f, diags))
 	}
-	for _, name := range []string{"reference", "fast", "p2", "wasm", "plugin", "cplugin"} {
+	for _, name := range []string{"reference", "fast", "p2", "wasm", "plugin", "cplugin", "avx2"} {
 		if _, diags := f.Resolve(name); diags.HasErrors() {
 			t.Errorf("%s: %v", name, DiagnosticsError(f, diags))
 		}

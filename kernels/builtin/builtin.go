@@ -5,6 +5,7 @@ package builtin
 
 import (
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/avx2"
 	"github.com/retrollama/retrollama/kernels/mmx"
 	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/swar"
@@ -67,6 +68,12 @@ func All() []Info {
 			Description: "x87 assembly for CPUs without SSE (GOARCH=386, GO386=softfloat): every fp32 op, bit-identical to the reference; one thread",
 			Usable:      x87.Usable,
 			New:         func(Options) kernels.Provider { return x87.New() },
+		},
+		{
+			Name:        "avx2",
+			Description: "AVX2+FMA assembly (amd64): fp32 matmul only so far, 4 rows per pass, rows split over threads; declines the rest",
+			Usable:      avx2.Usable,
+			New:         func(o Options) kernels.Provider { return avx2.New(o.Threads) },
 		},
 	}
 }
