@@ -445,56 +445,35 @@ func decodeWASM(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
 		return nil, d
 	}
-	attrs, _ := pb.Body.JustAttributes()
-	at := func(name string) *hcl.Range {
-		if a, ok := attrs[name]; ok {
-			return a.Expr.Range().Ptr()
-		}
-		return &pb.DeclRange
-	}
-	var diags hcl.Diagnostics
+	c := newChecks(pb)
+	at := c.at
 	w := &WASM{Path: b.Path, Engine: "auto"}
 	p.Implementation = b.Path
 	if b.Path == "" {
-		diags = append(diags, errorAt(at("path"), "Empty path", "path names the module: a .wasm file, or embedded:NAME for a shipped module."))
+		c.diags = append(c.diags, errorAt(at("path"), "Empty path", "path names the module: a .wasm file, or embedded:NAME for a shipped module."))
 	}
-	if b.SHA256 != nil {
-		h := strings.ToLower(*b.SHA256)
-		if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
-			diags = append(diags, errorAt(at("sha256"), "Invalid sha256", fmt.Sprintf("sha256 must be 64 hex digits, not %q.", *b.SHA256)))
-		}
-		w.SHA256 = h
-	}
+	w.SHA256 = c.sha256(b.SHA256)
 	if b.Engine != nil {
 		w.Engine = *b.Engine
 		if !slices.Contains(wasmEngines, w.Engine) {
-			diags = append(diags, errorAt(at("engine"), "Invalid engine",
+			c.diags = append(c.diags, errorAt(at("engine"), "Invalid engine",
 				fmt.Sprintf("engine must be one of %s, not %q.%s", strings.Join(wasmEngines, ", "), w.Engine, didYouMean(w.Engine, wasmEngines))))
 		}
 	}
 	if b.MemoryMiB != nil {
 		w.MemoryMiB = *b.MemoryMiB
 		if w.MemoryMiB < 1 || w.MemoryMiB > 4096 {
-			diags = append(diags, errorAt(at("memory_mib"), "Invalid memory_mib", "memory_mib must be 1 to 4096: WASM memory is 32-bit."))
+			c.diags = append(c.diags, errorAt(at("memory_mib"), "Invalid memory_mib", "memory_mib must be 1 to 4096: WASM memory is 32-bit."))
 		}
 	}
-	if b.Timeout != nil {
-		if *b.Timeout == "off" {
-			w.Timeout = -1
-		} else if d, err := time.ParseDuration(*b.Timeout); err != nil || d <= 0 {
-			diags = append(diags, errorAt(at("timeout"), "Invalid timeout",
-				fmt.Sprintf("timeout is a positive duration such as \"10s\" or \"500ms\", or \"off\", not %q.", *b.Timeout)))
-		} else {
-			w.Timeout = d
-		}
-	}
+	w.Timeout = c.duration("timeout", b.Timeout, true)
 	w.Module = w.Path
-	if !strings.HasPrefix(w.Path, EmbeddedPrefix) && !filepath.IsAbs(w.Path) {
-		w.Module = filepath.Join(filepath.Dir(pb.DeclRange.Filename), w.Path)
+	if !strings.HasPrefix(w.Path, EmbeddedPrefix) {
+		w.Module = c.relative(w.Path)
 	}
 	p.WASM = w
-	if diags.HasErrors() {
-		return nil, diags
+	if c.diags.HasErrors() {
+		return nil, c.diags
 	}
 	return p, nil
 }
@@ -724,76 +703,109 @@ func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
 		return nil, d
 	}
-	attrs, _ := pb.Body.JustAttributes()
-	at := func(name string) *hcl.Range {
-		if a, ok := attrs[name]; ok {
-			return a.Expr.Range().Ptr()
-		}
-		return &pb.DeclRange
-	}
-	var diags hcl.Diagnostics
+	c := newChecks(pb)
+	at := c.at
 	g := &Plugin{Path: b.Path, Transport: spec.TransportAuto}
 	p.Implementation = b.Path
 	if b.Path == "" {
-		diags = append(diags, errorAt(at("path"), "Empty path", "path names the plugin binary, relative to this file's directory or absolute."))
+		c.diags = append(c.diags, errorAt(at("path"), "Empty path", "path names the plugin binary, relative to this file's directory or absolute."))
 	}
 	if b.Args != nil {
 		g.Args = *b.Args
 	}
-	if b.SHA256 != nil {
-		h := strings.ToLower(*b.SHA256)
-		if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
-			diags = append(diags, errorAt(at("sha256"), "Invalid sha256", fmt.Sprintf("sha256 must be 64 hex digits, not %q.", *b.SHA256)))
-		}
-		g.SHA256 = h
-	}
+	g.SHA256 = c.sha256(b.SHA256)
 	if b.ProtocolVersion != nil {
 		g.ProtocolVersion = *b.ProtocolVersion
 		if g.ProtocolVersion != spec.Version {
-			diags = append(diags, errorAt(at("protocol_version"), "Unsupported protocol_version",
+			c.diags = append(c.diags, errorAt(at("protocol_version"), "Unsupported protocol_version",
 				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", spec.Version, g.ProtocolVersion)))
 		}
 	}
-	duration := func(name string, v *string, off bool) time.Duration {
-		if v == nil {
-			return 0
-		}
-		if off && *v == "off" {
-			return -1
-		}
-		d, err := time.ParseDuration(*v)
-		if err != nil || d <= 0 {
-			also := ""
-			if off {
-				also = `, or "off"`
-			}
-			diags = append(diags, errorAt(at(name), "Invalid "+name,
-				fmt.Sprintf("%s is a positive duration such as \"10s\" or \"500ms\"%s, not %q.", name, also, *v)))
-		}
-		return d
-	}
-	g.StartTimeout = duration("start_timeout", b.StartTimeout, false)
-	g.CallTimeout = duration("call_timeout", b.CallTimeout, true)
+	g.StartTimeout = c.duration("start_timeout", b.StartTimeout, false)
+	g.CallTimeout = c.duration("call_timeout", b.CallTimeout, true)
 	if b.Transport != nil {
 		g.Transport = *b.Transport
 		if !slices.Contains(pluginTransports, g.Transport) {
-			diags = append(diags, errorAt(at("transport"), "Invalid transport",
+			c.diags = append(c.diags, errorAt(at("transport"), "Invalid transport",
 				fmt.Sprintf("transport must be one of %s, not %q.%s", strings.Join(pluginTransports, ", "), g.Transport, didYouMean(g.Transport, pluginTransports))))
 		}
 	}
 	if b.Threads != nil {
 		if *b.Threads < 0 {
-			diags = append(diags, errorAt(at("threads"), "Invalid threads", "threads must be 0 (all cores) or more."))
+			c.diags = append(c.diags, errorAt(at("threads"), "Invalid threads", "threads must be 0 (all cores) or more."))
 		}
 		p.Threads = *b.Threads
 	}
-	g.Binary = g.Path
-	if g.Path != "" && !filepath.IsAbs(g.Path) {
-		g.Binary = filepath.Join(filepath.Dir(pb.DeclRange.Filename), g.Path)
-	}
+	g.Binary = c.relative(g.Path)
 	p.Plugin = g
-	if diags.HasErrors() {
-		return nil, diags
+	if c.diags.HasErrors() {
+		return nil, c.diags
 	}
 	return p, nil
+}
+
+// checks are the attribute checks the wasm and plugin blocks share; a
+// failed check adds to diags, positioned on the attribute.
+type checks struct {
+	pb    providerBlock
+	attrs hcl.Attributes
+	diags hcl.Diagnostics
+}
+
+func newChecks(pb providerBlock) *checks {
+	attrs, _ := pb.Body.JustAttributes()
+	return &checks{pb: pb, attrs: attrs}
+}
+
+// at is where attribute name was written, or the block's header when it
+// was not.
+func (c *checks) at(name string) *hcl.Range {
+	if a, ok := c.attrs[name]; ok {
+		return a.Expr.Range().Ptr()
+	}
+	return &c.pb.DeclRange
+}
+
+// sha256 checks a pin (64 hex digits, either case) and returns it in
+// lower case; "" when absent.
+func (c *checks) sha256(v *string) string {
+	if v == nil {
+		return ""
+	}
+	h := strings.ToLower(*v)
+	if _, err := hex.DecodeString(h); err != nil || len(h) != 64 {
+		c.diags = append(c.diags, errorAt(c.at("sha256"), "Invalid sha256", fmt.Sprintf("sha256 must be 64 hex digits, not %q.", *v)))
+	}
+	return h
+}
+
+// duration parses a positive duration; with off, "off" gives -1. Absent
+// is 0 (the host's default).
+func (c *checks) duration(name string, v *string, off bool) time.Duration {
+	if v == nil {
+		return 0
+	}
+	if off && *v == "off" {
+		return -1
+	}
+	d, err := time.ParseDuration(*v)
+	if err != nil || d <= 0 {
+		also := ""
+		if off {
+			also = `, or "off"`
+		}
+		c.diags = append(c.diags, errorAt(c.at(name), "Invalid "+name,
+			fmt.Sprintf("%s is a positive duration such as \"10s\" or \"500ms\"%s, not %q.", name, also, *v)))
+		return 0
+	}
+	return d
+}
+
+// relative makes a relative path relative to the kernels file's
+// directory instead of the working directory.
+func (c *checks) relative(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(c.pb.DeclRange.Filename), path)
 }
