@@ -17,20 +17,11 @@ import (
 	"github.com/retrollama/retrollama/plugins/proto/kernelpb"
 )
 
-// hostSpin is how long the host waits for a completion before it sleeps
-// on the futex (the first 50 µs in a tight loop, then yielding the core
-// between checks). It covers every op of a stories15M token, the 32000-row
-// classifier included: with 200 µs the classifier and the slower matmuls
-// ended in a futex sleep, whose wake-up cost 50–500 µs on this VM, and the
-// plugin profile ran 25% slower than in process; with 5 ms, 8–12%.
-const hostSpin = 5 * time.Millisecond
-
 // weight is the host's handle to a tensor prepared in the plugin.
 type weight struct {
 	p          *Provider
 	id         uint32
 	name       string
-	dtype      kernels.DType
 	rows, cols int
 }
 
@@ -171,7 +162,7 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	if err != nil {
 		return nil, p.control("prepare "+t.Name, err)
 	}
-	return &weight{p: p, id: resp.GetWeight(), name: t.Name, dtype: t.DType, rows: t.Rows, cols: t.Cols}, nil
+	return &weight{p: p, id: resp.GetWeight(), name: t.Name, rows: t.Rows, cols: t.Cols}, nil
 }
 
 // toArena appends b to the weight arena at the next page boundary.
@@ -217,7 +208,7 @@ func (p *Provider) slot(op uint32) (*shmring.Slot, uint32) {
 // checks it: a dead, hung or lying plugin is killed and made unusable; an
 // error the plugin's provider returned is passed on.
 func (p *Provider) roundTrip(op kernels.Op, sl *shmring.Slot, seq uint32, want int, t0 time.Time) error {
-	w := shmring.Wait{Spin: hostSpin, Poll: 2 * time.Millisecond, Check: p.exited}
+	w := shmring.Wait{Spin: shmring.Spin, Poll: 2 * time.Millisecond, Check: p.exited}
 	if p.o.CallTimeout > 0 {
 		w.Deadline = time.Now().Add(p.o.CallTimeout)
 	}
@@ -271,17 +262,14 @@ func floatsOf(b []byte) []float32 {
 	return f
 }
 
-// usable returns the error every call gets once the plugin is dead.
-func (p *Provider) usable() error { return p.dead }
-
 // MatMul implements kernels.MatMul.
 func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 	w, err := p.weightOf(h)
 	if err != nil {
 		return err
 	}
-	if err := p.usable(); err != nil {
-		return err
+	if p.dead != nil {
+		return p.dead
 	}
 	n, d := w.cols, w.rows
 	if len(x) < n || len(out) < d {
@@ -312,8 +300,8 @@ func (p *Provider) RMSNorm(out, x []float32, h kernels.Weight) error {
 	if err != nil {
 		return err
 	}
-	if err := p.usable(); err != nil {
-		return err
+	if p.dead != nil {
+		return p.dead
 	}
 	n, b := len(x), &p.buf
 	if w.rows*w.cols != n || len(out) < n {
@@ -339,8 +327,8 @@ func (p *Provider) RMSNorm(out, x []float32, h kernels.Weight) error {
 
 // RoPE implements kernels.RoPE; q and k are unchanged when it fails.
 func (p *Provider) RoPE(q, k []float32, pos int) error {
-	if err := p.usable(); err != nil {
-		return err
+	if p.dead != nil {
+		return p.dead
 	}
 	dim, kvDim, b := len(q), len(k), &p.buf
 	if p.region == nil || dim > p.shape.Dim || kvDim > p.shape.KVDim() {
@@ -367,8 +355,8 @@ func (p *Provider) RoPE(q, k []float32, pos int) error {
 // Attention implements kernels.Attention. Caches from AllocCache are
 // passed in place; others have rows 0..pos copied into staging.
 func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
-	if err := p.usable(); err != nil {
-		return err
+	if p.dead != nil {
+		return p.dead
 	}
 	s, b := p.shape, &p.buf
 	rows := (pos + 1) * s.KVDim()
@@ -405,8 +393,8 @@ func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 
 // SwiGLU implements kernels.SwiGLU; gate is unchanged when it fails.
 func (p *Provider) SwiGLU(gate, up []float32) error {
-	if err := p.usable(); err != nil {
-		return err
+	if p.dead != nil {
+		return p.dead
 	}
 	n, b := len(gate), &p.buf
 	if len(up) < n {
@@ -433,8 +421,8 @@ func (p *Provider) SwiGLU(gate, up []float32) error {
 
 // Softmax implements kernels.Softmax; x is unchanged when it fails.
 func (p *Provider) Softmax(x []float32) error {
-	if err := p.usable(); err != nil {
-		return err
+	if p.dead != nil {
+		return p.dead
 	}
 	n, b := len(x), &p.buf
 	if p.region == nil || n > b.outLen {

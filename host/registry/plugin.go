@@ -12,15 +12,11 @@ import (
 
 // newPlugin starts a plugin provider's process.
 func newPlugin(p *config.Provider, o Options) (kernels.Provider, error) {
-	threads := p.Threads
-	if threads == 0 {
-		threads = o.Threads
-	}
 	g := p.Plugin
 	return pluginhost.New(pluginhost.Options{
 		Name: p.Ref(), Path: g.Binary, Args: g.Args, SHA256: g.SHA256, ProtocolVersion: g.ProtocolVersion,
 		StartTimeout: g.StartTimeout, CallTimeout: g.CallTimeout, Transport: g.Transport,
-		Threads: threads, Logger: log(o).Named(p.Ref()),
+		Threads: threads(p, o), Logger: log(o).Named(p.Ref()),
 	})
 }
 

@@ -73,11 +73,7 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 		if p.Builtin.New == nil {
 			return nil, fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
-		threads := p.Threads
-		if threads == 0 {
-			threads = o.Threads
-		}
-		return p.Builtin.New(builtin.Options{Threads: threads}), nil
+		return p.Builtin.New(builtin.Options{Threads: threads(p, o)}), nil
 	case config.KindWASM:
 		return newWASM(p, o)
 	case config.KindPlugin:
@@ -188,4 +184,13 @@ func profileUsable(f *config.File, r *config.Resolved) error {
 		}
 	}
 	return nil
+}
+
+// threads is a provider's threads per op: its block's, else the
+// command's.
+func threads(p *config.Provider, o Options) int {
+	if p.Threads != 0 {
+		return p.Threads
+	}
+	return o.Threads
 }

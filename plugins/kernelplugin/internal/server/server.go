@@ -416,10 +416,10 @@ func safely(op func() error) (err error) {
 // Close.
 func (s *server) ring(last uint32) {
 	defer close(s.done)
-	// Spin as long as the host does (host/pluginhost's hostSpin): the gap
-	// between two ops of a token is short, and a futex wake-up is not.
-	// Poll bounds how late the loop notices Close or a dead host.
-	w := shmring.Wait{Spin: 5 * time.Millisecond, Poll: 100 * time.Millisecond, Check: s.alive}
+	// Spin as long as the host does: the gap between two ops of a token
+	// is short, and a futex wake-up is not. Poll bounds how late the loop
+	// notices Close or a dead host.
+	w := shmring.Wait{Spin: shmring.Spin, Poll: 100 * time.Millisecond, Check: s.alive}
 	for {
 		seq, err := s.region.WaitSubmitted(last, w)
 		if err != nil {
