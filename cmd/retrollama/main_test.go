@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"testing"
+
+	"github.com/retrollama/retrollama/internal/plugintest"
 )
 
 // TestMain lets the test binary act as the retrollama command when
@@ -13,6 +15,7 @@ func TestMain(m *testing.M) {
 		os.Exit(runTopLevel(os.Args[1:]))
 	}
 	code := m.Run()
+	plugintest.Cleanup()
 	for _, f := range afterTests {
 		f()
 	}

@@ -10,11 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/retrollama/retrollama/internal/plugintest"
 	"github.com/retrollama/retrollama/internal/testdata"
 
 	// The plugins are built by "go build" at test time, which go test's
@@ -24,43 +24,10 @@ import (
 	_ "github.com/retrollama/retrollama/plugins/kernelplugin"
 )
 
-var (
-	pluginDirOnce sync.Once
-	pluginDir     string
-	pluginBuilt   sync.Map // package → error
-)
-
-// buildPlugin compiles a plugin's main package once per test binary, with
-// env added to the go command's environment, and returns the binary's
-// path.
+// buildPlugin compiles a plugin's main package once per test binary.
 func buildPlugin(t testing.TB, pkg string, env ...string) string {
 	t.Helper()
-	pluginDirOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "retrollama-plugins")
-		if err != nil {
-			panic(err)
-		}
-		pluginDir = dir
-		afterTests = append(afterTests, func() { os.RemoveAll(dir) })
-	})
-	out := filepath.Join(pluginDir, filepath.Base(pkg))
-	v, _ := pluginBuilt.LoadOrStore(pkg, new(sync.Once))
-	var err error
-	v.(*sync.Once).Do(func() {
-		cmd := exec.Command("go", "build", "-o", out, "github.com/retrollama/retrollama/"+pkg)
-		cmd.Env = append(os.Environ(), env...)
-		b, e := cmd.CombinedOutput()
-		if e != nil {
-			os.WriteFile(out+".err", b, 0o644)
-		}
-	})
-	if b, e := os.ReadFile(out + ".err"); e == nil {
-		err = fmt.Errorf("%s", b)
-	}
-	if err != nil {
-		t.Fatalf("build %s: %v", pkg, err)
-	}
-	return out
+	return plugintest.Build(t, pkg, env...)
 }
 
 // pluginKernels writes a kernels file whose profile "p" routes every op

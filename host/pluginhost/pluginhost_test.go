@@ -14,11 +14,18 @@ import (
 	"time"
 
 	"github.com/retrollama/retrollama/host/pluginhost"
+	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
 )
 
-var transports = []string{pluginhost.TransportShm, pluginhost.TransportGRPC}
+// transports are those this platform has: grpc everywhere, shm on Linux.
+var transports = func() []string {
+	if shmring.Supported() != nil {
+		return []string{pluginhost.TransportGRPC}
+	}
+	return []string{pluginhost.TransportShm, pluginhost.TransportGRPC}
+}()
 
 // TestConformance: the Go example plugin passes the conformance suite on
 // both transports (a fresh plugin process per call, as the suite wants a
@@ -215,6 +222,9 @@ func TestChecksumPin(t *testing.T) {
 
 // TestTransportAuto: auto picks shm on Linux, and explain says why.
 func TestTransportAuto(t *testing.T) {
+	if err := shmring.Supported(); err != nil {
+		t.Skip("no shared-memory transport here: ", err)
+	}
 	s, err := start(t, pluginhost.TransportAuto, pluginhost.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -233,6 +243,9 @@ func TestTransportAuto(t *testing.T) {
 // TestCachesInSharedMemory: caches from AllocCache are passed in place
 // and give the same attention as caches the engine allocated itself.
 func TestCachesInSharedMemory(t *testing.T) {
+	if err := shmring.Supported(); err != nil {
+		t.Skip("no shared-memory transport here: ", err)
+	}
 	s, err := start(t, pluginhost.TransportShm, pluginhost.Options{})
 	if err != nil {
 		t.Fatal(err)
