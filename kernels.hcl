@@ -36,7 +36,7 @@ provider "builtin" "unroll8" {} # 8 independent accumulators, row-parallel over 
 provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit multiply; declines the rest
 provider "builtin" "x87" {}     # every fp32 op in x87 assembly (GOARCH=386 only): the Pentium II
 provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only): the Pentium II
-provider "builtin" "avx2" {}    # fp32 matmul in AVX2+FMA assembly (amd64 with AVX2 and FMA); declines the rest
+provider "builtin" "avx2" {}    # matmul (fp32, q8_0), rmsnorm, attention in AVX2+FMA assembly (amd64 with AVX2 and FMA)
 
 # WASM modules shipped in the binary; sources in plugins/wasm, rebuilt by "make wasm".
 provider "wasm" "simd128" {      # every op in C with SIMD128 (plugins/wasm/simd128/kernels.c)
@@ -80,8 +80,9 @@ profile "wasm" {
   on_error = "fallback"
 }
 
-# Modern x86-64 (issue #9, in progress): AVX2 takes the fp32 matmuls,
-# swar the q8_0 ones, unroll8 the rest.
+# Modern x86-64: AVX2 takes the matmuls (fp32 and q8_0), rmsnorm and
+# attention; unroll8 the elementwise ops. swar stands in for a q8_0 matmul
+# avx2 would decline.
 profile "avx2" {
   default  = [builtin.avx2, builtin.swar, builtin.unroll8]
   on_error = "fallback"

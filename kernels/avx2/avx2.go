@@ -1,34 +1,43 @@
-// Package avx2 is the kernel provider for modern x86-64: the fp32 matmul
-// in AVX2 assembly with fused multiply-adds (dot_amd64.s), four weight
-// rows per pass so that x is loaded once for all four, two independent
-// 8-lane accumulators per row to cover the FMA latency, rows split over a
-// persistent worker pool. It runs only where the CPU has AVX2 and FMA
-// (checked at run time with golang.org/x/sys/cpu) and declines every op
-// elsewhere, and every op but the fp32 matmul for now, which the
+// Package avx2 is the kernel provider for modern x86-64, in AVX2 assembly
+// (dot_amd64.s):
+//
+//   - fp32 matmul: fused multiply-adds, four weight rows per pass so x is
+//     loaded once for all four, two independent 8-lane accumulators per
+//     row to cover the FMA latency;
+//   - Q8_0 matmul: runq.c's arithmetic exactly (bit-identical to the
+//     reference): int8 products with VPMADDUBSW/VPMADDWD, four rows per
+//     pass, each group's exact int32 sum scaled and added in group order;
+//   - rmsnorm and attention: their sums and the weighted sum of values in
+//     8-lane FMA, the softmax the reference's.
+//
+// Matmuls are split by rows over a persistent worker pool. It runs only
+// where the CPU has AVX2 and FMA (golang.org/x/sys/cpu, checked at run
+// time) and declines every op elsewhere; it declines RoPE, SwiGLU and
+// Softmax everywhere (elementwise, a small share of a token), which the
 // profile's next provider then runs.
 //
-// Results differ from the scalar reference in the last bits: the sums are
-// in another order (16 lanes, then a fixed reduction) and each
+// fp32 results differ from the scalar reference in the last bits: the sums
+// are in another order (lanes, then a fixed reduction) and each
 // multiply-add is rounded once, not twice. They do not depend on the
 // thread count.
-//
-// Status (issue #9): the fp32 matmul only. Q8_0 (VPMADDUBSW/VPMADDWD),
-// attention and rmsnorm, registration in kernels/builtin and a profile
-// are not done yet.
 package avx2
 
 import (
+	"bytes"
 	"fmt"
+	"unsafe"
 
+	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/workpool"
 )
 
 // Score is what Supports reports: above unroll8 (20) and swar (30).
 const Score = 40
 
-// parallelMACs is the smallest matmul split across the pool, as in
-// kernels/unrolled (to be re-tuned for this faster kernel).
+// parallelMACs is the smallest matmul split across the pool (see
+// RATIONALE.md for the measurement).
 const parallelMACs = 256 << 10
 
 // Usable reports nil when this CPU runs the provider, else why not.
@@ -43,8 +52,15 @@ func Usable() error {
 // then Init.
 type Provider struct {
 	threads int
+	shape   kernels.Shape
 	pool    *workpool.Pool
-	task    task
+	task    task   // the in-flight parallel fp32 matmul
+	q8      q8Task // the in-flight parallel Q8_0 matmul
+	att     []float32
+	// xq and xs hold x quantized for a Q8_0 matmul; sized at Init for
+	// the model's widest input and grown at Prepare, never in MatMul.
+	xq []int8
+	xs []float32
 }
 
 // New returns an avx2 provider splitting large matmuls over threads
@@ -54,45 +70,88 @@ func New(threads int) *Provider { return &Provider{threads: threads} }
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return "avx2" }
 
-// Supports implements kernels.Provider: the fp32 MatMul, on a CPU with
-// AVX2 and FMA.
+// Supports implements kernels.Provider: the fp32 and Q8_0 MatMul, the
+// fp32 RMSNorm and Attention, on a CPU with AVX2 and FMA.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	if err := Usable(); err != nil {
 		return kernels.Support{Reason: err.Error()}
 	}
-	if q.Op != kernels.MatMul || q.DType != kernels.F32 {
-		return kernels.Support{Reason: fmt.Sprintf("%s %v not supported: avx2 runs only the f32 matmul so far", q.Op, q.DType)}
+	switch {
+	case q.Op == kernels.MatMul && (q.DType == kernels.F32 || q.DType == kernels.Q8_0),
+		q.Op == kernels.RMSNorm && q.DType == kernels.F32,
+		q.Op == kernels.Attention:
+		return kernels.Support{OK: true, Score: Score}
+	case q.Op == kernels.MatMul || q.Op == kernels.RMSNorm:
+		return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 	}
-	return kernels.Support{OK: true, Score: Score}
+	return kernels.Support{Reason: fmt.Sprintf("%s not supported: avx2 runs matmul, rmsnorm and attention", q.Op)}
 }
 
-// Init implements kernels.Provider: it starts the worker pool.
-func (p *Provider) Init(kernels.Shape) error {
+// Init implements kernels.Provider: it sizes the attention scores and the
+// buffers of quantized x, and starts the worker pool.
+func (p *Provider) Init(s kernels.Shape) error {
 	if p.pool != nil {
 		p.pool.Close()
 	}
+	p.shape = s
+	p.att = make([]float32, max(s.Heads*s.SeqLen, 0))
+	n := max(s.Dim, s.HiddenDim, 0)
+	p.xq, p.xs = make([]int8, n), make([]float32, n)
 	p.pool = workpool.New(p.threads)
 	return nil
 }
 
-// matrix is the provider's Weight: the engine's slice, kept as is.
+// matrix is the provider's Weight for fp32: the engine's slice, kept as is.
 type matrix struct {
 	rows, cols int
 	data       []float32
 }
 
-// Prepare implements kernels.Provider.
-func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
-	if t.DType != kernels.F32 {
-		return nil, fmt.Errorf("avx2: prepare %s: dtype %v not supported", t.Name, t.DType)
-	}
-	if t.Rows < 0 || t.Cols < 0 || len(t.F32) != t.Rows*t.Cols {
-		return nil, fmt.Errorf("avx2: prepare %s: %d values for %d×%d", t.Name, len(t.F32), t.Rows, t.Cols)
-	}
-	return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+// q8Matrix is the provider's Weight for Q8_0: the engine's int8 values
+// kept as they are, the scales re-laid out by quads of rows.
+type q8Matrix struct {
+	rows, cols int
+	gs, groups int
+	q          []int8
+	// s4 holds the scale of group g of rows 4k..4k+3 at s4[(k·groups +
+	// g)·4 : +4]; rows past the last repeat it, so every quad is whole.
+	s4 []float32
+	// scales are the engine's, for the rows the assembly does not take.
+	scales []float32
 }
 
-// task is a matmul split by rows; it lives in the Provider so that
+// Prepare implements kernels.Provider.
+func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
+	switch t.DType {
+	case kernels.F32:
+		if t.Rows < 0 || t.Cols < 0 || len(t.F32) != t.Rows*t.Cols {
+			return nil, fmt.Errorf("avx2: prepare %s: %d values for %d×%d", t.Name, len(t.F32), t.Rows, t.Cols)
+		}
+		return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+	case kernels.Q8_0:
+		if err := scalar.CheckQ8(t); err != nil {
+			return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
+		}
+		m := &q8Matrix{rows: t.Rows, cols: t.Cols, gs: t.GroupSize, groups: t.Cols / t.GroupSize, q: t.Q8, scales: t.Scales}
+		quads := (t.Rows + 3) / 4
+		m.s4 = make([]float32, quads*m.groups*4)
+		for k := range quads {
+			for r := range 4 {
+				row := min(4*k+r, t.Rows-1)
+				for g := range m.groups {
+					m.s4[(k*m.groups+g)*4+r] = t.Scales[row*m.groups+g]
+				}
+			}
+		}
+		if t.Cols > len(p.xq) {
+			p.xq, p.xs = make([]int8, t.Cols), make([]float32, t.Cols)
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("avx2: prepare %s: dtype %v not supported", t.Name, t.DType)
+}
+
+// task is an fp32 matmul split by rows; it lives in the Provider so that
 // handing it to the pool allocates nothing.
 type task struct {
 	out, x, w []float32
@@ -135,40 +194,155 @@ func matmulRows(out, w, x []float32, n, lo, hi int) {
 	}
 }
 
-// MatMul implements kernels.MatMul for fp32 weights.
+// MatMul implements kernels.MatMul.
 func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
-	m, ok := h.(*matrix)
-	if !ok {
-		return kernels.ErrForeignWeight
-	}
-	if len(x) < m.cols || len(out) < m.rows {
-		return fmt.Errorf("avx2: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
-	}
-	if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
-		matmulRows(out, m.data, x, m.cols, 0, m.rows)
+	switch m := h.(type) {
+	case *matrix:
+		if len(x) < m.cols || len(out) < m.rows {
+			return fmt.Errorf("avx2: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
+		}
+		if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
+			matmulRows(out, m.data, x, m.cols, 0, m.rows)
+			return nil
+		}
+		p.task = task{out: out[:m.rows], x: x[:m.cols], w: m.data, cols: m.cols}
+		p.pool.RunTask(m.rows, &p.task)
+		p.task = task{}
+		return nil
+	case *q8Matrix:
+		if len(x) < m.cols || len(out) < m.rows {
+			return fmt.Errorf("avx2: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
+		}
+		p.matMulQ8(out[:m.rows], m, x[:m.cols])
 		return nil
 	}
-	p.task = task{out: out[:m.rows], x: x[:m.cols], w: m.data, cols: m.cols}
-	p.pool.RunTask(m.rows, &p.task)
-	p.task = task{}
+	return kernels.ErrForeignWeight
+}
+
+// q8Task is a Q8_0 matmul split by quads of rows, x already quantized;
+// like task it lives in the Provider and is cleared after each call.
+type q8Task struct {
+	out []float32
+	m   *q8Matrix
+	xq  []int8
+	xs  []float32
+}
+
+// Do implements workpool.Task: quads [lo, hi).
+func (t *q8Task) Do(lo, hi int) { q8Quads(t.out, t.m, t.xq, t.xs, lo, hi) }
+
+// matMulQ8 quantizes x as the reference does, then runs the assembly over
+// quads of rows, or exact Go loops where the assembly cannot: a group
+// size that is not a multiple of 32, or an x value of -128 (possible only
+// for a group whose scale is subnormal), which VPSIGNB cannot negate.
+func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
+	xq, xs := p.xq[:m.cols], p.xs[:m.groups]
+	scalar.Quantize(xq, xs, x, m.gs)
+	if m.gs%32 != 0 || bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
+		q8RowsGo(out, m, xq, xs)
+		return
+	}
+	quads := (m.rows + 3) / 4
+	if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
+		q8Quads(out, m, xq, xs, 0, quads)
+		return
+	}
+	p.q8 = q8Task{out: out, m: m, xq: xq, xs: xs}
+	p.pool.RunTask(quads, &p.q8)
+	p.q8 = q8Task{}
+}
+
+// q8Quads computes the rows of quads [lo, hi) in the assembly; the last
+// quad of a matrix whose rows are not a multiple of four repeats its last
+// row and keeps only the real rows' results.
+func q8Quads(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
+	n, ng := m.cols, m.groups
+	last := m.rows - 1
+	for k := lo; k < hi; k++ {
+		r := 4 * k
+		r1, r2, r3 := min(r+1, last), min(r+2, last), min(r+3, last)
+		v := q8dot4(m.q[r*n:], m.q[r1*n:], m.q[r2*n:], m.q[r3*n:], m.s4[k*ng*4:], xq, xs, ng, m.gs)
+		copy(out[r:min(r+4, m.rows)], v[:])
+	}
+}
+
+// q8RowsGo is runq.c's matmul in plain Go: exact, for what the assembly
+// cannot take.
+func q8RowsGo(out []float32, m *q8Matrix, xq []int8, xs []float32) {
+	n, gs := m.cols, m.gs
+	for i := range m.rows {
+		w := m.q[i*n : (i+1)*n]
+		var v float32
+		for g, sx := range xs {
+			var d int32
+			for k := g * gs; k < (g+1)*gs; k++ {
+				d += int32(w[k]) * int32(xq[k])
+			}
+			v += float32(float32(float32(d)*m.scales[i*m.groups+g]) * sx)
+		}
+		out[i] = v
+	}
+}
+
+// RMSNorm implements kernels.RMSNorm: the sum of squares in the assembly,
+// then the reference's arithmetic in its order. Its weight must be F32.
+func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
+	m, ok := w.(*matrix)
+	if !ok {
+		if _, q8 := w.(*q8Matrix); q8 {
+			return fmt.Errorf("avx2: rmsnorm: dtype %v not supported", kernels.Q8_0)
+		}
+		return kernels.ErrForeignWeight
+	}
+	n := len(x)
+	if len(out) < n || len(m.data) < n {
+		return fmt.Errorf("avx2: rmsnorm: x has %d values, out %d, weight %d", n, len(out), len(m.data))
+	}
+	ss := dot(x, x)
+	ss /= float32(n)
+	ss += 1e-5
+	ss = 1 / mathf.Sqrt(ss)
+	scaleMul(out, m.data, x, ss)
 	return nil
 }
 
-// The other ops are declined in Supports; the engine never calls them.
-// They return an error if called directly.
-
-// RMSNorm implements kernels.Provider (declined).
-func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
-	return fmt.Errorf("avx2: rmsnorm not supported")
+// Attention implements kernels.Attention: each score q·k in the assembly
+// divided by sqrt(head size) as the reference does, the reference's
+// softmax, and the weighted sum of values as one fused multiply-add per
+// value row.
+func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
+	s := p.shape
+	headSize, kvDim := s.HeadSize(), s.KVDim()
+	if pos < 0 || pos >= s.SeqLen || len(q) < s.Dim || len(out) < s.Dim ||
+		len(keys) < (pos+1)*kvDim || len(values) < (pos+1)*kvDim {
+		return fmt.Errorf("avx2: attention at pos %d: operands too short for %+v", pos, s)
+	}
+	kvMul := s.Heads / s.KVHeads
+	scale := mathf.Sqrt(float32(headSize))
+	for h := range s.Heads {
+		qh := q[h*headSize : (h+1)*headSize]
+		att := p.att[h*s.SeqLen : h*s.SeqLen+pos+1]
+		kvOff := (h / kvMul) * headSize
+		for t := range att {
+			o := t*kvDim + kvOff
+			att[t] = dot(qh, keys[o:o+headSize]) / scale
+		}
+		scalar.SoftmaxInPlace(att)
+		xb := out[h*headSize : (h+1)*headSize]
+		clear(xb)
+		for t, a := range att {
+			o := t*kvDim + kvOff
+			axpy(xb, values[o:o+headSize], a)
+		}
+	}
+	return nil
 }
+
+// The elementwise ops are declined in Supports; the engine never calls
+// them. They return an error if called directly.
 
 // RoPE implements kernels.Provider (declined).
 func (p *Provider) RoPE(q, k []float32, pos int) error { return fmt.Errorf("avx2: rope not supported") }
-
-// Attention implements kernels.Provider (declined).
-func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
-	return fmt.Errorf("avx2: attention not supported")
-}
 
 // SwiGLU implements kernels.Provider (declined).
 func (p *Provider) SwiGLU(gate, up []float32) error { return fmt.Errorf("avx2: swiglu not supported") }

@@ -8,6 +8,8 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
 	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+	"github.com/retrollama/retrollama/kernels/scalar"
+	"github.com/retrollama/retrollama/kernels/swar"
 	"github.com/retrollama/retrollama/kernels/unrolled"
 )
 
@@ -117,13 +119,15 @@ func TestConformance(t *testing.T) {
 
 func TestDeclines(t *testing.T) {
 	p := New(1)
-	for _, q := range []kernels.Query{{Op: kernels.RMSNorm, DType: kernels.F32}, {Op: kernels.MatMul, DType: kernels.Q8_0}} {
+	for _, q := range []kernels.Query{{Op: kernels.RoPE}, {Op: kernels.SwiGLU}, {Op: kernels.Softmax}, {Op: kernels.RMSNorm, DType: kernels.Q8_0}} {
 		if p.Supports(q).OK {
 			t.Errorf("accepts %+v", q)
 		}
 	}
-	if Usable() == nil && !p.Supports(kernels.Query{Op: kernels.MatMul, DType: kernels.F32}).OK {
-		t.Error("declines the f32 matmul on a CPU with AVX2 and FMA")
+	for _, q := range []kernels.Query{{Op: kernels.MatMul, DType: kernels.F32}, {Op: kernels.MatMul, DType: kernels.Q8_0}, {Op: kernels.RMSNorm, DType: kernels.F32}, {Op: kernels.Attention, DType: kernels.F32}} {
+		if got := p.Supports(q).OK; got != (Usable() == nil) {
+			t.Errorf("Supports(%v %v).OK = %v on a CPU where Usable() = %v", q.Op, q.DType, got, Usable())
+		}
 	}
 }
 
@@ -137,5 +141,21 @@ func BenchmarkMatMul(b *testing.B) {
 		t := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: sh[0], Cols: sh[1], F32: w}
 		kerneltest.BenchMatMul(b, "avx2", func() kernels.Provider { return New(1) }, kerneltest.Stories15M(), t, x)
 		kerneltest.BenchMatMul(b, "unroll8", func() kernels.Provider { return unrolled.New(8, 1) }, kerneltest.Stories15M(), t, x)
+	}
+}
+
+// BenchmarkMatMulQ8: avx2 against swar (the fastest pure-Go Q8_0 matmul)
+// and the scalar reference's fp32 matmul at the stories15M shapes, group
+// size 32, one thread, in one run.
+func BenchmarkMatMulQ8(b *testing.B) {
+	skipWithout(b)
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, sh := range kerneltest.Stories15MMatMuls() {
+		w, x := kerneltest.Random(r, sh[0]*sh[1]), kerneltest.Random(r, sh[1])
+		q8 := kerneltest.Q8Tensor(w, sh[0], sh[1], 32)
+		kerneltest.BenchMatMul(b, "avx2-q8", func() kernels.Provider { return New(1) }, kerneltest.Stories15M(), q8, x)
+		kerneltest.BenchMatMul(b, "swar-q8", func() kernels.Provider { return swar.New(1) }, kerneltest.Stories15M(), q8, x)
+		f := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: sh[0], Cols: sh[1], F32: w}
+		kerneltest.BenchMatMul(b, "scalar-f32", func() kernels.Provider { return scalar.New() }, kerneltest.Stories15M(), f, x)
 	}
 }

@@ -103,3 +103,246 @@ done1:
 	VZEROUPPER
 	MOVSS X4, ret+24(FP)
 	RET
+
+// func q8dot4AVX2(w0, w1, w2, w3 *int8, ws *float32, xq *int8, xs *float32, groups, gs int, out *[4]float32)
+//
+// Four rows of a Q8_0 matmul (runq.c's arithmetic): for each group of gs
+// values (gs a multiple of 32) the exact int32 dot product of each row's
+// int8 weights with the quantized x, then per row
+// val += (float32(ival)·ws)·xs, two roundings and an add, in group order,
+// four rows in the four lanes of X10. ws holds the groups' scales of the
+// four rows interleaved: ws[4g+r]. The products: VPMADDUBSW multiplies
+// unsigned by signed bytes, so it is given |w| (VPABSB: -128 becomes 128,
+// still right as unsigned) and x carrying w's sign (VPSIGNB); x must not
+// hold -128 (its negation wraps), which the caller checks. 128·127·2 <
+// 32767: the pair sums never saturate. VPMADDWD by ones widens the pairs
+// to int32.
+TEXT ·q8dot4AVX2(SB), NOSPLIT, $0-80
+	MOVQ w0+0(FP), R8
+	MOVQ w1+8(FP), R9
+	MOVQ w2+16(FP), R10
+	MOVQ w3+24(FP), R11
+	MOVQ ws+32(FP), DX
+	MOVQ xq+40(FP), SI
+	MOVQ xs+48(FP), DI
+	MOVQ groups+56(FP), BX
+	MOVQ gs+64(FP), CX
+	VPCMPEQW Y15, Y15, Y15 // all ones: -1 in every int16
+	VPSRLW $15, Y15, Y15   // 1 in every int16
+	VXORPS X10, X10, X10
+	XORQ AX, AX            // byte offset into x and the rows
+	CMPQ BX, $0
+	JLE  q8done
+
+q8group:
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ CX, R12
+
+q8inner:
+	VMOVDQU (SI)(AX*1), Y0
+	VMOVDQU (R8)(AX*1), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y4, Y4
+	VMOVDQU (R9)(AX*1), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y5, Y5
+	VMOVDQU (R10)(AX*1), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y6, Y6
+	VMOVDQU (R11)(AX*1), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y7, Y7
+	ADDQ $32, AX
+	SUBQ $32, R12
+	JGT  q8inner
+
+	// The four rows' sums: pairwise adds leave lanes (r0, r1, r2, r3)
+	// in each 128-bit half; the halves add to the exact int32 sums.
+	VPHADDD Y5, Y4, Y4
+	VPHADDD Y7, Y6, Y6
+	VPHADDD Y6, Y4, Y4
+	VEXTRACTI128 $1, Y4, X5
+	VPADDD X5, X4, X4
+	VCVTDQ2PS X4, X4
+	VMULPS (DX), X4, X4
+	VBROADCASTSS (DI), X5
+	VMULPS X5, X4, X4
+	VADDPS X4, X10, X10
+	ADDQ $16, DX
+	ADDQ $4, DI
+	DECQ BX
+	JGT  q8group
+
+q8done:
+	VZEROUPPER
+	MOVQ out+72(FP), R13
+	VMOVUPS X10, (R13)
+	RET
+
+// func dotAVX2(a, b *float32, n int) float32
+//
+// Σ a[i]·b[i] for any n ≥ 0: 32 floats per pass in four 8-lane FMA
+// accumulators, then 8 at a time, then one at a time; the accumulators
+// are summed in a fixed order. For the short sums of attention (a head's
+// q·k) and rmsnorm (x·x).
+TEXT ·dotAVX2(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), R8
+	MOVQ b+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-32, DX
+	JZ   dot8
+
+dot32:
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS 64(SI)(AX*4), Y2
+	VMOVUPS 96(SI)(AX*4), Y3
+	VFMADD231PS (R8)(AX*4), Y0, Y4
+	VFMADD231PS 32(R8)(AX*4), Y1, Y5
+	VFMADD231PS 64(R8)(AX*4), Y2, Y6
+	VFMADD231PS 96(R8)(AX*4), Y3, Y7
+	ADDQ $32, AX
+	CMPQ AX, DX
+	JLT  dot32
+
+dot8:
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	CMPQ AX, DX
+	JGE  dotsum
+
+dot8loop:
+	VMOVUPS (SI)(AX*4), Y0
+	VFMADD231PS (R8)(AX*4), Y0, Y4
+	ADDQ $8, AX
+	CMPQ AX, DX
+	JLT  dot8loop
+
+dotsum:
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VHADDPS X4, X4, X4
+	VHADDPS X4, X4, X4
+	CMPQ AX, CX
+	JGE  dotret
+
+dottail:
+	VMOVSS (SI)(AX*4), X0
+	VFMADD231SS (R8)(AX*4), X0, X4
+	INCQ AX
+	CMPQ AX, CX
+	JLT  dottail
+
+dotret:
+	VZEROUPPER
+	MOVSS X4, ret+24(FP)
+	RET
+
+// func axpyAVX2(y, x *float32, a float32, n int)
+//
+// y[i] += a·x[i] for any n ≥ 0, one fused multiply-add each: attention's
+// weighted sum of the values.
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSS a+16(FP), Y3
+	MOVQ n+24(FP), CX
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-16, DX
+	JZ   axpy8
+
+axpy16:
+	VMOVUPS (DI)(AX*4), Y0
+	VMOVUPS 32(DI)(AX*4), Y1
+	VFMADD231PS (SI)(AX*4), Y3, Y0
+	VFMADD231PS 32(SI)(AX*4), Y3, Y1
+	VMOVUPS Y0, (DI)(AX*4)
+	VMOVUPS Y1, 32(DI)(AX*4)
+	ADDQ $16, AX
+	CMPQ AX, DX
+	JLT  axpy16
+
+axpy8:
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	CMPQ AX, DX
+	JGE  axpytail
+
+	VMOVUPS (DI)(AX*4), Y0
+	VFMADD231PS (SI)(AX*4), Y3, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+
+axpytail:
+	CMPQ AX, CX
+	JGE  axpyret
+	VMOVSS (DI)(AX*4), X0
+	VFMADD231SS (SI)(AX*4), X3, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	JMP  axpytail
+
+axpyret:
+	VZEROUPPER
+	RET
+
+// func scaleMulAVX2(out, w, x *float32, s float32, n int)
+//
+// out[i] = w[i]·(s·x[i]) for any n ≥ 0, two roundings in rmsnorm's
+// order (so the result is the reference's given the same s). out may be x.
+TEXT ·scaleMulAVX2(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R8
+	MOVQ x+16(FP), SI
+	VBROADCASTSS s+24(FP), Y3
+	MOVQ n+32(FP), CX
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	JZ   smtail
+
+sm8:
+	VMULPS (SI)(AX*4), Y3, Y0
+	VMULPS (R8)(AX*4), Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, DX
+	JLT  sm8
+
+smtail:
+	CMPQ AX, CX
+	JGE  smret
+	VMULSS (SI)(AX*4), X3, X0
+	VMULSS (R8)(AX*4), X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	JMP  smtail
+
+smret:
+	VZEROUPPER
+	RET

@@ -71,7 +71,7 @@ func All() []Info {
 		},
 		{
 			Name:        "avx2",
-			Description: "AVX2+FMA assembly (amd64): fp32 matmul only so far, 4 rows per pass, rows split over threads; declines the rest",
+			Description: "AVX2+FMA assembly (amd64): fp32 and q8_0 matmul (q8_0 bit-identical), rmsnorm, attention; rows split over threads; declines the elementwise ops",
 			Usable:      avx2.Usable,
 			New:         func(o Options) kernels.Provider { return avx2.New(o.Threads) },
 		},

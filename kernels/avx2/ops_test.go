@@ -1,0 +1,224 @@
+package avx2
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
+
+// gqaShape is a GQA model: 8 query heads sharing 4 KV heads of size 8.
+var gqaShape = kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqLen: 64, VocabSize: 100}
+
+// maxNMSE bounds the fp32 ops' error against the reference: reordered
+// sums and fused roundings are ~1e-14; a wrong index is far above.
+const maxNMSE = 1e-10
+
+func nmse(got, want []float32) float64 {
+	var num, den float64
+	for i := range want {
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	if den == 0 {
+		return num
+	}
+	return num / den
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func prepare(t testing.TB, p kernels.Provider, tensor kernels.Tensor) kernels.Weight {
+	t.Helper()
+	w, err := p.Prepare(tensor)
+	must(t, err)
+	return w
+}
+
+func f32(rows, cols int, data []float32) kernels.Tensor {
+	return kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: data}
+}
+
+// guarded returns a slice of n NaNs followed by guard NaNs, and a check
+// that the guards are untouched.
+func guarded(t *testing.T, n int) ([]float32, func(what string)) {
+	const guard = 8
+	buf := make([]float32, n+guard)
+	for i := range buf {
+		buf[i] = float32(math.NaN())
+	}
+	return buf[:n], func(what string) {
+		t.Helper()
+		for i := n; i < n+guard; i++ {
+			if !math.IsNaN(float64(buf[i])) {
+				t.Fatalf("%s: wrote past the end (index %d)", what, i)
+			}
+		}
+	}
+}
+
+// TestMatMulQ8Exact: the Q8_0 matmul is the reference's bit for bit, for
+// row counts around the quads, group sizes the assembly takes (multiples
+// of 32) and those it leaves to Go, a split over the pool, weights of
+// -128, all-zero groups, and an x whose quantization holds -128.
+func TestMatMulQ8Exact(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	ref := kerneltest.Initialised(t, scalar.New(), kerneltest.Stories15M())
+	type shape struct{ rows, cols, gs int }
+	var shapes []shape
+	for rows := 1; rows <= 9; rows++ {
+		for _, gc := range [][2]int{{32, 32}, {32, 96}, {64, 64}, {64, 320}, {96, 288}, {4, 12}, {8, 40}, {48, 288}} {
+			shapes = append(shapes, shape{rows, gc[1], gc[0]})
+		}
+	}
+	shapes = append(shapes, shape{parallelMACs/288 + 7, 288, 32}, shape{parallelMACs/768 + 5, 768, 64})
+	for _, threads := range []int{1, 3} {
+		p := kerneltest.Initialised(t, New(threads), kerneltest.Stories15M())
+		for _, sh := range shapes {
+			for variant := range 4 {
+				name := fmt.Sprintf("threads %d %d×%d gs %d variant %d", threads, sh.rows, sh.cols, sh.gs, variant)
+				w, x := kerneltest.Random(r, sh.rows*sh.cols), kerneltest.Random(r, sh.cols)
+				tensor := kerneltest.Q8Tensor(w, sh.rows, sh.cols, sh.gs)
+				switch variant {
+				case 1: // hostile weights: -128, which |w| must still get right
+					for i := range tensor.Q8 {
+						if i%3 == 0 {
+							tensor.Q8[i] = -128
+						}
+					}
+				case 2: // an all-zero group of x (scale 0, values 0)
+					clear(x[:sh.gs])
+				case 3: // a subnormal group: quantizes to -128
+					clear(x[:sh.gs])
+					x[0] = float32(math.Ldexp(1, -142))
+					xq, xs := make([]int8, sh.cols), make([]float32, sh.cols/sh.gs)
+					scalar.Quantize(xq, xs, x, sh.gs)
+					if xq[0] != -128 {
+						t.Fatalf("%s: test x quantizes to %d, want -128", name, xq[0])
+					}
+				}
+				want := make([]float32, sh.rows)
+				must(t, ref.MatMul(want, prepare(t, ref, tensor), x))
+				x0 := slices.Clone(x)
+				out, check := guarded(t, sh.rows)
+				must(t, p.MatMul(out, prepare(t, p, tensor), x))
+				check(name)
+				for i := range want {
+					if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: out[%d] = %v, reference %v", name, i, out[i], want[i])
+					}
+				}
+				if !slices.Equal(x, x0) {
+					t.Fatalf("%s: modified x", name)
+				}
+			}
+		}
+	}
+}
+
+// TestRMSNormMatchesScalar: close to the reference for lengths around the
+// 8- and 32-float steps, in place identical to out of place, guards kept.
+func TestRMSNormMatchesScalar(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	ref := kerneltest.Initialised(t, scalar.New(), kerneltest.Stories15M())
+	p := kerneltest.Initialised(t, New(1), kerneltest.Stories15M())
+	for _, n := range []int{1, 3, 7, 8, 9, 31, 32, 33, 40, 64, 288, 768} {
+		x, w := kerneltest.Random(r, n), kerneltest.Random(r, n)
+		want := make([]float32, n)
+		must(t, ref.RMSNorm(want, x, prepare(t, ref, f32(1, n, w))))
+		out, check := guarded(t, n)
+		must(t, p.RMSNorm(out, x, prepare(t, p, f32(1, n, w))))
+		check(fmt.Sprintf("n=%d", n))
+		if e := nmse(out, want); !(e <= maxNMSE) {
+			t.Fatalf("n=%d: NMSE %g", n, e)
+		}
+		inPlace := slices.Clone(x)
+		must(t, p.RMSNorm(inPlace, inPlace, prepare(t, p, f32(1, n, w))))
+		if !slices.Equal(inPlace, out) {
+			t.Fatalf("n=%d: in place differs", n)
+		}
+	}
+}
+
+// TestAttentionMatchesScalar: close to the reference for multi-head,
+// grouped-query and odd head sizes, from the first position to the last.
+func TestAttentionMatchesScalar(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	shapes := []kernels.Shape{
+		gqaShape,
+		kerneltest.Stories15M(),
+		{Dim: 60, HiddenDim: 16, Heads: 4, KVHeads: 2, SeqLen: 9, VocabSize: 10},  // head size 15
+		{Dim: 256, HiddenDim: 16, Heads: 2, KVHeads: 1, SeqLen: 5, VocabSize: 10}, // head size 128
+	}
+	for _, s := range shapes {
+		ref := kerneltest.Initialised(t, scalar.New(), s)
+		p := kerneltest.Initialised(t, New(1), s)
+		kvDim := s.KVDim()
+		keys, values := kerneltest.Random(r, s.SeqLen*kvDim), kerneltest.Random(r, s.SeqLen*kvDim)
+		for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1} {
+			q := kerneltest.Random(r, s.Dim)
+			want := make([]float32, s.Dim)
+			must(t, ref.Attention(want, q, keys, values, pos))
+			out, check := guarded(t, s.Dim)
+			must(t, p.Attention(out, q, keys, values, pos))
+			name := fmt.Sprintf("dim %d heads %d/%d pos %d", s.Dim, s.Heads, s.KVHeads, pos)
+			check(name)
+			if e := nmse(out, want); !(e <= maxNMSE) {
+				t.Fatalf("%s: NMSE %g", name, e)
+			}
+		}
+		if err := p.Attention(make([]float32, s.Dim), make([]float32, s.Dim), keys, values, s.SeqLen); err == nil {
+			t.Fatalf("attention past the cache: no error")
+		}
+	}
+}
+
+// TestNoAllocationPerCall: no op allocates, split over the pool or not.
+func TestNoAllocationPerCall(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(17, 18))
+	s := kerneltest.Stories15M()
+	for _, threads := range []int{1, 3} {
+		p := kerneltest.Initialised(t, New(threads), s)
+		bigRows := parallelMACs/s.Dim + 1
+		big := prepare(t, p, f32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
+		bigQ8 := prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		small := prepare(t, p, f32(3, 5, kerneltest.Random(r, 15)))
+		norm := prepare(t, p, f32(1, s.Dim, kerneltest.Random(r, s.Dim)))
+		x := kerneltest.Random(r, s.Dim)
+		out := make([]float32, bigRows)
+		q := kerneltest.Random(r, s.Dim)
+		keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
+		calls := []struct {
+			name string
+			call func() error
+		}{
+			{"MatMul parallel", func() error { return p.MatMul(out, big, x) }},
+			{"MatMul q8 parallel", func() error { return p.MatMul(out, bigQ8, x) }},
+			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
+			{"RMSNorm", func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
+			{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 40) }},
+		}
+		for _, c := range calls {
+			var err error
+			if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
+				t.Errorf("threads %d %s: %v allocations per call", threads, c.name, n)
+			}
+			must(t, err)
+		}
+	}
+}
