@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/host/model"
+	"github.com/retrollama/retrollama/kernels/avx2"
 )
 
 // BenchmarkProfiles measures the forward pass (tokens/s over positions
@@ -17,14 +18,22 @@ import (
 // and profile-vs-reference ratios come from one run. "plugin" and
 // "cplugin" are the example kernel plugins, built here (cplugin needs
 // cgo): plugin against fast is the cost of running the same kernels out
-// of process.
+// of process. avx2 runs on one thread and on two ("avx2-2t"): the
+// speedup of the second thread comes from the same run.
 //
 //	go test -run XXX -bench Profiles -count 5 ./cmd/retrollama
 func BenchmarkProfiles(b *testing.B) {
 	for _, name := range []string{"stories15M", "stories15M-q8"} {
-		for _, profile := range []string{"reference", "fast", "wasm", "plugin", "cplugin"} {
-			b.Run(name+"/"+profile, func(b *testing.B) {
-				k := kernelFlags{profile: profile, threads: 1}
+		for _, run := range []string{"reference", "fast", "avx2", "avx2-2t", "wasm", "plugin", "cplugin"} {
+			b.Run(name+"/"+run, func(b *testing.B) {
+				profile, threads := run, 1
+				if p, ok := strings.CutSuffix(run, "-2t"); ok {
+					profile, threads = p, 2
+				}
+				if profile == "avx2" && avx2.Usable() != nil {
+					b.Skip("avx2: ", avx2.Usable())
+				}
+				k := kernelFlags{profile: profile, threads: threads}
 				switch profile {
 				case "plugin":
 					k.file, k.profile = pluginKernels(b, "goexample", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/goexample")), "fail"), "p"

@@ -38,7 +38,7 @@ const Score = 40
 
 // parallelMACs is the smallest matmul split across the pool (see
 // RATIONALE.md for the measurement).
-const parallelMACs = 256 << 10
+const parallelMACs = 32 << 10
 
 // Usable reports nil when this CPU runs the provider, else why not.
 func Usable() error {
@@ -56,6 +56,7 @@ type Provider struct {
 	pool    *workpool.Pool
 	task    task   // the in-flight parallel fp32 matmul
 	q8      q8Task // the in-flight parallel Q8_0 matmul
+	attn    attnTask
 	att     []float32
 	// xq and xs hold x quantized for a Q8_0 matmul; sized at Init for
 	// the model's widest input and grown at Prepare, never in MatMul.
@@ -306,36 +307,64 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	return nil
 }
 
+// parallelAttention is the smallest attention, in multiply-adds ((pos+1)
+// · Dim for the scores, as many for the values), split by heads over the
+// pool: below it a hand-over costs more than it saves.
+const parallelAttention = 8 << 10
+
 // Attention implements kernels.Attention: each score q·k in the assembly
 // divided by sqrt(head size) as the reference does, the reference's
 // softmax, and the weighted sum of values as one fused multiply-add per
-// value row.
+// value row; heads split over the pool once the context is long enough.
+// Each head's result depends only on its data, not on the split.
 func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 	s := p.shape
-	headSize, kvDim := s.HeadSize(), s.KVDim()
+	kvDim := s.KVDim()
 	if pos < 0 || pos >= s.SeqLen || len(q) < s.Dim || len(out) < s.Dim ||
 		len(keys) < (pos+1)*kvDim || len(values) < (pos+1)*kvDim {
 		return fmt.Errorf("avx2: attention at pos %d: operands too short for %+v", pos, s)
 	}
+	p.attn = attnTask{p: p, out: out, q: q, keys: keys, values: values, pos: pos}
+	if (pos+1)*s.Dim < parallelAttention || p.pool.Size() == 1 {
+		p.attn.Do(0, s.Heads)
+	} else {
+		p.pool.RunTask(s.Heads, &p.attn)
+	}
+	p.attn = attnTask{}
+	return nil
+}
+
+// attnTask is an attention split by heads; like task it lives in the
+// Provider and is cleared after each call.
+type attnTask struct {
+	p                    *Provider
+	out, q, keys, values []float32
+	pos                  int
+}
+
+// Do implements workpool.Task: heads [lo, hi), each with its own slice of
+// the scores.
+func (t *attnTask) Do(lo, hi int) {
+	s := t.p.shape
+	headSize, kvDim := s.HeadSize(), s.KVDim()
 	kvMul := s.Heads / s.KVHeads
 	scale := mathf.Sqrt(float32(headSize))
-	for h := range s.Heads {
-		qh := q[h*headSize : (h+1)*headSize]
-		att := p.att[h*s.SeqLen : h*s.SeqLen+pos+1]
+	for h := lo; h < hi; h++ {
+		qh := t.q[h*headSize : (h+1)*headSize]
+		att := t.p.att[h*s.SeqLen : h*s.SeqLen+t.pos+1]
 		kvOff := (h / kvMul) * headSize
-		for t := range att {
-			o := t*kvDim + kvOff
-			att[t] = dot(qh, keys[o:o+headSize]) / scale
+		for i := range att {
+			o := i*kvDim + kvOff
+			att[i] = dot(qh, t.keys[o:o+headSize]) / scale
 		}
 		scalar.SoftmaxInPlace(att)
-		xb := out[h*headSize : (h+1)*headSize]
+		xb := t.out[h*headSize : (h+1)*headSize]
 		clear(xb)
-		for t, a := range att {
-			o := t*kvDim + kvOff
-			axpy(xb, values[o:o+headSize], a)
+		for i, a := range att {
+			o := i*kvDim + kvOff
+			axpy(xb, t.values[o:o+headSize], a)
 		}
 	}
-	return nil
 }
 
 // The elementwise ops are declined in Supports; the engine never calls

@@ -164,9 +164,13 @@ func TestAttentionMatchesScalar(t *testing.T) {
 		{Dim: 60, HiddenDim: 16, Heads: 4, KVHeads: 2, SeqLen: 9, VocabSize: 10},  // head size 15
 		{Dim: 256, HiddenDim: 16, Heads: 2, KVHeads: 1, SeqLen: 5, VocabSize: 10}, // head size 128
 	}
-	for _, s := range shapes {
+	for _, c := range []struct {
+		s       kernels.Shape
+		threads int
+	}{{shapes[0], 1}, {shapes[1], 1}, {shapes[1], 2}, {shapes[1], 4}, {shapes[2], 3}, {shapes[3], 1}} {
+		s := c.s
 		ref := kerneltest.Initialised(t, scalar.New(), s)
-		p := kerneltest.Initialised(t, New(1), s)
+		p := kerneltest.Initialised(t, New(c.threads), s)
 		kvDim := s.KVDim()
 		keys, values := kerneltest.Random(r, s.SeqLen*kvDim), kerneltest.Random(r, s.SeqLen*kvDim)
 		for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1} {
@@ -175,7 +179,7 @@ func TestAttentionMatchesScalar(t *testing.T) {
 			must(t, ref.Attention(want, q, keys, values, pos))
 			out, check := guarded(t, s.Dim)
 			must(t, p.Attention(out, q, keys, values, pos))
-			name := fmt.Sprintf("dim %d heads %d/%d pos %d", s.Dim, s.Heads, s.KVHeads, pos)
+			name := fmt.Sprintf("threads %d dim %d heads %d/%d pos %d", c.threads, s.Dim, s.Heads, s.KVHeads, pos)
 			check(name)
 			if e := nmse(out, want); !(e <= maxNMSE) {
 				t.Fatalf("%s: NMSE %g", name, e)
@@ -200,18 +204,19 @@ func TestNoAllocationPerCall(t *testing.T) {
 		small := prepare(t, p, f32(3, 5, kerneltest.Random(r, 15)))
 		norm := prepare(t, p, f32(1, s.Dim, kerneltest.Random(r, s.Dim)))
 		x := kerneltest.Random(r, s.Dim)
-		out := make([]float32, bigRows)
+		out := make([]float32, max(bigRows, s.Dim))
 		q := kerneltest.Random(r, s.Dim)
 		keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
 		calls := []struct {
 			name string
 			call func() error
 		}{
-			{"MatMul parallel", func() error { return p.MatMul(out, big, x) }},
-			{"MatMul q8 parallel", func() error { return p.MatMul(out, bigQ8, x) }},
+			{"MatMul parallel", func() error { return p.MatMul(out[:bigRows], big, x) }},
+			{"MatMul q8 parallel", func() error { return p.MatMul(out[:bigRows], bigQ8, x) }},
 			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
 			{"RMSNorm", func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
-			{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 40) }},
+			{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 2) }},
+			{"Attention parallel", func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
 		}
 		for _, c := range calls {
 			var err error

@@ -1,9 +1,17 @@
 // Package workpool is a persistent pool of worker goroutines for kernel
 // providers that split an op across threads. A token's forward pass makes
-// hundreds of small parallel calls (a stories15M matmul is tens of
-// microseconds), so spawning goroutines or allocating per call would cost
-// as much as the work itself; the pool starts its goroutines once, and a
-// call only hands each of them a chunk over a channel made at New.
+// hundreds of small parallel calls (a stories15M matmul is a few
+// microseconds in AVX2), so spawning goroutines, allocating, or even
+// waking a parked goroutine per call (several microseconds through the
+// scheduler and a futex) would cost as much as the work itself.
+//
+// So workers spin-then-park: a worker that has finished a chunk keeps
+// polling for the next one for SpinFor (the gaps between a token's
+// matmuls are shorter than that), yielding its thread to other goroutines
+// as it polls, and only then parks on a channel, where a call wakes it.
+// The caller waits for the other chunks the same way. An idle pool
+// therefore costs nothing after SpinFor, and a busy one hands out a chunk
+// in well under a microsecond.
 //
 // Run and RunTask allocate nothing per call provided the work they are
 // given does not: pass RunTask a pointer to a struct whose fields are set
@@ -20,23 +28,95 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
+
+// SpinFor is how long an idle worker, or a caller waiting for the other
+// chunks, polls before parking. It covers the gaps between the parallel
+// calls of one token (other ops, a few to tens of microseconds) so that a
+// forward pass never parks, and is short enough that an idle pool stops
+// using a core almost at once. See RATIONALE.md for the measurement.
+const SpinFor = 200 * time.Microsecond
 
 // Pool is a fixed set of worker goroutines; the goroutine calling Run is
 // one of them. The zero value is not usable: use New.
 type Pool struct {
 	size    int
-	start   []chan span      // one per background worker, buffered 1
-	done    chan *PanicError // results of background chunks, buffered size-1
-	mu      sync.Mutex       // serialises Run calls so chunks and results never mix
+	workers []*worker
+	mu      sync.Mutex // serialises Run calls so chunks and results never mix
 	closed  atomic.Bool
 	closing sync.Once
+
+	// The call in flight: its work, the background chunks not yet done,
+	// and the first background panic.
+	task     Task
+	pending  atomic.Int32
+	panicked atomic.Pointer[PanicError]
+	caller   parker // where the caller parks waiting for pending to reach 0
 }
 
-// span is one chunk of work handed to a background worker.
-type span struct {
-	task   Task
-	lo, hi int
+// worker is one background goroutine's mailbox: the chunk it is handed
+// and the sequence number that announces it. Padded so that two
+// workers' counters never share a cache line.
+type worker struct {
+	_      [64]byte
+	seq    atomic.Uint64 // incremented once per chunk handed over (and at Close)
+	lo, hi int           // the chunk, written before seq is incremented
+	park   parker
+	_      [64]byte
+}
+
+// parker is a spin-then-park wait. A waiter announces it is about to
+// sleep (sleeping = 1) and rechecks its condition; a waker changes the
+// condition and then takes the flag (1 → 0) and sends the token. Both
+// use sequentially consistent atomics, so at least one sees the other: a
+// wake-up is never lost, and exactly one party clears the flag.
+type parker struct {
+	sleeping atomic.Int32
+	wake     chan struct{} // buffered 1
+}
+
+func newParker() parker { return parker{wake: make(chan struct{}, 1)} }
+
+// wait returns once ready() is true: spinning for SpinFor, yielding the
+// thread as it goes, then parking until notify.
+func (k *parker) wait(ready func() bool) {
+	start := time.Time{}
+	for i := 0; ; i++ {
+		if ready() {
+			return
+		}
+		if i&63 == 63 {
+			if start.IsZero() {
+				start = time.Now()
+			} else if time.Since(start) > SpinFor {
+				break
+			}
+			runtime.Gosched() // let other goroutines have this thread
+		}
+	}
+	for {
+		k.sleeping.Store(1)
+		if ready() {
+			if k.sleeping.CompareAndSwap(1, 0) {
+				return
+			}
+			<-k.wake // a notify took the flag: its token is on the way
+			return
+		}
+		<-k.wake
+		if ready() {
+			return
+		}
+	}
+}
+
+// notify wakes the waiter if it is parked (or about to park); call it
+// after making its condition true.
+func (k *parker) notify() {
+	if k.sleeping.CompareAndSwap(1, 0) {
+		k.wake <- struct{}{}
+	}
 }
 
 // New starts a pool of n workers: n-1 goroutines plus the caller of Run.
@@ -46,14 +126,11 @@ func New(n int) *Pool {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{
-		size:  n,
-		start: make([]chan span, n-1),
-		done:  make(chan *PanicError, n-1),
-	}
-	for i := range p.start {
-		p.start[i] = make(chan span, 1)
-		go p.work(p.start[i])
+	p := &Pool{size: n, workers: make([]*worker, n-1), caller: newParker()}
+	for i := range p.workers {
+		w := &worker{park: newParker()}
+		p.workers[i] = w
+		go p.work(w)
 	}
 	return p
 }
@@ -68,16 +145,28 @@ func (p *Pool) Size() int { return p.size }
 func (p *Pool) Close() {
 	p.closing.Do(func() {
 		p.closed.Store(true)
-		for _, c := range p.start {
-			close(c)
+		for _, w := range p.workers {
+			w.seq.Add(1)
+			w.park.notify()
 		}
 	})
 }
 
-// work is a background worker's loop: run each chunk it is handed and
-// report how it ended, until Close closes its channel.
-func (p *Pool) work(start <-chan span) {
-	for s := range start {
-		p.done <- runChunk(s.task, s.lo, s.hi)
+// work is a background worker's loop: wait for a chunk, run it, report,
+// until Close. A worker starts parked-to-be: it spins only after work.
+func (p *Pool) work(w *worker) {
+	var seen uint64
+	for {
+		w.park.wait(func() bool { return w.seq.Load() != seen })
+		seen = w.seq.Load()
+		if p.closed.Load() {
+			return
+		}
+		if perr := runChunk(p.task, w.lo, w.hi); perr != nil {
+			p.panicked.CompareAndSwap(nil, perr)
+		}
+		if p.pending.Add(-1) == 0 {
+			p.caller.notify()
+		}
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // counter records how often each index is visited.
@@ -193,4 +195,48 @@ func BenchmarkRunTask(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestParkedWorkersWake: calls separated by more than SpinFor find the
+// workers parked and must wake them; calls in quick succession find them
+// spinning. Both must visit every index once.
+func TestParkedWorkersWake(t *testing.T) {
+	for _, size := range []int{2, 3} {
+		p := New(size)
+		for i := range 12 {
+			if i%3 == 0 {
+				time.Sleep(3 * SpinFor)
+			}
+			c := &counter{hits: make([]atomic.Int32, 50)}
+			p.RunTask(50, c)
+			for j := range c.hits {
+				if got := c.hits[j].Load(); got != 1 {
+					t.Fatalf("size %d call %d: index %d visited %d times", size, i, j, got)
+				}
+			}
+		}
+		p.Close()
+	}
+}
+
+// TestIdlePoolParks: an idle pool stops spinning, so it uses (almost) no
+// CPU: over 200 ms of idleness after a call, a worker that never parked
+// would use ~200 ms; the bound allows its SpinFor and scheduling noise.
+func TestIdlePoolParks(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	p.RunTask(100, &sum{})
+	before := cpuTime(t)
+	time.Sleep(200 * time.Millisecond)
+	if used := cpuTime(t) - before; used > 60*time.Millisecond {
+		t.Fatalf("an idle pool used %v of CPU in 200 ms", used)
+	}
+}
+
+func cpuTime(t *testing.T) time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		t.Skip("getrusage: ", err)
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }

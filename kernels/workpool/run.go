@@ -43,35 +43,40 @@ func (p *Pool) RunTask(n int, t Task) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.task = t
+	p.panicked.Store(nil)
+	p.pending.Store(int32(k - 1))
 	for i := 1; i < k; i++ {
-		lo, hi := chunk(i, k, n)
-		p.start[i-1] <- span{task: t, lo: lo, hi: hi}
+		w := p.workers[i-1]
+		w.lo, w.hi = chunk(i, k, n)
+		w.seq.Add(1) // publishes task, lo and hi
+		w.park.notify()
 	}
 	finished := false
 	defer func() {
-		if !finished { // our own chunk panicked: drain, then let it propagate
-			p.wait(k - 1)
+		if !finished { // our own chunk panicked: wait, then let it propagate
+			p.wait()
 		}
 	}()
 	_, hi := chunk(0, k, n)
 	t.Do(0, hi)
 	finished = true
-	if perr := p.wait(k - 1); perr != nil {
+	p.wait()
+	if perr := p.panicked.Load(); perr != nil {
 		panic(perr)
 	}
 }
 
-// wait collects m background results and returns the first panic among
-// them, if any.
-func (p *Pool) wait(m int) *PanicError {
-	var first *PanicError
-	for range m {
-		if perr := <-p.done; perr != nil && first == nil {
-			first = perr
-		}
-	}
-	return first
+// wait returns when every background chunk of the call is done, and
+// clears the call's task so the pool keeps no reference to it.
+func (p *Pool) wait() {
+	p.caller.wait(p.done)
+	p.task = nil
 }
+
+// done reports whether every background chunk of the call has finished;
+// a method value made once per call site, cheaper than a closure.
+func (p *Pool) done() bool { return p.pending.Load() == 0 }
 
 // chunk returns the bounds of chunk i of k over [0, n): sizes differ by at
 // most one, the larger ones first. Written without i·n so it cannot
