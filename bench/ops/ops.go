@@ -19,6 +19,7 @@ import (
 type Result struct {
 	Provider string
 	Op       kernels.Op
+	DType    string // the weight's: "f32" or "q8_0"; "" for ops without one
 	Case     string // e.g. "288×288 wq"
 	Calls    int
 	PerCall  time.Duration
@@ -100,20 +101,36 @@ func Measure(label string, p kernels.Provider, ck *checkpoint.Checkpoint, minTim
 		if !p.Supports(kernels.Query{Op: b.op, DType: kernels.F32, Model: shape}).OK && b.op != kernels.MatMul {
 			continue
 		}
-		calls, elapsed := 0, time.Duration(0)
-		start := time.Now()
-		for calls < 3 || elapsed < minTime {
-			if err := b.call(); err != nil {
-				return nil, fmt.Errorf("%s: %s %s: %w", label, b.op, b.name, err)
-			}
-			calls++
-			elapsed = time.Since(start)
+		r, err := time1(label, b, minTime)
+		if err != nil {
+			return nil, err
 		}
-		sec := elapsed.Seconds() / float64(calls)
-		results = append(results, Result{Provider: label, Op: b.op, Case: b.name, Calls: calls,
-			PerCall: time.Duration(sec * 1e9), GFLOPs: b.flops / sec / 1e9, GBs: b.bytes / sec / 1e9})
+		if b.op == kernels.MatMul || b.op == kernels.RMSNorm {
+			r.DType = kernels.F32.String()
+		}
+		results = append(results, r)
 	}
 	return results, nil
+}
+
+// time1 calls b at least three times and for at least minTime, after one
+// untimed call (which pages in and caches what it touches).
+func time1(label string, b bench, minTime time.Duration) (Result, error) {
+	if err := b.call(); err != nil {
+		return Result{}, fmt.Errorf("%s: %s %s: %w", label, b.op, b.name, err)
+	}
+	calls, elapsed := 0, time.Duration(0)
+	start := time.Now()
+	for calls < 3 || elapsed < minTime {
+		if err := b.call(); err != nil {
+			return Result{}, fmt.Errorf("%s: %s %s: %w", label, b.op, b.name, err)
+		}
+		calls++
+		elapsed = time.Since(start)
+	}
+	sec := elapsed.Seconds() / float64(calls)
+	return Result{Provider: label, Op: b.op, Case: b.name, Calls: calls,
+		PerCall: time.Duration(sec * 1e9), GFLOPs: b.flops / sec / 1e9, GBs: b.bytes / sec / 1e9}, nil
 }
 
 // filled returns n small deterministic values (softmax and attention inputs
@@ -129,9 +146,13 @@ func filled(n int) []float32 {
 // Write prints results as a table.
 func Write(w io.Writer, results []Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "PROVIDER\tOP\tSHAPE\tµs/call\tGFLOP/s\tGB/s\t\n")
+	fmt.Fprintf(tw, "PROVIDER\tOP\tDTYPE\tSHAPE\tµs/call\tGFLOP/s\tGB/s\t\n")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t\n", r.Provider, r.Op, r.Case, float64(r.PerCall.Nanoseconds())/1e3, r.GFLOPs, r.GBs)
+		dt := r.DType
+		if dt == "" {
+			dt = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.2f\t%.2f\t%.2f\t\n", r.Provider, r.Op, dt, r.Case, float64(r.PerCall.Nanoseconds())/1e3, r.GFLOPs, r.GBs)
 	}
 	return tw.Flush()
 }

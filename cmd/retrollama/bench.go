@@ -22,15 +22,18 @@ import (
 	"github.com/retrollama/retrollama/bench/report"
 	"github.com/retrollama/retrollama/bench/runner"
 	"github.com/retrollama/retrollama/bench/stats"
+	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/internal/atomicfile"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 const benchUsage = `Usage: retrollama bench --a PROFILE --b PROFILE [--c PROFILE ...] [options]
        retrollama bench --name BENCH [--kernels FILE]     (a bench block of kernels.hcl)
        retrollama bench compare OLD.json NEW.json [--format ...]
        retrollama bench ops [--provider kind.name] [--model FILE | --synthetic NAME]
+       retrollama bench ops --sweep [--provider kind.name] [--models a,b,...] [--dtype f32|q8_0|all]
 
 Runs the profiles interleaved (A B A B ...) after warm-up on one deterministic token
 sequence, and reports prompt (pp) and generation (tg) tokens/s with 95% CIs, B's speedup
@@ -53,6 +56,12 @@ Options:
   --format <fmt>         text (default), md, json, csv or benchstat
   --out <file>           write the formatted report there instead of stdout
   --html <file>          also write a self-contained HTML report with charts
+
+bench ops times every op of every provider (or --provider's) at one model's shapes
+(--time per op, default 100ms). With --sweep it times each provider's matmul at the
+shapes of several models instead (default stories260K,stories15M,stories42M,stories110M),
+in f32 and q8_0 (--dtype), with GFLOP/s and GB/s, so that where a provider stops being
+compute-bound and becomes bandwidth-bound is visible.
 `
 
 // benchOptions are the bench command's settings.
@@ -404,6 +413,9 @@ func benchOpsCommand(args []string, stdout, stderr io.Writer) int {
 	modelPath := fs.String("model", "", "")
 	synthetic := fs.String("synthetic", "", "")
 	minTime := fs.Duration("time", 100*time.Millisecond, "")
+	sweep := fs.Bool("sweep", false, "")
+	models := fs.String("models", strings.Join(ops.SweepModels(), ","), "")
+	dtype := fs.String("dtype", "all", "")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "bench ops: bad arguments %q\n%s", args, benchUsage)
 		return 1
@@ -412,6 +424,12 @@ func benchOpsCommand(args []string, stdout, stderr io.Writer) int {
 		f, _, err := k.load()
 		if err != nil {
 			return err
+		}
+		if *sweep {
+			if *modelPath != "" || *synthetic != "" {
+				return fmt.Errorf("--sweep takes --models, not --model or --synthetic")
+			}
+			return benchSweep(f, *provider, k.threads, strings.Split(*models, ","), *dtype, *minTime, stdout, stderr)
 		}
 		ck, err := openShapes(*modelPath, *synthetic, defaultSynthetic)
 		if err != nil {
@@ -447,4 +465,46 @@ func benchOpsCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// benchSweep is "bench ops --sweep": each provider's matmul at several
+// models' shapes.
+func benchSweep(f *config.File, provider string, threads int, models []string, dtype string, minTime time.Duration, stdout, stderr io.Writer) error {
+	var dtypes []kernels.DType
+	switch dtype {
+	case "all":
+		dtypes = []kernels.DType{kernels.F32, kernels.Q8_0}
+	case "f32":
+		dtypes = []kernels.DType{kernels.F32}
+	case "q8_0", "q8":
+		dtypes = []kernels.DType{kernels.Q8_0}
+	default:
+		return fmt.Errorf("--dtype %q: want f32, q8_0 or all", dtype)
+	}
+	for _, m := range models {
+		if _, ok := checkpoint.ShapeOf(m); !ok {
+			return fmt.Errorf("--models: unknown model shape %q (known: %s)", m, strings.Join(checkpoint.KnownShapes(), ", "))
+		}
+	}
+	var all []ops.Result
+	for _, decl := range f.Providers {
+		if provider != "" && decl.Ref() != provider {
+			continue
+		}
+		if err := registry.Usable(decl); err != nil {
+			fmt.Fprintf(stderr, "%s: skipped: %v\n", decl.Ref(), err)
+			continue
+		}
+		res, err := ops.Sweep(decl.Ref(), func() (kernels.Provider, error) {
+			return registry.New(decl, registry.Options{Threads: threads})
+		}, models, dtypes, minTime)
+		if err != nil {
+			return err
+		}
+		all = append(all, res...)
+	}
+	if len(all) == 0 {
+		return fmt.Errorf("no provider %q in %s", provider, f.Path)
+	}
+	return ops.Write(stdout, all)
 }

@@ -69,6 +69,27 @@ func TestBenchOps(t *testing.T) {
 	}
 }
 
+// TestBenchOpsSweep: the matmul shape sweep, both dtypes, and its
+// argument errors.
+func TestBenchOpsSweep(t *testing.T) {
+	out, errText, code := runCLI(t, "bench", "ops", "--sweep", "--provider", "builtin.unroll8", "--models", "stories260K", "--time", "1ms")
+	for _, want := range []string{"GB/s", "stories260K 512×64 classifier", " f32 ", " q8_0 "} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d %s: no %q in\n%s", code, errText, want, out)
+		}
+	}
+	for _, bad := range []struct{ flag, value, want string }{
+		{"--dtype", "f16", `--dtype "f16"`},
+		{"--models", "stories7B", `unknown model shape "stories7B"`},
+		{"--synthetic", "stories15M", "--sweep takes --models"},
+	} {
+		_, errText, code := runCLI(t, "bench", "ops", "--sweep", "--provider", "builtin.unroll8", "--time", "1ms", bad.flag, bad.value)
+		if code == 0 || !strings.Contains(errText, bad.want) {
+			t.Errorf("%s %s: exit %d, stderr %q, want %q", bad.flag, bad.value, code, errText, bad.want)
+		}
+	}
+}
+
 // TestBenchBadInput: clear errors and no output file left behind.
 func TestBenchBadInput(t *testing.T) {
 	dir := t.TempDir()
