@@ -100,7 +100,7 @@ profile "cplugin" {
   on_error = "fallback"
 }
 
-default_profiles = [p2, fast, reference]
+default_profiles = [avx2, p2, fast, reference]
 
 # Saved comparisons: retrollama bench --name fast-vs-reference
 bench "fast-vs-reference" {
