@@ -232,16 +232,25 @@ type q8Task struct {
 // Do implements workpool.Task: quads [lo, hi).
 func (t *q8Task) Do(lo, hi int) { q8Quads(t.out, t.m, t.xq, t.xs, lo, hi) }
 
-// matMulQ8 quantizes x as the reference does, then runs the assembly over
-// quads of rows, or exact Go loops where the assembly cannot: a group
-// size that is not a multiple of 32, or an x value of -128 (possible only
-// for a group whose scale is subnormal), which VPSIGNB cannot negate.
+// matMulQ8 quantizes x as the reference does (in the assembly unless x
+// holds a NaN or a group's scale is not a normal number: then the
+// reference's own code), then runs the assembly over quads of rows, or
+// exact Go loops where the assembly cannot: a group size that is not a
+// multiple of 32, or an x value of -128 (possible only for a group whose
+// scale is subnormal), which VPSIGNB cannot negate.
 func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 	xq, xs := p.xq[:m.cols], p.xs[:m.groups]
-	scalar.Quantize(xq, xs, x, m.gs)
-	if m.gs%32 != 0 || bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
+	if m.gs%32 != 0 {
+		scalar.Quantize(xq, xs, x, m.gs)
 		q8RowsGo(out, m, xq, xs)
 		return
+	}
+	if !quantizeFast(xq, xs, x, m.gs) {
+		scalar.Quantize(xq, xs, x, m.gs)
+		if bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
+			q8RowsGo(out, m, xq, xs)
+			return
+		}
 	}
 	quads := (m.rows + 3) / 4
 	if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {

@@ -1,6 +1,10 @@
 package avx2
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX2FMA is whether this CPU (and OS, which must save the YMM
 // registers: x/sys/cpu checks OSXSAVE) runs the assembly kernels.
@@ -14,6 +18,9 @@ func dot1AVX2(w, x *float32, n int) float32
 
 //go:noescape
 func q8dot4AVX2(w0, w1, w2, w3 *int8, ws *float32, xq *int8, xs *float32, groups, gs int, out *[4]float32)
+
+//go:noescape
+func quantizeAVX2(xq *int8, xs *float32, x *float32, groups, gs int) (nan bool)
 
 //go:noescape
 func dotAVX2(a, b *float32, n int) float32
@@ -42,6 +49,28 @@ func q8dot4(w0, w1, w2, w3 []int8, ws []float32, xq []int8, xs []float32, groups
 	_, _ = ws[4*groups-1], xs[groups-1]
 	q8dot4AVX2(&w0[0], &w1[0], &w2[0], &w3[0], &ws[0], &xq[0], &xs[0], groups, gs, &out)
 	return out
+}
+
+// quantizeFast quantizes x into xq and xs as scalar.Quantize does, gs a
+// multiple of 32, and reports true; or false, leaving xq and xs
+// undefined, where the assembly may differ from the reference (a NaN in
+// x, a group whose scale is zero, subnormal or infinite) and the caller
+// must use scalar.Quantize.
+func quantizeFast(xq []int8, xs []float32, x []float32, gs int) bool {
+	groups := len(x) / gs
+	if groups == 0 {
+		return true
+	}
+	_, _ = xq[groups*gs-1], xs[groups-1]
+	if quantizeAVX2(&xq[0], &xs[0], &x[0], groups, gs) {
+		return false
+	}
+	for _, s := range xs[:groups] {
+		if !(s >= 0x1p-126 && s <= math.MaxFloat32) {
+			return false
+		}
+	}
+	return true
 }
 
 // dot returns Σ a[i]·b[i] over len(a) (len(b) ≥ len(a)).

@@ -346,3 +346,119 @@ smtail:
 smret:
 	VZEROUPPER
 	RET
+
+// Permutation that undoes VPACKSSDW/VPACKSSWB's per-128-bit-lane
+// interleaving: dwords (A0-3 B0-3 C0-3 D0-3 A4-7 B4-7 C4-7 D4-7) to A B C D.
+DATA packperm<>+0(SB)/4, $0
+DATA packperm<>+4(SB)/4, $4
+DATA packperm<>+8(SB)/4, $1
+DATA packperm<>+12(SB)/4, $5
+DATA packperm<>+16(SB)/4, $2
+DATA packperm<>+20(SB)/4, $6
+DATA packperm<>+24(SB)/4, $3
+DATA packperm<>+28(SB)/4, $7
+GLOBL packperm<>(SB), RODATA|NOPTR, $32
+
+// QROUND8 divides the 8 floats at off(SI) by the scale in Y6 and rounds
+// them half away from zero to int32 in dst: t = trunc(f); t ± 1 where
+// |f - t| ≥ 0.5 (f - t is exact). That is C's round() of runq.c, and
+// Go's math.Round of the reference, for every finite f.
+#define QROUND8(off, dst) \
+	VMOVUPS off(SI), Y0 \
+	VDIVPS Y6, Y0, Y0 \
+	VROUNDPS $3, Y0, Y1 \
+	VSUBPS Y1, Y0, Y2 \
+	VANDPS Y12, Y2, Y2 \
+	VCMPPS $0x0d, Y13, Y2, Y2 \
+	VANDPS Y14, Y0, Y3 \
+	VORPS Y15, Y3, Y3 \
+	VANDPS Y2, Y3, Y3 \
+	VADDPS Y3, Y1, Y1 \
+	VCVTTPS2DQ Y1, dst
+
+// func quantizeAVX2(xq *int8, xs *float32, x *float32, groups, gs int) (nan bool)
+//
+// The reference's quantization of x (scalar.Quantize, runq.c's
+// quantize): per group of gs floats (a multiple of 32) scale =
+// max|x|/127 and q = round(x/scale). Bit-identical to it whenever every
+// scale is a normal float32 and x holds no NaN, which the caller checks
+// (it reports NaN; the scales it checks itself) before trusting xq and
+// xs; then |x/scale| < 127.5, so the saturating packs never saturate.
+TEXT ·quantizeAVX2(SB), NOSPLIT, $0-41
+	MOVQ xq+0(FP), DI
+	MOVQ xs+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ groups+24(FP), BX
+	MOVQ gs+32(FP), CX
+	MOVL $0x7fffffff, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12 // |.| mask
+	MOVL $0x3f000000, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13 // 0.5
+	MOVL $0x80000000, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14 // sign mask
+	MOVL $0x3f800000, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15 // 1.0
+	MOVL $0x42fe0000, AX
+	VMOVD AX, X11         // 127.0
+	VMOVDQU packperm<>(SB), Y7
+	VXORPS Y5, Y5, Y5     // NaN lanes seen
+	CMPQ BX, $0
+	JLE  qdone
+
+qgroup:
+	// Pass 1: max |x| over the group.
+	VXORPS Y4, Y4, Y4
+	XORQ AX, AX
+
+qmax:
+	VMOVUPS (SI)(AX*4), Y0
+	VCMPPS $3, Y0, Y0, Y2 // unordered: NaN
+	VORPS Y2, Y5, Y5
+	VANDPS Y12, Y0, Y1
+	VMAXPS Y4, Y1, Y4
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT  qmax
+
+	VEXTRACTF128 $1, Y4, X1
+	VMAXPS X1, X4, X4
+	VMOVHLPS X4, X4, X1
+	VMAXPS X1, X4, X4
+	VMOVSHDUP X4, X1
+	VMAXSS X1, X4, X4
+	VDIVSS X11, X4, X4    // scale = max / 127
+	VMOVSS X4, (DX)
+	VBROADCASTSS X4, Y6
+
+	// Pass 2: 32 values at a time to int8.
+	MOVQ CX, R8
+
+qpack:
+	QROUND8(0, Y8)
+	QROUND8(32, Y9)
+	QROUND8(64, Y10)
+	QROUND8(96, Y4)
+	VPACKSSDW Y9, Y8, Y8
+	VPACKSSDW Y4, Y10, Y10
+	VPACKSSWB Y10, Y8, Y8
+	VPERMD Y8, Y7, Y8
+	VMOVDQU Y8, (DI)
+	ADDQ $128, SI
+	ADDQ $32, DI
+	SUBQ $32, R8
+	JGT  qpack
+
+	ADDQ $4, DX
+	DECQ BX
+	JGT  qgroup
+
+qdone:
+	VMOVMSKPS Y5, AX
+	VZEROUPPER
+	TESTL AX, AX
+	SETNE nan+40(FP)
+	RET

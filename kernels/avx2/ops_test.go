@@ -227,3 +227,111 @@ func TestNoAllocationPerCall(t *testing.T) {
 		}
 	}
 }
+
+// checkQuantize compares quantizeFast with the reference's quantizer on x:
+// where it claims success, every int8 and scale must be the reference's;
+// where the reference's scales are all normal and x has no NaN, it must
+// claim success.
+func checkQuantize(t *testing.T, x []float32, gs int) {
+	t.Helper()
+	n := len(x) / gs * gs
+	x = x[:n]
+	wantQ, wantS := make([]int8, n), make([]float32, n/gs)
+	scalar.Quantize(wantQ, wantS, x, gs)
+	gotQ, gotS := make([]int8, n+8), make([]float32, n/gs+8) // guards
+	ok := quantizeFast(gotQ[:n], gotS[:n/gs], x, gs)
+	for i := n; i < len(gotQ); i++ {
+		if gotQ[i] != 0 {
+			t.Fatalf("wrote past xq")
+		}
+	}
+	for i := n / gs; i < len(gotS); i++ {
+		if gotS[i] != 0 {
+			t.Fatalf("wrote past xs")
+		}
+	}
+	usable := !slices.ContainsFunc(x, func(v float32) bool { return v != v }) &&
+		!slices.ContainsFunc(wantS, func(s float32) bool { return !(s >= 0x1p-126 && s <= math.MaxFloat32) })
+	if ok != usable {
+		t.Fatalf("quantizeFast reports %v, want %v (scales %v)", ok, usable, wantS)
+	}
+	if !ok {
+		return
+	}
+	for g, s := range wantS {
+		if math.Float32bits(gotS[g]) != math.Float32bits(s) {
+			t.Fatalf("scale %d = %v, reference %v", g, gotS[g], s)
+		}
+	}
+	for i, q := range wantQ {
+		if gotQ[i] != q {
+			t.Fatalf("q[%d] = %d, reference %d (x %v, scale %v)", i, gotQ[i], q, x[i], wantS[i/gs])
+		}
+	}
+}
+
+// TestQuantizeMatchesReference: the assembly's quantization of x is the
+// reference's bit for bit, including exact halves (which round away from
+// zero), magnitudes from tiny to huge, and the degenerate groups (zero,
+// subnormal, infinite, NaN) it must hand back.
+func TestQuantizeMatchesReference(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, gs := range []int{32, 64, 96} {
+		for trial := range 300 {
+			x := make([]float32, gs*(1+trial%5))
+			for i := range x {
+				switch trial % 6 {
+				case 0: // uniform
+					x[i] = 2*r.Float32() - 1
+				case 1: // exact halves: max 127 makes the scale 1
+					x[i] = float32(r.IntN(255)-127) + 0.5*float32(r.IntN(2))
+				case 2: // wide magnitudes
+					x[i] = float32(math.Ldexp(r.Float64()-0.5, r.IntN(200)-100))
+				case 3: // halves at other scales
+					x[i] = float32(r.IntN(255)-127) * 0.5
+				default:
+					x[i] = float32(r.NormFloat64())
+				}
+			}
+			if trial%6 == 1 || trial%6 == 3 {
+				x[0] = 127
+			}
+			checkQuantize(t, x, gs)
+		}
+	}
+	base := kerneltest.Random(r, 64)
+	for name, edit := range map[string]func(x []float32){
+		"zero group":      func(x []float32) { clear(x[:32]) },
+		"subnormal group": func(x []float32) { clear(x[:32]); x[3] = 1e-40 },
+		"tiny scale":      func(x []float32) { clear(x[:32]); x[3] = 1e-36 },
+		"infinity":        func(x []float32) { x[40] = float32(math.Inf(-1)) },
+		"NaN":             func(x []float32) { x[5] = float32(math.NaN()) },
+		"huge":            func(x []float32) { x[7] = math.MaxFloat32 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			x := slices.Clone(base)
+			edit(x)
+			checkQuantize(t, x, 32)
+		})
+	}
+}
+
+// FuzzQuantize: differential fuzzing of the assembly quantizer against
+// the reference's, on any bit patterns.
+func FuzzQuantize(f *testing.F) {
+	if Usable() != nil {
+		f.Skip("avx2: ", Usable())
+	}
+	f.Add(make([]byte, 128))
+	f.Add([]byte("\x00\x00\xfe\x42\x00\x00\x00\x3f\x00\x00\xc0\x3f\x00\x00\x00\xbf and more bytes to fill a group...."))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x := make([]float32, (len(b)/4+31)/32*32)
+		for i := range len(b) / 4 {
+			x[i] = math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
+		}
+		if len(x) > 0 {
+			checkQuantize(t, x, 32)
+		}
+	})
+}
