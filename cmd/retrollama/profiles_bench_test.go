@@ -18,13 +18,13 @@ import (
 // and profile-vs-reference ratios come from one run. "plugin" and
 // "cplugin" are the example kernel plugins, built here (cplugin needs
 // cgo): plugin against fast is the cost of running the same kernels out
-// of process. avx2 runs on one thread and on two ("avx2-2t"): the
+// of process. fast and avx2 run on one thread and on two ("-2t"): the
 // speedup of the second thread comes from the same run.
 //
 //	go test -run XXX -bench Profiles -count 5 ./cmd/retrollama
 func BenchmarkProfiles(b *testing.B) {
 	for _, name := range []string{"stories15M", "stories15M-q8"} {
-		for _, run := range []string{"reference", "fast", "avx2", "avx2-2t", "wasm", "plugin", "cplugin"} {
+		for _, run := range []string{"reference", "fast", "fast-2t", "avx2", "avx2-2t", "wasm", "plugin", "cplugin"} {
 			b.Run(name+"/"+run, func(b *testing.B) {
 				profile, threads := run, 1
 				if p, ok := strings.CutSuffix(run, "-2t"); ok {

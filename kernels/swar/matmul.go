@@ -2,9 +2,8 @@ package swar
 
 // parallelMACs is the smallest matmul (rows × cols multiply-adds) split
 // across the pool; smaller ones run on the caller's goroutine. See
-// kernels/unrolled's parallelMACs for why small splits do not pay; tuned
-// with BenchmarkParallelThreshold.
-const parallelMACs = 256 << 10
+// kernels/unrolled's parallelMACs for the measurement behind 32K.
+const parallelMACs = 32 << 10
 
 // task is a matmul being split by quads of rows, with x already quantized
 // and packed; it lives in the Provider so that handing it to the pool

@@ -3,17 +3,15 @@ package unrolled
 import "github.com/retrollama/retrollama/kernels"
 
 // parallelMACs is the smallest matmul (rows × cols multiply-adds) split
-// across the pool; smaller ones run on the caller's goroutine. Handing out
-// chunks costs ~0.5 µs (workpool's BenchmarkRunTask), but a woken worker
-// is first queued in the caller's P's runnext slot, which an idle P only
-// steals after a ≥ 3 µs back-off, so a split pays only when each chunk is
-// tens of microseconds. On the 2-vCPU test VM 288×288 (83K, ~13 µs at
-// unroll8's ~6.5 GFLOP/s) was slower on two threads than one and 288×768
-// (221K) about even, while the classifier (32000×288) ran 1.85× faster.
-// So 256K: stories15M splits only its classifier (60% of its MACs), and
-// every matmul of stories110M (≥ 768×768 = 590K) splits. Re-tune with
-// BenchmarkParallelThreshold when the pool learns to spin.
-const parallelMACs = 256 << 10
+// across the pool; smaller ones run on the caller's goroutine. With
+// channel hand-offs (before issue #9) a woken worker started ≥ 3 µs late
+// and only the classifier paid (threshold 256K). Workers now spin between
+// the calls of a token (workpool.SpinFor), so a hand-off costs ~1 µs (two
+// cross-core cache-line trips on the 2-vCPU VM): 32K splits every
+// stories15M matmul, and 2 threads run the fast profile on stories15M
+// fp32 at 1.7× one thread, against 1.3× at 256K (BenchmarkProfiles,
+// fast-2t).
+const parallelMACs = 32 << 10
 
 // matmulTask is a matmul being split by rows; it lives in the Provider so
 // that handing it to the pool allocates nothing. Its slices are cleared
