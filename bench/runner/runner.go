@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/retrollama/retrollama/bench"
@@ -81,7 +83,12 @@ type engine struct {
 func open(c *Config) ([]*engine, error) {
 	var engines []*engine
 	for _, name := range c.Profiles {
-		t, err := registry.Open(c.Kernels, name, model.Shape(c.Checkpoint.Config), registry.Options{Threads: c.Threads, NoFallback: true})
+		profile, threads, err := ParseProfile(name, c.Threads)
+		if err != nil {
+			closeAll(engines)
+			return nil, err
+		}
+		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, NoFallback: true})
 		if err != nil {
 			closeAll(engines)
 			return nil, fmt.Errorf("profile %s: %w", name, err)
@@ -101,6 +108,22 @@ func closeAll(engines []*engine) {
 	for _, e := range engines {
 		e.table.Close()
 	}
+}
+
+// ParseProfile splits a profile as bench names it, "NAME" or
+// "NAME@THREADS", into the kernels.hcl profile and its threads per op
+// (threads when none is given). "avx2@1" against "avx2@2" measures what a
+// second thread gives, in one run.
+func ParseProfile(spec string, threads int) (name string, n int, err error) {
+	name, t, found := strings.Cut(spec, "@")
+	if !found {
+		return spec, threads, nil
+	}
+	n, err = strconv.Atoi(t)
+	if err != nil || n < 1 || name == "" {
+		return "", 0, fmt.Errorf("profile %q: want NAME or NAME@THREADS with THREADS ≥ 1", spec)
+	}
+	return name, n, nil
 }
 
 // Sequence returns the deterministic token sequence every profile

@@ -101,3 +101,25 @@ func TestUntilCI(t *testing.T) {
 		}
 	}
 }
+
+func TestParseProfile(t *testing.T) {
+	tests := []struct {
+		spec    string
+		name    string
+		threads int
+		bad     bool
+	}{
+		{"avx2", "avx2", 3, false},
+		{"avx2@1", "avx2", 1, false},
+		{"fast@2", "fast", 2, false},
+		{"avx2@0", "", 0, true},
+		{"avx2@two", "", 0, true},
+		{"@2", "", 0, true},
+	}
+	for _, tt := range tests {
+		name, n, err := ParseProfile(tt.spec, 3)
+		if (err != nil) != tt.bad || name != tt.name || n != tt.threads {
+			t.Errorf("ParseProfile(%q) = %q, %d, %v", tt.spec, name, n, err)
+		}
+	}
+}

@@ -41,7 +41,8 @@ over A with a Mann-Whitney U p-value, greedy agreement and logit differences, an
 time per token in each op.
 
 Options:
-  --a, --b, --c, --d <profile>  profiles to compare (A is the baseline)
+  --a, --b, --c, --d <profile>  profiles to compare (A is the baseline); NAME@N runs
+                         NAME on N threads per op (--a avx2@1 --b avx2@2)
   --name <bench>         run a saved bench block (flags given also override it)
   --model <file> | --synthetic <name>   model (default: --synthetic stories15M)
   -n <int>               tokens generated per run (default 128)
@@ -205,8 +206,12 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 		return errors.New("give at least --a and --b (or --name BENCH)")
 	}
 	for _, p := range profiles {
-		if f.Profile(p) == nil {
-			return fmt.Errorf("%s declares no profile %q", f.Path, p)
+		name, _, err := runner.ParseProfile(p, 0)
+		if err != nil {
+			return err
+		}
+		if f.Profile(name) == nil {
+			return fmt.Errorf("%s declares no profile %q", f.Path, name)
 		}
 	}
 	untilCI, err := parseFraction(o.untilCI)

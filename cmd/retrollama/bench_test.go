@@ -69,6 +69,19 @@ func TestBenchOps(t *testing.T) {
 	}
 }
 
+// TestBenchThreadsPerProfile: NAME@N runs one profile on N threads, so
+// one run compares thread counts; the labels keep the suffix.
+func TestBenchThreadsPerProfile(t *testing.T) {
+	out, errText, code := runCLI(t, append([]string{"bench", "--a", "fast@1", "--b", "fast@2", "--format", "csv"}, quick...)...)
+	if code != 0 || !strings.Contains(out, "fast@1,A,") || !strings.Contains(out, "fast@2,B,") {
+		t.Errorf("exit %d %s\n%s", code, errText, out)
+	}
+	_, errText, code = runCLI(t, append([]string{"bench", "--a", "fast@0", "--b", "fast"}, quick...)...)
+	if code == 0 || !strings.Contains(errText, "NAME@THREADS") {
+		t.Errorf("fast@0: exit %d, %q", code, errText)
+	}
+}
+
 // TestBenchOpsSweep: the matmul shape sweep, both dtypes, and its
 // argument errors.
 func TestBenchOpsSweep(t *testing.T) {
