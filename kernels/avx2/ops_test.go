@@ -19,18 +19,6 @@ var gqaShape = kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqL
 // sums and fused roundings are ~1e-14; a wrong index is far above.
 const maxNMSE = 1e-10
 
-func nmse(got, want []float32) float64 {
-	var num, den float64
-	for i := range want {
-		d := float64(got[i]) - float64(want[i])
-		num += d * d
-		den += float64(want[i]) * float64(want[i])
-	}
-	if den == 0 {
-		return num
-	}
-	return num / den
-}
 
 func must(t testing.TB, err error) {
 	t.Helper()
@@ -142,7 +130,7 @@ func TestRMSNormMatchesScalar(t *testing.T) {
 		out, check := guarded(t, n)
 		must(t, p.RMSNorm(out, x, prepare(t, p, f32(1, n, w))))
 		check(fmt.Sprintf("n=%d", n))
-		if e := nmse(out, want); !(e <= maxNMSE) {
+		if e := kerneltest.NMSE(out, want); !(e <= maxNMSE) {
 			t.Fatalf("n=%d: NMSE %g", n, e)
 		}
 		inPlace := slices.Clone(x)
@@ -181,7 +169,7 @@ func TestAttentionMatchesScalar(t *testing.T) {
 			must(t, p.Attention(out, q, keys, values, pos))
 			name := fmt.Sprintf("threads %d dim %d heads %d/%d pos %d", c.threads, s.Dim, s.Heads, s.KVHeads, pos)
 			check(name)
-			if e := nmse(out, want); !(e <= maxNMSE) {
+			if e := kerneltest.NMSE(out, want); !(e <= maxNMSE) {
 				t.Fatalf("%s: NMSE %g", name, e)
 			}
 		}

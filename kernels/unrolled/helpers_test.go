@@ -34,19 +34,6 @@ func prepare(t testing.TB, p kernels.Provider, rows, cols int, data []float32) k
 	return w
 }
 
-// nmse is Σ(got-want)² / Σwant², or 0/1 for an exact/inexact all-zero want.
-func nmse(got, want []float32) float64 {
-	var num, den float64
-	for i := range want {
-		d := float64(got[i]) - float64(want[i])
-		num += d * d
-		den += float64(want[i]) * float64(want[i])
-	}
-	if den == 0 {
-		return num
-	}
-	return num / den
-}
 
 // assertClose fails unless got is within maxNMSE of want.
 func assertClose(t *testing.T, what string, got, want []float32) {
@@ -54,7 +41,7 @@ func assertClose(t *testing.T, what string, got, want []float32) {
 	if len(got) != len(want) {
 		t.Fatalf("%s: len %d, want %d", what, len(got), len(want))
 	}
-	if e := nmse(got, want); !(e <= maxNMSE) {
+	if e := kerneltest.NMSE(got, want); !(e <= maxNMSE) {
 		t.Fatalf("%s: NMSE %g > %g\ngot  %v\nwant %v", what, e, maxNMSE, head(got), head(want))
 	}
 }

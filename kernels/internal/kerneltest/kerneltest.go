@@ -69,3 +69,19 @@ func BenchMatMul(b *testing.B, name string, newProvider func() kernels.Provider,
 		b.ReportMetric(2*float64(t.Rows)*float64(t.Cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 	})
 }
+
+// NMSE is Σ(got-want)² / Σwant², the normalised mean squared error of got
+// against want (ggml's measure); for an all-zero want it is Σgot², so 0
+// only for an exact match.
+func NMSE(got, want []float32) float64 {
+	var num, den float64
+	for i := range want {
+		d := float64(got[i]) - float64(want[i])
+		num += d * d
+		den += float64(want[i]) * float64(want[i])
+	}
+	if den == 0 {
+		return num
+	}
+	return num / den
+}
