@@ -6,7 +6,8 @@
 //     row to cover the FMA latency;
 //   - Q8_0 matmul: runq.c's arithmetic exactly (bit-identical to the
 //     reference): int8 products with VPMADDUBSW/VPMADDWD, four rows per
-//     pass, each group's exact int32 sum scaled and added in group order;
+//     pass, each group's exact int32 sum scaled and added in group order
+//     (group sizes that are not a multiple of 32 go to kernels/swar);
 //   - rmsnorm and attention: their sums and the weighted sum of values in
 //     8-lane FMA, the softmax the reference's.
 //
@@ -30,6 +31,7 @@ import (
 	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
+	"github.com/retrollama/retrollama/kernels/swar"
 	"github.com/retrollama/retrollama/kernels/workpool"
 )
 
@@ -62,7 +64,15 @@ type Provider struct {
 	// the model's widest input and grown at Prepare, never in MatMul.
 	xq []int8
 	xs []float32
+	// small runs the Q8_0 matrices whose group size is not a multiple of
+	// 32 (stories260K's 4), which the assembly cannot take: swar, exact
+	// too and 4× faster than plain loops there. Made at the first such
+	// Prepare.
+	small *swar.Provider
 }
+
+// smallGroups is the Weight of a Q8_0 matrix handed to p.small.
+type smallGroups struct{ h kernels.Weight }
 
 // New returns an avx2 provider splitting large matmuls over threads
 // goroutines (<= 0: runtime.GOMAXPROCS(0), as workpool.New).
@@ -108,8 +118,9 @@ type matrix struct {
 	data       []float32
 }
 
-// q8Matrix is the provider's Weight for Q8_0: the engine's int8 values
-// kept as they are, the scales re-laid out by quads of rows.
+// q8Matrix is the provider's Weight for Q8_0 with a group size that is a
+// multiple of 32: the engine's int8 values kept as they are, the scales
+// re-laid out by quads of rows.
 type q8Matrix struct {
 	rows, cols int
 	gs, groups int
@@ -132,6 +143,19 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	case kernels.Q8_0:
 		if err := scalar.CheckQ8(t); err != nil {
 			return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
+		}
+		if t.GroupSize%32 != 0 {
+			if p.small == nil {
+				p.small = swar.New(p.threads)
+				if err := p.small.Init(p.shape); err != nil {
+					return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
+				}
+			}
+			h, err := p.small.Prepare(t)
+			if err != nil {
+				return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
+			}
+			return &smallGroups{h}, nil
 		}
 		m := &q8Matrix{rows: t.Rows, cols: t.Cols, gs: t.GroupSize, groups: t.Cols / t.GroupSize, q: t.Q8, scales: t.Scales}
 		quads := (t.Rows + 3) / 4
@@ -216,6 +240,8 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 		}
 		p.matMulQ8(out[:m.rows], m, x[:m.cols])
 		return nil
+	case *smallGroups:
+		return p.small.MatMul(out, m.h, x)
 	}
 	return kernels.ErrForeignWeight
 }
@@ -235,16 +261,11 @@ func (t *q8Task) Do(lo, hi int) { q8Quads(t.out, t.m, t.xq, t.xs, lo, hi) }
 // matMulQ8 quantizes x as the reference does (in the assembly unless x
 // holds a NaN or a group's scale is not a normal number: then the
 // reference's own code), then runs the assembly over quads of rows, or
-// exact Go loops where the assembly cannot: a group size that is not a
-// multiple of 32, or an x value of -128 (possible only for a group whose
-// scale is subnormal), which VPSIGNB cannot negate.
+// exact Go loops where x holds -128 (possible only for a group whose
+// scale is subnormal), which VPSIGNB cannot negate. The group size is a
+// multiple of 32 (others went to p.small at Prepare).
 func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 	xq, xs := p.xq[:m.cols], p.xs[:m.groups]
-	if m.gs%32 != 0 {
-		scalar.Quantize(xq, xs, x, m.gs)
-		q8RowsGo(out, m, xq, xs)
-		return
-	}
 	if !quantizeFast(xq, xs, x, m.gs) {
 		scalar.Quantize(xq, xs, x, m.gs)
 		if bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
@@ -276,7 +297,7 @@ func q8Quads(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
 	}
 }
 
-// q8RowsGo is runq.c's matmul in plain Go: exact, for what the assembly
+// q8RowsGo is runq.c's matmul in plain Go: exact, for an x the assembly
 // cannot take.
 func q8RowsGo(out []float32, m *q8Matrix, xq []int8, xs []float32) {
 	n, gs := m.cols, m.gs
@@ -393,6 +414,10 @@ func (p *Provider) Close() error {
 	if p.pool != nil {
 		p.pool.Close()
 		p.pool = nil
+	}
+	if p.small != nil {
+		p.small.Close()
+		p.small = nil
 	}
 	return nil
 }
