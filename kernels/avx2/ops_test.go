@@ -19,7 +19,6 @@ var gqaShape = kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqL
 // sums and fused roundings are ~1e-14; a wrong index is far above.
 const maxNMSE = 1e-10
 
-
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {

@@ -34,7 +34,6 @@ func prepare(t testing.TB, p kernels.Provider, rows, cols int, data []float32) k
 	return w
 }
 
-
 // assertClose fails unless got is within maxNMSE of want.
 func assertClose(t *testing.T, what string, got, want []float32) {
 	t.Helper()
