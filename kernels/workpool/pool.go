@@ -47,23 +47,26 @@ type Pool struct {
 	closed  atomic.Bool
 	closing sync.Once
 
-	// The call in flight: its work, the background chunks not yet done,
-	// and the first background panic.
+	// The call in flight: its work split into blocks that every
+	// participant takes in turn (next), the workers not yet done, and the
+	// first background panic.
 	task     Task
+	n        int
+	blocks   int
+	next     atomic.Int64
 	pending  atomic.Int32
 	panicked atomic.Pointer[PanicError]
 	caller   parker // where the caller parks waiting for pending to reach 0
 }
 
-// worker is one background goroutine's mailbox: the chunk it is handed
-// and the sequence number that announces it. Padded so that two
-// workers' counters never share a cache line.
+// worker is one background goroutine's mailbox: the sequence number that
+// announces a call. Padded so that two workers' counters never share a
+// cache line.
 type worker struct {
-	_      [64]byte
-	seq    atomic.Uint64 // incremented once per chunk handed over (and at Close)
-	lo, hi int           // the chunk, written before seq is incremented
-	park   parker
-	_      [64]byte
+	_    [64]byte
+	seq  atomic.Uint64 // incremented once per call (and at Close)
+	park parker
+	_    [64]byte
 }
 
 // parker is a spin-then-park wait. A waiter announces it is about to
@@ -152,8 +155,8 @@ func (p *Pool) Close() {
 	})
 }
 
-// work is a background worker's loop: wait for a chunk, run it, report,
-// until Close. A worker starts parked-to-be: it spins only after work.
+// work is a background worker's loop: wait for a call, take its blocks
+// until none is left, report, until Close. A worker spins only after work.
 func (p *Pool) work(w *worker) {
 	var seen uint64
 	for {
@@ -162,7 +165,7 @@ func (p *Pool) work(w *worker) {
 		if p.closed.Load() {
 			return
 		}
-		if perr := runChunk(p.task, w.lo, w.hi); perr != nil {
+		if perr := p.takeBlocks(); perr != nil {
 			p.panicked.CompareAndSwap(nil, perr)
 		}
 		if p.pending.Add(-1) == 0 {

@@ -3,6 +3,9 @@ package workpool
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -106,41 +109,55 @@ func TestCloseIdempotentAndRunAfterClose(t *testing.T) {
 	}
 }
 
-// panicker panics in the chunk that contains index at.
-type panicker struct{ at int }
+// panicker panics in every block run on a goroutine other than caller's
+// (onWorker) or on the caller's (!onWorker), each block taking a
+// millisecond so that every participant gets some.
+type panicker struct {
+	caller   uint64
+	onWorker bool
+}
 
 var errBoom = errors.New("boom")
 
 func (p *panicker) Do(lo, hi int) {
-	if lo <= p.at && p.at < hi {
+	time.Sleep(time.Millisecond)
+	if (goid() != p.caller) == p.onWorker {
 		panic(errBoom)
 	}
 }
 
+// goid returns the current goroutine's id, read from its stack header
+// ("goroutine 7 [running]:"); for tests only.
+func goid() uint64 {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	f := strings.Fields(string(buf[:n]))
+	id, _ := strconv.ParseUint(f[1], 10, 64)
+	return id
+}
+
+// TestPanicDoesNotDeadlock: a panic on the caller's goroutine propagates
+// unchanged, one on a worker as a *PanicError with its value and stack,
+// only after every block is done; and the pool stays usable.
 func TestPanicDoesNotDeadlock(t *testing.T) {
-	tests := []struct {
-		name     string
-		at       int
-		wantPErr bool // a background chunk panicked, so a *PanicError
-	}{
-		{"caller chunk", 0, false},
-		{"worker chunk", 99, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, onWorker := range []bool{false, true} {
+		t.Run(fmt.Sprint("on worker ", onWorker), func(t *testing.T) {
 			p := New(3)
 			defer p.Close()
-			for range 3 { // the pool stays usable after a panic
-				r := catch(func() { p.RunTask(100, &panicker{at: tc.at}) })
+			for range 3 {
+				r := catch(func() { p.RunTask(100, &panicker{caller: goid(), onWorker: onWorker}) })
 				if r == nil {
 					t.Fatal("no panic")
 				}
 				perr, isPErr := r.(*PanicError)
-				if isPErr != tc.wantPErr {
-					t.Fatalf("panic value %T, want *PanicError = %v", r, tc.wantPErr)
+				if isPErr != onWorker {
+					t.Fatalf("panic value %T, want *PanicError = %v", r, onWorker)
 				}
 				if isPErr && (!errors.Is(perr, errBoom) || len(perr.Stack) == 0) {
 					t.Fatalf("PanicError %v lost the value or the stack", perr.Value)
+				}
+				if !isPErr && r != errBoom {
+					t.Fatalf("caller's panic value %v changed", r)
 				}
 				c := &counter{hits: make([]atomic.Int32, 100)}
 				p.RunTask(100, c)

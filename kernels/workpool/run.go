@@ -15,18 +15,20 @@ type funcTask func(lo, hi int)
 // Do implements Task.
 func (f funcTask) Do(lo, hi int) { f(lo, hi) }
 
-// Run calls fn over [0, n) split into contiguous non-empty chunks, one per
-// worker (fewer when n < Size()), in parallel, and returns when every chunk
-// is done. fn should be a method value or closure made once and reused:
+// Run calls fn over [0, n) split into contiguous non-empty blocks (see
+// RunTask), in parallel, and returns when every block is done. fn should be a method value or closure made once and reused:
 // fn escapes, so a closure built per call is allocated per call. If fn
 // panics, Run panics on the caller's goroutine once all chunks are done
 // (see RunTask).
 func (p *Pool) Run(n int, fn func(lo, hi int)) { p.RunTask(n, funcTask(fn)) }
 
-// RunTask calls t.Do over [0, n) split into contiguous non-empty chunks,
-// one per worker (fewer when n < Size()); the caller's goroutine runs the
-// first chunk itself. It returns when every chunk is done and allocates
-// nothing. Calls from several goroutines are serialised.
+// RunTask calls t.Do over [0, n) split into contiguous non-empty blocks
+// (blocksPerWorker per worker, fewer when n is small) that the workers,
+// the caller's goroutine among them, take as each comes free, in
+// parallel. It returns when every block is done and allocates nothing.
+// Calls from several goroutines are serialised. Which worker runs which
+// block varies from call to call, so t must give the same result for an
+// index whatever range it is handed with.
 //
 // A panic in a chunk never leaves the pool waiting: if the caller's own
 // chunk panics, that panic propagates unchanged after the other chunks
@@ -43,27 +45,54 @@ func (p *Pool) RunTask(n int, t Task) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.task = t
+	p.task, p.n, p.blocks = t, n, min(n, k*blocksPerWorker)
+	p.next.Store(0)
 	p.panicked.Store(nil)
 	p.pending.Store(int32(k - 1))
-	for i := 1; i < k; i++ {
-		w := p.workers[i-1]
-		w.lo, w.hi = chunk(i, k, n)
-		w.seq.Add(1) // publishes task, lo and hi
+	for _, w := range p.workers[:k-1] {
+		w.seq.Add(1) // publishes the call
 		w.park.notify()
 	}
 	finished := false
 	defer func() {
-		if !finished { // our own chunk panicked: wait, then let it propagate
+		if !finished { // our own block panicked: wait, then let it propagate
 			p.wait()
 		}
 	}()
-	_, hi := chunk(0, k, n)
-	t.Do(0, hi)
+	for {
+		b := int(p.next.Add(1) - 1)
+		if b >= p.blocks {
+			break
+		}
+		lo, hi := chunk(b, p.blocks, n)
+		t.Do(lo, hi)
+	}
 	finished = true
 	p.wait()
 	if perr := p.panicked.Load(); perr != nil {
 		panic(perr)
+	}
+}
+
+// blocksPerWorker is how many blocks a call is cut into per participant.
+// Participants take blocks as they come free, so a worker that starts
+// late or runs on a busier core does less, and the caller does not wait
+// for it; a few blocks each keep the shared counter's traffic (one
+// cross-core cache-line trip per block) small against the work.
+const blocksPerWorker = 4
+
+// takeBlocks runs blocks of the call in flight until none is left, on a
+// background worker; a panic in one ends its share and is returned.
+func (p *Pool) takeBlocks() (perr *PanicError) {
+	for {
+		b := int(p.next.Add(1) - 1)
+		if b >= p.blocks {
+			return nil
+		}
+		lo, hi := chunk(b, p.blocks, p.n)
+		if perr := runChunk(p.task, lo, hi); perr != nil {
+			return perr
+		}
 	}
 }
 
