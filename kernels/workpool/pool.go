@@ -117,7 +117,9 @@ func (k *parker) wait(ready func() bool) {
 // notify wakes the waiter if it is parked (or about to park); call it
 // after making its condition true.
 func (k *parker) notify() {
-	if k.sleeping.CompareAndSwap(1, 0) {
+	// A plain load first: the waiter polls nearby, and a failed
+	// compare-and-swap would still take the line exclusive.
+	if k.sleeping.Load() == 1 && k.sleeping.CompareAndSwap(1, 0) {
 		k.wake <- struct{}{}
 	}
 }
