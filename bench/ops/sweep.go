@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
@@ -60,7 +61,7 @@ func Sweep(label string, newProvider func() (kernels.Provider, error), models []
 	for _, name := range models {
 		c, ok := checkpoint.ShapeOf(name)
 		if !ok {
-			return nil, fmt.Errorf("unknown model shape %q (known: %v)", name, checkpoint.KnownShapes())
+			return nil, fmt.Errorf("unknown model shape %q (known: %s)", name, strings.Join(checkpoint.KnownShapes(), ", "))
 		}
 		res, err := sweepModel(label, newProvider, name, c, dtypes, minTime)
 		if err != nil {

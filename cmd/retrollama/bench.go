@@ -22,7 +22,6 @@ import (
 	"github.com/retrollama/retrollama/bench/report"
 	"github.com/retrollama/retrollama/bench/runner"
 	"github.com/retrollama/retrollama/bench/stats"
-	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/internal/atomicfile"
@@ -441,29 +440,13 @@ func benchOpsCommand(args []string, stdout, stderr io.Writer) int {
 			return err
 		}
 		defer ck.Close()
-		var all []ops.Result
-		for _, decl := range f.Providers {
-			if *provider != "" && decl.Ref() != *provider {
-				continue
-			}
-			if err := registry.Usable(decl); err != nil {
-				fmt.Fprintf(stderr, "%s: skipped: %v\n", decl.Ref(), err)
-				continue
-			}
-			p, err := registry.New(decl, registry.Options{Threads: k.threads})
+		return measureProviders(f, *provider, k.threads, stdout, stderr, func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error) {
+			p, err := newProvider()
 			if err != nil {
-				return err
+				return nil, err
 			}
-			res, err := ops.Measure(decl.Ref(), p, ck, *minTime)
-			if err != nil {
-				return err
-			}
-			all = append(all, res...)
-		}
-		if len(all) == 0 {
-			return fmt.Errorf("no provider %q in %s", *provider, f.Path)
-		}
-		return ops.Write(stdout, all)
+			return ops.Measure(ref, p, ck, *minTime)
+		})
 	}()
 	if err != nil {
 		fmt.Fprintf(stderr, "retrollama bench ops: %v\n", err)
@@ -486,11 +469,15 @@ func benchSweep(f *config.File, provider string, threads int, models []string, d
 	default:
 		return fmt.Errorf("--dtype %q: want f32, q8_0 or all", dtype)
 	}
-	for _, m := range models {
-		if _, ok := checkpoint.ShapeOf(m); !ok {
-			return fmt.Errorf("--models: unknown model shape %q (known: %s)", m, strings.Join(checkpoint.KnownShapes(), ", "))
-		}
-	}
+	return measureProviders(f, provider, threads, stdout, stderr, func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error) {
+		return ops.Sweep(ref, newProvider, models, dtypes, minTime)
+	})
+}
+
+// measureProviders runs measure for every provider f declares (or only the
+// one called provider) that runs on this CPU, saying which it skips and
+// why, and prints all the results in one table.
+func measureProviders(f *config.File, provider string, threads int, stdout, stderr io.Writer, measure func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error)) error {
 	var all []ops.Result
 	for _, decl := range f.Providers {
 		if provider != "" && decl.Ref() != provider {
@@ -500,9 +487,9 @@ func benchSweep(f *config.File, provider string, threads int, models []string, d
 			fmt.Fprintf(stderr, "%s: skipped: %v\n", decl.Ref(), err)
 			continue
 		}
-		res, err := ops.Sweep(decl.Ref(), func() (kernels.Provider, error) {
+		res, err := measure(decl.Ref(), func() (kernels.Provider, error) {
 			return registry.New(decl, registry.Options{Threads: threads})
-		}, models, dtypes, minTime)
+		})
 		if err != nil {
 			return err
 		}
