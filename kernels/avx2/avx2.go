@@ -128,7 +128,7 @@ type q8Matrix struct {
 	// s4 holds the scale of group g of rows 4k..4k+3 at s4[(k·groups +
 	// g)·4 : +4]; rows past the last repeat it, so every quad is whole.
 	s4 []float32
-	// scales are the engine's, for the rows the assembly does not take.
+	// scales are the engine's, for an x the assembly does not take.
 	scales []float32
 }
 
@@ -261,7 +261,7 @@ func (t *q8Task) Do(lo, hi int) { q8Quads(t.out, t.m, t.xq, t.xs, lo, hi) }
 // matMulQ8 quantizes x as the reference does (in the assembly unless x
 // holds a NaN or a group's scale is not a normal number: then the
 // reference's own code), then runs the assembly over quads of rows, or
-// exact Go loops where x holds -128 (possible only for a group whose
+// the reference's arithmetic where x holds -128 (possible only for a group whose
 // scale is subnormal), which VPSIGNB cannot negate. The group size is a
 // multiple of 32 (others went to p.small at Prepare).
 func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
@@ -269,7 +269,7 @@ func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 	if !quantizeFast(xq, xs, x, m.gs) {
 		scalar.Quantize(xq, xs, x, m.gs)
 		if bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
-			q8RowsGo(out, m, xq, xs)
+			scalar.MatMulQ8Quantized(out, m.q, m.scales, m.cols, m.gs, xq, xs)
 			return
 		}
 	}
@@ -294,24 +294,6 @@ func q8Quads(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
 		r1, r2, r3 := min(r+1, last), min(r+2, last), min(r+3, last)
 		v := q8dot4(m.q[r*n:], m.q[r1*n:], m.q[r2*n:], m.q[r3*n:], m.s4[k*ng*4:], xq, xs, ng, m.gs)
 		copy(out[r:min(r+4, m.rows)], v[:])
-	}
-}
-
-// q8RowsGo is runq.c's matmul in plain Go: exact, for an x the assembly
-// cannot take.
-func q8RowsGo(out []float32, m *q8Matrix, xq []int8, xs []float32) {
-	n, gs := m.cols, m.gs
-	for i := range m.rows {
-		w := m.q[i*n : (i+1)*n]
-		var v float32
-		for g, sx := range xs {
-			var d int32
-			for k := g * gs; k < (g+1)*gs; k++ {
-				d += int32(w[k]) * int32(xq[k])
-			}
-			v += float32(float32(float32(d)*m.scales[i*m.groups+g]) * sx)
-		}
-		out[i] = v
 	}
 }
 

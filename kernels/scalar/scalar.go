@@ -134,22 +134,32 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 }
 
 // matMulQ8 is runq.c's matmul: x is quantized in groups like the weights,
-// each group's dot product is summed exactly in int32, then scaled by the
-// weight's and x's scales and added to the row's float32 sum, group after
-// group.
+// then MatMulQ8Quantized.
 func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 	n, gs := m.cols, m.groupSize
 	xq, xs := p.xq[:n], p.xs[:n/gs]
 	Quantize(xq, xs, x[:n], gs)
-	for i := range m.rows {
+	MatMulQ8Quantized(out[:m.rows], m.q, m.scales, n, gs, xq, xs)
+}
+
+// MatMulQ8Quantized is runq.c's matmul once x is quantized (xq, xs, as
+// Quantize makes them): for each of the len(out) rows of cols int8 values
+// in q, each group's dot product with xq is summed exactly in int32, then
+// scaled by the weight's scale and x's and added to the row's float32 sum,
+// group after group. Exported for providers that quantize x their own way
+// (bit-identically) and need the reference's arithmetic where their fast
+// path cannot go.
+func MatMulQ8Quantized(out []float32, q []int8, scales []float32, cols, groupSize int, xq []int8, xs []float32) {
+	n, gs := cols, groupSize
+	for i := range out {
 		row := i * n
 		var val float32
 		for j := 0; j < n; j += gs {
 			var ival int32
 			for k := range gs {
-				ival += int32(xq[j+k]) * int32(m.q[row+j+k])
+				ival += int32(xq[j+k]) * int32(q[row+j+k])
 			}
-			ws, s := m.scales[(row+j)/gs], xs[j/gs]
+			ws, s := scales[(row+j)/gs], xs[j/gs]
 			val += float32(float32(float32(ival)*ws) * s) // the conversions forbid fused multiply-adds
 		}
 		out[i] = val
