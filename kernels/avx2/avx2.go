@@ -101,9 +101,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 // Init implements kernels.Provider: it sizes the attention scores and the
 // buffers of quantized x, and starts the worker pool.
 func (p *Provider) Init(s kernels.Shape) error {
-	if p.pool != nil {
-		p.pool.Close()
-	}
+	p.Close() // a second Init starts afresh: the pool, and swar sized for the old shape
 	p.shape = s
 	p.att = make([]float32, max(s.Heads*s.SeqLen, 0))
 	n := max(s.Dim, s.HiddenDim, 0)
