@@ -158,7 +158,8 @@ func (p *Pool) Close() {
 }
 
 // work is a background worker's loop: wait for a call, take its blocks
-// until none is left, report, until Close. A worker spins only after work.
+// until none is left, report, until Close. Like every wait here it spins
+// for SpinFor first (after starting too), then parks.
 func (p *Pool) work(w *worker) {
 	var seen uint64
 	for {
