@@ -42,6 +42,7 @@ package kernels
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -148,14 +149,16 @@ type Query struct {
 	Model Shape // the model being run
 	Rows  int   // MatMul: the matrix's rows (output size); 0 for other ops
 	Cols  int   // MatMul: the matrix's columns (input size); 0 for other ops
+	// GroupSize is a Q8_0 MatMul's group size (it divides Cols); 0 for
+	// every other use. A provider whose fast path needs, say, a multiple
+	// of 32 declines the others here, and the profile's next provider
+	// runs them.
+	GroupSize int
 }
 
 // Support is a provider's answer to Supports.
 type Support struct {
 	OK bool
-	// Score ranks providers that can both run an op (higher is better),
-	// like ggml's backend score; reports show it.
-	Score int
 	// Reason says why not when !OK ("needs AVX2", "dtype q8_0 not
 	// supported"); shown by "retrollama kernels explain".
 	Reason string
@@ -214,6 +217,53 @@ type Describer interface {
 type CacheAllocator interface {
 	AllocCache(n int) []float32
 }
+
+// ErrDeclined is wrapped by the error of a call to an op a provider
+// declines in Supports. The engine never makes such a call; the error
+// exists so that a provider never has to pretend to run an op.
+var ErrDeclined = errors.New("not supported (declined in Supports)")
+
+// Declined supplies the methods of the ops a provider declines in
+// Supports, each returning an error that wraps ErrDeclined, so a provider
+// that runs only some ops embeds it and writes only those:
+//
+//	type Provider struct {
+//		kernels.Declined // RoPE, SwiGLU, Softmax: declined
+//		...
+//	}
+//
+//	func New() *Provider { return &Provider{Declined: kernels.Declined{Provider: "mine"}} }
+//
+// Methods the provider defines itself take precedence over the embedded
+// ones.
+type Declined struct {
+	Provider string // the provider's name, for the error
+}
+
+func (d Declined) declined(op Op) error {
+	return fmt.Errorf("%s: %s: %w", d.Provider, op, ErrDeclined)
+}
+
+// MatMul implements the MatMul method for a provider that declines it.
+func (d Declined) MatMul(out []float32, w Weight, x []float32) error { return d.declined(MatMul) }
+
+// RMSNorm implements the RMSNorm method for a provider that declines it.
+func (d Declined) RMSNorm(out, x []float32, w Weight) error { return d.declined(RMSNorm) }
+
+// RoPE implements the RoPE method for a provider that declines it.
+func (d Declined) RoPE(q, k []float32, pos int) error { return d.declined(RoPE) }
+
+// Attention implements the Attention method for a provider that declines
+// it.
+func (d Declined) Attention(out, q, keys, values []float32, pos int) error {
+	return d.declined(Attention)
+}
+
+// SwiGLU implements the SwiGLU method for a provider that declines it.
+func (d Declined) SwiGLU(gate, up []float32) error { return d.declined(SwiGLU) }
+
+// Softmax implements the Softmax method for a provider that declines it.
+func (d Declined) Softmax(x []float32) error { return d.declined(Softmax) }
 
 // ErrForeignWeight is returned by a provider handed a Weight it did not
 // create; it signals an engine bug, never bad input.

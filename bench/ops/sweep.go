@@ -87,6 +87,9 @@ func sweepModel(label string, newProvider func() (kernels.Provider, error), name
 	for _, m := range MatMulCases(c) {
 		for _, dt := range dtypes {
 			q := kernels.Query{Op: kernels.MatMul, DType: dt, Model: shape, Rows: m.Rows, Cols: m.Cols}
+			if dt == kernels.Q8_0 {
+				q.GroupSize = gs
+			}
 			if !p.Supports(q).OK {
 				continue
 			}

@@ -161,13 +161,13 @@ func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Wr
 	}
 	fmt.Fprintf(w, "profile %s, model %s (%v)\n\n", profile, ck.Path, ck.Config)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "OP\tUSE\tPROVIDER\tSCORE\tCONFIGURED AT\tPASSED OVER\n")
+	fmt.Fprintf(tw, "OP\tUSE\tPROVIDER\tCONFIGURED AT\tPASSED OVER\n")
 	for _, g := range groupDecisions(ops.Decisions()) {
 		passed := strings.Join(g.d.Passed, "; ")
 		if passed == "" {
 			passed = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", g.d.Op, g.use, g.d.Chosen, g.d.Score, g.d.Source, passed)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.d.Op, g.use, g.d.Chosen, g.d.Source, passed)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -61,7 +61,6 @@ type Decision struct {
 	DType  kernels.DType // the weight's element type (F32 for weightless ops)
 	Chosen string        // label of the chosen provider
 	Source string        // where the chosen candidate was configured
-	Score  int           // the chosen provider's score for this use
 	Passed []string      // candidates skipped before it, each "label: reason"
 }
 
@@ -225,7 +224,7 @@ func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decisi
 			d.Passed = append(d.Passed, c.Label+": "+s.Reason)
 			continue
 		}
-		d.Chosen, d.Source, d.Score = c.Label, c.Source, s.Score
+		d.Chosen, d.Source = c.Label, c.Source
 		t.decisions = append(t.decisions, d)
 		return c.Provider, d
 	}
@@ -274,6 +273,9 @@ func (t *Table) PrepareVector(name string, data []float32) (*Weight, error) {
 
 func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
 	q := kernels.Query{Op: op, DType: tensor.DType, Model: t.shape, Rows: tensor.Rows, Cols: tensor.Cols}
+	if tensor.DType == kernels.Q8_0 {
+		q.GroupSize = tensor.GroupSize
+	}
 	p, _ := t.choose(q, tensor.Name)
 	ref, err := t.reference.Prepare(tensor)
 	if err != nil {
@@ -292,7 +294,7 @@ func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
 			t.log.Warn("kernel provider cannot take a weight; it runs on the scalar reference", "tensor", tensor.Name, "provider", p.Name(), "error", err)
 			d := &t.decisions[len(t.decisions)-1]
 			d.Passed = append(d.Passed, d.Chosen+": "+err.Error())
-			d.Chosen, d.Source, d.Score = "builtin.scalar", "fallback after a failed prepare", 0
+			d.Chosen, d.Source = "builtin.scalar", "fallback after a failed prepare"
 			return w, nil
 		}
 		w.provider, w.w = p, pw

@@ -277,7 +277,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 		p.fail(fmt.Errorf("supports: %w", err))
 		return kernels.Support{Reason: "plugin unusable: " + err.Error()}
 	}
-	return kernels.Support{OK: s.GetOk(), Score: int(s.GetScore()), Reason: s.GetReason()}
+	return kernels.Support{OK: s.GetOk(), Reason: s.GetReason()}
 }
 
 // fail marks the plugin unusable: it is killed (so it cannot go on

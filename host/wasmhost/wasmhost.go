@@ -51,11 +51,6 @@ const (
 	DefaultTimeout   = 10 * time.Second
 )
 
-// Score is what Supports reports for the ops a module exports: above the
-// pure-Go providers (unroll8 20, swar 30), below the Pentium II assembly
-// (40), since a profile naming a module means it.
-const Score = 35
-
 // Options configure one WASM provider.
 type Options struct {
 	// Name labels the provider in messages and reports ("wasm.simd128").
@@ -400,7 +395,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	if q.Op == kernels.RoPE && q.Model.Heads > 0 && q.Model.HeadSize()%2 != 0 {
 		return kernels.Support{Reason: fmt.Sprintf("rope: odd head size %d (the ABI's cos/sin table is per pair of a head)", q.Model.HeadSize())}
 	}
-	return kernels.Support{OK: true, Score: Score}
+	return kernels.Support{OK: true}
 }
 
 // exportFor names the export that runs a use of an op.

@@ -35,9 +35,6 @@ import (
 	"github.com/retrollama/retrollama/kernels/workpool"
 )
 
-// Score is what Supports reports: above unroll8 (20) and swar (30).
-const Score = 40
-
 // parallelMACs is the smallest matmul split across the pool (see
 // RATIONALE.md for the measurement).
 const parallelMACs = 32 << 10
@@ -91,7 +88,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	case q.Op == kernels.MatMul && (q.DType == kernels.F32 || q.DType == kernels.Q8_0),
 		q.Op == kernels.RMSNorm && q.DType == kernels.F32,
 		q.Op == kernels.Attention:
-		return kernels.Support{OK: true, Score: Score}
+		return kernels.Support{OK: true}
 	case q.Op == kernels.MatMul || q.Op == kernels.RMSNorm:
 		return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 	}

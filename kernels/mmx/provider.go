@@ -8,10 +8,6 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// Score is what Supports reports for the Q8_0 MatMul: above unroll8's 20
-// and swar's 30, whose 64-bit multiplies a 32-bit CPU emulates.
-const Score = 40
-
 // maxSub is the largest sub-group whose 256-scaled lane sums cannot
 // overflow int32 (see doc.go): 256 · 16384 · maxSub/2 = 2^30.
 const maxSub = 512
@@ -19,6 +15,8 @@ const maxSub = 512
 // Provider is the mmx provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
+	kernels.Declined // every op but MatMul
+
 	// q holds x quantized (runq.c's int8 values) and qp, for padded
 	// layouts, the same values spread over padded sub-groups; x16 holds
 	// them widened for the dot products and xs the groups' scales. ivals
@@ -34,7 +32,7 @@ type Provider struct {
 }
 
 // New returns an mmx provider; Init must be called before use.
-func New() *Provider { return &Provider{} }
+func New() *Provider { return &Provider{Declined: kernels.Declined{Provider: "mmx"}} }
 
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return "mmx" }
@@ -54,7 +52,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 			return kernels.Support{Reason: err.Error()}
 		}
 	}
-	return kernels.Support{OK: true, Score: Score}
+	return kernels.Support{OK: true}
 }
 
 // Init implements kernels.Provider: it sizes the buffers of x for the
@@ -270,34 +268,9 @@ func (p *Provider) rowsQ8(out []float32, w []int8, ws []float32, m *matrix, rows
 	}
 }
 
-// unsupported is the error of the ops Supports declines; the engine never
-// calls them.
-func (p *Provider) unsupported(op kernels.Op) error {
-	return fmt.Errorf("mmx: %s not supported: mmx runs only the q8_0 matmul", op)
-}
-
-// RMSNorm implements kernels.Provider; declined in Supports.
-func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
-	return p.unsupported(kernels.RMSNorm)
-}
-
-// RoPE implements kernels.Provider; declined in Supports.
-func (p *Provider) RoPE(q, k []float32, pos int) error { return p.unsupported(kernels.RoPE) }
-
-// Attention implements kernels.Provider; declined in Supports.
-func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
-	return p.unsupported(kernels.Attention)
-}
-
-// SwiGLU implements kernels.Provider; declined in Supports.
-func (p *Provider) SwiGLU(gate, up []float32) error { return p.unsupported(kernels.SwiGLU) }
-
-// Softmax implements kernels.Provider; declined in Supports.
-func (p *Provider) Softmax(x []float32) error { return p.unsupported(kernels.Softmax) }
-
 // Close implements kernels.Provider: it drops the buffers.
 func (p *Provider) Close() error {
-	*p = Provider{}
+	*p = Provider{Declined: p.Declined}
 	return nil
 }
 

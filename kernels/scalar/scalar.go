@@ -49,11 +49,10 @@ type q8Matrix struct {
 func (p *Provider) Name() string { return "scalar" }
 
 // Supports implements kernels.Provider: the reference runs every fp32 op
-// and the Q8_0 MatMul on every CPU, with the lowest score so anything
-// faster is preferred.
+// and the Q8_0 MatMul on every CPU.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	if q.DType == kernels.F32 || q.DType == kernels.Q8_0 && q.Op == kernels.MatMul {
-		return kernels.Support{OK: true, Score: 0}
+		return kernels.Support{OK: true}
 	}
 	return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 }

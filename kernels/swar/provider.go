@@ -9,10 +9,6 @@ import (
 	"github.com/retrollama/retrollama/kernels/workpool"
 )
 
-// Score is what Supports reports for the Q8_0 MatMul: above unroll8's 20,
-// since it measures faster (see RATIONALE.md).
-const Score = 30
-
 // maxWords bounds a packed matrix (2^43 words, 64 TiB; less where int
 // has 32 bits) so that Prepare returns an error, rather than make
 // panicking, for an absurd tensor.
@@ -21,6 +17,8 @@ const maxWords = min(1<<43, math.MaxInt/8)
 // Provider is the swar provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
+	kernels.Declined // every op but MatMul
+
 	threads int // as workpool.New: <= 0 is GOMAXPROCS
 	pool    *workpool.Pool
 	task    task // the one in-flight parallel matmul
@@ -34,7 +32,9 @@ type Provider struct {
 
 // New returns a swar provider that splits large matmuls over threads
 // goroutines (<= 0 means runtime.GOMAXPROCS(0), as workpool.New).
-func New(threads int) *Provider { return &Provider{threads: threads} }
+func New(threads int) *Provider {
+	return &Provider{Declined: kernels.Declined{Provider: "swar"}, threads: threads}
+}
 
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return "swar" }
@@ -49,7 +49,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	case q.DType != kernels.Q8_0:
 		return kernels.Support{Reason: fmt.Sprintf("matmul: dtype %v not supported: swar runs only the q8_0 matmul", q.DType)}
 	}
-	return kernels.Support{OK: true, Score: Score}
+	return kernels.Support{OK: true}
 }
 
 // Init implements kernels.Provider: it sizes the buffers of x for the
@@ -138,31 +138,6 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 	p.task = task{}
 	return nil
 }
-
-// unsupported is the error of the ops Supports declines; the engine never
-// calls them.
-func (p *Provider) unsupported(op kernels.Op) error {
-	return fmt.Errorf("swar: %s not supported: swar runs only the q8_0 matmul", op)
-}
-
-// RMSNorm implements kernels.Provider; declined in Supports.
-func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
-	return p.unsupported(kernels.RMSNorm)
-}
-
-// RoPE implements kernels.Provider; declined in Supports.
-func (p *Provider) RoPE(q, k []float32, pos int) error { return p.unsupported(kernels.RoPE) }
-
-// Attention implements kernels.Provider; declined in Supports.
-func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
-	return p.unsupported(kernels.Attention)
-}
-
-// SwiGLU implements kernels.Provider; declined in Supports.
-func (p *Provider) SwiGLU(gate, up []float32) error { return p.unsupported(kernels.SwiGLU) }
-
-// Softmax implements kernels.Provider; declined in Supports.
-func (p *Provider) Softmax(x []float32) error { return p.unsupported(kernels.Softmax) }
 
 // Close implements kernels.Provider: it stops the worker pool and drops
 // the buffers.

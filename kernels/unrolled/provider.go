@@ -62,15 +62,6 @@ func New(width, threads int) *Provider {
 // Name implements kernels.Provider: "unroll4" or "unroll8".
 func (p *Provider) Name() string { return p.name }
 
-// Score is what Supports reports for each width: above scalar's 0, and
-// the wider variant above the narrower one because it measures faster.
-func score(width int) int {
-	if width == 8 {
-		return 20
-	}
-	return 10
-}
-
 // Supports implements kernels.Provider: every fp32 op and the Q8_0
 // MatMul on every CPU, for a valid width.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
@@ -80,7 +71,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	if q.DType != kernels.F32 && !(q.DType == kernels.Q8_0 && q.Op == kernels.MatMul) {
 		return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 	}
-	return kernels.Support{OK: true, Score: score(p.width)}
+	return kernels.Support{OK: true}
 }
 
 // Init implements kernels.Provider: it allocates all scratch memory and

@@ -8,12 +8,6 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
-// Score is what Supports reports for the ops the provider runs: above
-// unroll8's 20 and swar's 30, since on a CPU without SSE (GO386=softfloat)
-// it is the only provider whose float arithmetic is not emulated in
-// software.
-const Score = 40
-
 // Provider is the x87 provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
@@ -58,7 +52,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	case q.Op == kernels.RoPE && q.Model.Heads > 0 && q.Model.HeadSize()%2 != 0:
 		return kernels.Support{Reason: fmt.Sprintf("rope: odd head size %d not supported", q.Model.HeadSize())}
 	}
-	return kernels.Support{OK: true, Score: Score}
+	return kernels.Support{OK: true}
 }
 
 // Init implements kernels.Provider: it allocates the attention scratch

@@ -132,8 +132,8 @@ func TestSupports(t *testing.T) {
 			}
 			continue
 		}
-		if !sup.OK || sup.Score != Score {
-			t.Errorf("%s f32: %+v, want OK with score %d", op, sup, Score)
+		if !sup.OK {
+			t.Errorf("%s f32: %+v, want OK", op, sup)
 		}
 	}
 	if sup := p.Supports(kernels.Query{Op: kernels.MatMul, DType: kernels.Q8_0, Model: s}); sup.OK || !strings.Contains(sup.Reason, "q8_0") {

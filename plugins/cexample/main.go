@@ -66,10 +66,6 @@ func main() {
 	})
 }
 
-// Score is what Supports reports: above the Go providers' (unroll8 20,
-// swar 30), since kernels.c is vectorised for this very CPU.
-const Score = 50
-
 // maxGroup is the widest Q8_0 group whose int32 sums cannot overflow:
 // |xq·wq| ≤ 128·128 per value. (Go's int32 wraps, C's overflows are
 // undefined; no real checkpoint comes near it.)
@@ -136,7 +132,7 @@ func (p *provider) Describe() string {
 // MatMul, on any CPU the binary runs on (it was built for this one).
 func (p *provider) Supports(q kernels.Query) kernels.Support {
 	if q.DType == kernels.F32 || q.DType == kernels.Q8_0 && q.Op == kernels.MatMul {
-		return kernels.Support{OK: true, Score: Score}
+		return kernels.Support{OK: true}
 	}
 	return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 }

@@ -88,12 +88,12 @@ func FromShape(s *kernelpb.Shape) kernels.Shape {
 
 // ToQuery converts a Supports query to the wire.
 func ToQuery(q kernels.Query) *kernelpb.Query {
-	return &kernelpb.Query{Op: string(q.Op), Dtype: uint32(q.DType), Model: ToShape(q.Model), Rows: u32(q.Rows), Cols: u32(q.Cols)}
+	return &kernelpb.Query{Op: string(q.Op), Dtype: uint32(q.DType), Model: ToShape(q.Model), Rows: u32(q.Rows), Cols: u32(q.Cols), GroupSize: u32(q.GroupSize)}
 }
 
 // FromQuery converts a Supports query from the wire.
 func FromQuery(q *kernelpb.Query) kernels.Query {
-	return kernels.Query{Op: kernels.Op(q.GetOp()), DType: kernels.DType(q.GetDtype()), Model: FromShape(q.GetModel()), Rows: int(q.GetRows()), Cols: int(q.GetCols())}
+	return kernels.Query{Op: kernels.Op(q.GetOp()), DType: kernels.DType(q.GetDtype()), Model: FromShape(q.GetModel()), Rows: int(q.GetRows()), Cols: int(q.GetCols()), GroupSize: int(q.GetGroupSize())}
 }
 
 // u32 clamps a size to the wire's width (sizes are checked before they get

@@ -79,7 +79,6 @@ type OpSupport struct {
 	Op            string                 `protobuf:"bytes,1,opt,name=op,proto3" json:"op,omitempty"`
 	Dtype         string                 `protobuf:"bytes,2,opt,name=dtype,proto3" json:"dtype,omitempty"`
 	Ok            bool                   `protobuf:"varint,3,opt,name=ok,proto3" json:"ok,omitempty"`
-	Score         int32                  `protobuf:"varint,4,opt,name=score,proto3" json:"score,omitempty"`
 	Reason        string                 `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -134,13 +133,6 @@ func (x *OpSupport) GetOk() bool {
 		return x.Ok
 	}
 	return false
-}
-
-func (x *OpSupport) GetScore() int32 {
-	if x != nil {
-		return x.Score
-	}
-	return 0
 }
 
 func (x *OpSupport) GetReason() string {
@@ -317,6 +309,7 @@ type Query struct {
 	Model         *Shape                 `protobuf:"bytes,3,opt,name=model,proto3" json:"model,omitempty"`
 	Rows          uint32                 `protobuf:"varint,4,opt,name=rows,proto3" json:"rows,omitempty"`
 	Cols          uint32                 `protobuf:"varint,5,opt,name=cols,proto3" json:"cols,omitempty"`
+	GroupSize     uint32                 `protobuf:"varint,6,opt,name=group_size,json=groupSize,proto3" json:"group_size,omitempty"` // a q8_0 matmul's group size; 0 otherwise
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -386,10 +379,16 @@ func (x *Query) GetCols() uint32 {
 	return 0
 }
 
+func (x *Query) GetGroupSize() uint32 {
+	if x != nil {
+		return x.GroupSize
+	}
+	return 0
+}
+
 type Support struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Ok            bool                   `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
-	Score         int32                  `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
 	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -430,13 +429,6 @@ func (x *Support) GetOk() bool {
 		return x.Ok
 	}
 	return false
-}
-
-func (x *Support) GetScore() int32 {
-	if x != nil {
-		return x.Score
-	}
-	return 0
 }
 
 func (x *Support) GetReason() string {
@@ -946,13 +938,12 @@ const file_kernelplugin_proto_rawDesc = "" +
 	"\n" +
 	"\x12kernelplugin.proto\x12\x1aretrollama.kernelplugin.v1\"'\n" +
 	"\vOpenRequest\x12\x18\n" +
-	"\athreads\x18\x01 \x01(\rR\athreads\"o\n" +
+	"\athreads\x18\x01 \x01(\rR\athreads\"f\n" +
 	"\tOpSupport\x12\x0e\n" +
 	"\x02op\x18\x01 \x01(\tR\x02op\x12\x14\n" +
 	"\x05dtype\x18\x02 \x01(\tR\x05dtype\x12\x0e\n" +
-	"\x02ok\x18\x03 \x01(\bR\x02ok\x12\x14\n" +
-	"\x05score\x18\x04 \x01(\x05R\x05score\x12\x16\n" +
-	"\x06reason\x18\x05 \x01(\tR\x06reason\"\x8f\x01\n" +
+	"\x02ok\x18\x03 \x01(\bR\x02ok\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reasonJ\x04\b\x04\x10\x05R\x05score\"\x8f\x01\n" +
 	"\fOpenResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x127\n" +
@@ -967,17 +958,18 @@ const file_kernelplugin_proto_rawDesc = "" +
 	"\aseq_len\x18\x05 \x01(\rR\x06seqLen\x12\x1d\n" +
 	"\n" +
 	"vocab_size\x18\x06 \x01(\rR\tvocabSize\x12\x16\n" +
-	"\x06layers\x18\a \x01(\rR\x06layers\"\x8e\x01\n" +
+	"\x06layers\x18\a \x01(\rR\x06layers\"\xad\x01\n" +
 	"\x05Query\x12\x0e\n" +
 	"\x02op\x18\x01 \x01(\tR\x02op\x12\x14\n" +
 	"\x05dtype\x18\x02 \x01(\rR\x05dtype\x127\n" +
 	"\x05model\x18\x03 \x01(\v2!.retrollama.kernelplugin.v1.ShapeR\x05model\x12\x12\n" +
 	"\x04rows\x18\x04 \x01(\rR\x04rows\x12\x12\n" +
-	"\x04cols\x18\x05 \x01(\rR\x04cols\"G\n" +
+	"\x04cols\x18\x05 \x01(\rR\x04cols\x12\x1d\n" +
+	"\n" +
+	"group_size\x18\x06 \x01(\rR\tgroupSize\">\n" +
 	"\aSupport\x12\x0e\n" +
-	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x14\n" +
-	"\x05score\x18\x02 \x01(\x05R\x05score\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"c\n" +
+	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reasonJ\x04\b\x02\x10\x03R\x05score\"c\n" +
 	"\vInitRequest\x127\n" +
 	"\x05shape\x18\x01 \x01(\v2!.retrollama.kernelplugin.v1.ShapeR\x05shape\x12\x1b\n" +
 	"\tdata_size\x18\x02 \x01(\x04R\bdataSize\"\x0e\n" +

@@ -135,7 +135,7 @@ func (s *server) Open(_ context.Context, r *kernelpb.OpenRequest) (*kernelpb.Ope
 				q.Rows, q.Cols = protocol.NominalShape.Dim, protocol.NominalShape.Dim
 			}
 			sup := p.Supports(q)
-			resp.Ops = append(resp.Ops, &kernelpb.OpSupport{Op: string(op), Dtype: dt.String(), Ok: sup.OK, Score: int32(sup.Score), Reason: sup.Reason})
+			resp.Ops = append(resp.Ops, &kernelpb.OpSupport{Op: string(op), Dtype: dt.String(), Ok: sup.OK, Reason: sup.Reason})
 		}
 	}
 	s.log.Info("provider open", "name", p.Name(), "threads", r.GetThreads(), "shm", resp.Shm)
@@ -158,7 +158,7 @@ func (s *server) Supports(_ context.Context, q *kernelpb.Query) (*kernelpb.Suppo
 		return nil, err
 	}
 	sup := p.Supports(protocol.FromQuery(q))
-	return &kernelpb.Support{Ok: sup.OK, Score: int32(sup.Score), Reason: sup.Reason}, nil
+	return &kernelpb.Support{Ok: sup.OK, Reason: sup.Reason}, nil
 }
 
 // Init implements kernelpb.KernelsServer: the provider's Init and, on the
