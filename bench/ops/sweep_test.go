@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +12,17 @@ import (
 )
 
 func TestQ8GroupSize(t *testing.T) {
-	for name, want := range map[string]int{"stories260K": 4, "stories15M": 32, "stories42M": 32, "stories110M": 64} {
+	for name, want := range map[string]int{"stories260K": 4, "stories15M": 32, "stories42M": 32, "stories110M": 64, "tinyllama-1.1B": 64, "llama2-7B": 64} {
 		c, _ := checkpoint.ShapeOf(name)
 		if got := Q8GroupSize(c); got != want {
 			t.Errorf("%s: group size %d, want %d", name, got, want)
 		}
+	}
+}
+
+func TestSweepModels(t *testing.T) {
+	if got := strings.Join(SweepModels(), ","); got != "stories260K,stories15M,stories42M,stories110M" {
+		t.Errorf("SweepModels() = %s", got)
 	}
 }
 
@@ -31,6 +38,11 @@ func TestMatMulCases(t *testing.T) {
 	c, _ = checkpoint.ShapeOf("stories15M")
 	if n := len(MatMulCases(c)); n != 4 {
 		t.Errorf("stories15M: %d cases, want 4 (no separate wk)", n)
+	}
+	c, _ = checkpoint.ShapeOf("tinyllama-1.1B") // 32 query heads on 4 KV heads
+	want := []MatMulCase{{"wq", 2048, 2048}, {"wk", 256, 2048}, {"w1", 5632, 2048}, {"w2", 2048, 5632}, {"classifier", 32000, 2048}}
+	if got := MatMulCases(c); !slices.Equal(got, want) {
+		t.Errorf("tinyllama-1.1B cases %v, want %v", got, want)
 	}
 }
 

@@ -98,17 +98,38 @@ func TestSyntheticRejects(t *testing.T) {
 	}
 }
 
-// TestShapes checks the shape table against the tinyllamas headers.
+// TestShapes checks the shape table against the real models' headers
+// (the tinyllamas' config fields; TinyLlama-1.1B's and Llama-2-7B's
+// config.json: hidden_size, intermediate_size, num_hidden_layers,
+// num_attention_heads, num_key_value_heads, vocab_size,
+// max_position_embeddings).
 func TestShapes(t *testing.T) {
 	want := map[string]Config{
-		"stories260K": {64, 172, 5, 8, 4, 512, 512},
-		"stories15M":  {288, 768, 6, 6, 6, 32000, 256},
-		"stories42M":  {512, 1376, 8, 8, 8, 32000, 1024},
-		"stories110M": {768, 2048, 12, 12, 12, 32000, 1024},
+		"stories260K":    {64, 172, 5, 8, 4, 512, 512},
+		"stories15M":     {288, 768, 6, 6, 6, 32000, 256},
+		"stories42M":     {512, 1376, 8, 8, 8, 32000, 1024},
+		"stories110M":    {768, 2048, 12, 12, 12, 32000, 1024},
+		"tinyllama-1.1B": {2048, 5632, 22, 32, 4, 32000, 2048},
+		"llama2-7B":      {4096, 11008, 32, 32, 32, 32000, 4096},
 	}
 	names := KnownShapes()
-	if !reflect.DeepEqual(names, []string{"stories110M", "stories15M", "stories260K", "stories42M"}) {
+	if !reflect.DeepEqual(names, []string{"stories260K", "stories15M", "stories42M", "stories110M", "tinyllama-1.1B", "llama2-7B"}) {
 		t.Errorf("KnownShapes() = %v", names)
+	}
+	if got := ShapesOf(FamilyTinyllamas); !reflect.DeepEqual(got, names[:4]) {
+		t.Errorf("ShapesOf(tinyllamas) = %v", got)
+	}
+	if got := ShapesOf(FamilyLlama); !reflect.DeepEqual(got, names[4:]) {
+		t.Errorf("ShapesOf(llama) = %v", got)
+	}
+	// Smallest first: every weight count above the one before.
+	prev := int64(0)
+	for _, s := range Shapes() {
+		n, err := weightBytes(layout(s.Config, FormatV1, true), 0)
+		if err != nil || n <= prev || s.Of == "" || s.Family == "" {
+			t.Errorf("%s: %d bytes (after %d), %v, of %q, family %q", s.Name, n, prev, err, s.Of, s.Family)
+		}
+		prev = n
 	}
 	for _, n := range names {
 		got, ok := ShapeOf(n)
