@@ -11,11 +11,12 @@ import (
 
 // check runs c on a fresh provider from f, initialised for shape s, and
 // compares it with the reference: c.Want, or the scalar provider's
-// outputs on the same inputs. name labels the result. Even the suite's own
+// outputs on the same inputs, as opts.Mode says; opts.Seed seeds the junk
+// in output buffers. name labels the result. Even the suite's own
 // reads of c are protected: a replayed call whose weights were unmapped
 // (its checkpoint closed) is a failed result, not a crash.
-func check(name string, f Factory, s kernels.Shape, c Call, seed uint64) (r Result) {
-	r = Result{Provider: name, Op: c.Op, Case: c.Case}
+func check(name string, f Factory, s kernels.Shape, c Call, opts Options) (r Result) {
+	r = Result{Provider: name, Op: c.Op, Case: c.Case, Mode: opts.Mode}
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if v := recover(); v != nil {
@@ -23,7 +24,7 @@ func check(name string, f Factory, s kernels.Shape, c Call, seed uint64) (r Resu
 			r.fail([]string{fmt.Sprintf("the suite cannot read this call's data (is its checkpoint closed?): %v", v)})
 		}
 	}()
-	p, err := newPlan(c, s, newRNG(seed, "junk "+string(c.Op)+" "+c.Case))
+	p, err := newPlan(c, s, newRNG(opts.Seed, "junk "+string(c.Op)+" "+c.Case))
 	if err != nil {
 		r.fail([]string{"invalid call: " + err.Error()})
 		return r

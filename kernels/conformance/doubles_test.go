@@ -167,15 +167,17 @@ func smallCases() []conformance.Case {
 	return cs
 }
 
-// TestSuiteCatchesBrokenProviders: each double fails exactly the op it
-// breaks, with a one-line message naming the provider, the op, the case
-// and the fault, and passes everything else.
+// TestSuiteCatchesBrokenProviders: in both modes, each double fails
+// exactly the op it breaks, with a one-line message naming the provider,
+// the op, the case and the fault, and passes everything else.
 func TestSuiteCatchesBrokenProviders(t *testing.T) {
 	tests := []struct {
 		name    string
 		f       conformance.Factory
 		op      kernels.Op
 		want    []string // substrings of every failure of op
+		exact   []string // more substrings in exact mode
+		nmse    []string // more substrings in NMSE mode
 		skipped bool     // op's calls are skipped, not failed
 		exempt  []string // cases where the fault cannot show
 		onlyQ8  bool     // only op's Q8_0 calls are affected
@@ -183,60 +185,67 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		{name: "past-writer", f: func() kernels.Provider { return pastWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "past", "output buffer out"}},
 		{name: "nan-softmax", f: func() kernels.Provider { return nanSoftmax{scalar.New()} }, op: kernels.Softmax, want: []string{"softmax", "NaN", "where the reference is"}},
 		{name: "input-writer", f: func() kernels.Provider { return inputWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies its input x"}},
-		{name: "scaler", f: func() kernels.Provider { return scaler{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "NMSE", "above the threshold"}},
+		{name: "scaler", f: func() kernels.Provider { return scaler{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul"}, exact: []string{"not bit-identical", "values differ"}, nmse: []string{"NMSE", "above the threshold"}},
 		{name: "rope-panic", f: func() kernels.Provider { return ropePanic{scalar.New()} }, op: kernels.RoPE, want: []string{"rope", "panics", "rope exploded"}},
 		{name: "swiglu-error", f: func() kernels.Provider { return swigluError{scalar.New()} }, op: kernels.SwiGLU, want: []string{"swiglu", "failed", "module trapped"}},
 		{name: "stale-reader", f: func() kernels.Provider { return &staleReader{Provider: scalar.New()} }, op: kernels.Attention, want: []string{"attention", "NaN"}, exempt: []string{"tiny pos=7", "odd n=7 pos=36", "stories260K pos=511"}},
 		{name: "over-reader", f: func() kernels.Provider { return overReader{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "out[0] is NaN", "guard-band payload"}},
 		{name: "weight-writer", f: func() kernels.Provider { return weightWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor"}},
-		{name: "accumulator", f: func() kernels.Provider { return accumulator{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "NMSE"}},
+		{name: "accumulator", f: func() kernels.Provider { return accumulator{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul"}, exact: []string{"not bit-identical"}, nmse: []string{"NMSE", "above the threshold"}},
 		{name: "no-attention", f: func() kernels.Provider { return noAttention{scalar.New()} }, op: kernels.Attention, want: []string{"attention not implemented"}, skipped: true},
 		{name: "scale-writer", f: func() kernels.Provider { return scaleWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor", "scale"}, onlyQ8: true},
 		{name: "q8-past-writer", f: func() kernels.Provider { return q8PastWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "writes past its weight tensor", "q8_0 values"}, onlyQ8: true},
 		{name: "no-q8", f: func() kernels.Provider { return noQ8{scalar.New()} }, op: kernels.MatMul, want: []string{"q8_0 not implemented"}, skipped: true, onlyQ8: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			results := conformance.Run(tt.name, tt.f, conformance.Options{Cases: smallCases()})
-			hits := 0
-			for _, r := range results {
-				if r.Op != tt.op || tt.onlyQ8 && !strings.Contains(r.Case, "q8_0") {
-					if !r.Passed() || r.Skipped != "" {
-						t.Errorf("other op affected: %s", r)
+		for _, mode := range []conformance.Mode{conformance.Exact, conformance.NMSE} {
+			t.Run(tt.name+"/"+mode.String(), func(t *testing.T) {
+				results := conformance.Run(tt.name, tt.f, conformance.Options{Cases: smallCases(), Mode: mode})
+				hits := 0
+				for _, r := range results {
+					if r.Op != tt.op || tt.onlyQ8 && !strings.Contains(r.Case, "q8_0") {
+						if !r.Passed() || r.Skipped != "" {
+							t.Errorf("other op affected: %s", r)
+						}
+						continue
 					}
-					continue
-				}
-				hits++
-				text := r.Failure
-				if tt.skipped {
-					text = r.Skipped
-					if !r.Passed() {
-						t.Errorf("declined call failed: %s", r)
+					hits++
+					text := r.Failure
+					if tt.skipped {
+						text = r.Skipped
+						if !r.Passed() {
+							t.Errorf("declined call failed: %s", r)
+						}
+					} else if r.Passed() {
+						if !slices.Contains(tt.exempt, r.Case) {
+							t.Errorf("not caught: %s", r)
+						}
+						continue
 					}
-				} else if r.Passed() {
-					if !slices.Contains(tt.exempt, r.Case) {
-						t.Errorf("not caught: %s", r)
+					want := slices.Clone(tt.want)
+					if mode == conformance.Exact {
+						want = append(want, tt.exact...)
+					} else {
+						want = append(want, tt.nmse...)
 					}
-					continue
-				}
-				want := tt.want
-				if !tt.skipped {
-					want = append(want, tt.name, r.Case)
-				}
-				for _, s := range want {
-					if !strings.Contains(text, s) {
-						t.Errorf("message %q lacks %q", text, s)
+					if !tt.skipped {
+						want = append(want, tt.name, r.Case)
+					}
+					for _, s := range want {
+						if !strings.Contains(text, s) {
+							t.Errorf("message %q lacks %q", text, s)
+						}
+					}
+					if !tt.skipped && strings.Contains(text, "\n") {
+						t.Errorf("message is not one line: %q", text)
 					}
 				}
-				if !tt.skipped && strings.Contains(text, "\n") {
-					t.Errorf("message is not one line: %q", text)
+				if hits == 0 {
+					t.Fatalf("no %s call ran", tt.op)
 				}
-			}
-			if hits == 0 {
-				t.Fatalf("no %s call ran", tt.op)
-			}
-			t.Logf("e.g. %s", results[firstOf(results, tt.op, tt.onlyQ8)])
-		})
+				t.Logf("e.g. %s", results[firstOf(results, tt.op, tt.onlyQ8)])
+			})
+		}
 	}
 }
 

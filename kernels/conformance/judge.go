@@ -3,7 +3,9 @@ package conformance
 import "fmt"
 
 // judge lists what is wrong with execution e of plan p against the
-// reference outputs want, filling r's NMSE and MaxAbsDiff.
+// reference outputs want, filling r's NMSE, MaxAbsDiff and, in exact mode
+// (r.Mode), Mismatch. Both modes compute every measure; the mode decides
+// which one fails the call.
 func judge(r *Result, p plan, e execution, want [][]float32) []string {
 	var problems []string
 	if e.err != nil {
@@ -46,8 +48,16 @@ func judge(r *Result, p plan, e execution, want [][]float32) []string {
 		k++
 	}
 	r.NMSE, r.MaxAbsDiff = d.nmse(), d.maxAbs
-	if limit := Thresholds()[r.Op]; finiteOK && !(r.NMSE <= limit) {
-		problems = append(problems, fmt.Sprintf("NMSE %.3g above the threshold %.0e (max |diff| %.3g at %s)", r.NMSE, limit, d.maxAbs, d.maxAt))
+	switch r.Mode {
+	case Exact:
+		r.Mismatch = d.mismatch()
+		if finiteOK && r.Mismatch != nil {
+			problems = append(problems, fmt.Sprintf("not bit-identical to the reference (exact mode): %s (max |diff| %.3g, NMSE %.3g)", r.Mismatch, d.maxAbs, r.NMSE))
+		}
+	case NMSE:
+		if limit := Thresholds()[r.Op]; finiteOK && !(r.NMSE <= limit) {
+			problems = append(problems, fmt.Sprintf("NMSE %.3g above the threshold %.0e (nmse mode; max |diff| %.3g at %s)", r.NMSE, limit, d.maxAbs, d.maxAt))
+		}
 	}
 	return problems
 }

@@ -11,12 +11,18 @@ type Result struct {
 	Provider string     // the name given to Run or Replay
 	Op       kernels.Op // the op checked
 	Case     string     // the shape, e.g. "stories15M wq 288x288" or "odd n=7 n=13"
+	// Mode is how the outputs were compared: Exact or NMSE.
+	Mode Mode
 
 	// NMSE is Σ(got-want)²/Σwant² over all the op's outputs (0 when both
 	// are all zeros, +Inf when only want is); NaN if got holds a NaN.
 	NMSE float64
 	// MaxAbsDiff is the largest |got-want| over all outputs.
 	MaxAbsDiff float64
+	// Mismatch is, in exact mode, the first output value that is not
+	// bit-identical to the reference's (nil when all are, and in NMSE
+	// mode); Failure quotes it.
+	Mismatch *Mismatch
 
 	// Skipped is non-empty when the provider's Supports declined the call;
 	// it holds the provider's Reason.
@@ -39,7 +45,10 @@ func (r Result) String() string {
 	case r.Skipped != "":
 		return fmt.Sprintf("SKIP %s: %s on %q: %s", r.Provider, r.Op, r.Case, r.Skipped)
 	}
-	return fmt.Sprintf("ok   %s: %s on %q: NMSE %.3g, max |diff| %.3g", r.Provider, r.Op, r.Case, r.NMSE, r.MaxAbsDiff)
+	if r.Mode == Exact {
+		return fmt.Sprintf("ok   %s: %s on %q: bit-identical (exact)", r.Provider, r.Op, r.Case)
+	}
+	return fmt.Sprintf("ok   %s: %s on %q: NMSE %.3g, max |diff| %.3g (nmse)", r.Provider, r.Op, r.Case, r.NMSE, r.MaxAbsDiff)
 }
 
 // fail sets r's Failure from the problems found, in the one-line format.

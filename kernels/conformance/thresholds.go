@@ -11,9 +11,11 @@ import "github.com/retrollama/retrollama/kernels"
 // costs 1e-6. An approximate exp or sin needs ~3e-4 relative accuracy.
 const defaultNMSE = 1e-7
 
-// Thresholds returns the NMSE bound of each op. Every op uses ggml's fp32
-// bound 1e-7 (see defaultNMSE for why it is neither too tight nor too
-// loose); a fresh map each call, so callers may change their copy.
+// Thresholds returns the NMSE bound of each op, which NMSE mode applies
+// (exact mode, the default, demands the reference's bits instead). Every
+// op uses ggml's fp32 bound 1e-7 (see defaultNMSE for why it is neither
+// too tight nor too loose); a fresh map each call, so callers may change
+// their copy.
 //
 // Q8_0 matmuls use the same 1e-7: they are compared with the scalar
 // reference's Q8_0 result, not with fp32, and their integer sums are
