@@ -35,6 +35,9 @@ explain and check:
   --synthetic <name> built-in model shape (default stories15M for explain, stories260K for check)
 check:
   --provider <kind.name>  check one provider instead of a profile's
+  --nmse                  hold outputs to ggml's NMSE bound instead of the default
+                          exact mode (bit-identical to the reference), for a
+                          third-party provider that reassociates its sums
 `
 
 // kernelsCommand is "retrollama kernels ...".
@@ -51,6 +54,7 @@ func kernelsCommand(args []string, stdout, stderr io.Writer) int {
 	modelPath := fs.String("model", "", "")
 	synthetic := fs.String("synthetic", "", "")
 	provider := fs.String("provider", "", "")
+	nmse := fs.Bool("nmse", false, "")
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, kernelsUsage)
@@ -70,7 +74,7 @@ func kernelsCommand(args []string, stdout, stderr io.Writer) int {
 		err = kernelsExplain(&k, *modelPath, *synthetic, stdout, stderr)
 	case "check":
 		var failed bool
-		failed, err = kernelsCheck(&k, *provider, *modelPath, *synthetic, stdout, stderr)
+		failed, err = kernelsCheck(&k, *provider, *modelPath, *synthetic, checkMode(*nmse), stdout, stderr)
 		if err == nil && failed {
 			return 1
 		}

@@ -96,13 +96,27 @@ profile "p" {
 	}
 }
 
+// TestKernelsCheck: "kernels check" runs exact mode by default and
+// --nmse opts out, the summary lines naming the mode; a shipped provider
+// passes both (exact by construction, so within any NMSE bound too).
 func TestKernelsCheck(t *testing.T) {
-	out, errText, code := runCLI(t, "kernels", "check", "--provider", "builtin.unroll4")
-	if code != 0 {
-		t.Fatalf("exit %d: %s\n%s", code, errText, out)
-	}
-	if !strings.Contains(out, "PASS") || strings.Contains(out, "FAIL") {
-		t.Errorf("check output:\n%s", out)
+	for _, tt := range []struct {
+		flags []string
+		mode  string // on each provider's line
+		say   string // on the verdict line
+	}{
+		{nil, "(exact)", "PASS (exact mode: outputs bit-identical to the scalar reference's)"},
+		{[]string{"--nmse"}, "(nmse)", "PASS (nmse mode: outputs within ggml's NMSE bound of the scalar reference's)"},
+	} {
+		t.Run(strings.Trim(tt.mode, "()"), func(t *testing.T) {
+			out, errText, code := runCLI(t, append([]string{"kernels", "check", "--provider", "builtin.unroll4"}, tt.flags...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s\n%s", code, errText, out)
+			}
+			if !strings.Contains(out, tt.say) || !strings.Contains(out, "passed "+tt.mode) || strings.Contains(out, "FAIL") {
+				t.Errorf("want %q and %q in the check output:\n%s", tt.say, tt.mode, out)
+			}
+		})
 	}
 	if _, errText, code := runCLI(t, "kernels", "check", "--provider", "builtin.nope"); code != 1 || !strings.Contains(errText, "builtin.nope") {
 		t.Errorf("unknown provider: exit %d, %q", code, errText)
