@@ -9,10 +9,29 @@ import (
 	"sync/atomic"
 )
 
-// maxSyntheticBytes caps the weights SyntheticFromConfig allocates, so a
-// mistaken configuration fails with an error instead of exhausting memory
-// (the Go runtime cannot recover from that). It is far above stories110M.
-const maxSyntheticBytes = min(maxBytes, 1<<33)
+// MaxSyntheticBytes caps the weights SyntheticFromConfig and
+// SyntheticQ8FromConfig allocate, so a mistaken configuration fails with an
+// error instead of exhausting memory (the Go runtime cannot recover from
+// that). It is far above stories110M and TinyLlama-1.1B (4.4 GB in fp32),
+// below Llama-2-7B in fp32 (27 GB), which WriteSynthetic streams to a file
+// instead.
+const MaxSyntheticBytes = min(maxBytes, 1<<33)
+
+// SyntheticSize returns the bytes of weights SyntheticFromConfig(cfg, …)
+// allocates (groupSize 0), or SyntheticQ8FromConfig(cfg, …, groupSize, …)
+// (groupSize > 0), without building anything, so that a caller can check
+// the model fits in memory first; an error when cfg is invalid or its size
+// overflows this platform.
+func SyntheticSize(cfg Config, groupSize int) (int64, error) {
+	if err := cfg.Validate(); err != nil {
+		return 0, err
+	}
+	f := FormatV1
+	if groupSize > 0 {
+		f = FormatQ8
+	}
+	return weightBytes(layout(cfg, f, true), groupSize)
+}
 
 // Synthetic builds a deterministic random-weight model with the shape of
 // the named tinyllamas checkpoint (see KnownShapes), for tests and
@@ -54,8 +73,8 @@ func SyntheticFromConfig(cfg Config, seed uint64) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}
-	if n > maxSyntheticBytes {
-		return nil, fmt.Errorf("checkpoint %s: synthetic weights too large: %d bytes, more than the %d allowed", name, n, int64(maxSyntheticBytes))
+	if n > MaxSyntheticBytes {
+		return nil, fmt.Errorf("checkpoint %s: synthetic weights too large: %d bytes, more than the %d allowed", name, n, int64(MaxSyntheticBytes))
 	}
 	store := make([]float32, n/4)
 	fillSynthetic(spans, store, seed)

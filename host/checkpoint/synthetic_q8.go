@@ -69,8 +69,8 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}
-	if n > maxSyntheticBytes {
-		return nil, fmt.Errorf("checkpoint %s: synthetic weights too large: %d bytes, more than the %d allowed", name, n, int64(maxSyntheticBytes))
+	if n > MaxSyntheticBytes {
+		return nil, fmt.Errorf("checkpoint %s: synthetic weights too large: %d bytes, more than the %d allowed", name, n, int64(MaxSyntheticBytes))
 	}
 
 	// One store per kind of storage, each tensor a view into it, a span's

@@ -1,6 +1,10 @@
 package quantize
 
-import "github.com/retrollama/retrollama/host/checkpoint"
+import (
+	"io"
+
+	"github.com/retrollama/retrollama/host/checkpoint"
+)
 
 // Synthetic returns the named synthetic model (checkpoint.Synthetic)
 // quantized to Q8_0 with group size gs, or ChooseGroupSize's when gs is 0.
@@ -25,4 +29,16 @@ func SyntheticFromConfig(cfg checkpoint.Config, seed uint64, gs int) (*checkpoin
 		gs = ChooseGroupSize(cfg)
 	}
 	return checkpoint.SyntheticQ8FromConfig(cfg, seed, gs, quantizeGroups)
+}
+
+// WriteSynthetic writes Synthetic(name, gs) to w in runq.c's Q8_0 format,
+// byte for byte what checkpoint.WriteQ8 of it writes, but streaming
+// (checkpoint.WriteSynthetic): the model is never held, so that
+// "retrollama synthetic llama2-7B-q8 FILE" writes its 7 GB in tens of MB
+// of memory. gs 0 is ChooseGroupSize's.
+func WriteSynthetic(w io.Writer, name string, gs int) error {
+	if cfg, ok := checkpoint.ShapeOf(name); ok && gs == 0 {
+		gs = ChooseGroupSize(cfg)
+	}
+	return checkpoint.WriteSynthetic(w, name, checkpoint.FormatQ8, gs, quantizeGroups)
 }

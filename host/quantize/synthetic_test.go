@@ -1,6 +1,7 @@
 package quantize
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"runtime"
@@ -202,5 +203,34 @@ func sameQ8Model(t *testing.T, got, want *checkpoint.Checkpoint) {
 	aliased := func(q *checkpoint.QuantizedWeights) bool { return &q.Classifier.Q[0] == &q.TokenEmbedding.Q[0] }
 	if aliased(gq) != aliased(wq) {
 		t.Errorf("classifier aliases the token embedding: %v, want %v", aliased(gq), aliased(wq))
+	}
+}
+
+// TestWriteSyntheticIsWriteQ8: the streamed Q8_0 file of a named model is
+// byte for byte WriteQ8 of the model Synthetic builds in memory, with
+// export.py's quantizer (the checkpoint package's tests cover the
+// placement with other group sizes and shapes).
+func TestWriteSyntheticIsWriteQ8(t *testing.T) {
+	for _, name := range []string{"stories260K", "stories15M"} {
+		if name == "stories15M" && testing.Short() {
+			continue
+		}
+		ck, err := Synthetic(name, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got bytes.Buffer
+		if err := checkpoint.WriteQ8(&want, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteSynthetic(&got, name, 0); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: streamed %d bytes differ from WriteQ8's %d", name, got.Len(), want.Len())
+		}
+	}
+	if err := WriteSynthetic(&bytes.Buffer{}, "stories1B", 0); err == nil || !strings.Contains(err.Error(), "stories1B") {
+		t.Errorf("unknown name: %v", err)
 	}
 }

@@ -1,0 +1,268 @@
+package checkpoint
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// WriteSynthetic writes the named synthetic model (see Synthetic) to w in
+// format f, streaming: FormatLegacy or FormatV1 (groupSize and quantize
+// unused), or FormatQ8 quantized with groupSize by quantize
+// (quantize.WriteSynthetic passes export.py's rules). The bytes are
+// exactly what Write of Synthetic(name), or WriteQ8 of SyntheticQ8(name,
+// groupSize, quantize), writes, but the weights are never held: see
+// WriteSyntheticFromConfig.
+func WriteSynthetic(w io.Writer, name string, f Format, groupSize int, quantize QuantizeFunc) error {
+	cfg, ok := ShapeOf(name)
+	if !ok {
+		return fmt.Errorf("write synthetic:%s: %w", name, unknownShape(name))
+	}
+	return WriteSyntheticFromConfig(w, cfg, syntheticSeed(name), f, groupSize, quantize)
+}
+
+// writeSlots is how many chunks WriteSyntheticFromConfig's workers may
+// have generated ahead of the one being written, for each worker.
+const writeSlots = 2
+
+// WriteSyntheticFromConfig writes SyntheticFromConfig(cfg, seed) to w in
+// format f, or with f FormatQ8 that model quantized with groupSize by
+// quantize (SyntheticQ8FromConfig's), byte for byte as Write or WriteQ8
+// would, without holding the model: the 64Ki-float chunks the synthetic
+// weights are generated in (each from its own seeded generator) are
+// generated, quantized and encoded by up to syntheticQ8Workers goroutines
+// into writeSlots reusable buffers each, and written in file order as they
+// come. Its memory is those buffers (0.8 MB each), the list of chunks
+// (about 20 MB allocated for Llama-2-7B's 103K chunks) and, for Q8_0, the
+// encoded scales of one matrix, which the format writes after its values
+// (8 MB for Llama-2-7B's token embedding): a 7 GB llama2-7B-q8 file is
+// written in tens of MB. When groupSize does not
+// divide a chunk (65536 values), chunks end inside groups and this
+// function quantizes on the writing goroutine instead, carrying the
+// partial group over. A write error stops the workers and is returned.
+func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, groupSize int, quantize QuantizeFunc) error {
+	name := fmt.Sprintf("synthetic:%v seed=%d", cfg, seed)
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	switch f {
+	case FormatLegacy, FormatV1:
+		groupSize = 0
+	case FormatQ8:
+		if err := cfg.CheckGroupSize(groupSize); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		if quantize == nil {
+			return fmt.Errorf("write %s: no QuantizeFunc", name)
+		}
+	default:
+		return fmt.Errorf("write %s: unknown format %v", name, f)
+	}
+	spans := layout(cfg, f, true)
+	if _, err := weightBytes(spans, groupSize); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+
+	// The generators are numbered by FormatV1's span order (Synthetic's
+	// backing store); the file may order the spans otherwise (legacy).
+	seedSpans := layout(cfg, FormatV1, true)
+	items := syntheticChunks(seedSpans)
+	first := map[tensor]int{} // each tensor's first item
+	for i := len(items) - 1; i >= 0; i-- {
+		first[seedSpans[items[i].span].t] = i
+	}
+	count := map[tensor]int{}
+	for _, it := range items {
+		count[seedSpans[it.span].t]++
+	}
+	var jobs []int // items in file order
+	for _, s := range spans {
+		for i := range count[s.t] {
+			jobs = append(jobs, first[s.t]+i)
+		}
+	}
+
+	workerQuantizes := f == FormatQ8 && fillChunk%groupSize == 0
+	p := newWritePipeline(min(runtime.GOMAXPROCS(0), syntheticQ8Workers), len(jobs), func(sl *writeSlot, j int) {
+		it := items[jobs[j]]
+		n := it.hi - it.lo
+		sl.lo, sl.hi, sl.err = it.lo, it.hi, nil
+		floats := sl.floats[:n]
+		it.fill(floats, seed, jobs[j])
+		switch {
+		case f != FormatQ8 || !seedSpans[it.span].quantized():
+			sl.data = putFloats(sl.data[:0], floats)
+		case workerQuantizes:
+			q := Q8{Q: sl.q[:n], S: sl.scales[:n/groupSize]}
+			if err := quantize(q, floats, groupSize); err != nil {
+				sl.err = fmt.Errorf("quantizing %s: %w", seedSpans[it.span].desc, err)
+				return
+			}
+			sl.data = putFloats(sl.data[:0], q.S) // the scales; the values stay in sl.q
+		}
+	})
+	defer p.stop()
+
+	e := newEncoder(w)
+	if err := e.bytes(encodeHeader(f, cfg, true, groupSize)); err != nil {
+		return fmt.Errorf("write %s header: %w", name, err)
+	}
+	var (
+		instScales []byte    // encoded scales of the matrix being written
+		carry      []float32 // a group cut by a chunk boundary (writer-side quantizing)
+		q8         Q8        // writer-side quantizing's output
+		scratch    []byte
+	)
+	j := 0
+	for _, s := range spans {
+		if s.t == tFreqReal || s.t == tFreqImag {
+			if err := e.floats(ropeTable(cfg, s.t == tFreqImag)); err != nil {
+				return fmt.Errorf("write %s %s: %w", name, s.desc, err)
+			}
+			continue
+		}
+		quantized := f == FormatQ8 && s.quantized()
+		elems := int(s.elems())
+		for range count[s.t] {
+			sl := p.next(j)
+			j++
+			if sl.err != nil {
+				return fmt.Errorf("write %s: %w", name, sl.err)
+			}
+			var err error
+			if !quantized {
+				err = e.bytes(sl.data)
+			}
+			// A chunk may hold the end of one matrix instance (layer) and
+			// the start of the next: each instance's values come before
+			// its scales.
+			for a := sl.lo; quantized && a < sl.hi && err == nil; {
+				end := (a/elems + 1) * elems
+				b := min(sl.hi, end)
+				if workerQuantizes {
+					err = e.int8s(sl.q[a-sl.lo : b-sl.lo])
+					instScales = append(instScales, sl.data[(a-sl.lo)/groupSize*4:(b-sl.lo)/groupSize*4]...)
+				} else {
+					carry = append(carry, sl.floats[a-sl.lo:b-sl.lo]...)
+					whole := len(carry) / groupSize * groupSize
+					if cap(q8.Q) < whole {
+						q8 = Q8{Q: make([]int8, whole), S: make([]float32, whole/groupSize)}
+					}
+					dst := Q8{Q: q8.Q[:whole], S: q8.S[:whole/groupSize]}
+					if err = quantize(dst, carry[:whole], groupSize); err != nil {
+						err = fmt.Errorf("quantizing %s: %w", s.desc, err)
+						break
+					}
+					carry = carry[:copy(carry, carry[whole:])]
+					err = e.int8s(dst.Q)
+					scratch = putFloats(scratch[:0], dst.S)
+					instScales = append(instScales, scratch...)
+				}
+				if b == end && err == nil {
+					err = e.bytes(instScales)
+					instScales = instScales[:0]
+				}
+				a = b
+			}
+			p.done(j - 1)
+			if err != nil {
+				return fmt.Errorf("write %s %s: %w", name, s.desc, err)
+			}
+		}
+	}
+	if len(carry) != 0 || len(instScales) != 0 { // cannot happen: groups and chunks end with their spans
+		return fmt.Errorf("write %s: internal error: %d values and %d scale bytes left over", name, len(carry), len(instScales))
+	}
+	if err := e.flush(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+// putFloats appends fs to dst as little-endian float32s.
+func putFloats(dst []byte, fs []float32) []byte {
+	for _, v := range fs {
+		dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(v))
+	}
+	return dst
+}
+
+// writeSlot is one reusable chunk buffer of a writePipeline: the floats
+// generated for a chunk (lo, hi of its span) and their encoding (data;
+// for Q8_0 chunks the encoded scales, with the values in q).
+type writeSlot struct {
+	lo, hi int
+	floats []float32
+	q      []int8
+	scales []float32
+	data   []byte
+	err    error
+	ready  chan struct{} // signalled when the slot holds its job
+}
+
+// writePipeline runs produce for jobs 0, 1, … on workers goroutines,
+// at most len(slots) jobs ahead of the consumer, which takes them in
+// order with next and hands each back with done.
+type writePipeline struct {
+	slots []*writeSlot
+	free  chan struct{} // one token per job that may be produced ahead
+	quit  chan struct{}
+	wg    sync.WaitGroup
+	once  sync.Once
+}
+
+// newWritePipeline starts the workers on jobs jobs.
+func newWritePipeline(workers, jobs int, produce func(*writeSlot, int)) *writePipeline {
+	workers = max(1, workers)
+	p := &writePipeline{free: make(chan struct{}, workers*writeSlots), quit: make(chan struct{})}
+	for range workers * writeSlots {
+		p.slots = append(p.slots, &writeSlot{
+			floats: make([]float32, fillChunk), q: make([]int8, fillChunk), scales: make([]float32, fillChunk),
+			data: make([]byte, 0, 4*fillChunk), ready: make(chan struct{}, 1),
+		})
+		p.free <- struct{}{}
+	}
+	var nextJob atomic.Int64
+	for range workers {
+		p.wg.Go(func() {
+			for {
+				select {
+				case <-p.quit:
+					return
+				case <-p.free:
+				}
+				// Jobs are taken in order, so the jobs produced but not
+				// yet written are consecutive and fewer than the slots:
+				// job j's slot is free.
+				j := int(nextJob.Add(1) - 1)
+				if j >= jobs {
+					return
+				}
+				sl := p.slots[j%len(p.slots)]
+				produce(sl, j)
+				sl.ready <- struct{}{}
+			}
+		})
+	}
+	return p
+}
+
+// next waits for job j, the one after the last handed back.
+func (p *writePipeline) next(j int) *writeSlot {
+	sl := p.slots[j%len(p.slots)]
+	<-sl.ready
+	return sl
+}
+
+// done hands job j's slot back for a later job.
+func (p *writePipeline) done(int) { p.free <- struct{}{} }
+
+// stop ends the workers (after their current job) and waits for them.
+func (p *writePipeline) stop() {
+	p.once.Do(func() { close(p.quit) })
+	p.wg.Wait()
+}
