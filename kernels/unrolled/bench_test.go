@@ -81,9 +81,8 @@ func BenchmarkParallelThreshold(b *testing.B) {
 			b.Run(fmt.Sprintf("%dx%d/t%d", rows, cols, threads), func(b *testing.B) {
 				p := kerneltest.Initialised(b, New(8, threads), kerneltest.Stories15M()).(*Provider)
 				m := prepare(b, p, rows, cols, data).(*matrix)
-				p.mm = matmulTask{dot: p.dot, out: out, x: x, w: m.data, cols: cols}
 				for b.Loop() {
-					p.pool.RunTask(rows, &p.mm)
+					p.matMulSplit(out, m, x)
 				}
 				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

@@ -1,72 +1,114 @@
 package unrolled
 
-// The dot products below are the hot loops of the provider. Each keeps
-// width independent float32 accumulators, so consecutive adds do not wait
-// on each other's latency, and sums them at the end in a fixed pairwise
-// order; the result depends only on the length, never on how a matmul's
-// rows were split across threads. Products are written float32(a*b): the
-// conversion forbids fusing multiply and add, so every product is rounded
-// exactly as in the scalar reference, results are the same on every GOARCH
-// (arm64 would otherwise fuse), and only the order of the sum differs from
-// scalar. Elements beyond the last full group of width go, in order, into
-// a separate tail accumulator added last.
+// The fp32 dot products below are the hot loops of the provider, and they
+// follow the rule of issue 16, "exact by construction": never reassociate
+// a sum that llama2.c computes in sequence; parallelise across independent
+// sums, never within one. A pass runs 4 or 8 rows at once, each row with
+// its own accumulator that starts at +0 and adds w[j]·x[j] for j = 0, 1,
+// 2, ... exactly as run.c's matmul does, so every row's sum is run.c's
+// to the bit. The rows' adds are independent, so the CPU overlaps them
+// (what the reference's one chain of dependent adds cannot do), and one
+// load of x[j] serves every row of the pass.
+//
+// Products are written float32(a*b): the conversion forbids fusing the
+// multiply and the add (arm64 and GOAMD64=v3 would otherwise fuse), so
+// every product is rounded as in run.c, on every GOARCH.
 
-// dot4 returns Σ a[i]·b[i] over len(a) with four accumulators; len(b) must
-// be at least len(a).
-func dot4(a, b []float32) float32 {
-	n := len(a)
-	b = b[:n:n]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i <= n-4; i += 4 {
-		x := a[i : i+4 : i+4]
-		y := b[i : i+4 : i+4]
-		s0 += float32(x[0] * y[0])
-		s1 += float32(x[1] * y[1])
-		s2 += float32(x[2] * y[2])
-		s3 += float32(x[3] * y[3])
+// rowsFunc sets out[k] = Σ_j w[k·stride+j]·x[j] for every k < len(out),
+// each a sequential sum over j = 0..len(x)-1. w must hold at least
+// (len(out)-1)·stride + len(x) values. A matmul passes its columns as the
+// stride; attention passes the key cache's row width, so a pass runs the
+// scores of several positions.
+type rowsFunc func(out, w []float32, stride int, x []float32)
+
+// rows4 is a rowsFunc running four rows per pass, then the remaining rows
+// one by one.
+func rows4(out, w []float32, stride int, x []float32) {
+	k := 0
+	for ; k+4 <= len(out); k += 4 {
+		o := out[k : k+4 : k+4]
+		o[0], o[1], o[2], o[3] = dot4(w[k*stride:], stride, x)
 	}
-	var tail float32
-	at, bt := a[i:], b[i:]
-	for j, v := range at {
-		tail += float32(v * bt[j])
+	if k < len(out) { // w may end before row len(out)'s start
+		rows1(out[k:], w[k*stride:], stride, x)
 	}
-	return ((s0 + s1) + (s2 + s3)) + tail
 }
 
-// dot8 returns Σ a[i]·b[i] over len(a) with eight accumulators; len(b)
-// must be at least len(a).
+// rows8 is a rowsFunc running eight rows per pass, then at most one pass
+// of four and the remaining rows one by one.
+func rows8(out, w []float32, stride int, x []float32) {
+	k := 0
+	for ; k+8 <= len(out); k += 8 {
+		o := out[k : k+8 : k+8]
+		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = dot8(w[k*stride:], stride, x)
+	}
+	if k < len(out) {
+		rows4(out[k:], w[k*stride:], stride, x)
+	}
+}
+
+// rows1 is a rowsFunc running one row at a time: the reference's loop.
+func rows1(out, w []float32, stride int, x []float32) {
+	n := len(x)
+	for k := range out {
+		r := k * stride
+		row := w[r : r+n : r+n]
+		row = row[:len(x)]
+		var s float32
+		for j, xj := range x {
+			s += float32(row[j] * xj)
+		}
+		out[k] = s
+	}
+}
+
+// dot4 returns the sequential sums Σ_j w[k·stride+j]·x[j] of rows k = 0..3.
+func dot4(w []float32, stride int, x []float32) (s0, s1, s2, s3 float32) {
+	n := len(x)
+	w0 := w[:n:n]
+	w1 := w[stride : stride+n : stride+n]
+	w2 := w[2*stride : 2*stride+n : 2*stride+n]
+	w3 := w[3*stride : 3*stride+n : 3*stride+n]
+	// Reslicing to len(x) lets the compiler drop the loop's bounds checks.
+	w0, w1, w2, w3 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)]
+	for j, xj := range x {
+		s0 += float32(w0[j] * xj)
+		s1 += float32(w1[j] * xj)
+		s2 += float32(w2[j] * xj)
+		s3 += float32(w3[j] * xj)
+	}
+	return s0, s1, s2, s3
+}
+
+// dot8 returns the sequential sums Σ_j w[k·stride+j]·x[j] of rows k = 0..7.
 //
-// The second half of each group is read through b rather than bn on
-// purpose: the compiler cannot drop that one bounds check, and the branch
+// The load of w4[j] keeps its bounds check on purpose: the check's branch
 // splits the loop body into two blocks. In one block Go's scheduler issues
-// all eight products before the adds, which with eight accumulators needs
-// 16 float registers where amd64 has 15 (X15 is reserved as zero), and one
-// accumulator goes through the stack every iteration; split, each half
-// needs 12. Measured on the 768×288 matmul: 5.5 → 6.3 GFLOP/s (median of
-// 10), for one predictable compare per eight elements.
-func dot8(a, b []float32) float32 {
-	n := len(a)
-	bn := b[:n:n]
-	var s0, s1, s2, s3, s4, s5, s6, s7 float32
-	i := 0
-	for ; i <= n-8; i += 8 {
-		x := a[i : i+8 : i+8]
-		y := bn[i : i+4 : i+4]
-		s0 += float32(x[0] * y[0])
-		s1 += float32(x[1] * y[1])
-		s2 += float32(x[2] * y[2])
-		s3 += float32(x[3] * y[3])
-		y = b[i+4 : i+8 : i+8] // checked on purpose, see above
-		s4 += float32(x[4] * y[0])
-		s5 += float32(x[5] * y[1])
-		s6 += float32(x[6] * y[2])
-		s7 += float32(x[7] * y[3])
+// all eight products before the adds, which with eight accumulators and
+// x[j] needs 17 float registers where amd64 has 15 (X15 is reserved as
+// zero), and two accumulators go through the stack every iteration; split,
+// each half fits. See RATIONALE.md for the measurement.
+func dot8(w []float32, stride int, x []float32) (s0, s1, s2, s3, s4, s5, s6, s7 float32) {
+	n := len(x)
+	w0 := w[:n:n]
+	w1 := w[stride : stride+n : stride+n]
+	w2 := w[2*stride : 2*stride+n : 2*stride+n]
+	w3 := w[3*stride : 3*stride+n : 3*stride+n]
+	w4 := w[4*stride : 4*stride+n : 4*stride+n]
+	w5 := w[5*stride : 5*stride+n : 5*stride+n]
+	w6 := w[6*stride : 6*stride+n : 6*stride+n]
+	w7 := w[7*stride : 7*stride+n : 7*stride+n]
+	w0, w1, w2, w3 = w0[:len(x)], w1[:len(x)], w2[:len(x)], w3[:len(x)]
+	w5, w6, w7 = w5[:len(x)], w6[:len(x)], w7[:len(x)] // w4 left checked, see above
+	for j, xj := range x {
+		s0 += float32(w0[j] * xj)
+		s1 += float32(w1[j] * xj)
+		s2 += float32(w2[j] * xj)
+		s3 += float32(w3[j] * xj)
+		s4 += float32(w4[j] * xj) // checked on purpose
+		s5 += float32(w5[j] * xj)
+		s6 += float32(w6[j] * xj)
+		s7 += float32(w7[j] * xj)
 	}
-	var tail float32
-	at, bt := a[i:], bn[i:]
-	for j, v := range at {
-		tail += float32(v * bt[j])
-	}
-	return (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))) + tail
+	return s0, s1, s2, s3, s4, s5, s6, s7
 }

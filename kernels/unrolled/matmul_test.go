@@ -2,24 +2,31 @@ package unrolled
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels/internal/kerneltest"
+	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// matmulShapes are rows × cols covering every tail length of both widths,
-// the stories15M shapes and sizes on both sides of parallelMACs.
+// matmulCols are the column counts tested with every row count 1..37:
+// lengths below, at and just past 8 and 16, and stories15M's widths.
+var matmulCols = []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 64, 288, 289}
+
+// matmulShapes are rows × cols: every row count 1..37 (every remainder of
+// passes of 8 and 4, several passes) with every width of matmulCols, the
+// stories15M shapes, and sizes on both sides of parallelMACs.
 func matmulShapes() [][2]int {
 	var shapes [][2]int
-	for _, cols := range []int{1, 3, 7, 9, 17, 64, 288, 768} {
-		for rows := 1; rows <= 5; rows++ {
+	for _, cols := range matmulCols {
+		for rows := 1; rows <= 37; rows++ {
 			shapes = append(shapes, [2]int{rows, cols})
 		}
 	}
 	return append(shapes, [2]int{288, 288}, [2]int{768, 288}, [2]int{288, 768},
-		[2]int{parallelMACs/289 + 13, 289}, // split over the pool, uneven chunks
-		[2]int{3, parallelMACs/3 + 5})      // split, one row per thread
+		[2]int{parallelMACs/289 + 13, 289}, // split over the pool, uneven blocks
+		[2]int{3, parallelMACs/3 + 5})      // split, fewer passes than threads
 }
 
 func TestTestShapesReachThePool(t *testing.T) {
@@ -34,61 +41,64 @@ func TestTestShapesReachThePool(t *testing.T) {
 	}
 }
 
-func TestMatMulMatchesScalar(t *testing.T) {
+// TestMatMulIdenticalToScalar: unroll4 and unroll8 on 1 to 4 threads give
+// the scalar reference's bits on every shape, through MatMul and through
+// the pool's split forced on every size, without writing outside out or
+// reading past x or W, including rows of signed zeros.
+func TestMatMulIdenticalToScalar(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
+	type call struct {
+		rows, cols int
+		w, x, want []float32
+	}
+	var calls []call
+	ref := kerneltest.Initialised(t, scalar.New(), testShape)
+	for _, sh := range matmulShapes() {
+		rows, cols := sh[0], sh[1]
+		c := call{rows: rows, cols: cols, want: make([]float32, rows)}
+		c.w = newGuarded(rows*cols, kerneltest.Random(r, rows*cols)).s()
+		c.x = newGuarded(cols, kerneltest.Random(r, cols)).s()
+		must(t, ref.MatMul(c.want, prepare(t, ref, rows, cols, c.w), c.x))
+		calls = append(calls, c)
+	}
+	// Rows whose every product is -0 (positive weights, x all -0): the
+	// sum is +0 only if the accumulator starts at +0, as run.c's does.
+	for _, cols := range matmulCols {
+		rows := 37
+		c := call{rows: rows, cols: cols, want: make([]float32, rows)}
+		w := kerneltest.Random(r, rows*cols)
+		for i := range w {
+			w[i] = float32(math.Abs(float64(w[i])))
+		}
+		c.w, c.x = newGuarded(rows*cols, w).s(), newGuarded(cols, negZeros(cols)).s()
+		must(t, ref.MatMul(c.want, prepare(t, ref, rows, cols, c.w), c.x))
+		calls = append(calls, c)
+	}
 	for _, width := range []int{4, 8} {
-		for _, threads := range []int{1, 3} {
-			ref, got := pair(t, testShape, width, threads)
-			for _, sh := range matmulShapes() {
-				rows, cols := sh[0], sh[1]
-				data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
-				want, out := make([]float32, rows), make([]float32, rows)
-				must(t, ref.MatMul(want, prepare(t, ref, rows, cols, data), x))
-				must(t, got.MatMul(out, prepare(t, got, rows, cols, data), x))
-				assertClose(t, fmt.Sprintf("unroll%d threads %d %d×%d", width, threads, rows, cols), out, want)
+		for threads := 1; threads <= 4; threads++ {
+			p := kerneltest.Initialised(t, New(width, threads), testShape).(*Provider)
+			for _, c := range calls {
+				what := fmt.Sprintf("unroll%d threads %d %d×%d", width, threads, c.rows, c.cols)
+				w := prepare(t, p, c.rows, c.cols, c.w)
+				out := newGuarded(c.rows, nil)
+				must(t, p.MatMul(out.s(), w, c.x))
+				out.check(t, what)
+				assertIdentical(t, what, out.s(), c.want)
+
+				split := newGuarded(c.rows, nil)
+				p.matMulSplit(split.s(), w.(*matrix), c.x)
+				split.check(t, what+" split")
+				assertIdentical(t, what+" split", split.s(), c.want)
 			}
 		}
 	}
 }
 
-func TestMatMulSameBitsForAnyThreadCount(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for _, width := range []int{4, 8} {
-		_, one := pair(t, testShape, width, 1)
-		_, two := pair(t, testShape, width, 2)
-		_, three := pair(t, testShape, width, 3)
-		for _, sh := range matmulShapes() {
-			rows, cols := sh[0], sh[1]
-			data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
-			want := make([]float32, rows)
-			must(t, one.MatMul(want, prepare(t, one, rows, cols, data), x))
-			for _, p := range []*Provider{two.(*Provider), three.(*Provider)} {
-				out := make([]float32, rows)
-				must(t, p.MatMul(out, prepare(t, p, rows, cols, data), x))
-				assertIdentical(t, fmt.Sprintf("unroll%d threads %d %d×%d", width, p.pool.Size(), rows, cols), out, want)
-			}
-		}
+// negZeros returns n values of -0.
+func negZeros(n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(math.Copysign(0, -1))
 	}
-}
-
-func TestDotTails(t *testing.T) {
-	// Integers small enough that every order of summation is exact, so
-	// each length must give exactly the plain sum: checks no element is
-	// dropped or counted twice around the unrolled groups.
-	for _, dot := range []struct {
-		name string
-		f    func(a, b []float32) float32
-	}{{"dot4", dot4}, {"dot8", dot8}} {
-		for n := 0; n <= 40; n++ {
-			a, b := make([]float32, n), make([]float32, n+3) // b may be longer
-			var want float32
-			for i := range a {
-				a[i], b[i] = float32(i+1), float32(n-i)
-				want += a[i] * b[i]
-			}
-			if got := dot.f(a, b); got != want {
-				t.Errorf("%s n=%d: %v, want %v", dot.name, n, got, want)
-			}
-		}
-	}
+	return v
 }

@@ -7,9 +7,10 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
-// RMSNorm implements kernels.RMSNorm. The sum of squares is an unrolled
-// dot product of x with itself; the rest is scalar's arithmetic, in
-// scalar's order. Its weight must be F32.
+// RMSNorm implements kernels.RMSNorm, bit-identical to the scalar
+// reference: the sum of squares is one sequential sum, as in run.c (it is
+// a single short sum, not worth any other form), and each output is
+// w[j]·(ss·x[j]) in that order. Its weight must be F32.
 func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	m, ok := w.(*matrix)
 	if !ok {
@@ -19,7 +20,10 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 		return kernels.ErrForeignWeight
 	}
 	n := len(x)
-	ss := p.dot(x, x)
+	var ss float32
+	for _, v := range x {
+		ss += float32(v * v) // the conversion forbids a fused multiply-add
+	}
 	ss /= float32(n)
 	ss += 1e-5
 	ss = 1 / mathf.Sqrt(ss)

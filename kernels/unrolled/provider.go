@@ -1,17 +1,21 @@
-// Package unrolled is a pure-Go kernel provider whose reductions are
-// unrolled with several independent accumulators: the variants "unroll4"
-// and "unroll8" keep 4 or 8 partial sums in MatMul, in RMSNorm's sum of
-// squares and in attention's q·k products. Independent sums let the CPU
-// overlap the float adds that the scalar reference must do one after the
-// other, which is where its time goes; being plain Go, the provider runs on
-// every GOARCH (including 386 with GO386=softfloat). Large matmuls are split
-// by rows over a persistent worker pool.
+// Package unrolled is a pure-Go kernel provider in two variants,
+// "unroll4" and "unroll8", that run a matmul 4 or 8 rows per pass over x:
+// each row keeps its own float32 accumulator, so the CPU overlaps the
+// rows' independent adds where the scalar reference waits on one chain of
+// dependent adds, and one load of x[j] feeds every row of the pass.
+// Attention's q·k scores run the same way, several positions per pass.
+// Being plain Go, the provider runs on every GOARCH (including 386 with
+// GO386=softfloat). Large matmuls are split by rows over a persistent
+// worker pool (kernels/workpool).
 //
-// Results differ from the scalar reference only by the order of those sums
-// (products are rounded exactly as in scalar, see dot.go); the other ops
-// compute exactly what scalar computes, and so does the Q8_0 MatMul, whose
-// integer sums are exact in any order (see q8.go). Results do not depend
-// on the thread count.
+// Results are bit-identical to the scalar reference, and so to llama2.c's
+// run.c and runq.c, for every op, dtype and thread count. That holds by
+// construction (issue 16, "exact by construction"): no sum that run.c
+// computes in sequence is reassociated. Work is parallelised across
+// independent sums (rows, attention positions, elements) and never within
+// one; every product is rounded to float32 before it is added (no fused
+// multiply-add, see dot.go); the Q8_0 MatMul's integer sums are exact in
+// any order (see q8.go). RATIONALE.md has the measurements.
 package unrolled
 
 import (
@@ -24,10 +28,10 @@ import (
 // Provider is the unrolled provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
-	width   int                          // accumulators per reduction: 4 or 8
-	name    string                       // "unroll4" or "unroll8"
-	dot     func(a, b []float32) float32 // dot4 or dot8; nil for a bad width
-	threads int                          // as workpool.New: <= 0 is GOMAXPROCS
+	width   int      // rows per pass: 4 or 8
+	name    string   // "unroll4" or "unroll8"
+	rows    rowsFunc // rows4 or rows8; nil for a bad width
+	threads int      // as workpool.New: <= 0 is GOMAXPROCS
 
 	shape kernels.Shape
 	att   []float32 // attention scores, Heads × SeqLen
@@ -42,8 +46,8 @@ type Provider struct {
 	xs []float32
 }
 
-// New returns an unrolled provider with width accumulators (4 or 8) that
-// splits large matmuls over threads goroutines (<= 0 means
+// New returns an unrolled provider running width rows per pass (4 or 8)
+// that splits large matmuls over threads goroutines (<= 0 means
 // runtime.GOMAXPROCS(0), as workpool.New). New does not fail: with any
 // other width the provider declines every op in Supports, saying why, and
 // Init returns an error, so a bad configuration is reported by the engine
@@ -52,9 +56,9 @@ func New(width, threads int) *Provider {
 	p := &Provider{width: width, name: fmt.Sprintf("unroll%d", width), threads: threads}
 	switch width {
 	case 4:
-		p.dot = dot4
+		p.rows = rows4
 	case 8:
-		p.dot = dot8
+		p.rows = rows8
 	}
 	return p
 }
@@ -65,7 +69,7 @@ func (p *Provider) Name() string { return p.name }
 // Supports implements kernels.Provider: every fp32 op and the Q8_0
 // MatMul on every CPU, for a valid width.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
-	if p.dot == nil {
+	if p.rows == nil {
 		return kernels.Support{Reason: fmt.Sprintf("width %d not supported (4 or 8)", p.width)}
 	}
 	if q.DType != kernels.F32 && !(q.DType == kernels.Q8_0 && q.Op == kernels.MatMul) {
@@ -77,7 +81,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 // Init implements kernels.Provider: it allocates all scratch memory and
 // starts the worker pool, so that no per-token call allocates.
 func (p *Provider) Init(s kernels.Shape) error {
-	if p.dot == nil {
+	if p.rows == nil {
 		return fmt.Errorf("%s: init: width %d not supported (4 or 8)", p.name, p.width)
 	}
 	if s.Heads <= 0 || s.KVHeads <= 0 || s.SeqLen <= 0 || s.Dim <= 0 ||
