@@ -38,8 +38,9 @@ const topUsage = `Usage: retrollama <command> [arguments]
 Commands:
   run <checkpoint> [options]   generate text; llama2.c's run flags (-t -p -s -n -i -z -m -y)
   run --synthetic NAME [...]   the same on a built-in random-weight model
-                               (stories260K, stories15M, stories42M, stories110M;
-                               append -q8 for Q8_0, e.g. stories15M-q8)
+                               (stories260K, stories15M, stories42M, stories110M,
+                               tinyllama-1.1B, llama2-7B; append -q8 for Q8_0,
+                               e.g. stories15M-q8)
   kernels list|explain|check   kernel providers, profile resolution, conformance suite
   bench --a P --b Q [...]      A/B benchmark of kernel profiles ("retrollama bench -h")
   bench compare OLD NEW        compare two saved JSON reports

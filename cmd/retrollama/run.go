@@ -33,7 +33,10 @@ Options:
 retrollama additions:
   --synthetic <name>  built-in random-weight model instead of a checkpoint:
                       stories260K, stories15M, stories42M, stories110M,
-                      with -q8 appended for its Q8_0 quantization (stories15M-q8)
+                      tinyllama-1.1B, llama2-7B, with -q8 appended for its
+                      Q8_0 quantization (stories15M-q8); one that does not
+                      fit in 80% of the available memory is refused (write
+                      it with "retrollama synthetic NAME FILE" and run FILE)
                       (default stories15M when no checkpoint is given)
   --kernels <file>    kernels.hcl to read (default: the built-in copy)
   --profile <name>    kernel profile (default: the best one for this CPU)

@@ -110,3 +110,67 @@ func TestSyntheticAllocation(t *testing.T) {
 		runtime.KeepAlive(ck)
 	}
 }
+
+// TestSyntheticFits: a synthetic model built in RAM must fit in 80% of the
+// available memory, weights and KV cache together, and within
+// checkpoint.MaxSyntheticBytes of weights whatever the memory; a refusal
+// is one line that says how to get the model instead.
+func TestSyntheticFits(t *testing.T) {
+	const gb = int64(1e9)
+	tests := []struct {
+		name  string
+		avail int64
+		known bool
+		want  string // "" when it fits
+	}{
+		{"tinyllama-1.1B", 24 * gb, true, ""},   // 4.1 GB + 0.1 GB of KV cache
+		{"tinyllama-1.1B-q8", 2 * gb, true, ""}, // 1.1 GB
+		{"tinyllama-1.1B", 5 * gb, true, "more than 80% of the 5.0 GB available"},
+		{"llama2-7B-q8", 24 * gb, true, ""}, // 7.2 GB + 4.3 GB
+		{"llama2-7B-q8", 12 * gb, true, "more than 80%"},
+		{"llama2-7B", 24 * gb, true, "needs 30.7 GB of RAM (26.4 GB of weights, 4.3 GB of KV cache)"},
+		{"llama2-7B", 0, false, "more than the 8.6 GB of weights this build makes in memory"},
+		{"stories15M", 0, false, ""},
+	}
+	for _, tt := range tests {
+		base, cfg, q8, err := splitSyntheticName(tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs := 0
+		if q8 {
+			gs = quantize.ChooseGroupSize(cfg)
+		}
+		err = checkSyntheticFits(tt.name, cfg, gs, tt.avail, tt.known)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("%s in %d bytes: %v", tt.name, tt.avail, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") ||
+			!strings.Contains(err.Error(), `"retrollama synthetic `+tt.name+` FILE"`) {
+			t.Errorf("%s (%s) in %d bytes: %v, want one line mentioning %q", tt.name, base, tt.avail, err, tt.want)
+		}
+	}
+}
+
+// TestRunSyntheticTooLarge: "run --synthetic llama2-7B" (26 GB of fp32
+// weights) is refused at once with that line, on any machine, instead of
+// running out of memory.
+func TestRunSyntheticTooLarge(t *testing.T) {
+	_, stderr, code := runCLI(t, "run", "--synthetic", "llama2-7B", "-n", "2")
+	if code != 1 || !strings.Contains(stderr, `write it to a file with "retrollama synthetic llama2-7B FILE"`) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestSyntheticUsageListsShapes: the help names every shape of the table.
+func TestSyntheticUsageListsShapes(t *testing.T) {
+	out, _, code := runCLI(t, "synthetic", "-h")
+	for _, name := range checkpoint.KnownShapes() {
+		if code != 0 || !strings.Contains(out, name) {
+			t.Errorf("synthetic -h (exit %d) lacks %s:\n%s", code, name, out)
+		}
+	}
+}
