@@ -7,23 +7,22 @@
 // SIMD128 kernels for retrollama's WASM kernel ABI, version 1
 // (plugins/wasm/ABI.md). Every export of the ABI is here.
 //
-// Exactness against kernels/scalar, the reference:
-//   - rl_matmul_q8_0, rl_rmsnorm, rl_rope, rl_attention, rl_swiglu and
-//     rl_softmax give its bits exactly: every float32 operation is done in
-//     the reference's order and rounded as it rounds (WebAssembly has no
-//     fused multiply-add and build.sh passes -ffp-contract=off), and SIMD
-//     lanes hold independent sums (four outputs, four attention scores,
-//     four rows' Q8_0 groups) or exact integer sums. So a Q8_0 model on
-//     this module alone gives runq.c's exact output.
-//   - rl_matmul_f32 sums each row in a different order (partial sums in
-//     the lanes of vectors), for speed; it differs from the reference by a
-//     few float32 rounding errors.
-//   - expf is glibc's algorithm as internal/mathf.Exp writes it, its fused
-//     multiply-adds emulated in double with an exact product, an exact sum
-//     and a round-to-odd addition (Boldo & Melquiond), so each is
-//     correctly rounded like a hardware FMA; expf4 runs the same steps in
-//     f64x2 lanes. Both give mathf.Exp's bits on all 2^32 float32 inputs
-//     (simd128_test.go's TestExp with RETROLLAMA_WASM_EXHAUSTIVE=1).
+// Exactness against kernels/scalar, the reference: every export gives
+// its bits exactly (issue 16, "exact by construction"). Every float32
+// operation is done in the reference's order and rounded as it rounds
+// (WebAssembly has no fused multiply-add, relaxed-simd is not enabled,
+// and build.sh passes -ffp-contract=off), and SIMD lanes only ever hold
+// independent sums: four rows of a matmul (f32 and Q8_0), four
+// outputs, four attention scores, or exact integer sums. No sum that
+// run.c computes in sequence is split into partial sums. So a model on
+// this module alone gives llama2.c's exact output.
+//
+// expf is glibc's algorithm as internal/mathf.Exp writes it, its fused
+// multiply-adds emulated in double with an exact product, an exact sum and
+// a round-to-odd addition (Boldo & Melquiond), so each is correctly
+// rounded like a hardware FMA; expf4 runs the same steps in f64x2 lanes.
+// Both give mathf.Exp's bits on all 2^32 float32 inputs (simd128_test.go's
+// TestExp with RETROLLAMA_WASM_EXHAUSTIVE=1).
 //
 // No libc and no imports: build with build.sh.
 
@@ -83,31 +82,17 @@ int32_t rl_init(int32_t dim, int32_t hidden_dim, int32_t heads, int32_t kv_heads
 #define PIN1(a) __asm__("" : "+r"(a))
 #define PIN2(a, b) __asm__("" : "+r"(a), "+r"(b))
 #define PIN4(a, b, c, d) __asm__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d))
-#define PIN8(a, b, c, d, e, f, g, h) \
-	__asm__("" : "+r"(a), "+r"(b), "+r"(c), "+r"(d), "+r"(e), "+r"(f), "+r"(g), "+r"(h))
 
 static inline uint32_t f2u(float x) { return __builtin_bit_cast(uint32_t, x); }
 static inline uint64_t d2u(double x) { return __builtin_bit_cast(uint64_t, x); }
 static inline double u2d(uint64_t x) { return __builtin_bit_cast(double, x); }
 
-// hsum4 returns {Σa, Σb, Σc, Σd} of four f32x4 vectors.
-static inline v128_t hsum4_f32(v128_t a, v128_t b, v128_t c, v128_t d) {
-	v128_t ab = wasm_f32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
-	v128_t cd = wasm_f32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
-	return wasm_f32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-// hsum4_i32 is hsum4_f32 for i32x4 (wrapping sums).
+// hsum4_i32 returns {Σa, Σb, Σc, Σd} of four i32x4 vectors (wrapping
+// sums: exact in any order).
 static inline v128_t hsum4_i32(v128_t a, v128_t b, v128_t c, v128_t d) {
 	v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
 	v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
 	return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
-}
-
-static inline float hsum_f32(v128_t a) {
-	v128_t s = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
-	s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
-	return wasm_f32x4_extract_lane(s, 0);
 }
 
 static inline uint32_t hsum_i32(v128_t a) {
@@ -343,28 +328,15 @@ EXPORT("rl_test_expf") int32_t rl_test_expf(float *out, const float *in, int32_t
 }
 
 // ---------------------------------------------------------------------
-// MatMul, f32: eight rows at a time (one load of x serves eight
-// multiply-adds), then four, then one.
-
-static inline float dot_f32(const float *a, const float *b, int32_t n) {
-	v128_t s0 = wasm_f32x4_splat(0), s1 = s0;
-	int32_t j = 0;
-	for (; j + 8 <= n; j += 8) {
-		s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + j), wasm_v128_load(b + j)));
-		s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + j + 4), wasm_v128_load(b + j + 4)));
-	}
-	if (j + 4 <= n) {
-		s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + j), wasm_v128_load(b + j)));
-		j += 4;
-	}
-	float sum = hsum_f32(wasm_f32x4_add(s0, s1));
-	for (; j < n; j++)
-		sum += a[j] * b[j];
-	return sum;
-}
-
-// The f32 matmul, eight rows at a time (one load of x serves eight
-// multiply-adds), in blocks of columns.
+// MatMul, f32: lanes across rows, bit-exact with the reference.
+//
+// Each lane of an accumulator vector owns one row and adds w[r][j]·x[j]
+// for j = 0, 1, .., n-1 in turn, the product rounded (f32x4.mul) and
+// then the sum (f32x4.add), from +0: run.c's loop, four rows at once. No
+// row's sum is ever split, so the result is the reference's whatever the
+// number of rows in flight. The weights stay row-major; a step takes four
+// columns of four rows and turns them into four column vectors (one
+// lane per row) before adding them in order.
 //
 // How wazero compiles a module shapes this code. Under the host's
 // timeout every loop iteration leaves the compiled code for Go to check
@@ -379,166 +351,161 @@ static inline float dot_f32(const float *a, const float *b, int32_t n) {
 // pass between calls in memory), and the typical sizes need few
 // iterations or none.
 
-// MM8_STEP(j) adds columns j..j+3 of the eight rows w0..w7 to a0..a7.
-#define MM8_STEP(j)                                                                     \
-	do {                                                                                \
-		v128_t x_ = wasm_v128_load(x + (j));                                            \
-		a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + (j)), x_));         \
-		a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(w1 + (j)), x_));         \
-		a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + (j)), x_));         \
-		a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + (j)), x_));         \
-		a4 = wasm_f32x4_add(a4, wasm_f32x4_mul(wasm_v128_load(w4 + (j)), x_));         \
-		a5 = wasm_f32x4_add(a5, wasm_f32x4_mul(wasm_v128_load(w5 + (j)), x_));         \
-		a6 = wasm_f32x4_add(a6, wasm_f32x4_mul(wasm_v128_load(w6 + (j)), x_));         \
-		a7 = wasm_f32x4_add(a7, wasm_f32x4_mul(wasm_v128_load(w7 + (j)), x_));         \
-		PIN8(a0, a1, a2, a3, a4, a5, a6, a7);                                           \
+// COLS4(acc, r0, r1, r2, r3, j) adds columns j..j+3 of the rows r0..r3
+// to acc's lanes 0..3, column after column: the products row by row (x_
+// holds x[j..j+3]), then a 4×4 transpose of the products, and the four
+// column vectors added in order.
+//
+// The transpose is written with lane moves rather than i8x16.shuffle:
+// wazero compiles every shuffle, whatever its pattern, to two mask loads,
+// two pshufb and a por, where f64x2.replace_lane is one movsd or movlhps
+// and f32x4.replace_lane one insertps. First the 64-bit halves (LO64,
+// HI64: rows r0 and r2, r1 and r3), then the 32-bit lanes (INS). The
+// empty asm statements keep clang from folding the moves back into
+// shuffles. Measured (paired, one process, compiler engine, stories15M
+// shapes): 1.35-1.5× the time of the partial-sum matmul this replaced,
+// against 1.6-2× with the same transpose in i32x4.shuffle, 3-7× with a
+// column gathered lane by lane (v128.load32_lane) and 2.5-3× with
+// 64-bit loads of two columns (v128.load64_lane) and one shuffle each.
+#define LO64(a, b) /* (a.lo64, b.lo64) */                                                  \
+	({                                                                                     \
+		double e_ = wasm_f64x2_extract_lane((b), 0);                                       \
+		__asm__("" : "+r"(e_));                                                            \
+		wasm_f64x2_replace_lane((a), 1, e_);                                               \
+	})
+#define HI64(a, b) /* (a.hi64, b.hi64) */                                                  \
+	({                                                                                     \
+		double e_ = wasm_f64x2_extract_lane((a), 1);                                       \
+		__asm__("" : "+r"(e_));                                                            \
+		wasm_f64x2_replace_lane((b), 0, e_);                                               \
+	})
+#define INS(v, l, u, k) /* v with lane l replaced by u's lane k */                         \
+	({                                                                                     \
+		float f_ = wasm_f32x4_extract_lane((u), k);                                        \
+		__asm__("" : "+r"(f_));                                                            \
+		wasm_f32x4_replace_lane((v), l, f_);                                               \
+	})
+#define COLS4(acc, r0, r1, r2, r3, j)                                                              \
+	do {                                                                                           \
+		v128_t p0_ = wasm_f32x4_mul(wasm_v128_load((r0) + (j)), x_);                               \
+		v128_t p1_ = wasm_f32x4_mul(wasm_v128_load((r1) + (j)), x_);                               \
+		v128_t p2_ = wasm_f32x4_mul(wasm_v128_load((r2) + (j)), x_);                               \
+		v128_t p3_ = wasm_f32x4_mul(wasm_v128_load((r3) + (j)), x_);                               \
+		/* a_ = (p0[0], p0[1], p2[0], p2[1]), b_ the same of p1, p3; c_, d_ columns 2 and 3 */    \
+		v128_t a_ = LO64(p0_, p2_), b_ = LO64(p1_, p3_), c_ = HI64(p0_, p2_), d_ = HI64(p1_, p3_); \
+		acc = wasm_f32x4_add(acc, INS(INS(a_, 1, b_, 0), 3, b_, 2)); /* column j */                \
+		acc = wasm_f32x4_add(acc, INS(INS(b_, 0, a_, 1), 2, a_, 3)); /* j + 1 */                   \
+		acc = wasm_f32x4_add(acc, INS(INS(c_, 1, d_, 0), 3, d_, 2)); /* j + 2 */                   \
+		acc = wasm_f32x4_add(acc, INS(INS(d_, 0, c_, 1), 2, c_, 3)); /* j + 3 */                   \
 	} while (0)
 
-// MM8_BLOCK(len) does columns j..j+len-1 (len a constant multiple of 4),
-// unrolled, and advances j.
-#define MM8_BLOCK(len)                                                                  \
-	do {                                                                                \
-		_Pragma("clang loop unroll(full)") for (int32_t k_ = 0; k_ < (len); k_ += 4)  \
-			MM8_STEP(j + k_);                                                           \
-		j += (len);                                                                     \
+// COL1X(acc, r0, r1, r2, r3, j) adds column j of the rows r0..r3 to
+// acc's lanes: the tail's last one to three columns.
+#define COL1X(acc, r0, r1, r2, r3, j) \
+	acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_make((r0)[j], (r1)[j], (r2)[j], (r3)[j]), wasm_f32x4_splat(x[j])))
+
+// The row pointers of a pass of 4·G rows, stride floats apart (0 makes
+// every row the same: a lone row runs as a pass of four).
+#define MM_ROWS1 const float *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride
+#define MM_ROWS2 MM_ROWS1; const float *w4 = w3 + stride, *w5 = w4 + stride, *w6 = w5 + stride, *w7 = w6 + stride
+
+// MM_EACH##G(M, j) applies M(acc, rows.., j) to each group of four rows.
+#define MM_EACH1(M, j) M(a0, w0, w1, w2, w3, j)
+#define MM_EACH2(M, j) MM_EACH1(M, j); M(a1, w4, w5, w6, w7, j)
+#define MM_PIN1 PIN1(a0)
+#define MM_PIN2 PIN2(a0, a1)
+#define MM_LOAD1 v128_t a0 = acc[0]
+#define MM_LOAD2 MM_LOAD1, a1 = acc[1]
+#define MM_SAVE1 acc[0] = a0
+#define MM_SAVE2 MM_SAVE1, acc[1] = a1
+
+// MM_STEP(G, j) adds columns j..j+3 of the pass's rows.
+#define MM_STEP(G, j)                               \
+	do {                                            \
+		v128_t x_ = wasm_v128_load(x + (j));        \
+		MM_EACH##G(COLS4, j);                       \
+		MM_PIN##G;                                  \
 	} while (0)
 
-#define MM8_ROWS                                                                         \
-	const float *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n, *w4 = w3 + n, *w5 = w4 + n, \
-	            *w6 = w5 + n, *w7 = w6 + n
+// MM_BLOCK(G, len) does columns j..j+len-1 (len a constant multiple of
+// 4), unrolled, and advances j.
+#define MM_BLOCK(G, len)                                                              \
+	do {                                                                              \
+		_Pragma("clang loop unroll(full)") for (int32_t k_ = 0; k_ < (len); k_ += 4) \
+			MM_STEP(G, j + k_);                                                       \
+		j += (len);                                                                   \
+	} while (0)
 
-// MMB, the columns of a block: 32 (8 steps of 8 loads) measured best in
-// whole-model runs, where the weights stream from beyond the caches and
-// larger blocks ran up to 3× slower; it divides 288 and 768.
+// MMB, the columns of a block: it divides 288 and 768.
 #define MMB 32
 
-// mm8_block adds MMB columns of eight rows to acc[0..7].
-static __attribute__((noinline)) void mm8_block(v128_t *acc, const float *x, const float *w0, int32_t n) {
-	MM8_ROWS;
-	v128_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-	int32_t j = 0;
-	MM8_BLOCK(MMB);
-	acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = a4, acc[5] = a5, acc[6] = a6, acc[7] = a7;
-}
+// MM_PASS(G) defines mm_block##G, mm_tail##G and mm_pass##G, the
+// matmul of 4·G rows.
+#define MM_PASS(G)                                                                                             \
+	/* mm_block##G adds MMB columns of the rows to acc. */                                                      \
+	static __attribute__((noinline)) void mm_block##G(v128_t *acc, const float *x, const float *w0,             \
+	                                                  int32_t stride) {                                         \
+		MM_ROWS##G;                                                                                             \
+		MM_LOAD##G;                                                                                             \
+		int32_t j = 0;                                                                                          \
+		MM_BLOCK(G, MMB);                                                                                       \
+		MM_SAVE##G;                                                                                             \
+	}                                                                                                           \
+	/* mm_tail##G adds the last r < MMB columns of the rows to acc and stores the sums in out. */              \
+	static __attribute__((noinline)) void mm_tail##G(float *out, v128_t *acc, const float *x, const float *w0,  \
+	                                                 int32_t stride, int32_t r) {                               \
+		MM_ROWS##G;                                                                                             \
+		MM_LOAD##G;                                                                                             \
+		int32_t j = 0;                                                                                          \
+		if (r & 16)                                                                                             \
+			MM_BLOCK(G, 16);                                                                                    \
+		if (r & 8)                                                                                              \
+			MM_BLOCK(G, 8);                                                                                     \
+		if (r & 4)                                                                                              \
+			MM_BLOCK(G, 4);                                                                                     \
+		for (int32_t k = 0; k < 3; k++) /* unrolled: no loop */                                                 \
+			if (k < (r & 3)) {                                                                                  \
+				MM_EACH##G(COL1X, j);                                                                           \
+				j++;                                                                                            \
+			}                                                                                                   \
+		MM_SAVE##G;                                                                                             \
+		for (int32_t k = 0; k < (G); k++)                                                                       \
+			wasm_v128_store(out + 4 * k, acc[k]);                                                               \
+	}                                                                                                           \
+	/* mm_pass##G sets out[0..4·G-1] to the dot products of x with the rows: up to 15 blocks of MMB columns  \
+	   without a loop (n < 16·MMB = 512 takes none), then a loop of 16 blocks per iteration. */               \
+	static __attribute__((noinline)) void mm_pass##G(float *out, const float *x, const float *w0, int32_t n,   \
+	                                                 int32_t stride) {                                          \
+		v128_t acc[G];                                                                                          \
+		for (int32_t k = 0; k < (G); k++)                                                                       \
+			acc[k] = wasm_f32x4_splat(0.0f);                                                                    \
+		int32_t j = 0;                                                                                          \
+		REPEAT(n / MMB, (mm_block##G(acc, x + j, w0 + j, stride), j += MMB));                                  \
+		mm_tail##G(out, acc, x + j, w0 + j, stride, n - j);                                                    \
+	}
 
-// mm8_tail adds the last r < MMB columns of eight rows to acc[0..7] and
-// stores the eight sums in out.
-static __attribute__((noinline)) void mm8_tail(float *out, v128_t *acc, const float *x, const float *w0, int32_t n, int32_t r) {
-	MM8_ROWS;
-	v128_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-	int32_t j = 0;
-	if (r & 16)
-		MM8_BLOCK(16);
-	if (r & 8)
-		MM8_BLOCK(8);
-	if (r & 4)
-		MM8_BLOCK(4);
-	v128_t s0 = hsum4_f32(a0, a1, a2, a3), s1 = hsum4_f32(a4, a5, a6, a7);
-	for (int32_t k = 0; k < 2; k++) // at most two steps: unrolled, no loop
-		if (r & (2 >> k)) {
-			for (int32_t l = 0; l < 2 - k; l++) {
-				v128_t xj = wasm_f32x4_splat(x[j]);
-				s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_f32x4_make(w0[j], w1[j], w2[j], w3[j]), xj));
-				s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_f32x4_make(w4[j], w5[j], w6[j], w7[j]), xj));
-				j++;
-			}
-		}
-	wasm_v128_store(out, s0);
-	wasm_v128_store(out + 4, s1);
-}
+MM_PASS(1)
+MM_PASS(2)
 
-// mm8 sets out[0..7] to the dot products of x with eight rows, n floats
-// apart from w0: up to 15 blocks of MMB columns without a loop (n <
-// 16·MMB = 512 takes none), then a loop of 16 blocks per iteration.
-static __attribute__((noinline)) void mm8(float *out, const float *x, const float *w0, int32_t n) {
-	v128_t acc[8];
-	for (int32_t k = 0; k < 8; k++)
-		acc[k] = wasm_f32x4_splat(0);
-	int32_t j = 0, blocks = n / MMB;
-#define MM8_CALLS(c)                                     \
-	do {                                                 \
-		for (int32_t c_ = 0; c_ < (c); c_++, j += MMB)   \
-			mm8_block(acc, x + j, w0 + j, n);            \
-	} while (0)
-	for (; blocks >= 16; blocks -= 16)
-		MM8_CALLS(16);
-	if (blocks & 8)
-		MM8_CALLS(8);
-	if (blocks & 4)
-		MM8_CALLS(4);
-	if (blocks & 2)
-		MM8_CALLS(2);
-	if (blocks & 1)
-		MM8_CALLS(1);
-#undef MM8_CALLS
-	mm8_tail(out, acc, x + j, w0 + j, n, n - j);
-}
-
-// rl_matmul_f32 takes 64 rows per loop iteration (eight mm8 calls; a
-// call pays no termination check), then 32, 16 and 8, then 4 and single
-// rows.
+// rl_matmul_f32 takes eight rows per pass (two accumulators: one
+// group's chain of dependent adds overlaps the other's; sixteen rows ran
+// no faster), then four, then the last rows one at a time as a pass of
+// four copies of the row (stride 0).
 EXPORT("rl_matmul_f32")
 int32_t rl_matmul_f32(float *out, const float *x, const float *w, int32_t n, int32_t d) {
 	if (n < 0 || d < 0)
 		return 1;
-	int32_t i = 0, blocks = d / 8;
-#define MM8_CALLS(c)                                                           \
-	do {                                                                       \
-		for (int32_t c_ = 0; c_ < (c); c_++, i += 8)                           \
-			mm8(out + i, x, w + (size32)i * (size32)n, n);                     \
-	} while (0)
-	for (; blocks >= 8; blocks -= 8)
-		MM8_CALLS(8);
-	if (blocks & 4)
-		MM8_CALLS(4);
-	if (blocks & 2)
-		MM8_CALLS(2);
-	if (blocks & 1)
-		MM8_CALLS(1);
-#undef MM8_CALLS
-	if (i + 4 <= d) {
-		const float *w0 = w + (size32)i * (size32)n;
-		const float *w1 = w0 + n, *w2 = w1 + n, *w3 = w2 + n;
-		v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-		v128_t b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-		int32_t j = 0;
-		for (; j + 8 <= n; j += 8) {
-			v128_t x0 = wasm_v128_load(x + j), x1 = wasm_v128_load(x + j + 4);
-			a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + j), x0));
-			a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(w1 + j), x0));
-			a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + j), x0));
-			a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + j), x0));
-			b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(wasm_v128_load(w0 + j + 4), x1));
-			b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(wasm_v128_load(w1 + j + 4), x1));
-			b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(wasm_v128_load(w2 + j + 4), x1));
-			b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(wasm_v128_load(w3 + j + 4), x1));
-		}
-		if (j + 4 <= n) {
-			v128_t x0 = wasm_v128_load(x + j);
-			a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(w0 + j), x0));
-			a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(w1 + j), x0));
-			a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(w2 + j), x0));
-			a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(w3 + j), x0));
-			j += 4;
-		}
-		v128_t sum = hsum4_f32(wasm_f32x4_add(a0, b0), wasm_f32x4_add(a1, b1),
-		                       wasm_f32x4_add(a2, b2), wasm_f32x4_add(a3, b3));
-		if (j < n) {
-			float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-			for (; j < n; j++) {
-				float xj = x[j];
-				t0 += w0[j] * xj;
-				t1 += w1[j] * xj;
-				t2 += w2[j] * xj;
-				t3 += w3[j] * xj;
-			}
-			sum = wasm_f32x4_add(sum, wasm_f32x4_make(t0, t1, t2, t3));
-		}
-		wasm_v128_store(out + i, sum);
+	int32_t i = 0;
+	REPEAT(d / 8, (mm_pass2(out + i, x, w + (size32)i * (size32)n, n, n), i += 8));
+	if (d - i >= 4) {
+		mm_pass1(out + i, x, w + (size32)i * (size32)n, n, n);
 		i += 4;
 	}
-	for (; i < d; i++)
-		out[i] = dot_f32(w + (size32)i * (size32)n, x, n);
+	for (; i < d; i++) {
+		float one[4] __attribute__((aligned(16)));
+		mm_pass1(one, x, w + (size32)i * (size32)n, n, 0);
+		out[i] = one[0];
+	}
 	return 0;
 }
 
