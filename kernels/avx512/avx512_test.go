@@ -142,9 +142,12 @@ func TestMatMulF32SpecialValues(t *testing.T) {
 		rows, cols := 1+r.IntN(40), testCols[r.IntN(len(testCols))]
 		prob := []float64{0.02, 0.3, 1}[trial%3]
 		w, x := pick(rows*cols, prob), pick(cols, prob)
-		if trial%5 == 0 { // all -0: the sum must still be +0
+		if trial%5 == 0 { // every product -0: the sum must still be +0, as it starts at +0
 			for i := range w {
 				w[i] = float32(math.Copysign(0, -1))
+			}
+			for i := range x {
+				x[i] = 1 + float32(i)
 			}
 		}
 		checkExact(t, ref, p, f32(rows, cols, w), x, fmt.Sprintf("trial %d %d×%d", trial, rows, cols))
