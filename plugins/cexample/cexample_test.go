@@ -20,11 +20,13 @@ func TestConformance(t *testing.T) {
 	conformance.Test(t, "cexample", func() kernels.Provider { return newProvider() })
 }
 
-// TestBitExact: every op but the fp32 MatMul gives the scalar
-// reference's bits exactly (the conformance suite allows a tolerance, so
-// it would not notice a fused multiply-add), on shapes with odd head
-// sizes, grouped-query attention, Q8_0 group sizes from 1 to 64 and row
-// counts around the four-row blocks, and RoPE positions past the table.
+// TestBitExact: every op gives the scalar reference's bits exactly (the
+// conformance suite allows a tolerance, so it would not notice a fused
+// multiply-add or a reassociated sum): the fp32 MatMul for 1 to 37 rows
+// (around its blocks of 8 and 16) and column counts around its blocks of
+// 8, and the other ops on shapes with odd head sizes, grouped-query
+// attention, Q8_0 group sizes from 1 to 64 and row counts around the
+// four-row blocks, and RoPE positions past the table.
 func TestBitExact(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	rnd := func(n int, scale float32) []float32 {
@@ -34,6 +36,41 @@ func TestBitExact(t *testing.T) {
 		}
 		return v
 	}
+	t.Run("matmul_f32", func(t *testing.T) {
+		c, ref := newProvider(), scalar.New()
+		for _, p := range []kernels.Provider{c, ref} {
+			if err := p.Init(kernels.Shape{Dim: 8, HiddenDim: 8, Heads: 1, KVHeads: 1, SeqLen: 1}); err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+		}
+		for rows := 1; rows <= 37; rows++ {
+			for _, cols := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 64, 288, 289} {
+				tensor := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: rnd(rows*cols, 1)}
+				wc, err := c.Prepare(tensor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wr, err := ref.Prepare(tensor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x := rnd(cols, 2)
+				got, want := make([]float32, rows), make([]float32, rows)
+				if err := c.MatMul(got, wc, x); err != nil {
+					t.Fatal(err)
+				}
+				if err := ref.MatMul(want, wr, x); err != nil {
+					t.Fatal(err)
+				}
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("f32 matmul %dx%d: [%d] = %g (%#x), reference %g (%#x)", rows, cols, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+					}
+				}
+			}
+		}
+	})
 	shapes := []kernels.Shape{
 		{Dim: 6, HiddenDim: 10, Heads: 2, KVHeads: 2, SeqLen: 5, VocabSize: 7},       // head size 3: RoPE pairs straddle heads
 		{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 40, VocabSize: 100},  // grouped-query

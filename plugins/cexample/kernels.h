@@ -15,8 +15,9 @@
 
 #include <stdint.h>
 
-// rl_matmul_f32 sets out[i] = Σ_j w[i·n + j]·x[j] for i < d: eight rows
-// at a time in LANES partial sums per row, not the reference's order.
+// rl_matmul_f32 sets out[i] = Σ_j w[i·n + j]·x[j] for i < d, each row
+// summed in j's order from +0 as the reference sums it (one vector lane
+// per row): the reference's bits.
 void rl_matmul_f32(float *out, const float *x, const float *w, int64_t n, int64_t d);
 
 // rl_quantize is the reference's Quantize: x (n values) in groups of gs

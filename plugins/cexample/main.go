@@ -1,8 +1,8 @@
 //go:build cgo
 
 // Command cexample is the example kernel plugin in C: every op of the
-// kernel contract (kernels/kernels.go) written as plain, portable C11 in
-// kernels.c, compiled by cgo with -O3 -march=native so that GCC
+// kernel contract (kernels/kernels.go) written in C11 in kernels.c
+// (portable C, and AVX2 intrinsics for the fp32 MatMul), compiled by cgo with -O3 -march=native so that GCC
 // vectorises the loops for the CPU it builds on, and served out of
 // process by kernelplugin.Serve. It is the whole of what a C plugin
 // needs: the C kernels, a kernels.Provider that checks sizes and passes
@@ -33,8 +33,8 @@
 //	retrollama bench --a fast --b cplugin
 //
 // and check it with `retrollama kernels check --provider plugin.cexample`.
-// Every op but the fp32 MatMul gives the scalar reference's bits exactly;
-// the fp32 MatMul sums each row in 8 partial sums (4 without AVX; see
+// Every op gives the scalar reference's bits exactly, the fp32 MatMul
+// included: its vector lanes hold rows, each summed in order (see
 // kernels.c).
 // It runs on one thread: kernels.hcl's threads is ignored.
 package main
