@@ -37,6 +37,7 @@ provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit m
 provider "builtin" "x87" {}     # every fp32 op in x87 assembly (GOARCH=386 only): the Pentium II
 provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only): the Pentium II
 provider "builtin" "avx2" {}    # matmul (fp32, q8_0), rmsnorm, attention in AVX2+FMA assembly (amd64 with AVX2 and FMA)
+provider "builtin" "avx512" {}  # matmul (fp32, q8_0) in AVX-512 assembly, bit-identical to the reference (amd64 with AVX-512 F/BW/VL; q8_0 also VNNI)
 
 # WASM modules shipped in the binary; sources in plugins/wasm, rebuilt by "make wasm".
 provider "wasm" "simd128" {      # every op in C with SIMD128 (plugins/wasm/simd128/kernels.c)
@@ -88,6 +89,15 @@ profile "avx2" {
   on_error = "fallback"
 }
 
+# x86-64 with AVX-512: avx512 takes the matmuls (fp32, and q8_0 in groups
+# of 32 or a multiple of 64), bit-identical to the reference like avx2;
+# avx2 takes rmsnorm, attention and the q8_0 group sizes avx512 declines;
+# swar and unroll8 what is left, as in the avx2 profile.
+profile "avx512" {
+  default  = [builtin.avx512, builtin.avx2, builtin.swar, builtin.unroll8]
+  on_error = "fallback"
+}
+
 # Every op in the Go example plugin: the unrolled kernels, out of process.
 profile "plugin" {
   default  = [plugin.goexample]
@@ -100,7 +110,7 @@ profile "cplugin" {
   on_error = "fallback"
 }
 
-default_profiles = [avx2, p2, fast, reference]
+default_profiles = [avx512, avx2, p2, fast, reference]
 
 # Saved comparisons: retrollama bench --name fast-vs-reference
 bench "fast-vs-reference" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels/avx2"
+	"github.com/retrollama/retrollama/kernels/avx512"
 )
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -22,13 +23,17 @@ func TestKernelsList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errText)
 	}
-	// The default is the first of default_profiles that runs here: avx2
-	// on a CPU with AVX2 and FMA, else fast (p2 runs only on 386).
+	// The default is the first of default_profiles that runs here:
+	// avx512 on a CPU with AVX-512 (its profile falls back on avx2), avx2
+	// on one with AVX2, else fast (p2 runs only on 386).
 	def := "default on this CPU: fast"
-	if avx2.Usable() == nil {
+	switch {
+	case avx512.Usable() == nil && avx2.Usable() == nil:
+		def = "default on this CPU: avx512"
+	case avx2.Usable() == nil:
 		def = "default on this CPU: avx2"
 	}
-	for _, want := range []string{"builtin.scalar", "builtin.unroll4", "builtin.unroll8", def} {
+	for _, want := range []string{"builtin.scalar", "builtin.unroll4", "builtin.unroll8", "builtin.avx2", "builtin.avx512", def} {
 		if !strings.Contains(out, want) {
 			t.Errorf("list does not mention %q:\n%s", want, out)
 		}

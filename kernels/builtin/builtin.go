@@ -6,6 +6,7 @@ package builtin
 import (
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/avx2"
+	"github.com/retrollama/retrollama/kernels/avx512"
 	"github.com/retrollama/retrollama/kernels/mmx"
 	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/swar"
@@ -74,6 +75,12 @@ func All() []Info {
 			Description: "AVX2+FMA assembly (amd64): fp32 and q8_0 matmul (q8_0 bit-identical), rmsnorm, attention; rows split over threads; declines the elementwise ops",
 			Usable:      avx2.Usable,
 			New:         func(o Options) kernels.Provider { return avx2.New(o.Threads) },
+		},
+		{
+			Name:        "avx512",
+			Description: "AVX-512 assembly (amd64): fp32 and q8_0 matmul (q8_0 needs AVX512_VNNI, group size 32 or a multiple of 64), both bit-identical to the reference; rows split over threads; declines the other ops",
+			Usable:      avx512.Usable,
+			New:         func(o Options) kernels.Provider { return avx512.New(o.Threads) },
 		},
 	}
 }
