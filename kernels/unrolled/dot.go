@@ -22,28 +22,41 @@ package unrolled
 type rowsFunc func(out, w []float32, stride int, x []float32)
 
 // rows4 is a rowsFunc running four rows per pass, then the remaining rows
-// one by one.
+// one by one. With q = len(out)/4, pass k runs rows k, q+k, 2q+k and 3q+k:
+// each of the four rows read side by side continues where the previous
+// pass's left off, so W is read as four long sequential streams that the
+// hardware prefetchers follow. Four adjacent rows per pass would be four
+// short streams (1152 bytes for a stories15M row) that restart every
+// pass, and a matrix that does not fit in cache, the classifier, ran at
+// half the speed that way (see RATIONALE.md).
 func rows4(out, w []float32, stride int, x []float32) {
-	k := 0
-	for ; k+4 <= len(out); k += 4 {
-		o := out[k : k+4 : k+4]
-		o[0], o[1], o[2], o[3] = dot4(w[k*stride:], stride, x)
+	q := len(out) / 4
+	if q > 0 {
+		o0, o1, o2, o3 := out[:q], out[q:2*q], out[2*q:3*q], out[3*q:4*q]
+		for k := range o0 {
+			o0[k], o1[k], o2[k], o3[k] = dot4(w[k*stride:], q*stride, x)
+		}
 	}
-	if k < len(out) { // w may end before row len(out)'s start
-		rows1(out[k:], w[k*stride:], stride, x)
+	if 4*q < len(out) { // w may end before row 4q's start otherwise
+		rows1(out[4*q:], w[4*q*stride:], stride, x)
 	}
 }
 
-// rows8 is a rowsFunc running eight rows per pass, then at most one pass
-// of four and the remaining rows one by one.
+// rows8 is a rowsFunc running eight rows per pass, rows k, q+k, ..., 7q+k
+// for q = len(out)/8 (as rows4, for the same reason), then the remaining
+// rows as rows4 does.
 func rows8(out, w []float32, stride int, x []float32) {
-	k := 0
-	for ; k+8 <= len(out); k += 8 {
-		o := out[k : k+8 : k+8]
-		o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7] = dot8(w[k*stride:], stride, x)
+	q := len(out) / 8
+	if q > 0 {
+		o := out[:8*q]
+		o0, o1, o2, o3 := o[:q], o[q:2*q], o[2*q:3*q], o[3*q:4*q]
+		o4, o5, o6, o7 := o[4*q:5*q], o[5*q:6*q], o[6*q:7*q], o[7*q:]
+		for k := range o0 {
+			o0[k], o1[k], o2[k], o3[k], o4[k], o5[k], o6[k], o7[k] = dot8(w[k*stride:], q*stride, x)
+		}
 	}
-	if k < len(out) {
-		rows4(out[k:], w[k*stride:], stride, x)
+	if 8*q < len(out) {
+		rows4(out[8*q:], w[8*q*stride:], stride, x)
 	}
 }
 
@@ -62,7 +75,8 @@ func rows1(out, w []float32, stride int, x []float32) {
 	}
 }
 
-// dot4 returns the sequential sums Σ_j w[k·stride+j]·x[j] of rows k = 0..3.
+// dot4 returns the sequential sums Σ_j w[k·stride+j]·x[j] of rows k = 0..3
+// (the caller's stride may span several rows).
 func dot4(w []float32, stride int, x []float32) (s0, s1, s2, s3 float32) {
 	n := len(x)
 	w0 := w[:n:n]
