@@ -4,14 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama"
+	"github.com/retrollama/retrollama/host/config"
+	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/raceflag"
 	"github.com/retrollama/retrollama/internal/testdata"
-	"github.com/retrollama/retrollama/kernels/avx2"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // goldenCase is one row of ../shared/golden/cases.tsv.
@@ -43,63 +49,165 @@ func readCases(t *testing.T) []goldenCase {
 	return cases
 }
 
-// TestGoldenRun: for every case (fp32 ones from llama2.c's run, Q8_0 ones
-// from its runq), "retrollama run --profile reference" prints exactly what
-// llama2.c printed. The fast profile sums fp32 in another order, so its
-// logits differ in the last bits; its greedy texts must still match, as
-// must the wasm profile's and, on Q8_0 models too, the avx2 profile's.
+// goldenThreads are the threads per op every profile prints llama2.c's
+// bytes with: one (nothing split), two (this machine's cores) and three
+// (blocks that do not divide evenly, a worker sharing a core). Exact by
+// construction, a provider gives the reference's bits whatever the split.
+var goldenThreads = []int{1, 2, 3}
+
+// TestGoldenRun: every profile of the shipped kernels.hcl, at every
+// thread count of goldenThreads, prints exactly what llama2.c printed on
+// every golden case: fp32 ones from its run, Q8_0 ones from its runq,
+// greedy and sampled alike, since every shipped provider is exact by
+// construction (issue 16). Its stderr holds nothing but the tok/s line,
+// so a provider falling back to the reference (which logs a warning)
+// cannot pass for itself. The profiles come from the shipped file, so a
+// new one is covered without editing this test; its plugins are built
+// here (shippedKernels). A profile that cannot run here (p2's x87 and MMX
+// assembly off 386, a plugin that did not build) is logged as skipped
+// with the reason. Under -race (CI runs go test -race ./cmd/retrollama)
+// only the greedy fp32 case and a sampled Q8_0 one run, on two threads.
 func TestGoldenRun(t *testing.T) {
-	ran := 0
-	for _, c := range readCases(t) {
-		ran++
-		profiles := []string{"reference"}
-		// fast: its fp32 sums differ in the last bits, which can flip an
-		// int8 rounding of a Q8_0 model or a sampled token, so it must
-		// match greedy fp32 texts only.
-		// wasm: every op in the SIMD128 module. Its stderr must hold
-		// nothing but the tok/s line: a fallback to the reference would
-		// log a warning and must not pass for the module. All its ops but
-		// the fp32 matmul are bit-exact, so on a Q8_0 model it must print
-		// runq's bytes whatever the sampling.
-		greedy := slices.Contains(c.args, "-t") && c.args[slices.Index(c.args, "-t")+1] == "0"
+	cases := readCases(t)
+	kernelsFile, profiles := shippedKernels(t)
+	threads := goldenThreads
+	if raceflag.Enabled {
+		threads = []int{2}
+		cases = raceSubset(t, cases)
+	}
+	for _, p := range runnable(t, profiles) {
+		for _, c := range cases {
+			want, err := os.ReadFile(testdata.Path(t, "golden", c.name+".out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range threads {
+				t.Run(fmt.Sprintf("%s/%s/threads=%d", p.name, c.name, n), func(t *testing.T) {
+					t.Parallel()
+					args := append([]string{"run", testdata.Path(t, "models", c.model)}, c.args...)
+					args = append(args, "-z", testdata.Path(t, "models", c.tokenizer),
+						"--kernels", kernelsFile, "--profile", p.name, "--threads", strconv.Itoa(n))
+					var stdout, stderr bytes.Buffer
+					if code := runMain(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+						t.Fatalf("exit %d: %s", code, stderr.String())
+					}
+					if !bytes.Equal(stdout.Bytes(), want) {
+						t.Errorf("stdout differs from llama2.c at byte %d\n got: %q\nwant: %q",
+							firstDiff(stdout.Bytes(), want), stdout.Bytes(), want)
+					}
+					if !strings.HasPrefix(stderr.String(), "achieved tok/s: ") || strings.Count(stderr.String(), "\n") != 1 {
+						t.Errorf("stderr = %q, want only the achieved tok/s line", stderr.String())
+					}
+				})
+			}
+		}
+	}
+}
+
+// raceSubset picks the golden cases TestGoldenRun runs under -race: the
+// first greedy fp32 case and the first sampled Q8_0 one.
+func raceSubset(t *testing.T, cases []goldenCase) []goldenCase {
+	t.Helper()
+	var out []goldenCase
+	var fp32, q8 bool
+	for _, c := range cases {
+		quant := strings.Contains(c.model, "_q80_")
 		switch {
-		case strings.Contains(c.model, "_q80_"):
-			profiles = append(profiles, "wasm")
-		case greedy:
-			profiles = append(profiles, "fast", "wasm")
-		}
-		// avx2: fp32 sums in another order (so greedy texts only), its
-		// Q8_0 matmul bit-exact; elsewhere than AVX2 it would log that it
-		// is passed over.
-		if greedy && avx2.Usable() == nil {
-			profiles = append(profiles, "avx2")
-		}
-		for _, profile := range profiles {
-			t.Run(c.name+"/"+profile, func(t *testing.T) {
-				t.Parallel()
-				args := append([]string{"run", testdata.Path(t, "models", c.model)}, c.args...)
-				args = append(args, "-z", testdata.Path(t, "models", c.tokenizer), "--profile", profile)
-				var stdout, stderr bytes.Buffer
-				if code := runMain(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
-					t.Fatalf("exit %d: %s", code, stderr.String())
-				}
-				want, err := os.ReadFile(testdata.Path(t, "golden", c.name+".out"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(stdout.Bytes(), want) {
-					t.Errorf("stdout differs from llama2.c at byte %d\n got: %q\nwant: %q",
-						firstDiff(stdout.Bytes(), want), stdout.Bytes(), want)
-				}
-				if !strings.HasPrefix(stderr.String(), "achieved tok/s: ") {
-					t.Errorf("stderr = %q, want the achieved tok/s line", stderr.String())
-				}
-			})
+		case !quant && !fp32 && greedy(c):
+			fp32 = true
+			out = append(out, c)
+		case quant && !q8 && !greedy(c):
+			q8 = true
+			out = append(out, c)
 		}
 	}
-	if ran == 0 {
-		t.Fatal("no golden case found")
+	if !fp32 || !q8 {
+		t.Fatalf("cases.tsv has no greedy fp32 case or no sampled Q8_0 case")
 	}
+	return out
+}
+
+// greedy reports whether a golden case samples at temperature 0.
+func greedy(c goldenCase) bool {
+	i := slices.Index(c.args, "-t")
+	return i >= 0 && i+1 < len(c.args) && c.args[i+1] == "0"
+}
+
+// shippedProfile is a profile of the shipped kernels.hcl, with why it
+// cannot run here ("" when it can).
+type shippedProfile struct {
+	name, skip string
+}
+
+// pluginEnv is the go command's environment for building a shipped
+// plugin, as "make plugins" builds it.
+var pluginEnv = map[string][]string{"plugins/cexample": cexampleEnv}
+
+// shippedKernels returns a copy of the shipped kernels.hcl whose plugin
+// providers point at plugins built for this test (plugins/NAME for
+// "dist/plugins/NAME", as "make plugins" builds them), and its profiles
+// in file order, each with why it cannot run here: a provider it names
+// that this CPU cannot run, or a plugin that cannot be built (no cgo for
+// the C plugin). A plugin whose build fails fails the test.
+func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
+	t.Helper()
+	src := string(retrollama.DefaultKernelsHCL())
+	f, diags := config.Parse(retrollama.DefaultKernelsName, []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(config.DiagnosticsError(f, diags))
+	}
+	unbuilt := map[string]string{} // provider → why its plugin was not built
+	for _, p := range f.Providers {
+		if p.Plugin == nil {
+			continue
+		}
+		pkg := "plugins/" + filepath.Base(p.Plugin.Path)
+		if pkg == "plugins/cexample" && !cgoWorks() {
+			unbuilt[p.Ref()] = "cgo is not available to build " + pkg
+			continue
+		}
+		var bin string
+		if !t.Run("build "+pkg, func(t *testing.T) { bin = buildPlugin(t, pkg, pluginEnv[pkg]...) }) {
+			unbuilt[p.Ref()] = "building " + pkg + " failed"
+			continue
+		}
+		quoted := strconv.Quote(p.Plugin.Path)
+		if strings.Count(src, quoted) != 1 {
+			t.Fatalf("kernels.hcl: plugin path %s is not written once", quoted)
+		}
+		src = strings.Replace(src, quoted, strconv.Quote(bin), 1)
+	}
+	path = filepath.Join(t.TempDir(), "kernels.hcl")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, diags = config.Load(path); diags.HasErrors() {
+		t.Fatal(config.DiagnosticsError(f, diags))
+	}
+	for _, prof := range f.Profiles {
+		r, diags := f.Resolve(prof.Name)
+		if diags.HasErrors() {
+			t.Fatal(config.DiagnosticsError(f, diags))
+		}
+		sp := shippedProfile{name: prof.Name}
+		for _, op := range kernels.AllOps() {
+			for _, ref := range r.Routes[op].Use {
+				if sp.skip != "" {
+					break
+				}
+				if why, ok := unbuilt[ref.Name]; ok {
+					sp.skip = ref.Name + ": " + why
+				} else if err := registry.Usable(f.Provider(ref.Name)); err != nil {
+					sp.skip = ref.Name + ": " + err.Error()
+				}
+			}
+		}
+		profiles = append(profiles, sp)
+	}
+	if len(profiles) == 0 {
+		t.Fatal("the shipped kernels.hcl has no profile")
+	}
+	return path, profiles
 }
 
 func firstDiff(a, b []byte) int {
