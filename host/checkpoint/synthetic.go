@@ -12,8 +12,8 @@ import (
 // MaxSyntheticBytes caps the weights SyntheticFromConfig and
 // SyntheticQ8FromConfig allocate, so a mistaken configuration fails with an
 // error instead of exhausting memory (the Go runtime cannot recover from
-// that). It is far above stories110M and TinyLlama-1.1B (4.4 GB in fp32),
-// below Llama-2-7B in fp32 (27 GB), which WriteSynthetic streams to a file
+// that). It is far above stories110M and TinyLlama-1.1B (4.1 GB in fp32),
+// below Llama-2-7B in fp32 (26 GB), which WriteSynthetic streams to a file
 // instead.
 const MaxSyntheticBytes = min(maxBytes, 1<<33)
 

@@ -95,7 +95,7 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 }
 
 // TestWriteSyntheticLargeShapes writes the start of the TinyLlama-1.1B
-// and Llama-2-7B files (4.4 and 27 GB in fp32) into a writer that fails
+// and Llama-2-7B files (4.1 and 26 GB in fp32) into a writer that fails
 // after 8 MB: the headers carry the table's shapes, the first weights are
 // the expected ones, the write error comes back wrapped, and the memory
 // allocated stays tens of MB (measured: 6 to 9 MB for TinyLlama, 24 to
