@@ -1,26 +1,36 @@
 // Package avx2 is the kernel provider for modern x86-64, in AVX2 assembly
-// (dot_amd64.s):
+// (dot_amd64.s). Its results are the scalar reference's (llama2.c's
+// run.c and runq.c) bit for bit, by construction (issue 16): no sum that
+// llama2.c computes in sequence is reassociated. Vector lanes and threads
+// go across independent sums, never within one:
 //
-//   - fp32 matmul: fused multiply-adds, four weight rows per pass so x is
-//     loaded once for all four, two independent 8-lane accumulators per
-//     row to cover the FMA latency;
-//   - Q8_0 matmul: runq.c's arithmetic exactly (bit-identical to the
-//     reference): int8 products with VPMADDUBSW/VPMADDWD, four rows per
-//     pass, each group's exact int32 sum scaled and added in group order
-//     (group sizes that are not a multiple of 32 go to kernels/swar);
-//   - rmsnorm and attention: their sums and the weighted sum of values in
-//     8-lane FMA, the softmax the reference's.
+//   - fp32 matmul: each lane owns one output row, and adds w[r][j]·x[j]
+//     for j = 0, 1, 2, ... from +0, the product rounded (VMULPS) and then
+//     the sum (VADDPS), never a fused multiply-add. The weights stay in
+//     the engine's row-major layout (no copy; they may be a memory map):
+//     per 8 columns the 8×8 block of products of 8 rows is transposed in
+//     registers and its columns are added in order; 16 rows go per pass
+//     so that two chains of additions overlap;
+//   - Q8_0 matmul: runq.c's arithmetic exactly: int8 products with
+//     VPMADDUBSW/VPMADDWD, four rows per pass, each group's exact int32
+//     sum scaled and added in group order. It takes group sizes that are
+//     multiples of 32 and declines the others (stories260K's 4), which the
+//     profile's next provider runs;
+//   - attention: each score q·k_t is the matmul kernel's sequential sum
+//     (lanes across positions t), divided by sqrt(head size) as the
+//     reference does; the reference's softmax; the weighted sum of the
+//     values with lanes across elements, positions added in order, each
+//     product rounded and then added;
+//   - rmsnorm: the reference's sequential sum of squares, then the
+//     elementwise w[j]·(ss·x[j]) eight elements at a time in its order.
 //
-// Matmuls are split by rows over a persistent worker pool. It runs only
-// where the CPU has AVX2 and FMA (golang.org/x/sys/cpu, checked at run
-// time) and declines every op elsewhere; it declines RoPE, SwiGLU and
+// So a sampled run prints llama2.c's bytes, whatever the thread count:
+// matmuls are split by rows and attention by heads over a persistent
+// worker pool, and a row's or head's result depends only on its data.
+// It runs only where the CPU has AVX2 (golang.org/x/sys/cpu, checked at
+// run time) and declines every op elsewhere; it declines RoPE, SwiGLU and
 // Softmax everywhere (elementwise, a small share of a token), which the
 // profile's next provider then runs.
-//
-// fp32 results differ from the scalar reference in the last bits: the sums
-// are in another order (lanes, then a fixed reduction) and each
-// multiply-add is rounded once, not twice. They do not depend on the
-// thread count.
 package avx2
 
 import (
@@ -31,7 +41,6 @@ import (
 	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
-	"github.com/retrollama/retrollama/kernels/swar"
 	"github.com/retrollama/retrollama/kernels/workpool"
 )
 
@@ -41,8 +50,8 @@ const parallelMACs = 32 << 10
 
 // Usable reports nil when this CPU runs the provider, else why not.
 func Usable() error {
-	if !hasAVX2FMA {
-		return fmt.Errorf("needs AVX2 and FMA (amd64); this CPU or GOARCH lacks them")
+	if !hasAVX2 {
+		return fmt.Errorf("needs AVX2 (amd64); this CPU or GOARCH lacks it")
 	}
 	return nil
 }
@@ -50,6 +59,8 @@ func Usable() error {
 // Provider is the avx2 provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
+	kernels.Declined // RoPE, SwiGLU, Softmax: declined in Supports
+
 	threads int
 	shape   kernels.Shape
 	pool    *workpool.Pool
@@ -61,30 +72,29 @@ type Provider struct {
 	// the model's widest input and grown at Prepare, never in MatMul.
 	xq []int8
 	xs []float32
-	// small runs the Q8_0 matrices whose group size is not a multiple of
-	// 32 (stories260K's 4), which the assembly cannot take: swar, exact
-	// too and 4× faster than plain loops there. Made at the first such
-	// Prepare.
-	small *swar.Provider
 }
-
-// smallGroups is the Weight of a Q8_0 matrix handed to p.small.
-type smallGroups struct{ h kernels.Weight }
 
 // New returns an avx2 provider splitting large matmuls over threads
 // goroutines (<= 0: runtime.GOMAXPROCS(0), as workpool.New).
-func New(threads int) *Provider { return &Provider{threads: threads} }
+func New(threads int) *Provider {
+	return &Provider{Declined: kernels.Declined{Provider: "avx2"}, threads: threads}
+}
 
 // Name implements kernels.Provider.
 func (p *Provider) Name() string { return "avx2" }
 
 // Supports implements kernels.Provider: the fp32 and Q8_0 MatMul, the
-// fp32 RMSNorm and Attention, on a CPU with AVX2 and FMA.
+// fp32 RMSNorm and Attention, on a CPU with AVX2. It declines a Q8_0
+// MatMul whose group size is not a multiple of 32 (the assembly reads 32
+// values at a time within a group); a query without a group size (0) is
+// answered for the multiples of 32, and Prepare rejects the others.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	if err := Usable(); err != nil {
 		return kernels.Support{Reason: err.Error()}
 	}
 	switch {
+	case q.Op == kernels.MatMul && q.DType == kernels.Q8_0 && q.GroupSize%32 != 0:
+		return kernels.Support{Reason: fmt.Sprintf("matmul: q8_0 group size %d is not a multiple of 32", q.GroupSize)}
 	case q.Op == kernels.MatMul && (q.DType == kernels.F32 || q.DType == kernels.Q8_0),
 		q.Op == kernels.RMSNorm && q.DType == kernels.F32,
 		q.Op == kernels.Attention:
@@ -98,7 +108,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 // Init implements kernels.Provider: it sizes the attention scores and the
 // buffers of quantized x, and starts the worker pool.
 func (p *Provider) Init(s kernels.Shape) error {
-	p.Close() // a second Init starts afresh: the pool, and swar sized for the old shape
+	p.Close() // a second Init starts afresh
 	p.shape = s
 	p.att = make([]float32, max(s.Heads*s.SeqLen, 0))
 	n := max(s.Dim, s.HiddenDim, 0)
@@ -140,17 +150,7 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 			return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
 		}
 		if t.GroupSize%32 != 0 {
-			if p.small == nil {
-				p.small = swar.New(p.threads)
-				if err := p.small.Init(p.shape); err != nil {
-					return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
-				}
-			}
-			h, err := p.small.Prepare(t)
-			if err != nil {
-				return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
-			}
-			return &smallGroups{h}, nil
+			return nil, fmt.Errorf("avx2: prepare %s: q8_0 group size %d is not a multiple of 32 (declined in Supports)", t.Name, t.GroupSize)
 		}
 		m := &q8Matrix{rows: t.Rows, cols: t.Cols, gs: t.GroupSize, groups: t.Cols / t.GroupSize, q: t.Q8, scales: t.Scales}
 		quads := (t.Rows + 3) / 4
@@ -171,43 +171,57 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	return nil, fmt.Errorf("avx2: prepare %s: dtype %v not supported", t.Name, t.DType)
 }
 
-// task is an fp32 matmul split by rows; it lives in the Provider so that
-// handing it to the pool allocates nothing.
+// task is an fp32 matmul split by groups of 8 rows (the last one
+// possibly shorter); it lives in the Provider so that handing it to the
+// pool allocates nothing.
 type task struct {
-	out, x, w []float32
-	cols      int
+	out, x, w  []float32
+	rows, cols int
 }
 
-// Do implements workpool.Task: rows [lo, hi).
-func (t *task) Do(lo, hi int) { matmulRows(t.out, t.w, t.x, t.cols, lo, hi) }
+// Do implements workpool.Task: groups [lo, hi), rows [8·lo, 8·hi).
+func (t *task) Do(lo, hi int) {
+	matmulRows(t.out, t.w, t.x, t.rows, t.cols, t.cols, 8*lo, min(8*hi, t.rows))
+}
 
-// matmulRows computes out[i] = W[i]·x for lo ≤ i < hi: four rows per
-// pass through the assembly while four remain, then one; the n mod 16
-// tail columns in Go. Each row's result depends only on its data, not on
-// how rows were grouped.
-func matmulRows(out, w, x []float32, n, lo, hi int) {
-	n16 := n &^ 15
+// matmulRows computes out[i] = Σ_j w[i·stride+j]·x[j] over j < n for lo
+// ≤ i < hi, each sum the reference's: from +0, j in order, every product
+// and every sum rounded to float32. w holds rows rows (of which lo..hi-1
+// are computed, the others may be read). The assembly takes 8 rows at a
+// time over the first n &^ 7 columns; fewer than 8 rows at the end are
+// computed within 8 rows of the matrix that end with them (rows before
+// lo, or after hi, read again and their sums discarded), or in Go when
+// the matrix has fewer than 8 rows;
+// the n mod 8 last columns are added in Go. A row's result depends only
+// on its data, never on how rows are grouped or split.
+func matmulRows(out, w, x []float32, rows, n, stride, lo, hi int) {
+	n8 := n &^ 7
 	x = x[:n:n]
-	i := lo
-	if n16 > 0 {
-		for ; i+4 <= hi; i += 4 {
-			r := i * n
-			out[i], out[i+1], out[i+2], out[i+3] = dot4(w[r:r+n], w[r+n:r+2*n], w[r+2*n:r+3*n], w[r+3*n:r+4*n], x, n16)
-		}
-		for ; i < hi; i++ {
-			out[i] = dot1(w[i*n:(i+1)*n], x, n16)
-		}
-	} else {
-		for ; i < hi; i++ {
-			out[i] = 0
+	groups := (hi - lo) / 8
+	if groups > 0 {
+		matmulGroups(out[lo:], w[lo*stride:], x, n8, stride, groups)
+	}
+	if rest := lo + 8*groups; rest < hi {
+		if rows >= 8 {
+			var last [8]float32
+			first := max(hi-8, 0) // 8 rows of the matrix holding rest..hi-1
+			matmulGroups(last[:], w[first*stride:], x, n8, stride, 1)
+			copy(out[rest:hi], last[rest-first:])
+		} else {
+			for i := rest; i < hi; i++ {
+				var s float32
+				for j, v := range w[i*stride : i*stride+n8] {
+					s += float32(v * x[j]) // the conversion forbids a fused multiply-add
+				}
+				out[i] = s
+			}
 		}
 	}
-	if n16 < n {
+	if n8 < n {
 		for i := lo; i < hi; i++ {
-			row := w[i*n+n16 : (i+1)*n]
 			s := out[i]
-			for j, v := range row {
-				s += v * x[n16+j]
+			for j, v := range w[i*stride+n8 : i*stride+n] {
+				s += float32(v * x[n8+j])
 			}
 			out[i] = s
 		}
@@ -222,11 +236,11 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 			return fmt.Errorf("avx2: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
 		}
 		if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
-			matmulRows(out, m.data, x, m.cols, 0, m.rows)
+			matmulRows(out, m.data, x, m.rows, m.cols, m.cols, 0, m.rows)
 			return nil
 		}
-		p.task = task{out: out[:m.rows], x: x[:m.cols], w: m.data, cols: m.cols}
-		p.pool.RunTask(m.rows, &p.task)
+		p.task = task{out: out[:m.rows], x: x[:m.cols], w: m.data, rows: m.rows, cols: m.cols}
+		p.pool.RunTask((m.rows+7)/8, &p.task)
 		p.task = task{}
 		return nil
 	case *q8Matrix:
@@ -235,8 +249,6 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 		}
 		p.matMulQ8(out[:m.rows], m, x[:m.cols])
 		return nil
-	case *smallGroups:
-		return p.small.MatMul(out, m.h, x)
 	}
 	return kernels.ErrForeignWeight
 }
@@ -258,7 +270,7 @@ func (t *q8Task) Do(lo, hi int) { q8Quads(t.out, t.m, t.xq, t.xs, lo, hi) }
 // reference's own code), then runs the assembly over quads of rows, or
 // the reference's arithmetic where x holds -128 (possible only for a group whose
 // scale is subnormal), which VPSIGNB cannot negate. The group size is a
-// multiple of 32 (others went to p.small at Prepare).
+// multiple of 32 (Prepare rejects the others).
 func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 	xq, xs := p.xq[:m.cols], p.xs[:m.groups]
 	if !quantizeFast(xq, xs, x, m.gs) {
@@ -292,8 +304,10 @@ func q8Quads(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
 	}
 }
 
-// RMSNorm implements kernels.RMSNorm: the sum of squares in the assembly,
-// then the reference's arithmetic in its order. Its weight must be F32.
+// RMSNorm implements kernels.RMSNorm: the reference's arithmetic in its
+// order, the sum of squares in sequence (a plain loop: one chain of
+// additions, as short as the residual stream) and the elementwise
+// w[j]·(ss·x[j]) in the assembly. Its weight must be F32.
 func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	m, ok := w.(*matrix)
 	if !ok {
@@ -306,7 +320,10 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	if len(out) < n || len(m.data) < n {
 		return fmt.Errorf("avx2: rmsnorm: x has %d values, out %d, weight %d", n, len(out), len(m.data))
 	}
-	ss := dot(x, x)
+	var ss float32
+	for _, v := range x {
+		ss += float32(v * v) // the conversion forbids a fused multiply-add
+	}
 	ss /= float32(n)
 	ss += 1e-5
 	ss = 1 / mathf.Sqrt(ss)
@@ -319,11 +336,13 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 // pool: below it a hand-over costs more than it saves.
 const parallelAttention = 8 << 10
 
-// Attention implements kernels.Attention: each score q·k in the assembly
-// divided by sqrt(head size) as the reference does, the reference's
-// softmax, and the weighted sum of values as one fused multiply-add per
-// value row; heads split over the pool once the context is long enough.
-// Each head's result depends only on its data, not on the split.
+// Attention implements kernels.Attention, bit-identical to the reference:
+// the scores q·k_t are a matmul of the head's keys (positions as rows,
+// KVDim apart) by q, each a sequential sum, divided by sqrt(head size) as
+// the reference does; the reference's softmax; the weighted sum of the
+// values with lanes across elements, positions in order, product then
+// sum. Heads are split over the pool once the context is long enough;
+// each head's result depends only on its data, not on the split.
 func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 	s := p.shape
 	kvDim := s.KVDim()
@@ -356,45 +375,34 @@ func (t *attnTask) Do(lo, hi int) {
 	headSize, kvDim := s.HeadSize(), s.KVDim()
 	kvMul := s.Heads / s.KVHeads
 	scale := mathf.Sqrt(float32(headSize))
+	n8 := headSize &^ 7
 	for h := lo; h < hi; h++ {
 		qh := t.q[h*headSize : (h+1)*headSize]
 		att := t.p.att[h*s.SeqLen : h*s.SeqLen+t.pos+1]
 		kvOff := (h / kvMul) * headSize
+		matmulRows(att, t.keys[kvOff:], qh, len(att), headSize, kvDim, 0, len(att))
 		for i := range att {
-			o := i*kvDim + kvOff
-			att[i] = dot(qh, t.keys[o:o+headSize]) / scale
+			att[i] /= scale
 		}
 		scalar.SoftmaxInPlace(att)
 		xb := t.out[h*headSize : (h+1)*headSize]
-		clear(xb)
-		for i, a := range att {
-			o := i*kvDim + kvOff
-			axpy(xb, t.values[o:o+headSize], a)
+		values := t.values[kvOff:]
+		wsum(xb, values, att, n8, kvDim)
+		for i := n8; i < headSize; i++ { // the head size mod 8 last elements
+			var v float32
+			for k, a := range att {
+				v += float32(values[k*kvDim+i] * a)
+			}
+			xb[i] = v
 		}
 	}
 }
-
-// The elementwise ops are declined in Supports; the engine never calls
-// them. They return an error if called directly.
-
-// RoPE implements kernels.Provider (declined).
-func (p *Provider) RoPE(q, k []float32, pos int) error { return fmt.Errorf("avx2: rope not supported") }
-
-// SwiGLU implements kernels.Provider (declined).
-func (p *Provider) SwiGLU(gate, up []float32) error { return fmt.Errorf("avx2: swiglu not supported") }
-
-// Softmax implements kernels.Provider (declined).
-func (p *Provider) Softmax(x []float32) error { return fmt.Errorf("avx2: softmax not supported") }
 
 // Close implements kernels.Provider.
 func (p *Provider) Close() error {
 	if p.pool != nil {
 		p.pool.Close()
 		p.pool = nil
-	}
-	if p.small != nil {
-		p.small.Close()
-		p.small = nil
 	}
 	return nil
 }

@@ -10,11 +10,11 @@ import (
 // clearing the detected flag) the provider declines every op, so no
 // profile can select it there.
 func TestDeclinesWithoutAVX2(t *testing.T) {
-	if !hasAVX2FMA {
+	if !hasAVX2 {
 		t.Skip("this CPU already lacks AVX2+FMA; TestDeclines covers it")
 	}
-	hasAVX2FMA = false
-	defer func() { hasAVX2FMA = true }()
+	hasAVX2 = false
+	defer func() { hasAVX2 = true }()
 	if Usable() == nil {
 		t.Fatal("Usable() = nil without AVX2")
 	}

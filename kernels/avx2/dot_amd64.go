@@ -6,15 +6,17 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-// hasAVX2FMA is whether this CPU (and OS, which must save the YMM
-// registers: x/sys/cpu checks OSXSAVE) runs the assembly kernels.
-var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// hasAVX2 is whether this CPU (and OS, which must save the YMM registers:
+// x/sys/cpu checks OSXSAVE) runs the assembly kernels. They need AVX2
+// only: the fp32 kernels are exact because they never fuse a multiply
+// with an add, so FMA is not used.
+var hasAVX2 = cpu.X86.HasAVX2
 
 //go:noescape
-func dot4AVX2(w0, w1, w2, w3, x *float32, n int) (s0, s1, s2, s3 float32)
+func matmulAVX2(out, w, x *float32, cols8, stride, groups int)
 
 //go:noescape
-func dot1AVX2(w, x *float32, n int) float32
+func wsumAVX2(out, v, att *float32, n8, stride, t int)
 
 //go:noescape
 func q8dot4AVX2(w0, w1, w2, w3 *int8, ws *float32, xq *int8, xs *float32, groups, gs int, out *[4]float32)
@@ -23,22 +25,29 @@ func q8dot4AVX2(w0, w1, w2, w3 *int8, ws *float32, xq *int8, xs *float32, groups
 func quantizeAVX2(xq *int8, xs *float32, x *float32, groups, gs int) (nan bool)
 
 //go:noescape
-func dotAVX2(a, b *float32, n int) float32
-
-//go:noescape
-func axpyAVX2(y, x *float32, a float32, n int)
-
-//go:noescape
 func scaleMulAVX2(out, w, x *float32, s float32, n int)
 
-// dot4 returns the dot products of four rows with x over the first n16
-// floats (n16 a multiple of 16, > 0).
-func dot4(w0, w1, w2, w3, x []float32, n16 int) (float32, float32, float32, float32) {
-	return dot4AVX2(&w0[0], &w1[0], &w2[0], &w3[0], &x[0], n16)
+// matmulGroups sets out[r] = Σ_{j<n8} w[r·stride+j]·x[j] for r <
+// 8·groups, each sum in the reference's order from +0 (n8 a multiple of
+// 8; groups > 0). The slices must hold what that reads and writes.
+func matmulGroups(out, w, x []float32, n8, stride, groups int) {
+	if n8 == 0 {
+		clear(out[:8*groups])
+		return
+	}
+	_, _, _ = out[8*groups-1], w[(8*groups-1)*stride+n8-1], x[n8-1]
+	matmulAVX2(&out[0], &w[0], &x[0], n8, stride, groups)
 }
 
-// dot1 returns one row's dot product with x over the first n16 floats.
-func dot1(w, x []float32, n16 int) float32 { return dot1AVX2(&w[0], &x[0], n16) }
+// wsum sets out[i] = Σ_{t<len(att)} att[t]·v[t·stride+i] for i < n8 (a
+// multiple of 8), each sum from +0 over t in order; len(att) > 0.
+func wsum(out, v, att []float32, n8, stride int) {
+	if n8 == 0 {
+		return
+	}
+	_, _ = out[n8-1], v[(len(att)-1)*stride+n8-1]
+	wsumAVX2(&out[0], &v[0], &att[0], n8, stride, len(att))
+}
 
 // q8dot4 returns four rows' Q8_0 dot products with the quantized x (see
 // q8dot4AVX2): rows w0..w3 and x hold groups·gs values (gs a multiple of
@@ -71,24 +80,6 @@ func quantizeFast(xq []int8, xs []float32, x []float32, gs int) bool {
 		}
 	}
 	return true
-}
-
-// dot returns Σ a[i]·b[i] over len(a) (len(b) ≥ len(a)).
-func dot(a, b []float32) float32 {
-	if len(a) == 0 {
-		return 0
-	}
-	_ = b[len(a)-1]
-	return dotAVX2(&a[0], &b[0], len(a))
-}
-
-// axpy adds a·x[i] to y[i] over len(y) (len(x) ≥ len(y)).
-func axpy(y, x []float32, a float32) {
-	if len(y) == 0 {
-		return
-	}
-	_ = x[len(y)-1]
-	axpyAVX2(&y[0], &x[0], a, len(y))
 }
 
 // scaleMul sets out[i] = w[i]·(s·x[i]) over len(x) (out and w at least

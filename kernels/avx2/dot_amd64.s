@@ -1,107 +1,313 @@
 #include "textflag.h"
 
-// func dot4AVX2(w0, w1, w2, w3, x *float32, n int) (s0, s1, s2, s3 float32)
+// The fp32 kernels here never reassociate a sum (issue 16, "exact by
+// construction"): every dot product is run.c's loop, val = 0, then
+// val += w[j]·x[j] for j = 0, 1, 2, ... with the product rounded to
+// float32 (VMULPS) and then the sum (VADDPS), never a fused multiply-add.
+// The SIMD lanes go across independent sums (one matrix row, one
+// attention position, one output element per lane), never within one, so
+// every result is the scalar reference's bit for bit.
+
+// PRODUCTS8 loads columns j..j+7 of the 8 rows of a group at base (row
+// r at base + r·S; BX = S, DX = 3S, R12 = 5S, R13 = 7S, in bytes) into
+// Y0..Y7 and multiplies each by x[j..j+7] in Y14: 64 exact float32
+// products, the weight the first operand as in the reference's loop (so a
+// NaN propagates with the same payload).
+#define PRODUCTS8(base) \
+	VMOVUPS (base), Y0 \
+	VMOVUPS (base)(BX*1), Y1 \
+	VMOVUPS (base)(BX*2), Y2 \
+	VMOVUPS (base)(DX*1), Y3 \
+	VMOVUPS (base)(BX*4), Y4 \
+	VMOVUPS (base)(R12*1), Y5 \
+	VMOVUPS (base)(DX*2), Y6 \
+	VMOVUPS (base)(R13*1), Y7 \
+	VMULPS Y14, Y0, Y0 \
+	VMULPS Y14, Y1, Y1 \
+	VMULPS Y14, Y2, Y2 \
+	VMULPS Y14, Y3, Y3 \
+	VMULPS Y14, Y4, Y4 \
+	VMULPS Y14, Y5, Y5 \
+	VMULPS Y14, Y6, Y6 \
+	VMULPS Y14, Y7, Y7
+
+// ADDCOLUMNS8 transposes the 8×8 products in Y0..Y7 (row r in Yr) so that
+// each register holds one column, lane r from row r, and adds the 8
+// columns to ACC in column order: per lane, 8 roundings in the
+// reference's order. Unpacks and shuffles transpose the 4×4 blocks within
+// each 128-bit half, then VPERM2F128 pairs the halves; Y12, Y13 scratch.
+#define ADDCOLUMNS8(ACC) \
+	VUNPCKLPS Y1, Y0, Y12 \
+	VUNPCKHPS Y1, Y0, Y1 \
+	VUNPCKLPS Y3, Y2, Y0 \
+	VUNPCKHPS Y3, Y2, Y3 \
+	VSHUFPS $0x44, Y0, Y12, Y2 \
+	VSHUFPS $0xEE, Y0, Y12, Y0 \
+	VSHUFPS $0x44, Y3, Y1, Y12 \
+	VSHUFPS $0xEE, Y3, Y1, Y1 \
+	VUNPCKLPS Y5, Y4, Y13 \
+	VUNPCKHPS Y5, Y4, Y5 \
+	VUNPCKLPS Y7, Y6, Y4 \
+	VUNPCKHPS Y7, Y6, Y7 \
+	VSHUFPS $0x44, Y4, Y13, Y6 \
+	VSHUFPS $0xEE, Y4, Y13, Y4 \
+	VSHUFPS $0x44, Y7, Y5, Y13 \
+	VSHUFPS $0xEE, Y7, Y5, Y5 \
+	VPERM2F128 $0x20, Y6, Y2, Y3 \
+	VADDPS Y3, ACC, ACC \
+	VPERM2F128 $0x20, Y4, Y0, Y7 \
+	VADDPS Y7, ACC, ACC \
+	VPERM2F128 $0x20, Y13, Y12, Y3 \
+	VADDPS Y3, ACC, ACC \
+	VPERM2F128 $0x20, Y5, Y1, Y7 \
+	VADDPS Y7, ACC, ACC \
+	VPERM2F128 $0x31, Y6, Y2, Y2 \
+	VADDPS Y2, ACC, ACC \
+	VPERM2F128 $0x31, Y4, Y0, Y0 \
+	VADDPS Y0, ACC, ACC \
+	VPERM2F128 $0x31, Y13, Y12, Y12 \
+	VADDPS Y12, ACC, ACC \
+	VPERM2F128 $0x31, Y5, Y1, Y1 \
+	VADDPS Y1, ACC, ACC
+
+// func matmulAVX2(out, w, x *float32, cols8, stride, groups int)
 //
-// Four rows' dot products with x over n floats, n a multiple of 16: x is
-// loaded once per 16 floats for all four rows, and each row keeps two
-// independent 8-lane FMA accumulators (8 in all, Y4–Y11), so the FMA
-// latency is covered and a pass streams four weight rows.
-TEXT ·dot4AVX2(SB), NOSPLIT, $0-64
-	MOVQ w0+0(FP), R8
-	MOVQ w1+8(FP), R9
-	MOVQ w2+16(FP), R10
-	MOVQ w3+24(FP), R11
-	MOVQ x+32(FP), SI
-	MOVQ n+40(FP), CX
+// out[r] = Σ_{j<cols8} w[r·stride+j]·x[j] for r < 8·groups, each sum in
+// the reference's order from +0 (cols8 a multiple of 8, possibly 0;
+// stride in floats). Lane r of an accumulator owns row r of an 8-row
+// group: per 8 columns, the group's 8×8 block of products is transposed
+// in registers and its columns added in order. Two groups (16 rows) go
+// per pass while they last, so that two accumulators' chains of
+// additions overlap (more groups measured slower: more rows streamed at
+// once); then the last group alone.
+TEXT ·matmulAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ w+8(FP), R8
+	MOVQ stride+32(FP), BX
+	MOVQ groups+40(FP), AX
+	SHLQ $2, BX              // S: a row, in bytes
+	LEAQ (BX)(BX*2), DX      // 3S
+	LEAQ (BX)(BX*4), R12     // 5S
+	LEAQ (DX)(BX*4), R13     // 7S
+
+block2:
+	CMPQ AX, $2
+	JLT  block1
+	MOVQ x+16(FP), SI
+	MOVQ cols8+24(FP), CX
+	LEAQ (SI)(CX*4), CX      // the end of x's columns
+	LEAQ (R8)(BX*8), R9      // group 1
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	CMPQ SI, CX
+	JEQ  store2
+
+loop2:
+	VMOVUPS (SI), Y14
+	PRODUCTS8(R8)
+	ADDCOLUMNS8(Y8)
+	PRODUCTS8(R9)
+	ADDCOLUMNS8(Y9)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	CMPQ SI, CX
+	JNE  loop2
+
+store2:
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, 32(DI)
+	ADDQ $64, DI
+	MOVQ cols8+24(FP), CX    // back to column 0, then on to the next 16 rows
+	SHLQ $2, CX
+	SUBQ CX, R9
+	LEAQ (R9)(BX*8), R8
+	SUBQ $2, AX
+	JMP  block2
+
+block1:
+	TESTQ AX, AX
+	JLE  done
+	MOVQ x+16(FP), SI
+	MOVQ cols8+24(FP), CX
+	LEAQ (SI)(CX*4), CX
+	VXORPS Y8, Y8, Y8
+	CMPQ SI, CX
+	JEQ  store1
+
+loop1:
+	VMOVUPS (SI), Y14
+	PRODUCTS8(R8)
+	ADDCOLUMNS8(Y8)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	CMPQ SI, CX
+	JNE  loop1
+
+store1:
+	VMOVUPS Y8, (DI)
+
+done:
+	VZEROUPPER
+	RET
+
+// func wsumAVX2(out, v, att *float32, n8, stride, t int)
+//
+// out[i] = Σ_{k<t} att[k]·v[k·stride+i] for i < n8 (a multiple of 8, t ≥
+// 1), each sum from +0 over k in order: attention's weighted sum of the
+// values, as the reference computes it (xb cleared, then xb[i] +=
+// a·v[i] position after position). Lanes go across elements i, 64 per
+// pass (eight accumulators, eight independent chains of additions), then
+// 32, 16 and 8.
+TEXT ·wsumAVX2(SB), NOSPLIT, $0-48
+	MOVQ out+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ att+16(FP), R8
+	MOVQ n8+24(FP), CX
+	MOVQ stride+32(FP), BX
+	MOVQ t+40(FP), R9
+	SHLQ $2, BX
+	LEAQ (R8)(R9*4), R9      // the end of att
+
+ws64:
+	CMPQ CX, $64
+	JLT  ws32
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	XORQ AX, AX
-	CMPQ CX, $0
-	JLE  reduce
+	MOVQ R8, AX
+	MOVQ SI, DX
 
-loop:
-	VMOVUPS (SI)(AX*4), Y0
-	VMOVUPS 32(SI)(AX*4), Y1
-	VFMADD231PS (R8)(AX*4), Y0, Y4
-	VFMADD231PS 32(R8)(AX*4), Y1, Y5
-	VFMADD231PS (R9)(AX*4), Y0, Y6
-	VFMADD231PS 32(R9)(AX*4), Y1, Y7
-	VFMADD231PS (R10)(AX*4), Y0, Y8
-	VFMADD231PS 32(R10)(AX*4), Y1, Y9
-	VFMADD231PS (R11)(AX*4), Y0, Y10
-	VFMADD231PS 32(R11)(AX*4), Y1, Y11
-	ADDQ $16, AX
-	CMPQ AX, CX
-	JLT  loop
+ws64t:
+	VBROADCASTSS (AX), Y8
+	VMOVUPS (DX), Y9
+	VMOVUPS 32(DX), Y10
+	VMOVUPS 64(DX), Y11
+	VMOVUPS 96(DX), Y12
+	VMULPS Y8, Y9, Y9
+	VMULPS Y8, Y10, Y10
+	VMULPS Y8, Y11, Y11
+	VMULPS Y8, Y12, Y12
+	VADDPS Y9, Y0, Y0
+	VADDPS Y10, Y1, Y1
+	VADDPS Y11, Y2, Y2
+	VADDPS Y12, Y3, Y3
+	VMOVUPS 128(DX), Y9
+	VMOVUPS 160(DX), Y10
+	VMOVUPS 192(DX), Y11
+	VMOVUPS 224(DX), Y12
+	VMULPS Y8, Y9, Y9
+	VMULPS Y8, Y10, Y10
+	VMULPS Y8, Y11, Y11
+	VMULPS Y8, Y12, Y12
+	VADDPS Y9, Y4, Y4
+	VADDPS Y10, Y5, Y5
+	VADDPS Y11, Y6, Y6
+	VADDPS Y12, Y7, Y7
+	ADDQ $4, AX
+	ADDQ BX, DX
+	CMPQ AX, R9
+	JNE  ws64t
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	ADDQ $256, SI
+	SUBQ $64, CX
+	JMP  ws64
 
-reduce:
-	// Each row: its two accumulators, then the 8 lanes, summed in a
-	// fixed order (so results do not depend on anything but n).
-	VADDPS Y5, Y4, Y4
-	VADDPS Y7, Y6, Y6
-	VADDPS Y9, Y8, Y8
-	VADDPS Y11, Y10, Y10
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS X5, X4, X4
-	VEXTRACTF128 $1, Y6, X7
-	VADDPS X7, X6, X6
-	VEXTRACTF128 $1, Y8, X9
-	VADDPS X9, X8, X8
-	VEXTRACTF128 $1, Y10, X11
-	VADDPS X11, X10, X10
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
-	VHADDPS X6, X6, X6
-	VHADDPS X6, X6, X6
-	VHADDPS X8, X8, X8
-	VHADDPS X8, X8, X8
-	VHADDPS X10, X10, X10
-	VHADDPS X10, X10, X10
+ws32:
+	CMPQ CX, $32
+	JLT  ws16
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ R8, AX
+	MOVQ SI, DX
+
+ws32t:
+	VBROADCASTSS (AX), Y8
+	VMOVUPS (DX), Y9
+	VMOVUPS 32(DX), Y10
+	VMOVUPS 64(DX), Y11
+	VMOVUPS 96(DX), Y12
+	VMULPS Y8, Y9, Y9
+	VMULPS Y8, Y10, Y10
+	VMULPS Y8, Y11, Y11
+	VMULPS Y8, Y12, Y12
+	VADDPS Y9, Y0, Y0
+	VADDPS Y10, Y1, Y1
+	VADDPS Y11, Y2, Y2
+	VADDPS Y12, Y3, Y3
+	ADDQ $4, AX
+	ADDQ BX, DX
+	CMPQ AX, R9
+	JNE  ws32t
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, DI
+	ADDQ $128, SI
+	SUBQ $32, CX
+
+ws16:
+	CMPQ CX, $16
+	JLT  ws8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ R8, AX
+	MOVQ SI, DX
+
+ws16t:
+	VBROADCASTSS (AX), Y8
+	VMOVUPS (DX), Y9
+	VMOVUPS 32(DX), Y10
+	VMULPS Y8, Y9, Y9
+	VMULPS Y8, Y10, Y10
+	VADDPS Y9, Y0, Y0
+	VADDPS Y10, Y1, Y1
+	ADDQ $4, AX
+	ADDQ BX, DX
+	CMPQ AX, R9
+	JNE  ws16t
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, CX
+
+ws8:
+	CMPQ CX, $8
+	JLT  wsdone
+	VXORPS Y0, Y0, Y0
+	MOVQ R8, AX
+	MOVQ SI, DX
+
+ws8t:
+	VBROADCASTSS (AX), Y8
+	VMOVUPS (DX), Y9
+	VMULPS Y8, Y9, Y9
+	VADDPS Y9, Y0, Y0
+	ADDQ $4, AX
+	ADDQ BX, DX
+	CMPQ AX, R9
+	JNE  ws8t
+	VMOVUPS Y0, (DI)
+
+wsdone:
 	VZEROUPPER
-	MOVSS X4, s0+48(FP)
-	MOVSS X6, s1+52(FP)
-	MOVSS X8, s2+56(FP)
-	MOVSS X10, s3+60(FP)
-	RET
-
-// func dot1AVX2(w, x *float32, n int) float32
-//
-// One row's dot product over n floats, n a multiple of 16: four
-// independent 8-lane accumulators over 32 floats per pass while they
-// last, then 16 at a time.
-TEXT ·dot1AVX2(SB), NOSPLIT, $0-28
-	MOVQ w+0(FP), R8
-	MOVQ x+8(FP), SI
-	MOVQ n+16(FP), CX
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	XORQ AX, AX
-	CMPQ CX, $0
-	JLE  done1
-
-loop1:
-	VMOVUPS (SI)(AX*4), Y0
-	VMOVUPS 32(SI)(AX*4), Y1
-	VFMADD231PS (R8)(AX*4), Y0, Y4
-	VFMADD231PS 32(R8)(AX*4), Y1, Y5
-	ADDQ $16, AX
-	CMPQ AX, CX
-	JLT  loop1
-
-done1:
-	VADDPS Y5, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS X5, X4, X4
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
-	VZEROUPPER
-	MOVSS X4, ret+24(FP)
 	RET
 
 // func q8dot4AVX2(w0, w1, w2, w3 *int8, ws *float32, xq *int8, xs *float32, groups, gs int, out *[4]float32)
@@ -194,127 +400,12 @@ q8done:
 	VMOVUPS X10, (R13)
 	RET
 
-// func dotAVX2(a, b *float32, n int) float32
-//
-// Σ a[i]·b[i] for any n ≥ 0: 32 floats per pass in four 8-lane FMA
-// accumulators, then 8 at a time, then one at a time; the accumulators
-// are summed in a fixed order. For the short sums of attention (a head's
-// q·k) and rmsnorm (x·x).
-TEXT ·dotAVX2(SB), NOSPLIT, $0-28
-	MOVQ a+0(FP), R8
-	MOVQ b+8(FP), SI
-	MOVQ n+16(FP), CX
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	XORQ AX, AX
-	MOVQ CX, DX
-	ANDQ $-32, DX
-	JZ   dot8
-
-dot32:
-	VMOVUPS (SI)(AX*4), Y0
-	VMOVUPS 32(SI)(AX*4), Y1
-	VMOVUPS 64(SI)(AX*4), Y2
-	VMOVUPS 96(SI)(AX*4), Y3
-	VFMADD231PS (R8)(AX*4), Y0, Y4
-	VFMADD231PS 32(R8)(AX*4), Y1, Y5
-	VFMADD231PS 64(R8)(AX*4), Y2, Y6
-	VFMADD231PS 96(R8)(AX*4), Y3, Y7
-	ADDQ $32, AX
-	CMPQ AX, DX
-	JLT  dot32
-
-dot8:
-	MOVQ CX, DX
-	ANDQ $-8, DX
-	CMPQ AX, DX
-	JGE  dotsum
-
-dot8loop:
-	VMOVUPS (SI)(AX*4), Y0
-	VFMADD231PS (R8)(AX*4), Y0, Y4
-	ADDQ $8, AX
-	CMPQ AX, DX
-	JLT  dot8loop
-
-dotsum:
-	VADDPS Y5, Y4, Y4
-	VADDPS Y7, Y6, Y6
-	VADDPS Y6, Y4, Y4
-	VEXTRACTF128 $1, Y4, X5
-	VADDPS X5, X4, X4
-	VHADDPS X4, X4, X4
-	VHADDPS X4, X4, X4
-	CMPQ AX, CX
-	JGE  dotret
-
-dottail:
-	VMOVSS (SI)(AX*4), X0
-	VFMADD231SS (R8)(AX*4), X0, X4
-	INCQ AX
-	CMPQ AX, CX
-	JLT  dottail
-
-dotret:
-	VZEROUPPER
-	MOVSS X4, ret+24(FP)
-	RET
-
-// func axpyAVX2(y, x *float32, a float32, n int)
-//
-// y[i] += a·x[i] for any n ≥ 0, one fused multiply-add each: attention's
-// weighted sum of the values.
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-32
-	MOVQ y+0(FP), DI
-	MOVQ x+8(FP), SI
-	VBROADCASTSS a+16(FP), Y3
-	MOVQ n+24(FP), CX
-	XORQ AX, AX
-	MOVQ CX, DX
-	ANDQ $-16, DX
-	JZ   axpy8
-
-axpy16:
-	VMOVUPS (DI)(AX*4), Y0
-	VMOVUPS 32(DI)(AX*4), Y1
-	VFMADD231PS (SI)(AX*4), Y3, Y0
-	VFMADD231PS 32(SI)(AX*4), Y3, Y1
-	VMOVUPS Y0, (DI)(AX*4)
-	VMOVUPS Y1, 32(DI)(AX*4)
-	ADDQ $16, AX
-	CMPQ AX, DX
-	JLT  axpy16
-
-axpy8:
-	MOVQ CX, DX
-	ANDQ $-8, DX
-	CMPQ AX, DX
-	JGE  axpytail
-
-	VMOVUPS (DI)(AX*4), Y0
-	VFMADD231PS (SI)(AX*4), Y3, Y0
-	VMOVUPS Y0, (DI)(AX*4)
-	ADDQ $8, AX
-
-axpytail:
-	CMPQ AX, CX
-	JGE  axpyret
-	VMOVSS (DI)(AX*4), X0
-	VFMADD231SS (SI)(AX*4), X3, X0
-	VMOVSS X0, (DI)(AX*4)
-	INCQ AX
-	JMP  axpytail
-
-axpyret:
-	VZEROUPPER
-	RET
-
 // func scaleMulAVX2(out, w, x *float32, s float32, n int)
 //
-// out[i] = w[i]·(s·x[i]) for any n ≥ 0, two roundings in rmsnorm's
-// order (so the result is the reference's given the same s). out may be x.
+// out[i] = w[i]·(s·x[i]) for any n ≥ 0: rmsnorm's elementwise step, two
+// roundings per element in the reference's order and with its operand
+// order (x·s, then that product times w), so the result is the
+// reference's given the same s. out may be x.
 TEXT ·scaleMulAVX2(SB), NOSPLIT, $0-40
 	MOVQ out+0(FP), DI
 	MOVQ w+8(FP), R8
@@ -327,7 +418,8 @@ TEXT ·scaleMulAVX2(SB), NOSPLIT, $0-40
 	JZ   smtail
 
 sm8:
-	VMULPS (SI)(AX*4), Y3, Y0
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y3, Y0, Y0
 	VMULPS (R8)(AX*4), Y0, Y0
 	VMOVUPS Y0, (DI)(AX*4)
 	ADDQ $8, AX
@@ -337,7 +429,8 @@ sm8:
 smtail:
 	CMPQ AX, CX
 	JGE  smret
-	VMULSS (SI)(AX*4), X3, X0
+	VMOVSS (SI)(AX*4), X0
+	VMULSS X3, X0, X0
 	VMULSS (R8)(AX*4), X0, X0
 	VMOVSS X0, (DI)(AX*4)
 	INCQ AX

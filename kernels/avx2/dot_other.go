@@ -2,16 +2,31 @@
 
 package avx2
 
-// hasAVX2FMA is false off amd64: the provider declines every op. The
-// pure-Go forms below keep the package building everywhere; they follow
-// the assembly's arithmetic except for fused rounding.
-const hasAVX2FMA = false
+// hasAVX2 is false off amd64: the provider declines every op. The pure-Go
+// forms below keep the package building everywhere; they compute what the
+// assembly computes, bit for bit (the conversions forbid fused
+// multiply-adds).
+const hasAVX2 = false
 
-func dot4(w0, w1, w2, w3, x []float32, n16 int) (float32, float32, float32, float32) {
-	return dot1(w0, x, n16), dot1(w1, x, n16), dot1(w2, x, n16), dot1(w3, x, n16)
+func matmulGroups(out, w, x []float32, n8, stride, groups int) {
+	for r := range 8 * groups {
+		var s float32
+		for j, v := range w[r*stride : r*stride+n8] {
+			s += float32(v * x[j])
+		}
+		out[r] = s
+	}
 }
 
-func dot1(w, x []float32, n16 int) float32 { return dot(w[:n16], x) }
+func wsum(out, v, att []float32, n8, stride int) {
+	for i := range n8 {
+		var s float32
+		for t, a := range att {
+			s += float32(v[t*stride+i] * a)
+		}
+		out[i] = s
+	}
+}
 
 func q8dot4(w0, w1, w2, w3 []int8, ws []float32, xq []int8, xs []float32, groups, gs int) (out [4]float32) {
 	rows := [4][]int8{w0, w1, w2, w3}
@@ -21,29 +36,15 @@ func q8dot4(w0, w1, w2, w3 []int8, ws []float32, xq []int8, xs []float32, groups
 			for k := g * gs; k < (g+1)*gs; k++ {
 				d += int32(w[k]) * int32(xq[k])
 			}
-			out[r] += float32(float32(d)*ws[4*g+r]) * xs[g]
+			out[r] += float32(float32(float32(d)*ws[4*g+r]) * xs[g])
 		}
 	}
 	return out
 }
 
-func dot(a, b []float32) float32 {
-	var s float32
-	for i, v := range a {
-		s += v * b[i]
-	}
-	return s
-}
-
-func axpy(y, x []float32, a float32) {
-	for i := range y {
-		y[i] += a * x[i]
-	}
-}
-
 func scaleMul(out, w, x []float32, s float32) {
 	for i, v := range x {
-		out[i] = w[i] * (s * v)
+		out[i] = w[i] * float32(v*s)
 	}
 }
 
