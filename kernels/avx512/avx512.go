@@ -195,13 +195,15 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 			return fmt.Errorf("avx512: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
 		}
 		xq, xs, corr := p.xq[:m.cols], p.xs[:m.groups], p.corr[:m.groups]
-		scalar.Quantize(xq, xs, x[:m.cols], m.gs)
-		for g := range corr {
-			var s int32
-			for _, v := range xq[g*m.gs : (g+1)*m.gs] {
-				s += int32(v)
+		if !quantizeFast(xq, xs, corr, x[:m.cols], m.gs) {
+			scalar.Quantize(xq, xs, x[:m.cols], m.gs)
+			for g := range corr {
+				var s int32
+				for _, v := range xq[g*m.gs : (g+1)*m.gs] {
+					s += int32(v)
+				}
+				corr[g] = 128 * s
 			}
-			corr[g] = 128 * s
 		}
 		p.q8 = q8Task{out: out[:m.rows], m: m, xq: xq, xs: xs, corr: corr}
 		p.run(m.rows, m.cols, &p.q8)

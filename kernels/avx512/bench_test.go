@@ -74,13 +74,15 @@ func benchPaired(b *testing.B, q8 bool, threads int) {
 		b.Skip("avx2: ", avx2.Usable())
 	}
 	for _, s := range benchShapes {
-		d := dataFor(s)
-		t := d.f32
-		if q8 {
-			t = d.q8
-		}
-		kerneltest.BenchMatMul(b, fmt.Sprintf("avx512-%dt", threads), func() kernels.Provider { return New(threads) }, shapeFor(s), t, d.x)
-		kerneltest.BenchMatMul(b, fmt.Sprintf("avx2-%dt", threads), func() kernels.Provider { return avx2.New(threads) }, shapeFor(s), t, d.x)
+		b.Run(s.model, func(b *testing.B) { // so that -bench filters before the data is made
+			d := dataFor(s)
+			t := d.f32
+			if q8 {
+				t = d.q8
+			}
+			kerneltest.BenchMatMul(b, fmt.Sprintf("avx512-%dt", threads), func() kernels.Provider { return New(threads) }, shapeFor(s), t, d.x)
+			kerneltest.BenchMatMul(b, fmt.Sprintf("avx2-%dt", threads), func() kernels.Provider { return avx2.New(threads) }, shapeFor(s), t, d.x)
+		})
 	}
 }
 

@@ -1,6 +1,10 @@
 package avx512
 
-import "golang.org/x/sys/cpu"
+import (
+	"math"
+
+	"golang.org/x/sys/cpu"
+)
 
 // hasAVX512 is whether this CPU and OS run the fp32 kernel: AVX-512
 // Foundation, BW and VL. x/sys/cpu sets its AVX-512 flags only when the
@@ -21,6 +25,31 @@ func q8x16g64(w *int8, n int, scales *float32, gidx *[16]int32, xq *int8, xs *fl
 
 //go:noescape
 func q8x16g32(w *int8, n int, scales *float32, gidx *[16]int32, xq *int8, xs *float32, corr *int32, groups, gs int, out *float32)
+
+//go:noescape
+func quantize16(xq *int8, xs *float32, corr *int32, x *float32, groups, gs int) (nan bool)
+
+// quantizeFast quantizes x as scalar.Quantize does into xq and xs, gs a
+// multiple of 16, stores 128·Σxq per group in corr, and reports true;
+// or false, leaving them undefined, where the assembly may differ from
+// the reference (a NaN in x, a group whose scale is zero, subnormal or
+// infinite), and the caller must quantize with the reference.
+func quantizeFast(xq []int8, xs []float32, corr []int32, x []float32, gs int) bool {
+	groups := len(x) / gs
+	if groups == 0 {
+		return true
+	}
+	_, _, _ = xq[groups*gs-1], xs[groups-1], corr[groups-1]
+	if quantize16(&xq[0], &xs[0], &corr[0], &x[0], groups, gs) {
+		return false
+	}
+	for _, s := range xs[:groups] {
+		if !(s >= 0x1p-126 && s <= math.MaxFloat32) {
+			return false
+		}
+	}
+	return true
+}
 
 // matmul16 computes out[0:16] for the 16 rows of w (n floats each, n >
 // 0) in the assembly.

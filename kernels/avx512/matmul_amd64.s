@@ -365,3 +365,107 @@ g32done:
 	VMOVUPS Z31, (AX)
 	VZEROUPPER
 	RET
+
+// func quantize16(xq *int8, xs *float32, corr *int32, x *float32, groups, gs int) (nan bool)
+//
+// The reference's quantization of x (scalar.Quantize, runq.c's
+// quantize), gs a multiple of 16: per group, scale = max|x| / 127 (an
+// exact maximum, then the one rounded division), q = x/scale (one
+// rounded division) rounded half away from zero: t = trunc(q), and
+// t ± 1 where |q - t| ≥ 0.5 (q - t is exact). That is math.Round of the
+// reference for every finite q. It also stores corr[g] = 128·Σq over the
+// group (exact int32) for the Q8_0 kernels. Bit-identical to the
+// reference whenever x holds no NaN (reported) and every scale is a
+// normal float32 (the caller checks): then |q| ≤ 127 and the int8
+// truncation (VPMOVDB) keeps it.
+TEXT ·quantize16(SB), NOSPLIT, $0-49
+	MOVQ xq+0(FP), DI
+	MOVQ xs+8(FP), DX
+	MOVQ corr+16(FP), BX
+	MOVQ x+24(FP), SI
+	MOVQ groups+32(FP), CX
+	MOVQ gs+40(FP), R8
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z20 // |.| mask
+	MOVL $0x3f000000, AX
+	VPBROADCASTD AX, Z21 // 0.5
+	MOVL $0x3f800000, AX
+	VPBROADCASTD AX, Z22 // 1.0
+	MOVL $0x80000000, AX
+	VPBROADCASTD AX, Z23 // sign bit
+	MOVL $0x42fe0000, AX
+	VPBROADCASTD AX, Z24 // 127.0
+	KXORW K4, K4, K4     // lanes that saw a NaN
+	TESTQ CX, CX
+	JZ    qdone
+
+qgroup:
+	VPXORD Z0, Z0, Z0
+	MOVQ SI, R9
+	MOVQ R8, AX
+
+qmax:
+	VMOVUPS (R9), Z1
+	VCMPPS $3, Z1, Z1, K3
+	KORW K3, K4, K4
+	VPANDD Z20, Z1, Z1
+	VMAXPS Z1, Z0, Z0
+	ADDQ $64, R9
+	SUBQ $16, AX
+	JNZ  qmax
+
+	// The maximum across lanes (exact, so in any order).
+	VSHUFF32X4 $0x4E, Z0, Z0, Z1
+	VMAXPS Z1, Z0, Z0
+	VSHUFF32X4 $0xB1, Z0, Z0, Z1
+	VMAXPS Z1, Z0, Z0
+	VPERMILPS $0x4E, Z0, Z1
+	VMAXPS Z1, Z0, Z0
+	VPERMILPS $0xB1, Z0, Z1
+	VMAXPS Z1, Z0, Z0
+	VDIVSS X24, X0, X0
+	VMOVSS X0, (DX)
+	VBROADCASTSS X0, Z2
+	VPXORD Z10, Z10, Z10
+	MOVQ R8, AX
+
+qround:
+	VMOVUPS (SI), Z1
+	VDIVPS Z2, Z1, Z1
+	VRNDSCALEPS $0x0B, Z1, Z3
+	VSUBPS Z3, Z1, Z4
+	VPANDD Z20, Z4, Z4
+	VCMPPS $0x0D, Z21, Z4, K1
+	VPANDD Z23, Z1, Z5
+	VPORD Z22, Z5, Z5
+	VADDPS Z5, Z3, K1, Z3
+	VCVTTPS2DQ Z3, Z3
+	VPADDD Z3, Z10, Z10
+	VPMOVDB Z3, (DI)
+	ADDQ $64, SI
+	ADDQ $16, DI
+	SUBQ $16, AX
+	JNZ  qround
+
+	VSHUFI32X4 $0x4E, Z10, Z10, Z11
+	VPADDD Z11, Z10, Z10
+	VSHUFI32X4 $0xB1, Z10, Z10, Z11
+	VPADDD Z11, Z10, Z10
+	VPSHUFD $0x4E, Z10, Z11
+	VPADDD Z11, Z10, Z10
+	VPSHUFD $0xB1, Z10, Z11
+	VPADDD Z11, Z10, Z10
+	VMOVD X10, AX
+	SHLL $7, AX
+	MOVL AX, (BX)
+	ADDQ $4, DX
+	ADDQ $4, BX
+	DECQ CX
+	JNZ  qgroup
+
+qdone:
+	KMOVW K4, AX
+	VZEROUPPER
+	TESTL AX, AX
+	SETNE nan+48(FP)
+	RET

@@ -16,3 +16,5 @@ func matmul16(out, w, x []float32, n int) {
 }
 
 func q8matmul16(out []float32, b q8Block) { q8Ref(out[:16], b) }
+
+func quantizeFast(xq []int8, xs []float32, corr []int32, x []float32, gs int) bool { return false }
