@@ -54,8 +54,14 @@ type Settings struct {
 
 // Profile is one profile's measurements.
 type Profile struct {
-	Name  string `json:"name"`  // profile name as given
+	Name  string `json:"name"`  // profile name as given; "cmd:NAME" for an external command
 	Label string `json:"label"` // "A", "B", ...
+	// Command is an external command's argv as run (placeholders filled),
+	// and CommandRegex what read its tokens per second from its output;
+	// both empty for a kernels profile. A command has GenTokPerSec and
+	// PeakRSSBytes per run, but no prompt figure, TTFT or Ops.
+	Command      []string `json:"command,omitempty"`
+	CommandRegex string   `json:"command_regex,omitempty"`
 	// Raw per-run samples, one entry per measured run, in run order.
 	PromptTokPerSec []float64 `json:"pp_tok_per_sec"` // prompt processing tokens/s
 	GenTokPerSec    []float64 `json:"tg_tok_per_sec"` // generation tokens/s

@@ -18,8 +18,9 @@ const (
 )
 
 // Fill computes every profile's summaries and every comparison of a
-// profile against the first one (A), on generation and, when measured,
-// prompt tokens/s.
+// profile against the first one (A), on generation and, when both
+// measured it, prompt tokens/s (an external command reports generation
+// only).
 func Fill(r *bench.Report) error {
 	for i := range r.Profiles {
 		p := &r.Profiles[i]
@@ -31,7 +32,7 @@ func Fill(r *bench.Report) error {
 	r.Comparisons = nil
 	for i := 1; i < len(r.Profiles); i++ {
 		for _, metric := range []string{Generation, Prompt} {
-			if metric == Prompt && !hasPrompt(&r.Profiles[i]) {
+			if metric == Prompt && !(hasPrompt(&r.Profiles[0]) && hasPrompt(&r.Profiles[i])) {
 				continue
 			}
 			c, err := Compare(&r.Profiles[0], &r.Profiles[i], metric)

@@ -3,7 +3,8 @@
 // (A B A B …) on one deterministic token sequence, so that drift in the
 // machine's speed hits every profile alike. It also runs the correctness
 // pass (greedy agreement and logit differences against the first profile)
-// and the instrumented per-op pass.
+// and the instrumented per-op pass. External commands (llama2.c's run, see
+// Command) take part in the same interleaved schedule as profiles.
 package runner
 
 import (
@@ -26,7 +27,11 @@ import (
 
 // Config says what to measure.
 type Config struct {
-	Profiles     []string // A, B, C, … (at least 2)
+	// Profiles are A, B, C, …: kernels.hcl profiles ("NAME" or
+	// "NAME@THREADS") and external commands ("cmd:NAME", from Commands).
+	Profiles     []string
+	Commands     map[string]*Command // by Name
+
 	Kernels      *config.File
 	Checkpoint   *checkpoint.Checkpoint
 	Threads      int
@@ -68,7 +73,31 @@ func (c *Config) Validate() error {
 	case c.UntilCI > 0 && c.HalfWidth == nil:
 		return errors.New("runner: UntilCI needs HalfWidth")
 	}
+	for _, p := range c.Profiles {
+		if name, ok := strings.CutPrefix(p, CommandPrefix); ok && c.Commands[name] == nil {
+			return fmt.Errorf("%s: no command %q was given (--cmd %s=TEMPLATE)", p, name, name)
+		}
+	}
 	return nil
+}
+
+// entry is one of the things measured: a profile's engine or a command.
+type entry struct {
+	name   string
+	engine *engine  // nil for a command
+	cmd    *Command // nil for a profile
+}
+
+// run measures the entry once.
+func (e entry) run(seq []int, c *Config) (Sample, int64, error) {
+	if e.cmd != nil {
+		return e.cmd.Run()
+	}
+	if c.Isolated != nil {
+		return c.Isolated(e.name)
+	}
+	s, err := e.engine.runOnce(seq, c.PromptTokens, c.GenTokens)
+	return s, 0, err
 }
 
 // engine is one profile's running model.
@@ -83,6 +112,9 @@ type engine struct {
 func open(c *Config) ([]*engine, error) {
 	var engines []*engine
 	for _, name := range c.Profiles {
+		if strings.HasPrefix(name, CommandPrefix) {
+			continue
+		}
 		profile, threads, err := ParseProfile(name, c.Threads)
 		if err != nil {
 			closeAll(engines)
@@ -194,40 +226,55 @@ func Run(c *Config) (*bench.Report, error) {
 	}
 	defer closeAll(engines)
 	seq := Sequence(c.Checkpoint.Config.VocabSize, c.PromptTokens+c.GenTokens)
+	r := &bench.Report{Schema: bench.SchemaVersion, Created: time.Now().UTC()}
+	var entries []entry
+	slot := map[*engine]int{} // an engine's index in r.Profiles
+	for i, name := range c.Profiles {
+		p := bench.Profile{Name: name, Label: string(rune('A' + i))}
+		e := entry{name: name}
+		if cmdName, ok := strings.CutPrefix(name, CommandPrefix); ok {
+			e.cmd = c.Commands[cmdName]
+			p.Command, p.CommandRegex = e.cmd.Argv, e.cmd.Regex.String()
+		} else {
+			e.engine = engines[len(slot)]
+			slot[e.engine] = i
+		}
+		entries = append(entries, e)
+		r.Profiles = append(r.Profiles, p)
+	}
 
 	for range c.Warmup {
-		for _, e := range engines {
-			if _, err := e.runOnce(seq, c.PromptTokens, c.GenTokens); err != nil {
-				return nil, fmt.Errorf("profile %s: warm-up: %w", e.profile, err)
+		for _, e := range entries {
+			var err error
+			if e.cmd != nil {
+				_, _, err = e.cmd.Run()
+			} else {
+				_, err = e.engine.runOnce(seq, c.PromptTokens, c.GenTokens)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("%s: warm-up: %w", describe(e.name), err)
 			}
 		}
-	}
-	r := &bench.Report{Schema: bench.SchemaVersion, Created: time.Now().UTC()}
-	for i, e := range engines {
-		r.Profiles = append(r.Profiles, bench.Profile{Name: e.profile, Label: string(rune('A' + i))})
 	}
 	total := c.Runs
 	if c.UntilCI > 0 {
 		total = max(c.MaxRuns, c.Runs)
 	}
 	for run := 0; run < total; run++ {
-		for i, e := range engines {
+		for i, e := range entries {
 			p := &r.Profiles[i]
-			var s Sample
-			var err error
-			if c.Isolated != nil {
-				var rss int64
-				s, rss, err = c.Isolated(e.profile)
-				p.PeakRSSBytes = append(p.PeakRSSBytes, rss)
-			} else {
-				s, err = e.runOnce(seq, c.PromptTokens, c.GenTokens)
-			}
+			s, rss, err := e.run(seq, c)
 			if err != nil {
-				return nil, fmt.Errorf("profile %s: run %d: %w", e.profile, run+1, err)
+				return nil, fmt.Errorf("%s: run %d: %w", describe(e.name), run+1, err)
 			}
-			p.PromptTokPerSec = append(p.PromptTokPerSec, s.PromptTokPerSec)
+			if e.cmd != nil || c.Isolated != nil {
+				p.PeakRSSBytes = append(p.PeakRSSBytes, rss)
+			}
 			p.GenTokPerSec = append(p.GenTokPerSec, s.GenTokPerSec)
-			p.TTFTSeconds = append(p.TTFTSeconds, s.TTFT.Seconds())
+			if e.cmd == nil { // a command reports neither
+				p.PromptTokPerSec = append(p.PromptTokPerSec, s.PromptTokPerSec)
+				p.TTFTSeconds = append(p.TTFTSeconds, s.TTFT.Seconds())
+			}
 		}
 		if c.Progress != nil {
 			c.Progress(run+1, total)
@@ -238,17 +285,26 @@ func Run(c *Config) (*bench.Report, error) {
 	}
 	if c.Isolated == nil {
 		rss := PeakRSS() // one process for all profiles: one shared figure
-		for i := range r.Profiles {
-			r.Profiles[i].PeakRSSBytes = []int64{rss}
+		for _, e := range engines {
+			r.Profiles[slot[e]].PeakRSSBytes = []int64{rss}
 		}
 	}
 	if err := correctness(engines, r, c.GenTokens); err != nil {
 		return nil, err
 	}
-	if err := opBreakdown(engines, r, seq, c); err != nil {
+	if err := opBreakdown(engines, slot, r, seq, c); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// describe names a measured entry in errors: "profile avx2" or
+// "command cmd:llama2c".
+func describe(name string) string {
+	if strings.HasPrefix(name, CommandPrefix) {
+		return "command " + name
+	}
+	return "profile " + name
 }
 
 // precise reports whether every profile's tg CI is narrow enough.
@@ -262,7 +318,8 @@ func precise(r *bench.Report, c *Config) bool {
 }
 
 // correctness runs every profile greedily from BOS and compares tokens and
-// logits with the first profile's.
+// logits with the first profile's (commands, whose logits are not seen,
+// take no part).
 func correctness(engines []*engine, r *bench.Report, steps int) error {
 	traces := make([][][]float32, len(engines))
 	tokens := make([][]int, len(engines))
@@ -306,8 +363,8 @@ func correctness(engines []*engine, r *bench.Report, steps int) error {
 // opBreakdown runs one instrumented generation per profile and records the
 // time per token in each op and provider, plus how much the timing itself
 // slowed the profile (against its median uninstrumented run).
-func opBreakdown(engines []*engine, r *bench.Report, seq []int, c *Config) error {
-	for i, e := range engines {
+func opBreakdown(engines []*engine, slot map[*engine]int, r *bench.Report, seq []int, c *Config) error {
+	for _, e := range engines {
 		e.table.SetTiming(true)
 		boundaryBefore := boundaryTimes(e.table)
 		s, err := e.runOnce(seq, c.PromptTokens, c.GenTokens)
@@ -318,7 +375,7 @@ func opBreakdown(engines []*engine, r *bench.Report, seq []int, c *Config) error
 			return fmt.Errorf("profile %s: instrumented pass: %w", e.profile, err)
 		}
 		tokens := float64(c.PromptTokens + c.GenTokens)
-		p := &r.Profiles[i]
+		p := &r.Profiles[slot[e]]
 		for _, st := range stats {
 			b := boundary[opProvider{st.Op, st.Provider}].Seconds() / tokens
 			p.Ops = append(p.Ops, bench.OpTime{

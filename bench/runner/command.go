@@ -1,0 +1,190 @@
+package runner
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mvdan.cc/sh/v3/shell"
+)
+
+// CommandPrefix marks an external command among the names bench measures:
+// "cmd:llama2c" is the command given as --cmd llama2c=TEMPLATE.
+const CommandPrefix = "cmd:"
+
+// DefaultTokPerSec matches llama2.c's closing line, "achieved tok/s:
+// 123.456789" (run.c and runq.c print it on stderr), capturing the figure.
+const DefaultTokPerSec = `achieved tok/s: ([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)`
+
+// Placeholders are the words a command template may contain, each filled
+// from the bench's own settings (see Vars).
+var placeholders = []string{"{model}", "{tokenizer}", "{steps}", "{prompt}", "{seed}", "{threads}"}
+
+// Vars are the values of a template's placeholders.
+type Vars struct {
+	Model     string // {model}: the checkpoint file the profiles run
+	Tokenizer string // {tokenizer}
+	Steps     int    // {steps}: positions per run, prompt tokens + generated tokens (llama2.c's -n)
+	Prompt    string // {prompt}
+	Seed      uint64 // {seed}
+	Threads   int    // {threads}
+}
+
+// Command is an external program that bench times beside the profiles,
+// such as llama2.c's run: it is started afresh for every run (no shell
+// involved) and its tokens per second are read from its output.
+type Command struct {
+	Name  string         // as given to --cmd; bench calls it CommandPrefix+Name
+	Argv  []string       // the program and its arguments, placeholders filled
+	Regex *regexp.Regexp // one capture group: tokens per second
+}
+
+// validCommandName is what a command's name may be: it becomes part of a
+// profile name and a benchstat configuration key, which must be lower case.
+var validCommandName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// unknownPlaceholder finds a "{word}" that is not one of placeholders.
+var unknownPlaceholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// NewCommand makes the command called name from a template such as
+//
+//	/tmp/l2c/run {model} -z {tokenizer} -t 0 -n {steps}
+//
+// The template is split into words as a POSIX shell splits a command's
+// arguments (quotes, backslashes, $VAR and ~ from the environment, by
+// mvdan.cc/sh/v3/shell), but no shell ever runs it: pipes, redirections,
+// ";" and $(...) are errors. Placeholders are then replaced inside each
+// word, so "-i {prompt}" stays one argument whatever the prompt holds; an
+// unknown "{word}" is an error. regex, with exactly one capture group,
+// finds the tokens per second in the command's output; "" means
+// DefaultTokPerSec.
+func NewCommand(name, template, regex string, v Vars) (*Command, error) {
+	if !validCommandName.MatchString(name) {
+		return nil, fmt.Errorf("--cmd %q: the name must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", name)
+	}
+	words, err := shell.Fields(template, nil)
+	if err != nil {
+		return nil, fmt.Errorf("--cmd %s: splitting %q into arguments: %w", name, template, err)
+	}
+	if len(words) == 0 {
+		return nil, fmt.Errorf("--cmd %s: empty command", name)
+	}
+	fill := strings.NewReplacer(
+		"{model}", v.Model, "{tokenizer}", v.Tokenizer, "{steps}", strconv.Itoa(v.Steps),
+		"{prompt}", v.Prompt, "{seed}", strconv.FormatUint(v.Seed, 10), "{threads}", strconv.Itoa(v.Threads))
+	for i, w := range words {
+		if bad := unknownPlaceholder.FindAllString(w, -1); slices.ContainsFunc(bad, func(p string) bool { return !slices.Contains(placeholders, p) }) {
+			return nil, fmt.Errorf("--cmd %s: unknown placeholder in %q (known: %s)", name, w, strings.Join(placeholders, " "))
+		}
+		words[i] = fill.Replace(w)
+	}
+	if regex == "" {
+		regex = DefaultTokPerSec
+	}
+	re, err := regexp.Compile(regex)
+	if err != nil {
+		return nil, fmt.Errorf("--cmd-regex %s: %w", name, err)
+	}
+	if re.NumSubexp() != 1 {
+		return nil, fmt.Errorf("--cmd-regex %s=%q: want exactly one capture group (the tokens per second), it has %d", name, regex, re.NumSubexp())
+	}
+	return &Command{Name: name, Argv: words, Regex: re}, nil
+}
+
+// Label is the name bench reports the command under: "cmd:llama2c".
+func (c *Command) Label() string { return CommandPrefix + c.Name }
+
+// outputCap bounds what is kept of each of a run's output streams (the
+// end is kept: llama2.c prints its figure last).
+const outputCap = 1 << 20
+
+// tail keeps the last outputCap bytes written to it.
+type tail struct{ b []byte }
+
+// Write implements io.Writer.
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2*outputCap {
+		t.b = append(t.b[:0], t.b[len(t.b)-outputCap:]...)
+	}
+	return len(p), nil
+}
+
+// lastLines is the last n non-blank lines of b, indented, for errors.
+func lastLines(b []byte, n int) string {
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimRight(l, "\r "); strings.TrimSpace(l) != "" {
+			lines = append(lines, "  "+l)
+		}
+	}
+	if len(lines) == 0 {
+		return "  (nothing)"
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// errNoFigure is wrapped by the error of a run whose output lacks the
+// tokens per second.
+var errNoFigure = errors.New("no tokens per second in its output")
+
+// Run runs the command once, with no standard input, and returns its
+// tokens per second (as GenTokPerSec; the command reports no prompt
+// figure or time to first token) and its peak resident set size (0 where
+// the system does not say). The figure is the regex's capture in the last
+// match on standard error, or else on standard output; it must be a
+// positive finite number. A start failure, a non-zero exit and a missing
+// or unusable figure are errors naming the command and showing the last
+// lines it wrote on standard error.
+func (c *Command) Run() (Sample, int64, error) {
+	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+	var stdout, stderr tail
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	fail := func(what string) (Sample, int64, error) {
+		return Sample{}, 0, fmt.Errorf("%s (%s) %s; its last stderr lines:\n%s", c.Label(), Quote(c.Argv), what, lastLines(stderr.b, 5))
+	}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return fail(exit.ProcessState.String())
+	case err != nil:
+		return Sample{}, 0, fmt.Errorf("%s: %w", c.Label(), err)
+	}
+	m := c.Regex.FindAllSubmatch(stderr.b, -1)
+	if len(m) == 0 {
+		m = c.Regex.FindAllSubmatch(stdout.b, -1)
+	}
+	if len(m) == 0 {
+		return fail(fmt.Sprintf("printed no line matching %q (%v)", c.Regex, errNoFigure))
+	}
+	figure := string(m[len(m)-1][1])
+	v, perr := strconv.ParseFloat(strings.TrimSpace(figure), 64)
+	if perr != nil || !(v > 0) || math.IsInf(v, 0) {
+		return fail(fmt.Sprintf("printed %q where %q wants a positive number of tokens per second", figure, c.Regex))
+	}
+	return Sample{GenTokPerSec: v}, childPeakRSS(cmd.ProcessState), nil
+}
+
+// Quote joins argv into one line a POSIX shell would split back into
+// argv: words of safe characters as they are, others single-quoted.
+func Quote(argv []string) string {
+	var b bytes.Buffer
+	for i, w := range argv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == "" {
+			b.WriteString(w)
+			continue
+		}
+		b.WriteString("'" + strings.ReplaceAll(w, "'", `'\''`) + "'")
+	}
+	return b.String()
+}
