@@ -29,8 +29,8 @@ import (
 type Config struct {
 	// Profiles are A, B, C, …: kernels.hcl profiles ("NAME" or
 	// "NAME@THREADS") and external commands ("cmd:NAME", from Commands).
-	Profiles     []string
-	Commands     map[string]*Command // by Name
+	Profiles []string
+	Commands map[string]*Command // by Name
 
 	Kernels      *config.File
 	Checkpoint   *checkpoint.Checkpoint
