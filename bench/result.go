@@ -6,7 +6,10 @@
 // saved results, which "bench compare" reads back.
 package bench
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // SchemaVersion identifies the JSON layout of Report.
 const SchemaVersion = 1
@@ -76,6 +79,26 @@ type Profile struct {
 	// InstrumentationOverhead is (uninstrumented tok/s / instrumented tok/s) - 1
 	// measured for this profile; reported so readers can judge Ops.
 	InstrumentationOverhead float64 `json:"instrumentation_overhead"`
+}
+
+// CommandLine is the profile's Command as one line a POSIX shell would
+// split back into the same argv (see QuoteArgs); "" for a kernels profile.
+func (p *Profile) CommandLine() string { return QuoteArgs(p.Command) }
+
+// QuoteArgs joins argv into one line that a POSIX shell splits back into
+// argv: words of safe characters as they are, others single-quoted, so a
+// report shows exactly what an external command was given.
+func QuoteArgs(argv []string) string {
+	const safe = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,"
+	words := make([]string, len(argv))
+	for i, w := range argv {
+		if w != "" && strings.Trim(w, safe) == "" {
+			words[i] = w
+		} else {
+			words[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // Summary is a distribution-free summary of samples.

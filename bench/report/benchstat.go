@@ -31,7 +31,9 @@ const benchPkg = "github.com/retrollama/retrollama/bench"
 // because they would split the benchmark name. Every file carries its
 // own model and kernels hash, which benchstat treats as part of the
 // configuration: to compare files taken with different kernels.hcl use
-// "benchstat -ignore kernels".
+// "benchstat -ignore kernels". An external command ("cmd:llama2c") adds
+// the line "cmd-llama2c: ARGV" (its argv as run) and only
+// BenchmarkGenerate lines, as it reports no prompt figure.
 func Benchstat(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
@@ -48,6 +50,11 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 	config("pkg", benchPkg)
 	config("model", r.Env.Model)
 	config("kernels", r.Env.KernelsHash)
+	for _, p := range r.Profiles {
+		if len(p.Command) > 0 {
+			config(benchKey("cmd-"+strings.TrimPrefix(p.Name, "cmd:")), p.CommandLine())
+		}
+	}
 	bw.WriteString("\n")
 	procs := max(r.Settings.Threads, 1)
 	for _, p := range r.Profiles {
@@ -69,6 +76,16 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// benchKey makes s a configuration key: lower case, no spaces or colons.
+func benchKey(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == ':' {
+			return '_'
+		}
+		return unicode.ToLower(r)
+	}, s)
 }
 
 // benchName makes s usable as one element of a benchmark name.

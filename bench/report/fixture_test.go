@@ -138,3 +138,29 @@ func minimalReport() *bench.Report {
 		Profiles: []bench.Profile{p},
 	}
 }
+
+// commandReport is an external command (llama2.c's run) as the baseline
+// A and a kernels profile as B: the command has generation samples and
+// per-run peak RSS only, and the verdict is the profile against it.
+func commandReport() *bench.Report {
+	l2c := profile("cmd:llama2c", "A", 0, 410.2, 0, 7_340_032, 0, nil)
+	l2c.PromptTokPerSec, l2c.TTFTSeconds, l2c.Prompt = nil, nil, bench.Summary{}
+	l2c.Command = []string{"/tmp/l2c/run", "/tmp/retrollama-bench-1/stories15M.bin", "-z", "tokenizer.bin", "-t", "0", "-n", "160", "-i", "Once upon a time"}
+	l2c.CommandRegex = `achieved tok/s: ([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)`
+	avx2 := profile("avx2", "B", 1300, 751.0, 0.02, 60_000_000, 0.02, []bench.OpTime{{Op: "matmul", Provider: "avx2", Calls: 43, ComputeSeconds: 1.1e-3}})
+	avx2.PeakRSSBytes = []int64{60_000_000}
+	return &bench.Report{
+		Schema:   bench.SchemaVersion,
+		Created:  time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC),
+		Env:      bench.Environment{GOOS: "linux", GOARCH: "amd64", GoVersion: "go1.26.8", NumCPU: 2, Model: "synthetic:stories15M written to /tmp/retrollama-bench-1/stories15M.bin", ModelHash: "abc"},
+		Settings: bench.Settings{GenTokens: 128, PromptTokens: 32, Runs: 10, Warmup: 2},
+		Profiles: []bench.Profile{l2c, avx2},
+		Comparisons: []bench.Comparison{{
+			Baseline: "cmd:llama2c", Subject: "avx2", Metric: "tg_tok_per_sec",
+			Speedup: 1.83, CILow: 1.79, CIHigh: 1.87, PValue: 0.00018,
+			Samples:     [2][]float64{l2c.GenTokPerSec, avx2.GenTokPerSec},
+			Significant: true,
+			Verdict:     "generation: avx2 is 1.83× faster than cmd:llama2c [95% CI 1.79×…1.87×] p=0.00018 (Mann-Whitney U, n=10+10)",
+		}},
+	}
+}

@@ -32,6 +32,7 @@ func TestGolden(t *testing.T) {
 	}{
 		{"full", fixtureReport},
 		{"minimal", minimalReport},
+		{"command", commandReport},
 	}
 	for _, f := range formats {
 		for _, fx := range fixtures {

@@ -72,6 +72,11 @@ func environment(r *bench.Report) []keyValue {
 		kv = append(kv, keyValue{"cpu features", strings.Join(e.CPUFeatures, " ")})
 	}
 	kv = append(kv, keyValue{"go", orNA(e.GoVersion)})
+	for _, p := range r.Profiles {
+		if len(p.Command) > 0 {
+			kv = append(kv, keyValue{"command " + p.Name, p.CommandLine() + " (tok/s read with /" + p.CommandRegex + "/)"})
+		}
+	}
 	if e.Hostname != "" {
 		kv = append(kv, keyValue{"host", e.Hostname})
 	}
@@ -171,6 +176,11 @@ func correctness(cs []bench.Correctness) []string {
 // instrumented token time, so the rows plus "unattributed" add up to 100%.
 func opBreakdown(p bench.Profile) opSection {
 	sec := opSection{title: p.Name + " (" + p.Label + ")"}
+	if len(p.Command) > 0 {
+		sec.note = "external command " + p.CommandLine() + ": only the tokens/s it prints are measured " +
+			"(no prompt figure, time to first token or per-op times)"
+		return sec
+	}
 	if len(p.Ops) == 0 {
 		sec.note = "no per-op measurements"
 		return sec

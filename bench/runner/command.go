@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -12,6 +11,8 @@ import (
 	"strings"
 
 	"mvdan.cc/sh/v3/shell"
+
+	"github.com/retrollama/retrollama/bench"
 )
 
 // CommandPrefix marks an external command among the names bench measures:
@@ -148,7 +149,7 @@ func (c *Command) Run() (Sample, int64, error) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	fail := func(what string) (Sample, int64, error) {
-		return Sample{}, 0, fmt.Errorf("%s (%s) %s; its last stderr lines:\n%s", c.Label(), Quote(c.Argv), what, lastLines(stderr.b, 5))
+		return Sample{}, 0, fmt.Errorf("%s (%s) %s; its last stderr lines:\n%s", c.Label(), bench.QuoteArgs(c.Argv), what, lastLines(stderr.b, 5))
 	}
 	var exit *exec.ExitError
 	switch {
@@ -170,21 +171,4 @@ func (c *Command) Run() (Sample, int64, error) {
 		return fail(fmt.Sprintf("printed %q where %q wants a positive number of tokens per second", figure, c.Regex))
 	}
 	return Sample{GenTokPerSec: v}, childPeakRSS(cmd.ProcessState), nil
-}
-
-// Quote joins argv into one line a POSIX shell would split back into
-// argv: words of safe characters as they are, others single-quoted.
-func Quote(argv []string) string {
-	var b bytes.Buffer
-	for i, w := range argv {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=@%+,") == "" {
-			b.WriteString(w)
-			continue
-		}
-		b.WriteString("'" + strings.ReplaceAll(w, "'", `'\''`) + "'")
-	}
-	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/bench"
 	"github.com/retrollama/retrollama/bench/analysis"
 	"github.com/retrollama/retrollama/bench/internal/benchtest"
 	. "github.com/retrollama/retrollama/bench/runner"
@@ -36,7 +37,7 @@ func TestNewCommandPlaceholders(t *testing.T) {
 	if !slices.Equal(c.Argv, want) || c.Label() != "cmd:llama2c" || c.Regex.String() != DefaultTokPerSec {
 		t.Errorf("argv %q, label %s, regex %s; want %q", c.Argv, c.Label(), c.Regex, want)
 	}
-	if q := Quote(c.Argv); !strings.Contains(q, "-z 'tok en.bin'") || !strings.Contains(q, "'Once upon a time'") {
+	if q := bench.QuoteArgs(c.Argv); !strings.Contains(q, "-z 'tok en.bin'") || !strings.Contains(q, "'Once upon a time'") {
 		t.Errorf("Quote: %s", q)
 	}
 	v := vars
