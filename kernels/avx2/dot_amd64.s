@@ -10,10 +10,10 @@
 
 // PRODUCTS8 loads columns j..j+7 of the 8 rows of a group at base (row
 // r at base + r·S; BX = S, DX = 3S, R12 = 5S, R13 = 7S, in bytes) into
-// Y0..Y7 and multiplies each by x[j..j+7] in Y14: 64 exact float32
+// Y0..Y7 and multiplies each by x[j..j+7] in YX: 64 exact float32
 // products, the weight the first operand as in the reference's loop (so a
 // NaN propagates with the same payload).
-#define PRODUCTS8(base) \
+#define PRODUCTS8(base, YX) \
 	VMOVUPS (base), Y0 \
 	VMOVUPS (base)(BX*1), Y1 \
 	VMOVUPS (base)(BX*2), Y2 \
@@ -22,14 +22,14 @@
 	VMOVUPS (base)(R12*1), Y5 \
 	VMOVUPS (base)(DX*2), Y6 \
 	VMOVUPS (base)(R13*1), Y7 \
-	VMULPS Y14, Y0, Y0 \
-	VMULPS Y14, Y1, Y1 \
-	VMULPS Y14, Y2, Y2 \
-	VMULPS Y14, Y3, Y3 \
-	VMULPS Y14, Y4, Y4 \
-	VMULPS Y14, Y5, Y5 \
-	VMULPS Y14, Y6, Y6 \
-	VMULPS Y14, Y7, Y7
+	VMULPS YX, Y0, Y0 \
+	VMULPS YX, Y1, Y1 \
+	VMULPS YX, Y2, Y2 \
+	VMULPS YX, Y3, Y3 \
+	VMULPS YX, Y4, Y4 \
+	VMULPS YX, Y5, Y5 \
+	VMULPS YX, Y6, Y6 \
+	VMULPS YX, Y7, Y7
 
 // ADDCOLUMNS8 transposes the 8×8 products in Y0..Y7 (row r in Yr) so that
 // each register holds one column, lane r from row r, and adds the 8
@@ -78,8 +78,12 @@
 // group: per 8 columns, the group's 8×8 block of products is transposed
 // in registers and its columns added in order. Two groups (16 rows) go
 // per pass while they last, so that two accumulators' chains of
-// additions overlap (more groups measured slower: more rows streamed at
-// once); then the last group alone.
+// additions overlap (three or four measured slower: more rows streamed at
+// once); then the last group alone. In a pass the second group runs 16
+// columns (a cache line) behind the first, so that with a row stride of
+// a multiple of 4 KiB (stories110M's w2: 2048 columns) the two groups'
+// 16 lines do not all fall in one L1 set (8 ways): 1.15× there, the same
+// elsewhere.
 TEXT ·matmulAVX2(SB), NOSPLIT, $0-48
 	MOVQ out+0(FP), DI
 	MOVQ w+8(FP), R8
@@ -99,14 +103,55 @@ block2:
 	LEAQ (R8)(BX*8), R9      // group 1
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	CMPQ SI, CX
+	CMPQ CX, SI
 	JEQ  store2
+	MOVQ cols8+24(FP), R10
+	CMPQ R10, $16
+	JLT  loop2               // too few columns to run the groups apart
+
+	// The first group's first 16 columns alone.
+	VMOVUPS (SI), Y14
+	PRODUCTS8(R8, Y14)
+	ADDCOLUMNS8(Y8)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	VMOVUPS (SI), Y14
+	PRODUCTS8(R8, Y14)
+	ADDCOLUMNS8(Y8)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	CMPQ SI, CX
+	JEQ  lag2
+
+skew2: // the first group at columns j.., the second at j-16..
+	VMOVUPS (SI), Y14
+	VMOVUPS -64(SI), Y15
+	PRODUCTS8(R8, Y14)
+	ADDCOLUMNS8(Y8)
+	PRODUCTS8(R9, Y15)
+	ADDCOLUMNS8(Y9)
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	CMPQ SI, CX
+	JNE  skew2
+
+lag2: // the second group's last 16 columns alone
+	VMOVUPS -64(SI), Y15
+	PRODUCTS8(R9, Y15)
+	ADDCOLUMNS8(Y9)
+	ADDQ $32, R9
+	VMOVUPS -32(SI), Y15
+	PRODUCTS8(R9, Y15)
+	ADDCOLUMNS8(Y9)
+	ADDQ $32, R9
+	JMP  store2
 
 loop2:
 	VMOVUPS (SI), Y14
-	PRODUCTS8(R8)
+	PRODUCTS8(R8, Y14)
 	ADDCOLUMNS8(Y8)
-	PRODUCTS8(R9)
+	PRODUCTS8(R9, Y14)
 	ADDCOLUMNS8(Y9)
 	ADDQ $32, SI
 	ADDQ $32, R8
@@ -137,7 +182,7 @@ block1:
 
 loop1:
 	VMOVUPS (SI), Y14
-	PRODUCTS8(R8)
+	PRODUCTS8(R8, Y14)
 	ADDCOLUMNS8(Y8)
 	ADDQ $32, SI
 	ADDQ $32, R8
