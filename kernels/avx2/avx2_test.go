@@ -265,12 +265,16 @@ func TestDeclines(t *testing.T) {
 	}
 }
 
-// BenchmarkMatMul: avx2 against unroll8 at the stories15M shapes, one
-// thread, in one run.
+// matmulShapes are stories15M's matmuls (wq/wk/wv/wo, w1/w3, w2, the
+// classifier) and stories110M's, rows×cols.
+var matmulShapes = append(kerneltest.Stories15MMatMuls(), [][2]int{{768, 768}, {2048, 768}, {768, 2048}, {32000, 768}}...)
+
+// BenchmarkMatMul: avx2 against unroll8 at the stories15M and
+// stories110M shapes, one thread, in one run.
 func BenchmarkMatMul(b *testing.B) {
 	skipWithout(b)
 	r := rand.New(rand.NewPCG(7, 8))
-	for _, sh := range kerneltest.Stories15MMatMuls() {
+	for _, sh := range matmulShapes {
 		w, x := kerneltest.Random(r, sh[0]*sh[1]), kerneltest.Random(r, sh[1])
 		t := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: sh[0], Cols: sh[1], F32: w}
 		kerneltest.BenchMatMul(b, "avx2", func() kernels.Provider { return New(1) }, kerneltest.Stories15M(), t, x)
