@@ -23,8 +23,9 @@
 // depend on the thread count. It runs only where the CPU has AVX-512 F,
 // BW and VL (and VNNI for Q8_0) and the OS saves the ZMM registers
 // (golang.org/x/sys/cpu, at run time), and declines every op elsewhere.
-// It declines the other ops everywhere (kernels.Declined): see
-// RATIONALE.md for what AVX-512 would gain there.
+// It declines the other ops everywhere (kernels.Declined); the avx512
+// profile hands rmsnorm and attention to avx2, exact too, and the
+// elementwise ops to unroll8.
 package avx512
 
 import (
