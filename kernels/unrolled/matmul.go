@@ -6,8 +6,9 @@ import "github.com/retrollama/retrollama/kernels"
 // across the pool; smaller ones run on the caller's goroutine. Workers
 // spin between the calls of a token (workpool.SpinFor), so a hand-off
 // costs about a microsecond and 32K splits every stories15M matmul; see
-// RATIONALE.md ("Unrolled kernels", "Worker pool") for the measurements
-// behind the figure, and BenchmarkParallelThreshold to re-tune it.
+// RATIONALE.md ("Unrolled kernels"; "AVX2 provider and the worker pool")
+// for the measurements behind the figure, and BenchmarkParallelThreshold
+// to re-tune it.
 const parallelMACs = 32 << 10
 
 // matmulTask is a matmul being split over the pool; it lives in the
