@@ -27,12 +27,15 @@
 #   default_profiles = [...]               # the first whose providers all run on this CPU is the default
 #
 # The scalar reference is always the last fallback, whatever a list says.
+# Every shipped provider is exact by construction (each sum in llama2.c's
+# order, no fused multiply-adds; RATIONALE.md), so every profile and thread
+# count prints the same bytes: profiles differ in speed only.
 # Select with: retrollama <command> --kernels FILE --profile NAME
 # This file is compiled into the binary; --kernels reads another one.
 
-provider "builtin" "scalar" {}  # bit-identical to llama2.c's run.c
-provider "builtin" "unroll4" {} # 4 independent accumulators, row-parallel over --threads
-provider "builtin" "unroll8" {} # 8 independent accumulators, row-parallel over --threads
+provider "builtin" "scalar" {}  # the reference: bit-identical to llama2.c's run.c (and runq.c)
+provider "builtin" "unroll4" {} # pure Go, 4 rows per pass, row-parallel over --threads
+provider "builtin" "unroll8" {} # pure Go, 8 rows per pass, row-parallel over --threads
 provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit multiply; declines the rest
 provider "builtin" "x87" {}     # every fp32 op in x87 assembly (GOARCH=386 only): the Pentium II
 provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only): the Pentium II

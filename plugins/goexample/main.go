@@ -1,5 +1,5 @@
 // Command goexample is the example kernel plugin in Go: retrollama's
-// unrolled kernels (8 accumulators, rows split over threads) served out of
+// unrolled kernels (8 rows per pass, rows split over threads) served out of
 // process. It is the whole of what a Go plugin needs: a kernels.Provider
 // and a call to kernelplugin.Serve. Build it with `make plugins`; the
 // profile "plugin" of kernels.hcl routes every op to it.
@@ -13,7 +13,7 @@ import (
 
 func main() {
 	kernelplugin.Serve(func(o kernelplugin.Options) (kernels.Provider, error) {
-		o.Logger.Debug("serving the unrolled kernels", "accumulators", 8, "threads", o.Threads)
+		o.Logger.Debug("serving the unrolled kernels", "rows_per_pass", 8, "threads", o.Threads)
 		return unrolled.New(8, o.Threads), nil
 	})
 }
