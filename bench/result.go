@@ -61,8 +61,9 @@ type Profile struct {
 	Label string `json:"label"` // "A", "B", ...
 	// Command is an external command's argv as run (placeholders filled),
 	// and CommandRegex what read its tokens per second from its output;
-	// both empty for a kernels profile. A command has GenTokPerSec and
-	// PeakRSSBytes per run, but no prompt figure, TTFT or Ops.
+	// both empty for a kernels profile. A command has GenTokPerSec only:
+	// no prompt figure, TTFT, Ops or peak RSS (a child's ru_maxrss on
+	// Linux includes bench's own resident set).
 	Command      []string `json:"command,omitempty"`
 	CommandRegex string   `json:"command_regex,omitempty"`
 	// Raw per-run samples, one entry per measured run, in run order.

@@ -140,11 +140,11 @@ func minimalReport() *bench.Report {
 }
 
 // commandReport is an external command (llama2.c's run) as the baseline
-// A and a kernels profile as B: the command has generation samples and
-// per-run peak RSS only, and the verdict is the profile against it.
+// A and a kernels profile as B: the command has generation samples
+// only, and the verdict is the profile against it.
 func commandReport() *bench.Report {
-	l2c := profile("cmd:llama2c", "A", 0, 410.2, 0, 7_340_032, 0, nil)
-	l2c.PromptTokPerSec, l2c.TTFTSeconds, l2c.Prompt = nil, nil, bench.Summary{}
+	l2c := profile("cmd:llama2c", "A", 0, 410.2, 0, 0, 0, nil)
+	l2c.PromptTokPerSec, l2c.TTFTSeconds, l2c.PeakRSSBytes, l2c.Prompt = nil, nil, nil, bench.Summary{}
 	l2c.Command = []string{"/tmp/l2c/run", "/tmp/retrollama-bench-1/stories15M.bin", "-z", "tokenizer.bin", "-t", "0", "-n", "160", "-i", "Once upon a time"}
 	l2c.CommandRegex = `achieved tok/s: ([0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)`
 	avx2 := profile("avx2", "B", 1300, 751.0, 0.02, 60_000_000, 0.02, []bench.OpTime{{Op: "matmul", Provider: "avx2", Calls: 43, ComputeSeconds: 1.1e-3}})

@@ -178,7 +178,7 @@ func opBreakdown(p bench.Profile) opSection {
 	sec := opSection{title: p.Name + " (" + p.Label + ")"}
 	if len(p.Command) > 0 {
 		sec.note = "external command " + p.CommandLine() + ": only the tokens/s it prints are measured " +
-			"(no prompt figure, time to first token or per-op times)"
+			"(no prompt figure, time to first token, per-op times or peak RSS)"
 		return sec
 	}
 	if len(p.Ops) == 0 {

@@ -91,7 +91,8 @@ type entry struct {
 // run measures the entry once.
 func (e entry) run(seq []int, c *Config) (Sample, int64, error) {
 	if e.cmd != nil {
-		return e.cmd.Run()
+		s, err := e.cmd.Run()
+		return s, 0, err
 	}
 	if c.Isolated != nil {
 		return c.Isolated(e.name)
@@ -247,7 +248,7 @@ func Run(c *Config) (*bench.Report, error) {
 		for _, e := range entries {
 			var err error
 			if e.cmd != nil {
-				_, _, err = e.cmd.Run()
+				_, err = e.cmd.Run()
 			} else {
 				_, err = e.engine.runOnce(seq, c.PromptTokens, c.GenTokens)
 			}
@@ -267,11 +268,11 @@ func Run(c *Config) (*bench.Report, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: run %d: %w", describe(e.name), run+1, err)
 			}
-			if e.cmd != nil || c.Isolated != nil {
-				p.PeakRSSBytes = append(p.PeakRSSBytes, rss)
-			}
 			p.GenTokPerSec = append(p.GenTokPerSec, s.GenTokPerSec)
-			if e.cmd == nil { // a command reports neither
+			if e.cmd == nil { // a command reports none of these (see Command.Run)
+				if c.Isolated != nil {
+					p.PeakRSSBytes = append(p.PeakRSSBytes, rss)
+				}
 				p.PromptTokPerSec = append(p.PromptTokPerSec, s.PromptTokPerSec)
 				p.TTFTSeconds = append(p.TTFTSeconds, s.TTFT.Seconds())
 			}

@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,13 +25,15 @@ import (
 	"github.com/retrollama/retrollama/bench/report"
 	"github.com/retrollama/retrollama/bench/runner"
 	"github.com/retrollama/retrollama/bench/stats"
+	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/kernels"
 )
 
-const benchUsage = `Usage: retrollama bench --a PROFILE --b PROFILE [--c PROFILE ...] [options]
+var benchUsage = `Usage: retrollama bench --a PROFILE --b PROFILE [--c PROFILE ...] [options]
+       retrollama bench --a PROFILE --cmd NAME='TEMPLATE' [options]  (against a program)
        retrollama bench --name BENCH [--kernels FILE]     (a bench block of kernels.hcl)
        retrollama bench compare OLD.json NEW.json [--format ...]
        retrollama bench ops [--provider kind.name] [--model FILE | --synthetic NAME]
@@ -41,9 +46,11 @@ time per token in each op.
 
 Options:
   --a, --b, --c, --d <profile>  profiles to compare (A is the baseline); NAME@N runs
-                         NAME on N threads per op (--a avx2@1 --b avx2@2)
+                         NAME on N threads per op (--a avx2@1 --b avx2@2); cmd:NAME
+                         is the external command --cmd NAME
   --name <bench>         run a saved bench block (flags given also override it)
-  --model <file> | --synthetic <name>   model (default: --synthetic stories15M)
+  --model <file> | --synthetic <name>   model (default: --synthetic stories15M);
+                         synthetic: ` + shapesForHelp + `
   -n <int>               tokens generated per run (default 128)
   --prompt-tokens <int>  prompt tokens processed per run (default 32)
   --runs <int>           measured runs per profile, at least 2 (default 10)
@@ -57,12 +64,47 @@ Options:
   --out <file>           write the formatted report there instead of stdout
   --html <file>          also write a self-contained HTML report with charts
 
+External commands (e.g. llama2.c's run, to compare against):
+  --cmd NAME='TEMPLATE'  (repeatable) time a program in the same interleaved runs as
+                         the profiles, e.g.
+                           --a avx2 --cmd llama2c='/tmp/l2c/run {model} -z {tokenizer} -t 0 -n {steps}'
+                         reports "avx2 is N× faster than cmd:llama2c [95% CI]". A command
+                         that no --a..--d names (as cmd:NAME) is the baseline: it comes
+                         first (A) and the profiles follow (B, C, ...). NAME: lower-case
+                         letters, digits, '.', '_', '-'. TEMPLATE is split into words as a
+                         POSIX shell would (quotes, backslashes, $VAR, ~) but no shell runs
+                         it (no pipes, redirections, ';' or $(...)); then in each word
+                         {model} {tokenizer} {steps} {prompt} {seed} {threads} are filled:
+                         the model file the profiles run, --tokenizer, --prompt-tokens + -n
+                         (llama2.c's -n counts prompt and generated positions alike),
+                         --cmd-prompt, --seed, and --threads (or the number of cores).
+                         The command is started afresh for each run with no standard input;
+                         its tokens/s are read from its output (stderr, else stdout; the
+                         last match): llama2.c's "achieved tok/s: N" line by default. A run
+                         that exits non-zero or prints no figure stops the bench with an
+                         error showing its last stderr lines. llama2.c's figure covers all
+                         its positions after the first, prompt included, so compare it with
+                         the profiles' tg figure at --prompt-tokens 0.
+                         With --synthetic, the model is first written (streamed) to a
+                         temporary file in llama2.c's format (NAME-q8: runq.c's), and the
+                         profiles run that same file, so all run the same weights.
+  --cmd-regex NAME='RE'  (repeatable) read command NAME's tokens/s with RE instead, which
+                         has exactly one capture group: the number
+  --tokenizer <file>     {tokenizer} (default tokenizer.bin, llama2.c's default)
+  --cmd-prompt <text>    {prompt} (default empty: llama2.c then starts from BOS alone)
+  --seed <int>           {seed} (default 42)
+
 bench ops times every op of every provider (or --provider's) at one model's shapes
 (--time per op, default 100ms). With --sweep it times each provider's matmul at the
-shapes of several models instead (default stories260K,stories15M,stories42M,stories110M),
-in f32 and q8_0 (--dtype), with GFLOP/s and GB/s, so that where a provider stops being
-compute-bound and becomes bandwidth-bound is visible.
+shapes of several models instead (default the tinyllamas: stories260K,stories15M,
+stories42M,stories110M; --models can also name tinyllama-1.1B and llama2-7B, whose
+matrices take seconds to set up and up to 0.5 GB each), in f32 and q8_0 (--dtype), with
+GFLOP/s and GB/s, so that where a provider stops being compute-bound and becomes
+bandwidth-bound is visible.
 `
+
+// shapesForHelp lists the synthetic model names for benchUsage.
+var shapesForHelp = strings.Replace(shapeList(), ", tinyllama", ",\n                         tinyllama", 1) + " (each also NAME-q8)"
 
 // benchOptions are the bench command's settings.
 type benchOptions struct {
@@ -80,6 +122,25 @@ type benchOptions struct {
 	kernels      kernelFlags
 	worker       bool // internal: one --isolate measurement
 	set          map[string]bool
+	// External commands: --cmd NAME=TEMPLATE in the order given,
+	// --cmd-regex NAME=RE, and the placeholders' values.
+	cmds      []nameValue
+	cmdRegex  map[string]string
+	tokenizer string
+	cmdPrompt string
+	seed      uint64
+}
+
+// nameValue is one NAME=VALUE flag.
+type nameValue struct{ name, value string }
+
+// parseNameValue splits a --cmd or --cmd-regex value at its first '='.
+func parseNameValue(flagName, s string) (nameValue, error) {
+	name, value, ok := strings.Cut(s, "=")
+	if !ok || name == "" || value == "" {
+		return nameValue{}, fmt.Errorf("--%s %q: want NAME=VALUE, e.g. --cmd llama2c='./run {model} -n {steps}'", flagName, s)
+	}
+	return nameValue{name, value}, nil
 }
 
 func (o *benchOptions) flags(fs *flag.FlagSet) {
@@ -100,6 +161,23 @@ func (o *benchOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "")
 	fs.StringVar(&o.html, "html", "", "")
 	fs.BoolVar(&o.worker, "worker", false, "")
+	fs.Func("cmd", "", func(s string) error {
+		nv, err := parseNameValue("cmd", s)
+		if err == nil && slices.ContainsFunc(o.cmds, func(c nameValue) bool { return c.name == nv.name }) {
+			err = fmt.Errorf("--cmd %s given twice", nv.name)
+		}
+		o.cmds = append(o.cmds, nv)
+		return err
+	})
+	o.cmdRegex = map[string]string{}
+	fs.Func("cmd-regex", "", func(s string) error {
+		nv, err := parseNameValue("cmd-regex", s)
+		o.cmdRegex[nv.name] = nv.value
+		return err
+	})
+	fs.StringVar(&o.tokenizer, "tokenizer", "tokenizer.bin", "")
+	fs.StringVar(&o.cmdPrompt, "cmd-prompt", "", "")
+	fs.Uint64Var(&o.seed, "seed", 42, "")
 	o.kernels.register(fs)
 	fs.StringVar(&o.kernels.file, "config", "", "")
 }
@@ -195,16 +273,17 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 		}
 		o.applyBench(b)
 	}
-	var profiles []string
-	for _, p := range o.profiles {
-		if p != "" {
-			profiles = append(profiles, p)
-		}
+	profiles, err := o.entries()
+	if err != nil {
+		return err
 	}
 	if !o.worker && len(profiles) < 2 {
-		return errors.New("give at least --a and --b (or --name BENCH)")
+		return errors.New("give at least --a and --b (or --name BENCH, or --a and a --cmd)")
 	}
 	for _, p := range profiles {
+		if strings.HasPrefix(p, runner.CommandPrefix) {
+			continue
+		}
 		name, _, err := runner.ParseProfile(p, 0)
 		if err != nil {
 			return err
@@ -225,13 +304,26 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 	if o.synthetic == "" && o.modelPath == "" {
 		o.synthetic = defaultSynthetic
 	}
+	synthetic := "" // the synthetic model written to a file for the commands
+	if len(o.cmds) > 0 && o.modelPath == "" {
+		path, cleanup, err := syntheticFile(o.synthetic, stderr)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		synthetic, o.modelPath, o.synthetic = o.synthetic, path, ""
+	}
 	ck, err := openShapes(o.modelPath, o.synthetic, defaultSynthetic)
 	if err != nil {
 		return err
 	}
 	defer ck.Close()
+	commands, err := o.commands()
+	if err != nil {
+		return err
+	}
 	c := &runner.Config{
-		Profiles: profiles, Kernels: f, Checkpoint: ck, Threads: o.kernels.threads,
+		Profiles: profiles, Commands: commands, Kernels: f, Checkpoint: ck, Threads: o.kernels.threads,
 		GenTokens: o.gen, PromptTokens: o.prompt, Runs: o.runs, Warmup: o.warmup,
 		UntilCI: untilCI, MaxRuns: o.maxRuns, HalfWidth: stats.HalfWidth,
 	}
@@ -250,6 +342,9 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	r.Env = runner.Environment(f, ck)
+	if synthetic != "" {
+		r.Env.Model = "synthetic:" + synthetic + " written to " + o.modelPath
+	}
 	r.Settings = bench.Settings{GenTokens: o.gen, PromptTokens: o.prompt, Runs: len(r.Profiles[0].GenTokPerSec),
 		Warmup: o.warmup, Threads: o.kernels.threads, Isolate: o.isolate, UntilCI: untilCI}
 	if untilCI > 0 {
@@ -259,6 +354,86 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 		return err
 	}
 	return writeReport(r, o.format, o.out, o.html, stdout)
+}
+
+// entries lists what bench measures, in order: the external commands no
+// --a..--d names (cmd:NAME), as baselines, then --a..--d. A cmd:NAME must
+// name a --cmd, and every --cmd-regex one too.
+func (o *benchOptions) entries() ([]string, error) {
+	given := map[string]bool{}
+	for _, c := range o.cmds {
+		given[c.name] = true
+	}
+	for name := range o.cmdRegex {
+		if !given[name] {
+			return nil, fmt.Errorf("--cmd-regex %s: no --cmd %s=TEMPLATE was given", name, name)
+		}
+	}
+	named := map[string]bool{}
+	var listed []string
+	for _, p := range o.profiles {
+		if p == "" {
+			continue
+		}
+		if name, ok := strings.CutPrefix(p, runner.CommandPrefix); ok {
+			if !given[name] {
+				return nil, fmt.Errorf("%s: no --cmd %s=TEMPLATE was given", p, name)
+			}
+			named[name] = true
+		}
+		listed = append(listed, p)
+	}
+	var out []string
+	for _, c := range o.cmds {
+		if !named[c.name] {
+			out = append(out, runner.CommandPrefix+c.name)
+		}
+	}
+	return append(out, listed...), nil
+}
+
+// commands makes the --cmd commands, their placeholders filled from the
+// bench's settings; call it once the model file is known.
+func (o *benchOptions) commands() (map[string]*runner.Command, error) {
+	threads := o.kernels.threads
+	if threads == 0 {
+		threads = runtime.NumCPU()
+	}
+	vars := runner.Vars{Model: o.modelPath, Tokenizer: o.tokenizer, Steps: o.prompt + o.gen,
+		Prompt: o.cmdPrompt, Seed: o.seed, Threads: threads}
+	out := map[string]*runner.Command{}
+	for _, c := range o.cmds {
+		cmd, err := runner.NewCommand(c.name, c.value, o.cmdRegex[c.name], vars)
+		if err != nil {
+			return nil, err
+		}
+		out[c.name] = cmd
+	}
+	return out, nil
+}
+
+// syntheticFile streams the named synthetic model to a file in a new
+// temporary directory, in llama2.c's legacy format (runq.c's Q8_0 format
+// for NAME-q8), so that external commands can read it; the profiles then
+// run the same file. cleanup removes the directory.
+func syntheticFile(name string, stderr io.Writer) (path string, cleanup func(), err error) {
+	if _, _, _, err := splitSyntheticName(name); err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp("", "retrollama-bench-")
+	if err != nil {
+		return "", nil, fmt.Errorf("--cmd with --synthetic: %w", err)
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	path = filepath.Join(dir, name+".bin")
+	start := time.Now()
+	if err := writeSynthetic(name, path, checkpoint.FormatLegacy); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("--cmd with --synthetic: %w", err)
+	}
+	fmt.Fprintf(stderr, "retrollama bench: --cmd reads files: wrote synthetic %s to %s (llama2.c's format, %.1f s); the profiles run that same file (removed at the end)\n",
+		name, path, time.Since(start).Seconds())
+	return path, cleanup, nil
 }
 
 // writeReport renders r in format to out (stdout when empty) and the HTML

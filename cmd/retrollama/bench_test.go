@@ -3,10 +3,14 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/retrollama/retrollama/bench/report"
 )
 
 // quick is a bench small enough for a unit test: it checks the command's
@@ -148,5 +152,95 @@ func TestBenchIsolate(t *testing.T) {
 	}
 	if !strings.Contains(out, `"isolate": true`) || strings.Count(out, `"peak_rss_bytes": [`) != 2 {
 		t.Errorf("json:\n%s", out)
+	}
+}
+
+// fakeRun is bench's stand-in for llama2.c's run: it prints "achieved
+// tok/s: FIGURE" or fails, as its first argument says.
+func fakeRun(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs("../../bench/runner/testdata/fakerun.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestBenchCommand: --cmd times a program beside a profile. With
+// --synthetic the model is written to a temporary file the command gets
+// as {model} and the profile runs too, removed at the end; placeholders
+// are filled ({steps} = prompt + generated tokens, printed back as the
+// figure here); an unnamed command is the baseline A.
+func TestBenchCommand(t *testing.T) {
+	fake := fakeRun(t)
+	out, errText, code := runCLI(t, append([]string{"bench", "--a", "fast", "--cmd", "fake=" + fake + " stderr {steps} {model} {tokenizer} {seed} {threads}",
+		"--tokenizer", "tok.bin", "--seed", "9", "--threads", "1", "--format", "json"}, quick...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errText)
+	}
+	r, err := report.ReadJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := r.Profiles[0], r.Profiles[1]
+	if a.Name != "cmd:fake" || a.Label != "A" || b.Name != "fast" || b.Label != "B" {
+		t.Fatalf("profiles %s %s, %s %s", a.Name, a.Label, b.Name, b.Label)
+	}
+	if len(a.Command) != 7 || a.Command[2] != "12" || !strings.HasSuffix(a.Command[3], "stories260K.bin") ||
+		a.Command[4] != "tok.bin" || a.Command[5] != "9" || a.Command[6] != "1" || !slices.Equal(a.GenTokPerSec, []float64{12, 12, 12}) {
+		t.Errorf("command %q, samples %v", a.Command, a.GenTokPerSec)
+	}
+	model := a.Command[3]
+	if !strings.Contains(errText, "wrote synthetic stories260K to "+model) || r.Env.Model != "synthetic:stories260K written to "+model {
+		t.Errorf("stderr %q, environment model %q", errText, r.Env.Model)
+	}
+	if _, err := os.Stat(filepath.Dir(model)); !os.IsNotExist(err) {
+		t.Errorf("%s left behind: %v", filepath.Dir(model), err)
+	}
+	if len(r.Comparisons) != 1 || r.Comparisons[0].Baseline != "cmd:fake" || r.Comparisons[0].Subject != "fast" {
+		t.Errorf("comparisons %+v", r.Comparisons)
+	}
+
+	// Placed explicitly as B, read with a regex, reported in text.
+	out, errText, code = runCLI(t, []string{"bench", "--a", "fast", "--b", "cmd:fake", "--cmd", "fake=" + fake + " custom 3.5",
+		"--cmd-regex", `fake=([0-9.]+) tokens per second`, "--synthetic", "stories260K", "--runs", "5", "--warmup", "0", "-n", "8", "--prompt-tokens", "4"}...)
+	for _, want := range []string{"command cmd:fake  " + fake + " custom 3.5 (tok/s read with /([0-9.]+) tokens per second/)",
+		"cmd:fake is", "slower than fast", "external command " + fake} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d %s: text report lacks %q:\n%s", code, errText, want, out)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^cmd:fake +B +5 +n/a +n/a +3\.5 +\[3\.5, 3\.5\] +n/a +n/a$`).MatchString(out) {
+		t.Errorf("no row for the command in:\n%s", out)
+	}
+}
+
+// TestBenchCommandErrors: a command that fails, prints no figure or is
+// misnamed stops the bench with an error naming it (and its last stderr
+// lines), never a silent zero.
+func TestBenchCommandErrors(t *testing.T) {
+	fake := fakeRun(t)
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--a", "fast", "--cmd", "fake=" + fake + " fail"}, []string{"command cmd:fake: warm-up: cmd:fake (" + fake + " fail) exit status 3", "Couldn't open file nope.bin"}},
+		{[]string{"--a", "fast", "--cmd", "fake=" + fake + " nofigure", "--warmup", "0"}, []string{"command cmd:fake: run 1:", "printed no line matching", "done, no figure"}},
+		{[]string{"--a", "fast", "--cmd", "fake=" + fake + " stdout 5", "--cmd-regex", "fake=tok/s"}, []string{"exactly one capture group"}},
+		{[]string{"--a", "fast", "--cmd", "fake=" + fake + " {modle}"}, []string{`unknown placeholder in "{modle}"`}},
+		{[]string{"--a", "fast", "--b", "cmd:nope"}, []string{"cmd:nope: no --cmd nope=TEMPLATE"}},
+		{[]string{"--a", "fast", "--cmd", "fake=x", "--cmd-regex", "other=(x)"}, []string{"--cmd-regex other: no --cmd other"}},
+		{[]string{"--a", "fast", "--cmd", "fake"}, []string{"want NAME=VALUE"}},
+		{[]string{"--a", "fast", "--cmd", "fake=x", "--cmd", "fake=y"}, []string{"--cmd fake given twice"}},
+		{[]string{"--a", "fast", "--cmd", "Fake=x"}, []string{"lower-case"}},
+		{[]string{"--cmd", "fake=x"}, []string{"give at least --a and --b"}},
+	} {
+		args := append(append([]string{"bench"}, tt.args...), "--synthetic", "stories260K", "--runs", "2", "-n", "4", "--prompt-tokens", "0")
+		_, errText, code := runCLI(t, args...)
+		for _, want := range tt.want {
+			if code != 1 || !strings.Contains(errText, want) {
+				t.Errorf("%q: exit %d, stderr %q, want %q", tt.args, code, errText, want)
+			}
+		}
 	}
 }
