@@ -178,8 +178,9 @@ func firstBitDiff(a, b []float32) int {
 
 // TestChatExactAcrossProfiles: chat mode (-m chat, sampled, several
 // turns read from stdin) on the golden stories260K prints the same bytes
-// on every profile of the shipped kernels.hcl, at one and two threads,
-// as on the reference, and nothing on stderr (no fallback warning).
+// on every profile of the shipped kernels.hcl, at one and two threads
+// (two only under -race), as on the reference, and nothing on stderr (no
+// fallback warning).
 func TestChatExactAcrossProfiles(t *testing.T) {
 	kernelsFile, profiles := shippedKernels(t)
 	model := testdata.Path(t, "models", "stories260K.bin")
@@ -205,8 +206,12 @@ func TestChatExactAcrossProfiles(t *testing.T) {
 	if strings.Count(want, "Assistant: ") < 2 {
 		t.Fatalf("the reference's chat has fewer than two turns:\n%s", want)
 	}
+	threads := []int{1, 2}
+	if raceflag.Enabled {
+		threads = []int{2}
+	}
 	for _, p := range runnable(t, profiles) {
-		for _, n := range []int{1, 2} {
+		for _, n := range threads {
 			t.Run(fmt.Sprintf("%s/threads=%d", p.name, n), func(t *testing.T) {
 				t.Parallel()
 				got, errText := chat(t, p.name, n)
