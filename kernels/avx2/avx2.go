@@ -171,17 +171,18 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	return nil, fmt.Errorf("avx2: prepare %s: dtype %v not supported", t.Name, t.DType)
 }
 
-// task is an fp32 matmul split by groups of 8 rows (the last one
-// possibly shorter); it lives in the Provider so that handing it to the
-// pool allocates nothing.
+// task is an fp32 matmul split by blocks of 16 rows (the last one
+// possibly shorter), the assembly's pass, so that no split leaves an
+// 8-row group to run alone; it lives in the Provider so that handing it
+// to the pool allocates nothing.
 type task struct {
 	out, x, w  []float32
 	rows, cols int
 }
 
-// Do implements workpool.Task: groups [lo, hi), rows [8·lo, 8·hi).
+// Do implements workpool.Task: blocks [lo, hi), rows [16·lo, 16·hi).
 func (t *task) Do(lo, hi int) {
-	matmulRows(t.out, t.w, t.x, t.rows, t.cols, t.cols, 8*lo, min(8*hi, t.rows))
+	matmulRows(t.out, t.w, t.x, t.rows, t.cols, t.cols, 16*lo, min(16*hi, t.rows))
 }
 
 // matmulRows computes out[i] = Σ_j w[i·stride+j]·x[j] over j < n for lo
@@ -240,7 +241,7 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 			return nil
 		}
 		p.task = task{out: out[:m.rows], x: x[:m.cols], w: m.data, rows: m.rows, cols: m.cols}
-		p.pool.RunTask((m.rows+7)/8, &p.task)
+		p.pool.RunTask((m.rows+15)/16, &p.task)
 		p.task = task{}
 		return nil
 	case *q8Matrix:
