@@ -6,12 +6,12 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
-// TestDeclinesWithoutAVX2: on a CPU without AVX2 and FMA (simulated by
+// TestDeclinesWithoutAVX2: on a CPU without AVX2 (simulated by
 // clearing the detected flag) the provider declines every op, so no
 // profile can select it there.
 func TestDeclinesWithoutAVX2(t *testing.T) {
 	if !hasAVX2 {
-		t.Skip("this CPU already lacks AVX2+FMA; TestDeclines covers it")
+		t.Skip("this CPU already lacks AVX2; TestDeclines covers it")
 	}
 	hasAVX2 = false
 	defer func() { hasAVX2 = true }()
