@@ -72,7 +72,7 @@ func All() []Info {
 		},
 		{
 			Name:        "avx2",
-			Description: "AVX2+FMA assembly (amd64): fp32 and q8_0 matmul (q8_0 bit-identical), rmsnorm, attention; rows split over threads; declines the elementwise ops",
+			Description: "AVX2 assembly (amd64): fp32 and q8_0 (group sizes multiple of 32) matmul, rmsnorm, attention, all bit-identical to the reference; rows and heads split over threads; declines the elementwise ops",
 			Usable:      avx2.Usable,
 			New:         func(o Options) kernels.Provider { return avx2.New(o.Threads) },
 		},
