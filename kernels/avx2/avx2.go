@@ -188,13 +188,13 @@ func (t *task) Do(lo, hi int) {
 // matmulRows computes out[i] = Σ_j w[i·stride+j]·x[j] over j < n for lo
 // ≤ i < hi, each sum the reference's: from +0, j in order, every product
 // and every sum rounded to float32. w holds rows rows (of which lo..hi-1
-// are computed, the others may be read). The assembly takes 8 rows at a
-// time over the first n &^ 7 columns; fewer than 8 rows at the end are
-// computed within 8 rows of the matrix that end with them (rows before
-// lo, or after hi, read again and their sums discarded), or in Go when
-// the matrix has fewer than 8 rows;
-// the n mod 8 last columns are added in Go. A row's result depends only
-// on its data, never on how rows are grouped or split.
+// are computed, the others may be read). The assembly takes groups of 8
+// rows over the first n &^ 7 columns; fewer than 8 rows at the end are
+// computed within 8 rows of the matrix that hold them (rows outside
+// lo..hi-1 are read again and their sums discarded), or in Go when the
+// matrix has fewer than 8 rows; the n mod 8 last columns are added in Go.
+// A row's result depends only on its data, never on how rows are grouped
+// or split.
 func matmulRows(out, w, x []float32, rows, n, stride, lo, hi int) {
 	n8 := n &^ 7
 	x = x[:n:n]
