@@ -27,12 +27,13 @@ func checkMode(nmse bool) conformance.Mode {
 	return conformance.Exact
 }
 
-// modeVerdict says on the summary line what passing means in a mode.
+// modeVerdict is the line above the verdict saying what passing means
+// in a mode.
 func modeVerdict(m conformance.Mode) string {
 	if m == conformance.NMSE {
-		return "nmse mode: outputs within ggml's NMSE bound of the scalar reference's"
+		return "mode: nmse (every output within ggml's NMSE bound of the scalar reference's; --nmse)"
 	}
-	return "exact mode: outputs bit-identical to the scalar reference's"
+	return "mode: exact (every output bit-identical to the scalar reference's; --nmse to relax)"
 }
 
 // kernelsCheck runs the conformance suite, in mode, on one provider
@@ -120,10 +121,12 @@ func kernelsCheck(k *kernelFlags, only, modelPath, synthetic string, mode confor
 	if err := tw.Flush(); err != nil {
 		return failed, err
 	}
+	// The verdict stays alone on the last line, for scripts.
+	fmt.Fprintf(w, "\n%s\n", modeVerdict(mode))
 	if failed {
-		fmt.Fprintf(w, "\nFAIL (%s)\n", modeVerdict(mode))
+		fmt.Fprintln(w, "FAIL")
 	} else {
-		fmt.Fprintf(w, "\nPASS (%s)\n", modeVerdict(mode))
+		fmt.Fprintln(w, "PASS")
 	}
 	return failed, nil
 }

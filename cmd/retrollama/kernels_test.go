@@ -102,7 +102,8 @@ profile "p" {
 }
 
 // TestKernelsCheck: "kernels check" runs exact mode by default and
-// --nmse opts out, the summary lines naming the mode; a shipped provider
+// --nmse opts out, the summary lines naming the mode and the verdict
+// alone on the last line; a shipped provider
 // passes both (exact by construction, so within any NMSE bound too).
 func TestKernelsCheck(t *testing.T) {
 	for _, tt := range []struct {
@@ -110,15 +111,15 @@ func TestKernelsCheck(t *testing.T) {
 		mode  string // on each provider's line
 		say   string // on the verdict line
 	}{
-		{nil, "(exact)", "PASS (exact mode: outputs bit-identical to the scalar reference's)"},
-		{[]string{"--nmse"}, "(nmse)", "PASS (nmse mode: outputs within ggml's NMSE bound of the scalar reference's)"},
+		{nil, "(exact)", "\nmode: exact (every output bit-identical to the scalar reference's; --nmse to relax)\nPASS\n"},
+		{[]string{"--nmse"}, "(nmse)", "\nmode: nmse (every output within ggml's NMSE bound of the scalar reference's; --nmse)\nPASS\n"},
 	} {
 		t.Run(strings.Trim(tt.mode, "()"), func(t *testing.T) {
 			out, errText, code := runCLI(t, append([]string{"kernels", "check", "--provider", "builtin.unroll4"}, tt.flags...)...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s\n%s", code, errText, out)
 			}
-			if !strings.Contains(out, tt.say) || !strings.Contains(out, "passed "+tt.mode) || strings.Contains(out, "FAIL") {
+			if !strings.HasSuffix(out, tt.say) || !strings.Contains(out, "passed "+tt.mode) || strings.Contains(out, "FAIL") {
 				t.Errorf("want %q and %q in the check output:\n%s", tt.say, tt.mode, out)
 			}
 		})
