@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"mvdan.cc/sh/v3/shell"
+	"github.com/google/shlex"
 
 	"github.com/retrollama/retrollama/bench"
 )
@@ -50,6 +50,10 @@ type Command struct {
 // profile name and a benchstat configuration key, which must be lower case.
 var validCommandName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
+// shellOperators are the words a template may not hold alone: a shell
+// would read them as pipes, lists or redirections.
+var shellOperators = []string{"|", "||", "&", "&&", ";", ";;", "<", ">", ">>", "2>", "2>&1", ">&2", "&>", "|&", "<<"}
+
 // unknownPlaceholder finds a "{word}" that is not one of placeholders.
 var unknownPlaceholder = regexp.MustCompile(`\{[a-z_]+\}`)
 
@@ -57,24 +61,36 @@ var unknownPlaceholder = regexp.MustCompile(`\{[a-z_]+\}`)
 //
 //	/tmp/l2c/run {model} -z {tokenizer} -t 0 -n {steps}
 //
-// The template is split into words as a POSIX shell splits a command's
-// arguments (quotes, backslashes, $VAR and ~ from the environment, by
-// mvdan.cc/sh/v3/shell), but no shell ever runs it: pipes, redirections,
-// ";" and $(...) are errors. Placeholders are then replaced inside each
-// word, so "-i {prompt}" stays one argument whatever the prompt holds; an
-// unknown "{word}" is an error. regex, with exactly one capture group,
+// The template is split into words by shell quoting rules (single and
+// double quotes, backslashes, # comments; github.com/google/shlex), but no
+// shell ever runs it and nothing is expanded: $HOME stays "$HOME", ~ and
+// globs stay as written. A word that is only a shell operator (|, ;, >,
+// 2>&1, ...) is an error, since it would reach the program as an
+// argument. Placeholders are then replaced inside each word, so
+// "-i {prompt}" stays one argument whatever the prompt holds; an unknown
+// "{word}" is an error.
+//
+// (mvdan.cc/sh/v3/shell, a fuller shell-words parser, was tried first: it
+// adds 0.4 MB to the 386 binary, which then no longer starts with a
+// 17 MB checkpoint file in the 128 MB Pentium II guest of
+// TestPentium2Stories15M.) regex, with exactly one capture group,
 // finds the tokens per second in the command's output; "" means
 // DefaultTokPerSec.
 func NewCommand(name, template, regex string, v Vars) (*Command, error) {
 	if !validCommandName.MatchString(name) {
 		return nil, fmt.Errorf("--cmd %q: the name must be lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", name)
 	}
-	words, err := shell.Fields(template, nil)
+	words, err := shlex.Split(template)
 	if err != nil {
 		return nil, fmt.Errorf("--cmd %s: splitting %q into arguments: %w", name, template, err)
 	}
 	if len(words) == 0 {
 		return nil, fmt.Errorf("--cmd %s: empty command", name)
+	}
+	for _, w := range words {
+		if slices.Contains(shellOperators, w) {
+			return nil, fmt.Errorf("--cmd %s: %q in %q: no shell runs the command, so it would be passed as an argument", name, w, template)
+		}
 	}
 	fill := strings.NewReplacer(
 		"{model}", v.Model, "{tokenizer}", v.Tokenizer, "{steps}", strconv.Itoa(v.Steps),

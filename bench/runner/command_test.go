@@ -46,6 +46,10 @@ func TestNewCommandPlaceholders(t *testing.T) {
 	if err != nil || len(c.Argv) != 3 || c.Argv[2] != v.Prompt {
 		t.Errorf("a prompt with quotes, $ and braces: %q, %v", c.Argv, err)
 	}
+	c, err = NewCommand("x", `run $HOME ~/m.bin "$(date)" # a comment`, "", v)
+	if err != nil || !slices.Equal(c.Argv, []string{"run", "$HOME", "~/m.bin", "$(date)"}) {
+		t.Errorf("nothing is expanded: %q, %v", c.Argv, err)
+	}
 }
 
 func TestNewCommandRejects(t *testing.T) {
@@ -53,8 +57,9 @@ func TestNewCommandRejects(t *testing.T) {
 		{"Llama", "run", "", "lower-case"},
 		{"x", "", "", "empty command"},
 		{"x", `run "unterminated`, "", "splitting"},
-		{"x", "run a; rm b", "", "splitting"},
-		{"x", "run $(date)", "", "splitting"},
+		{"x", "run a ; rm b", "", `";" in "run a ; rm b": no shell`},
+		{"x", "run | tee log", "", `"|" in`},
+		{"x", "run 2>&1", "", `"2>&1" in`},
 		{"x", "run {modle}", "", "unknown placeholder in \"{modle}\""},
 		{"x", "run", "tok/s: [0-9]+", "exactly one capture group"},
 		{"x", "run", "(a)(b)", "exactly one capture group"},

@@ -71,9 +71,10 @@ External commands (e.g. llama2.c's run, to compare against):
                          reports "avx2 is N× faster than cmd:llama2c [95% CI]". A command
                          that no --a..--d names (as cmd:NAME) is the baseline: it comes
                          first (A) and the profiles follow (B, C, ...). NAME: lower-case
-                         letters, digits, '.', '_', '-'. TEMPLATE is split into words as a
-                         POSIX shell would (quotes, backslashes, $VAR, ~) but no shell runs
-                         it (no pipes, redirections, ';' or $(...)); then in each word
+                         letters, digits, '.', '_', '-'. TEMPLATE is split into words by
+                         shell quoting rules ('...', "...", backslashes) but no shell runs
+                         it: nothing is expanded ($VAR, ~, globs stay as written) and a word
+                         that is only an operator (| ; > 2>&1 ...) is an error; then in each word
                          {model} {tokenizer} {steps} {prompt} {seed} {threads} are filled:
                          the model file the profiles run, --tokenizer, --prompt-tokens + -n
                          (llama2.c's -n counts prompt and generated positions alike),
