@@ -85,7 +85,8 @@ External commands (e.g. llama2.c's run, to compare against):
                          that exits non-zero or prints no figure stops the bench with an
                          error showing its last stderr lines. llama2.c's figure covers all
                          its positions after the first, prompt included, so compare it with
-                         the profiles' tg figure at --prompt-tokens 0.
+                         the profiles' tg figure at --prompt-tokens 0; it is timed in whole
+                         milliseconds, so make a run last well over 100 ms (-n, model size).
                          With --synthetic, the model is first written (streamed) to a
                          temporary file in llama2.c's format (NAME-q8: runq.c's), and the
                          profiles run that same file, so all run the same weights.
