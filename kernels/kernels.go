@@ -16,8 +16,10 @@
 //     calls. Weights are resident: the provider may keep the given slice
 //     (it stays valid and unmodified until Close; it may be a read-only
 //     memory map, never write to it), copy it, re-layout it, or upload it
-//     to a WASM module or another process. It returns an opaque Weight
-//     handle that the engine passes back in per-token calls.
+//     to a WASM module or another process, releasing the original's
+//     memory with Tensor.Release where the engine offers it. It returns
+//     an opaque Weight handle that the engine passes back in per-token
+//     calls.
 //  4. per-token calls (MatMul, RMSNorm, RoPE, Attention, SwiGLU, Softmax),
 //     then Close once.
 //
@@ -140,6 +142,18 @@ type Tensor struct {
 	Q8        []int8
 	Scales    []float32
 	GroupSize int
+	// Release, when not nil, lets a provider that has copied a weight
+	// (re-laid out, uploaded) give the memory of the original back:
+	// after Release(lo, hi) the engine may drop from the process's
+	// memory the pages that hold only elements [lo, hi) of F32 (of Q8
+	// for Q8_0). The values stay valid and unchanged — the pages of a
+	// memory-mapped file are read back on the next access — so the rest
+	// of the contract holds and only memory changes. A provider that
+	// keeps a copy calls it as it copies, so that the process holds one
+	// copy of the model, not two. It is nil where nothing can be given
+	// back (weights on the Go heap): a provider that would need a second
+	// copy then works on the original, as the engine laid it out.
+	Release func(lo, hi int)
 }
 
 // Query describes one use of an op, for Supports.

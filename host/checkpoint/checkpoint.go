@@ -28,6 +28,7 @@ type Checkpoint struct {
 	Quantized *QuantizedWeights
 
 	release func() error // unmaps the file; nil when nothing is held
+	mapped  []byte       // the file mapping, for Releaser; nil when none or closed
 }
 
 // Embedding sets dst (Config.Dim floats) to the token's row of the token
@@ -54,6 +55,7 @@ func (c *Checkpoint) Close() error {
 	}
 	release := c.release
 	c.release = nil
+	c.mapped = nil
 	c.Weights = Weights{}
 	c.Quantized = nil
 	return release()

@@ -29,7 +29,7 @@ func Open(path string) (*Checkpoint, error) {
 			_ = unmap() // the parse error is the one worth reporting
 			return nil, err
 		}
-		ck.release = unmap
+		ck.release, ck.mapped = unmap, data
 		return ck, nil
 	}
 	data, err := os.ReadFile(path)

@@ -254,9 +254,11 @@ func (t *Table) Providers() []kernels.Provider { return slices.Clone(t.initialis
 func (t *Table) Decisions() []Decision { return t.decisions }
 
 // PrepareMatrix makes a rows×cols matrix resident in the provider chosen
-// for it (and in the reference, for fallback).
-func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32) (*Weight, error) {
-	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data})
+// for it (and in the reference, for fallback). release, when not nil,
+// drops data's pages from memory (kernels.Tensor.Release): a provider
+// that re-lays the matrix out then gives the original's memory back.
+func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32, release func(lo, hi int)) (*Weight, error) {
+	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data, Release: release})
 }
 
 // PrepareQ8 makes a rows×cols Q8_0 matrix (int8 values, one scale per

@@ -62,7 +62,7 @@ func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 			return nil
 		}
 		var h *dispatch.Weight
-		h, err = ops.PrepareMatrix(name, rows, cols, data)
+		h, err = ops.PrepareMatrix(name, rows, cols, data, ck.Releaser(data))
 		return h
 	}
 	vector := func(name string, data []float32) *dispatch.Weight {

@@ -64,7 +64,8 @@ type Provider struct {
 	threads int
 	shape   kernels.Shape
 	pool    *workpool.Pool
-	task    task   // the in-flight parallel fp32 matmul
+	task    task      // the in-flight parallel fp32 matmul on row-major weights
+	ptask   panelTask // the in-flight parallel fp32 matmul on panels
 	q8      q8Task // the in-flight parallel Q8_0 matmul
 	attn    attnTask
 	att     []float32
@@ -117,10 +118,13 @@ func (p *Provider) Init(s kernels.Shape) error {
 	return nil
 }
 
-// matrix is the provider's Weight for fp32: the engine's slice, kept as is.
+// matrix is the provider's Weight for fp32: the engine's slice, and for a
+// matmul weight the engine can release (Tensor.Release), the same values
+// re-laid out in panels (see panelize), which MatMul then uses.
 type matrix struct {
 	rows, cols int
 	data       []float32
+	panels     []float32 // nil: the engine's row-major layout
 }
 
 // q8Matrix is the provider's Weight for Q8_0 with a group size that is a
@@ -144,7 +148,11 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 		if t.Rows < 0 || t.Cols < 0 || len(t.F32) != t.Rows*t.Cols {
 			return nil, fmt.Errorf("avx2: prepare %s: %d values for %d×%d", t.Name, len(t.F32), t.Rows, t.Cols)
 		}
-		return &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}, nil
+		m := &matrix{rows: t.Rows, cols: t.Cols, data: t.F32}
+		if t.Release != nil && t.Rows > 1 && t.Cols > 0 {
+			m.panels = panelize(t.F32, t.Rows, t.Cols, t.Release)
+		}
+		return m, nil
 	case kernels.Q8_0:
 		if err := scalar.CheckQ8(t); err != nil {
 			return nil, fmt.Errorf("avx2: prepare %s: %w", t.Name, err)
@@ -235,6 +243,17 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 	case *matrix:
 		if len(x) < m.cols || len(out) < m.rows {
 			return fmt.Errorf("avx2: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
+		}
+		if m.panels != nil {
+			blocks := (m.rows + panelRows - 1) / panelRows
+			if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
+				panelBlocks(out, m, x, 0, blocks)
+				return nil
+			}
+			p.ptask = panelTask{out: out[:m.rows], x: x[:m.cols], m: m}
+			p.pool.RunTask(blocks, &p.ptask)
+			p.ptask = panelTask{}
+			return nil
 		}
 		if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
 			matmulRows(out, m.data, x, m.rows, m.cols, m.cols, 0, m.rows)

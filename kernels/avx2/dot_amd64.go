@@ -91,3 +91,20 @@ func scaleMul(out, w, x []float32, s float32) {
 	_, _ = out[len(x)-1], w[len(x)-1]
 	scaleMulAVX2(&out[0], &w[0], &x[0], s, len(x))
 }
+
+//go:noescape
+func panelMatmulAVX2(out, panels, x *float32, cols, blocks int)
+
+// panelMatmul sets out[i] = Σ_j W[i][j]·x[j] for the 64·blocks rows of
+// blocks of panels (see panels.go), each sum the reference's: from +0, j
+// in order, the product rounded and then the sum; len(x) columns, which
+// may be 0.
+func panelMatmul(out, panels, x []float32, blocks int) {
+	n := len(x)
+	if n == 0 {
+		clear(out[:panelRows*blocks])
+		return
+	}
+	_, _ = out[panelRows*blocks-1], panels[panelRows*blocks*n-1]
+	panelMatmulAVX2(&out[0], &panels[0], &x[0], n, blocks)
+}

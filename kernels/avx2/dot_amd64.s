@@ -600,3 +600,85 @@ qdone:
 	TESTL AX, AX
 	SETNE nan+40(FP)
 	RET
+
+// func panelMatmulAVX2(out, panels, x *float32, cols, blocks int)
+//
+// out[i] = Σ_{j<cols} W[i][j]·x[j] for i < 64·blocks, the weights in
+// panels of 8 rows stored column by column (panels.go: panel P at
+// panels + P·cols·32 bytes, its column j the 8 floats at + j·32). Per pass
+// a block of 8 panels (64 rows): per column j one broadcast of x[j] and,
+// for each panel, its column loaded (the weight the first operand of the
+// product, as in the reference's loop, so a NaN keeps its payload),
+// VMULPS, then VADDPS into the panel's accumulator: 8 chains of additions
+// in flight, 8 streams of loads, no shuffles. Each lane's sum runs j = 0,
+// 1, ... from +0, the reference's. cols > 0.
+TEXT ·panelMatmulAVX2(SB), NOSPLIT, $0-40
+	MOVQ out+0(FP), DI
+	MOVQ panels+8(FP), R8
+	MOVQ cols+24(FP), BX
+	MOVQ blocks+32(FP), AX
+	SHLQ $5, BX              // S: a panel, in bytes
+	LEAQ (BX)(BX*2), DX      // 3S
+	LEAQ (BX)(BX*4), R12     // 5S
+	LEAQ (DX)(BX*4), R13     // 7S
+
+pblock:
+	MOVQ x+16(FP), SI
+	MOVQ cols+24(FP), CX
+	LEAQ (SI)(CX*4), CX      // the end of x
+	MOVQ R8, R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+pcol:
+	VBROADCASTSS (SI), Y15
+	VMOVUPS (R9), Y8
+	VMOVUPS (R9)(BX*1), Y9
+	VMOVUPS (R9)(BX*2), Y10
+	VMOVUPS (R9)(DX*1), Y11
+	VMULPS Y15, Y8, Y8
+	VMULPS Y15, Y9, Y9
+	VMULPS Y15, Y10, Y10
+	VMULPS Y15, Y11, Y11
+	VADDPS Y8, Y0, Y0
+	VADDPS Y9, Y1, Y1
+	VADDPS Y10, Y2, Y2
+	VADDPS Y11, Y3, Y3
+	VMOVUPS (R9)(BX*4), Y12
+	VMOVUPS (R9)(R12*1), Y13
+	VMOVUPS (R9)(DX*2), Y14
+	VMOVUPS (R9)(R13*1), Y8
+	VMULPS Y15, Y12, Y12
+	VMULPS Y15, Y13, Y13
+	VMULPS Y15, Y14, Y14
+	VMULPS Y15, Y8, Y8
+	VADDPS Y12, Y4, Y4
+	VADDPS Y13, Y5, Y5
+	VADDPS Y14, Y6, Y6
+	VADDPS Y8, Y7, Y7
+	ADDQ $32, R9
+	ADDQ $4, SI
+	CMPQ SI, CX
+	JNE  pcol
+
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VMOVUPS Y4, 128(DI)
+	VMOVUPS Y5, 160(DI)
+	VMOVUPS Y6, 192(DI)
+	VMOVUPS Y7, 224(DI)
+	ADDQ $256, DI
+	LEAQ (R8)(BX*8), R8      // the next block: 8 panels on
+	DECQ AX
+	JNZ  pblock
+
+	VZEROUPPER
+	RET

@@ -18,6 +18,18 @@ func matmulGroups(out, w, x []float32, n8, stride, groups int) {
 	}
 }
 
+func panelMatmul(out, panels, x []float32, blocks int) {
+	n := len(x)
+	for r := range panelRows * blocks {
+		p := panels[(r/8)*8*n+r%8:]
+		var s float32
+		for j, v := range x {
+			s += float32(p[8*j] * v)
+		}
+		out[r] = s
+	}
+}
+
 func wsum(out, v, att []float32, n8, stride int) {
 	for i := range n8 {
 		var s float32
