@@ -66,7 +66,7 @@ type Provider struct {
 	pool    *workpool.Pool
 	task    task      // the in-flight parallel fp32 matmul on row-major weights
 	ptask   panelTask // the in-flight parallel fp32 matmul on panels
-	q8      q8Task // the in-flight parallel Q8_0 matmul
+	q8      q8Task    // the in-flight parallel Q8_0 matmul
 	attn    attnTask
 	att     []float32
 	// xq and xs hold x quantized for a Q8_0 matmul; sized at Init for
