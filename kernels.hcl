@@ -39,7 +39,7 @@ provider "builtin" "unroll8" {} # pure Go, 8 rows per pass, row-parallel over --
 provider "builtin" "swar" {}    # q8_0 matmul only, 3 multiply-adds per 64-bit multiply; declines the rest
 provider "builtin" "x87" {}     # every fp32 op in x87 assembly (GOARCH=386 only): the Pentium II
 provider "builtin" "mmx" {}     # q8_0 matmul in MMX assembly (GOARCH=386 only): the Pentium II
-provider "builtin" "avx2" {}    # matmul (fp32, q8_0), rmsnorm, attention in AVX2+FMA assembly (amd64 with AVX2 and FMA)
+provider "builtin" "avx2" {}    # matmul (fp32, q8_0), rmsnorm, attention in AVX2 assembly, bit-identical to the reference (amd64 with AVX2; no FMA)
 provider "builtin" "avx512" {}  # matmul (fp32, q8_0) in AVX-512 assembly, bit-identical to the reference (amd64 with AVX-512 F/BW/VL; q8_0 also VNNI)
 
 # WASM modules shipped in the binary; sources in plugins/wasm, rebuilt by "make wasm".
