@@ -145,8 +145,9 @@ type Tensor struct {
 	// Release, when not nil, lets a provider that has copied a weight
 	// (re-laid out, uploaded) give the memory of the original back:
 	// after Release(lo, hi) the engine may drop from the process's
-	// memory the pages that hold only elements [lo, hi) of F32 (of Q8
-	// for Q8_0). The values stay valid and unchanged — the pages of a
+	// memory the pages that hold only elements [lo, hi) of F32 (for
+	// Q8_0: of Q8, and their scales [lo/GroupSize, hi/GroupSize)). The
+	// values stay valid and unchanged — the pages of a
 	// memory-mapped file are read back on the next access — so the rest
 	// of the contract holds and only memory changes. A provider that
 	// keeps a copy calls it as it copies, so that the process holds one

@@ -16,16 +16,36 @@ import (
 // where memory cannot be given back piecemeal) or the platform cannot
 // drop pages. After Close the function does nothing.
 func (c *Checkpoint) Releaser(s []float32) func(lo, hi int) {
-	if c == nil || len(c.mapped) == 0 || len(s) == 0 || !canDropPages {
+	return c.releaser(unsafe.Pointer(unsafe.SliceData(s)), len(s), 4)
+}
+
+// ReleaserQ8 is Releaser for a Q8_0 matrix of groupSize values per
+// scale: called with (lo, hi), it drops the pages that hold only values
+// [lo, hi) of q and their scales [lo/groupSize, hi/groupSize) of s, as
+// kernels.Tensor.Release describes.
+func (c *Checkpoint) ReleaserQ8(q []int8, s []float32, groupSize int) func(lo, hi int) {
+	rq := c.releaser(unsafe.Pointer(unsafe.SliceData(q)), len(q), 1)
+	rs := c.releaser(unsafe.Pointer(unsafe.SliceData(s)), len(s), 4)
+	if rq == nil || rs == nil || groupSize <= 0 {
+		return nil
+	}
+	return func(lo, hi int) {
+		rq(lo, hi)
+		rs(lo/groupSize, hi/groupSize)
+	}
+}
+
+// releaser is Releaser for n elements of size bytes at p.
+func (c *Checkpoint) releaser(p unsafe.Pointer, n, size int) func(lo, hi int) {
+	if c == nil || len(c.mapped) == 0 || n == 0 || p == nil || !canDropPages {
 		return nil
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(c.mapped)))
-	start := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
-	if start < base || start+uintptr(len(s))*4 > base+uintptr(len(c.mapped)) {
+	start := uintptr(p)
+	if start < base || start+uintptr(n*size) > base+uintptr(len(c.mapped)) {
 		return nil
 	}
-	off := int(start - base) // s's first byte in the mapping
-	n := len(s)
+	off := int(start - base) // the first element's byte in the mapping
 	page := os.Getpagesize()
 	return func(lo, hi int) {
 		lo, hi = max(lo, 0), min(hi, n)
@@ -35,8 +55,8 @@ func (c *Checkpoint) Releaser(s []float32) func(lo, hi int) {
 		// Only whole pages inside the range: a page shared with values
 		// outside it may still be needed resident (and dropping it would
 		// cost a fault, never a wrong value, but there is no reason to).
-		from := (off + 4*lo + page - 1) / page * page
-		to := (off + 4*hi) / page * page
+		from := (off + size*lo + page - 1) / page * page
+		to := (off + size*hi) / page * page
 		if from < to {
 			dropPages(c.mapped[from:to])
 		}

@@ -262,9 +262,10 @@ func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32, relea
 }
 
 // PrepareQ8 makes a rows×cols Q8_0 matrix (int8 values, one scale per
-// groupSize values) resident in the provider chosen for it.
-func (t *Table) PrepareQ8(name string, rows, cols int, q []int8, scales []float32, groupSize int) (*Weight, error) {
-	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: scales, GroupSize: groupSize})
+// groupSize values) resident in the provider chosen for it; release as
+// for PrepareMatrix.
+func (t *Table) PrepareQ8(name string, rows, cols int, q []int8, scales []float32, groupSize int, release func(lo, hi int)) (*Weight, error) {
+	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: scales, GroupSize: groupSize, Release: release})
 }
 
 // PrepareVector makes a normalisation weight vector resident in the

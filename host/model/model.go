@@ -78,7 +78,7 @@ func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 			return nil
 		}
 		var h *dispatch.Weight
-		h, err = ops.PrepareQ8(name, rows, cols, q.Q, q.S, ck.GroupSize)
+		h, err = ops.PrepareQ8(name, rows, cols, q.Q, q.S, ck.GroupSize, ck.ReleaserQ8(q.Q, q.S, ck.GroupSize))
 		return h
 	}
 	// pick returns layer l's fp32 or Q8_0 matrix, whichever the checkpoint

@@ -64,9 +64,10 @@ type Provider struct {
 	threads int
 	shape   kernels.Shape
 	pool    *workpool.Pool
-	task    task      // the in-flight parallel fp32 matmul on row-major weights
-	ptask   panelTask // the in-flight parallel fp32 matmul on panels
-	q8      q8Task    // the in-flight parallel Q8_0 matmul
+	task    task        // the in-flight parallel fp32 matmul on row-major weights
+	ptask   panelTask   // the in-flight parallel fp32 matmul on panels
+	q8      q8Task      // the in-flight parallel Q8_0 matmul
+	q8p     q8PanelTask // the in-flight parallel Q8_0 matmul on panels
 	attn    attnTask
 	att     []float32
 	// xq and xs hold x quantized for a Q8_0 matmul; sized at Init for
@@ -139,6 +140,11 @@ type q8Matrix struct {
 	s4 []float32
 	// scales are the engine's, for an x the assembly does not take.
 	scales []float32
+	// panels and s32 are the weights and scales re-laid out
+	// (q8panels.go) for a weight the engine can release; nil: the
+	// row-major kernel (q8dot4) runs.
+	panels []int8
+	s32    []float32
 }
 
 // Prepare implements kernels.Provider.
@@ -161,6 +167,13 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 			return nil, fmt.Errorf("avx2: prepare %s: q8_0 group size %d is not a multiple of 32 (declined in Supports)", t.Name, t.GroupSize)
 		}
 		m := &q8Matrix{rows: t.Rows, cols: t.Cols, gs: t.GroupSize, groups: t.Cols / t.GroupSize, q: t.Q8, scales: t.Scales}
+		if t.Cols > len(p.xq) {
+			p.xq, p.xs = make([]int8, t.Cols), make([]float32, t.Cols)
+		}
+		if t.Release != nil && t.Rows > 1 && t.Cols > 0 {
+			m.panels, m.s32 = q8panelize(t.Q8, t.Scales, t.Rows, t.Cols, t.GroupSize, t.Release)
+			return m, nil
+		}
 		quads := (t.Rows + 3) / 4
 		m.s4 = make([]float32, quads*m.groups*4)
 		for k := range quads {
@@ -296,9 +309,31 @@ func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 	if !quantizeFast(xq, xs, x, m.gs) {
 		scalar.Quantize(xq, xs, x, m.gs)
 		if bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
+			if m.panels != nil {
+				blocks := (m.rows + q8PanelRows - 1) / q8PanelRows
+				whole := m.rows / q8PanelRows
+				q8PanelMatmulGo(out, m.panels, m.s32, xq, xs, m.gs, whole)
+				if whole < blocks {
+					var last [q8PanelRows]float32
+					q8PanelMatmulGo(last[:], m.panels[whole*q8PanelRows*m.cols:], m.s32[whole*m.groups*q8PanelRows:], xq, xs, m.gs, 1)
+					copy(out[whole*q8PanelRows:], last[:])
+				}
+				return
+			}
 			scalar.MatMulQ8Quantized(out, m.q, m.scales, m.cols, m.gs, xq, xs)
 			return
 		}
+	}
+	if m.panels != nil {
+		blocks := (m.rows + q8PanelRows - 1) / q8PanelRows
+		if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
+			q8PanelBlocks(out, m, xq, xs, 0, blocks)
+			return
+		}
+		p.q8p = q8PanelTask{out: out, m: m, xq: xq, xs: xs}
+		p.pool.RunTask(blocks, &p.q8p)
+		p.q8p = q8PanelTask{}
+		return
 	}
 	quads := (m.rows + 3) / 4
 	if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {

@@ -314,7 +314,7 @@ func BenchmarkMatMul(b *testing.B) {
 	}
 }
 
-// BenchmarkMatMulQ8: avx2 against swar (the fastest pure-Go Q8_0 matmul)
+// BenchmarkMatMulQ8: avx2 (row-major and on panels) against swar (the fastest pure-Go Q8_0 matmul)
 // and the scalar reference's fp32 matmul at the stories15M shapes, group
 // size 32, one thread, in one run.
 func BenchmarkMatMulQ8(b *testing.B) {
@@ -324,6 +324,9 @@ func BenchmarkMatMulQ8(b *testing.B) {
 		w, x := kerneltest.Random(r, sh[0]*sh[1]), kerneltest.Random(r, sh[1])
 		q8 := kerneltest.Q8Tensor(w, sh[0], sh[1], 32)
 		kerneltest.BenchMatMul(b, "avx2-q8", func() kernels.Provider { return New(1) }, kerneltest.Stories15M(), q8, x)
+		q8p := q8
+		q8p.Release = func(lo, hi int) {} // as for a mapped file: panels
+		kerneltest.BenchMatMul(b, "avx2-q8-panels", func() kernels.Provider { return New(1) }, kerneltest.Stories15M(), q8p, x)
 		kerneltest.BenchMatMul(b, "swar-q8", func() kernels.Provider { return swar.New(1) }, kerneltest.Stories15M(), q8, x)
 		f := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: sh[0], Cols: sh[1], F32: w}
 		kerneltest.BenchMatMul(b, "scalar-f32", func() kernels.Provider { return scalar.New() }, kerneltest.Stories15M(), f, x)

@@ -108,3 +108,23 @@ func panelMatmul(out, panels, x []float32, blocks int) {
 	_, _ = out[panelRows*blocks-1], panels[panelRows*blocks*n-1]
 	panelMatmulAVX2(&out[0], &panels[0], &x[0], n, blocks)
 }
+
+//go:noescape
+func q8PanelAVX2(out *float32, panels *int8, s32 *float32, xq *int8, xs *float32, cols, gs, blocks int)
+
+// q8PanelMatmul computes the 32·blocks rows of blocks of Q8_0 panels (see
+// q8panels.go) against x quantized into xq (len(xq) columns, gs a
+// multiple of 32 dividing it, no value -128) and xs: runq.c's arithmetic,
+// each group's exact int32 sum converted, times the row's scale, times
+// x's, added to the row's sum in group order from +0.
+func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
+	n := len(xq)
+	groups := n / gs
+	if groups == 0 {
+		clear(out[:q8PanelRows*blocks])
+		return
+	}
+	_, _, _ = out[q8PanelRows*blocks-1], panels[q8PanelRows*blocks*n-1], s32[q8PanelRows*blocks*groups-1]
+	_ = xs[groups-1]
+	q8PanelAVX2(&out[0], &panels[0], &s32[0], &xq[0], &xs[0], n, gs, blocks)
+}

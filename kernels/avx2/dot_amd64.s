@@ -682,3 +682,109 @@ pcol:
 
 	VZEROUPPER
 	RET
+
+// func q8PanelAVX2(out *float32, panels *int8, s32 *float32, xq *int8, xs *float32, cols, gs, blocks int)
+//
+// The Q8_0 matmul on panels (q8panels.go): out[i] for i < 32·blocks, each
+// row runq.c's sum: per group of gs columns (a multiple of 32; x
+// quantized into xq, no value -128, and xs) the exact int32 sum of the
+// products, then val += (float32(ival)·ws)·xs, from +0, in group order.
+// Per pass a block of 4 panels (32 rows, 4 load streams): per 4 columns
+// one broadcast of x's 4 bytes and, per panel, VPSIGNB/VPABSB/VPMADDUBSW/
+// VPMADDWD (as in q8dot4AVX2, the pair sums cannot saturate) into the
+// panel's int32 accumulator, lane r for row r; at the group's end each
+// accumulator is converted (VCVTDQ2PS), multiplied by the 8 rows' scales
+// and by x's, and added to the panel's float accumulator.
+TEXT ·q8PanelAVX2(SB), NOSPLIT, $0-64
+	MOVQ out+0(FP), DI
+	MOVQ panels+8(FP), R8
+	MOVQ s32+16(FP), R12
+	MOVQ cols+40(FP), BX
+	MOVQ blocks+56(FP), AX
+	SHLQ $3, BX              // P: a panel, in bytes (8 rows × cols)
+	LEAQ (BX)(BX*2), R11     // 3P
+	VPCMPEQW Y15, Y15, Y15   // all ones: -1 in every int16
+	VPSRLW $15, Y15, Y15     // 1 in every int16
+
+qpblock:
+	MOVQ xq+24(FP), SI
+	MOVQ xs+32(FP), DX
+	MOVQ R8, R9
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ cols+40(FP), R13    // columns left
+
+qpgroup:
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	MOVQ gs+48(FP), CX
+
+qpstep:
+	VPBROADCASTD (SI), Y0
+	VMOVDQU (R9), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y4, Y4
+	VMOVDQU (R9)(BX*1), Y3
+	VPSIGNB Y3, Y0, Y12
+	VPABSB Y3, Y3
+	VPMADDUBSW Y12, Y3, Y3
+	VPMADDWD Y15, Y3, Y3
+	VPADDD Y3, Y5, Y5
+	VMOVDQU (R9)(BX*2), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y6, Y6
+	VMOVDQU (R9)(R11*1), Y3
+	VPSIGNB Y3, Y0, Y12
+	VPABSB Y3, Y3
+	VPMADDUBSW Y12, Y3, Y3
+	VPMADDWD Y15, Y3, Y3
+	VPADDD Y3, Y7, Y7
+	ADDQ $4, SI
+	ADDQ $32, R9
+	SUBQ $4, CX
+	JGT  qpstep
+
+	// The group's end: per panel, float32(ival)·ws·xs added to the sums.
+	VBROADCASTSS (DX), Y0
+	VCVTDQ2PS Y4, Y4
+	VMULPS (R12), Y4, Y4
+	VMULPS Y0, Y4, Y4
+	VADDPS Y4, Y8, Y8
+	VCVTDQ2PS Y5, Y5
+	VMULPS 32(R12), Y5, Y5
+	VMULPS Y0, Y5, Y5
+	VADDPS Y5, Y9, Y9
+	VCVTDQ2PS Y6, Y6
+	VMULPS 64(R12), Y6, Y6
+	VMULPS Y0, Y6, Y6
+	VADDPS Y6, Y10, Y10
+	VCVTDQ2PS Y7, Y7
+	VMULPS 96(R12), Y7, Y7
+	VMULPS Y0, Y7, Y7
+	VADDPS Y7, Y11, Y11
+	ADDQ $128, R12
+	ADDQ $4, DX
+	SUBQ gs+48(FP), R13
+	JGT  qpgroup
+
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, 32(DI)
+	VMOVUPS Y10, 64(DI)
+	VMOVUPS Y11, 96(DI)
+	ADDQ $128, DI
+	LEAQ (R8)(BX*4), R8      // the next block: 4 panels on
+	DECQ AX
+	JNZ  qpblock
+
+	VZEROUPPER
+	RET

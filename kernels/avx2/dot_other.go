@@ -30,6 +30,10 @@ func panelMatmul(out, panels, x []float32, blocks int) {
 	}
 }
 
+func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
+	q8PanelMatmulGo(out, panels, s32, xq, xs, gs, blocks)
+}
+
 func wsum(out, v, att []float32, n8, stride int) {
 	for i := range n8 {
 		var s float32

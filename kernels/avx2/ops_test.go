@@ -106,8 +106,41 @@ func TestMatMulQ8Exact(t *testing.T) {
 				if !slices.Equal(x, x0) {
 					t.Fatalf("%s: modified x", name)
 				}
+				checkQ8Panels(t, p, name, tensor, x, want)
 			}
 		}
+	}
+}
+
+// checkQ8Panels runs a Q8_0 W·x as for a weight the engine can release
+// (a mapped file), where the provider copies W into panels: its Release
+// poisons the released values and scales of a copy (values 77, scales
+// NaN), so a result read from them rather than from the panels, or a
+// release of rows not yet copied, differs from the reference. It checks
+// that every value was released once.
+func checkQ8Panels(t *testing.T, p kernels.Provider, name string, tensor kernels.Tensor, x, want []float32) {
+	t.Helper()
+	tensor.Q8, tensor.Scales = slices.Clone(tensor.Q8), slices.Clone(tensor.Scales)
+	released := 0
+	tensor.Release = func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			tensor.Q8[i] = 77
+		}
+		for g := lo / tensor.GroupSize; g < hi/tensor.GroupSize; g++ {
+			tensor.Scales[g] = float32(math.NaN())
+		}
+		released += hi - lo
+	}
+	out, check := guarded(t, tensor.Rows)
+	must(t, p.MatMul(out, prepare(t, p, tensor), x))
+	check(name + " (panels)")
+	for i := range want {
+		if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s (panels): out[%d] = %v, reference %v", name, i, out[i], want[i])
+		}
+	}
+	if tensor.Rows > 1 && released != tensor.Rows*tensor.Cols {
+		t.Fatalf("%s (panels): released %d of %d values", name, released, tensor.Rows*tensor.Cols)
 	}
 }
 

@@ -1,0 +1,112 @@
+//go:build linux
+
+package checkpoint
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// rssBytes returns the process's resident set from /proc/self/statm.
+func rssBytes(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		t.Skip("no /proc/self/statm:", err)
+	}
+	f := strings.Fields(string(b))
+	pages, err := strconv.Atoi(f[1])
+	if err != nil {
+		t.Fatalf("statm %q: %v", b, err)
+	}
+	return pages * os.Getpagesize()
+}
+
+// TestReleaser: a mapped checkpoint's Releaser drops the pages of a
+// range (the process's RSS falls by about the range's size) while the
+// values stay the same; it is nil for weights on the Go heap, and does
+// nothing after Close. ReleaserQ8 releases a Q8_0 matrix's values and
+// scales.
+func TestReleaser(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s15.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSynthetic(f, "stories15M", FormatLegacy, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	cls := ck.Weights.Classifier // 32000×288 floats, 36.9 MB
+	var sum float32
+	for _, v := range cls { // fault every page in
+		sum += v
+	}
+	want := slices.Clone(cls)
+	release := ck.Releaser(cls)
+	if release == nil {
+		t.Fatal("Releaser of a mapped tensor is nil")
+	}
+	before := rssBytes(t)
+	release(0, len(cls))
+	after := rssBytes(t)
+	if drop := before - after; drop < len(cls)*4*3/4 {
+		t.Errorf("RSS fell by %d bytes after releasing %d", drop, len(cls)*4)
+	}
+	if !slices.Equal(cls, want) {
+		t.Error("values changed after release")
+	}
+	release(-5, 1<<40) // clamped, not a fault
+	if r := ck.Releaser(make([]float32, 100)); r != nil {
+		t.Error("Releaser of a heap slice is not nil")
+	}
+
+	skq, err := quantizedFile(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer skq.Close()
+	q := skq.Quantized.Classifier
+	rq := skq.ReleaserQ8(q.Q, q.S, skq.GroupSize)
+	if rq == nil {
+		t.Fatal("ReleaserQ8 of a mapped tensor is nil")
+	}
+	wq, ws := slices.Clone(q.Q), slices.Clone(q.S)
+	rq(0, len(q.Q))
+	if !slices.Equal(q.Q, wq) || !slices.Equal(q.S, ws) {
+		t.Error("Q8_0 values changed after release")
+	}
+
+	keep := release
+	if err := ck.Close(); err != nil {
+		t.Fatal(err)
+	}
+	keep(0, 1000) // after Close: nothing (the mapping is gone)
+}
+
+// quantizedFile writes and opens a synthetic stories15M Q8_0 file.
+func quantizedFile(t *testing.T) (*Checkpoint, error) {
+	path := filepath.Join(t.TempDir(), "q8.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteSynthetic(f, "stories15M", FormatQ8, 32, signQuantizer); err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return Open(path)
+}

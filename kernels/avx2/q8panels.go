@@ -1,0 +1,95 @@
+package avx2
+
+// The Q8_0 matmul on panels, as panels.go is for fp32: the int8 weights
+// re-laid out once, at Prepare, where the engine can release the
+// original's memory. A panel is 8 consecutive rows, 4 columns at a time:
+// the 32 bytes of step s hold W[8P+r][4s+c] at byte 4r+c, so one
+// VPMADDUBSW/VPMADDWD gives each of the 8 rows (one int32 lane per row)
+// the sum of its 4 products, and a group's exact integer sums arrive with
+// one lane per row, ready to be converted, scaled and added to the row's
+// float sum, in group order as runq.c does, with no horizontal adds. The
+// scales of a block's 4 panels are interleaved by group:
+// s32[((B·groups)+g)·32 + 8k + r] is the scale of group g of row 32B+8k+r.
+// A block of 4 panels (32 rows) goes per pass: 4 load streams, and the
+// 8 accumulators that 4 panels need (int32 and float) fit the 16 YMM
+// registers.
+
+// q8PanelRows is the rows of a Q8_0 block, the assembly's pass.
+const q8PanelRows = 32
+
+// q8panelize returns m's weights as panels and its scales interleaved by
+// block (both padded with zeros to whole blocks), releasing each block's
+// rows of the original as soon as they are copied. cols is a multiple of
+// 4 (the group size is a multiple of 32).
+func q8panelize(q []int8, scales []float32, rows, cols, gs int, release func(lo, hi int)) ([]int8, []float32) {
+	groups := cols / gs
+	blocks := (rows + q8PanelRows - 1) / q8PanelRows
+	panels := make([]int8, blocks*q8PanelRows*cols)
+	s32 := make([]float32, blocks*groups*q8PanelRows)
+	for b := range blocks {
+		lo, hi := b*q8PanelRows, min((b+1)*q8PanelRows, rows)
+		for r := lo; r < hi; r++ {
+			panel := panels[(r/8)*8*cols:]
+			row := q[r*cols : (r+1)*cols]
+			for s := range cols / 4 {
+				copy(panel[32*s+4*(r%8):32*s+4*(r%8)+4], row[4*s:4*s+4])
+			}
+			k := (r % q8PanelRows) / 8
+			for g := range groups {
+				s32[(b*groups+g)*q8PanelRows+8*k+r%8] = scales[r*groups+g]
+			}
+		}
+		release(lo*cols, hi*cols)
+	}
+	return panels, s32
+}
+
+// q8PanelTask is a Q8_0 matmul on panels split by blocks of 32 rows, x
+// already quantized; like task it lives in the Provider.
+type q8PanelTask struct {
+	out []float32
+	m   *q8Matrix
+	xq  []int8
+	xs  []float32
+}
+
+// Do implements workpool.Task: blocks [lo, hi).
+func (t *q8PanelTask) Do(lo, hi int) { q8PanelBlocks(t.out, t.m, t.xq, t.xs, lo, hi) }
+
+// q8PanelBlocks computes the rows of blocks [lo, hi) of m: whole blocks
+// straight into out, a last block holding fewer than 32 rows into a
+// buffer first.
+func q8PanelBlocks(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
+	n, ng := m.cols, m.groups
+	whole := min(hi, m.rows/q8PanelRows)
+	if lo < whole {
+		q8PanelMatmul(out[lo*q8PanelRows:], m.panels[lo*q8PanelRows*n:], m.s32[lo*ng*q8PanelRows:], xq, xs, m.gs, whole-lo)
+	}
+	if hi > whole && whole*q8PanelRows < m.rows {
+		var last [q8PanelRows]float32
+		q8PanelMatmul(last[:], m.panels[whole*q8PanelRows*n:], m.s32[whole*ng*q8PanelRows:], xq, xs, m.gs, 1)
+		copy(out[whole*q8PanelRows:m.rows], last[:])
+	}
+}
+
+// q8PanelMatmulGo is q8PanelMatmul in Go, for any quantized x: the
+// assembly's VPSIGNB cannot negate an x of -128 (possible only in a group
+// whose scale is subnormal), and the original weights may have been
+// released, so such an x is computed here, from the panels.
+func q8PanelMatmulGo(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
+	n := len(xq)
+	groups := n / gs
+	for r := range q8PanelRows * blocks {
+		panel := panels[(r/8)*8*n:]
+		var v float32
+		for g := range groups {
+			var d int32
+			for j := g * gs; j < (g+1)*gs; j++ {
+				d += int32(panel[32*(j/4)+4*(r%8)+j%4]) * int32(xq[j])
+			}
+			ws := s32[((r/q8PanelRows)*groups+g)*q8PanelRows+r%q8PanelRows]
+			v += float32(float32(float32(d)*ws) * xs[g])
+		}
+		out[r] = v
+	}
+}
