@@ -436,10 +436,8 @@ func (t *attnTask) Do(lo, hi int) {
 		att := t.p.att[h*s.SeqLen : h*s.SeqLen+t.pos+1]
 		kvOff := (h / kvMul) * headSize
 		matmulRows(att, t.keys[kvOff:], qh, len(att), headSize, kvDim, 0, len(att))
-		for i := range att {
-			att[i] /= scale
-		}
-		scalar.SoftmaxInPlace(att)
+		divAll(att, scale)
+		softmax(att)
 		xb := t.out[h*headSize : (h+1)*headSize]
 		values := t.values[kvOff:]
 		wsum(xb, values, att, n8, kvDim)
@@ -460,4 +458,28 @@ func (p *Provider) Close() error {
 		p.pool = nil
 	}
 	return nil
+}
+
+// softmax is the reference's softmax of x in place, in its order: the
+// maximum (the first of equal values, a NaN first kept, as its loop
+// does), then e^(x[i]-max) in glibc's expf and their sum in sequence,
+// then the divisions by the sum, eight at a time (each correctly
+// rounded, so their order does not matter).
+func softmax(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	maxVal := x[0]
+	for _, v := range x[1:] {
+		if v > maxVal {
+			maxVal = v
+		}
+	}
+	var sum float32
+	for i, v := range x {
+		e := mathf.Exp(v - maxVal)
+		x[i] = e
+		sum += e
+	}
+	divAll(x, sum)
 }

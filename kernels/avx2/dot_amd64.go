@@ -128,3 +128,14 @@ func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []
 	_ = xs[groups-1]
 	q8PanelAVX2(&out[0], &panels[0], &s32[0], &xq[0], &xs[0], n, gs, blocks)
 }
+
+//go:noescape
+func divAVX2(x *float32, s float32, n int)
+
+// divAll sets x[i] = x[i] / s for every element of x.
+func divAll(x []float32, s float32) {
+	if len(x) == 0 {
+		return
+	}
+	divAVX2(&x[0], s, len(x))
+}

@@ -8,67 +8,67 @@
 // attention position, one output element per lane), never within one, so
 // every result is the scalar reference's bit for bit.
 
-// PRODUCTS8 loads columns j..j+7 of the 8 rows of a group at base (row
-// r at base + r·S; BX = S, DX = 3S, R12 = 5S, R13 = 7S, in bytes) into
-// Y0..Y7 and multiplies each by x[j..j+7] in YX: 64 exact float32
-// products, the weight the first operand as in the reference's loop (so a
-// NaN propagates with the same payload).
-#define PRODUCTS8(base, YX) \
-	VMOVUPS (base), Y0 \
-	VMOVUPS (base)(BX*1), Y1 \
-	VMOVUPS (base)(BX*2), Y2 \
-	VMOVUPS (base)(DX*1), Y3 \
-	VMOVUPS (base)(BX*4), Y4 \
-	VMOVUPS (base)(R12*1), Y5 \
-	VMOVUPS (base)(DX*2), Y6 \
-	VMOVUPS (base)(R13*1), Y7 \
-	VMULPS YX, Y0, Y0 \
-	VMULPS YX, Y1, Y1 \
-	VMULPS YX, Y2, Y2 \
-	VMULPS YX, Y3, Y3 \
-	VMULPS YX, Y4, Y4 \
-	VMULPS YX, Y5, Y5 \
-	VMULPS YX, Y6, Y6 \
-	VMULPS YX, Y7, Y7
-
-// ADDCOLUMNS8 transposes the 8×8 products in Y0..Y7 (row r in Yr) so that
-// each register holds one column, lane r from row r, and adds the 8
-// columns to ACC in column order: per lane, 8 roundings in the
-// reference's order. Unpacks and shuffles transpose the 4×4 blocks within
-// each 128-bit half, then VPERM2F128 pairs the halves; Y12, Y13 scratch.
-#define ADDCOLUMNS8(ACC) \
+// COLUMNS8 adds columns j..j+7 of the 8 rows of a group at base (row r
+// at base + r·S; BX = S, DX = 3S, R12 = 5S, R13 = 7S, in bytes) times
+// x[j..j+7] to ACC, lane r for row r, column by column in order: per
+// lane, 8 products rounded and then 8 sums in the reference's order.
+// XLO and XHI hold x[j..j+3] and x[j+4..j+7] in both 128-bit halves. Each
+// register is loaded with 4 columns of row k in its low half and the same
+// columns of row k+4 in its high half (a 16-byte load and a VINSERTF128
+// from memory), so that the 8×8 block of products transposes with
+// in-lane unpacks and shuffles alone (on Zen 1 a VPERM2F128 between
+// halves costs 8 µops); the weight is the products' first operand, as in
+// the reference's loop, so a NaN propagates with the same payload. Y0..Y7
+// and Y12, Y13 are scratch.
+#define COLUMNS8(base, XLO, XHI, ACC) \
+	VMOVUPS (base), X0 \
+	VINSERTF128 $1, (base)(BX*4), Y0, Y0 \
+	VMOVUPS (base)(BX*1), X1 \
+	VINSERTF128 $1, (base)(R12*1), Y1, Y1 \
+	VMOVUPS (base)(BX*2), X2 \
+	VINSERTF128 $1, (base)(DX*2), Y2, Y2 \
+	VMOVUPS (base)(DX*1), X3 \
+	VINSERTF128 $1, (base)(R13*1), Y3, Y3 \
+	VMOVUPS 16(base), X4 \
+	VINSERTF128 $1, 16(base)(BX*4), Y4, Y4 \
+	VMOVUPS 16(base)(BX*1), X5 \
+	VINSERTF128 $1, 16(base)(R12*1), Y5, Y5 \
+	VMOVUPS 16(base)(BX*2), X6 \
+	VINSERTF128 $1, 16(base)(DX*2), Y6, Y6 \
+	VMOVUPS 16(base)(DX*1), X7 \
+	VINSERTF128 $1, 16(base)(R13*1), Y7, Y7 \
+	VMULPS XLO, Y0, Y0 \
+	VMULPS XLO, Y1, Y1 \
+	VMULPS XLO, Y2, Y2 \
+	VMULPS XLO, Y3, Y3 \
+	VMULPS XHI, Y4, Y4 \
+	VMULPS XHI, Y5, Y5 \
+	VMULPS XHI, Y6, Y6 \
+	VMULPS XHI, Y7, Y7 \
 	VUNPCKLPS Y1, Y0, Y12 \
 	VUNPCKHPS Y1, Y0, Y1 \
 	VUNPCKLPS Y3, Y2, Y0 \
 	VUNPCKHPS Y3, Y2, Y3 \
 	VSHUFPS $0x44, Y0, Y12, Y2 \
+	VADDPS Y2, ACC, ACC \
 	VSHUFPS $0xEE, Y0, Y12, Y0 \
+	VADDPS Y0, ACC, ACC \
 	VSHUFPS $0x44, Y3, Y1, Y12 \
+	VADDPS Y12, ACC, ACC \
 	VSHUFPS $0xEE, Y3, Y1, Y1 \
+	VADDPS Y1, ACC, ACC \
 	VUNPCKLPS Y5, Y4, Y13 \
 	VUNPCKHPS Y5, Y4, Y5 \
 	VUNPCKLPS Y7, Y6, Y4 \
 	VUNPCKHPS Y7, Y6, Y7 \
 	VSHUFPS $0x44, Y4, Y13, Y6 \
+	VADDPS Y6, ACC, ACC \
 	VSHUFPS $0xEE, Y4, Y13, Y4 \
+	VADDPS Y4, ACC, ACC \
 	VSHUFPS $0x44, Y7, Y5, Y13 \
+	VADDPS Y13, ACC, ACC \
 	VSHUFPS $0xEE, Y7, Y5, Y5 \
-	VPERM2F128 $0x20, Y6, Y2, Y3 \
-	VADDPS Y3, ACC, ACC \
-	VPERM2F128 $0x20, Y4, Y0, Y7 \
-	VADDPS Y7, ACC, ACC \
-	VPERM2F128 $0x20, Y13, Y12, Y3 \
-	VADDPS Y3, ACC, ACC \
-	VPERM2F128 $0x20, Y5, Y1, Y7 \
-	VADDPS Y7, ACC, ACC \
-	VPERM2F128 $0x31, Y6, Y2, Y2 \
-	VADDPS Y2, ACC, ACC \
-	VPERM2F128 $0x31, Y4, Y0, Y0 \
-	VADDPS Y0, ACC, ACC \
-	VPERM2F128 $0x31, Y13, Y12, Y12 \
-	VADDPS Y12, ACC, ACC \
-	VPERM2F128 $0x31, Y5, Y1, Y1 \
-	VADDPS Y1, ACC, ACC
+	VADDPS Y5, ACC, ACC
 
 // func matmulAVX2(out, w, x *float32, cols8, stride, groups int)
 //
@@ -110,26 +110,26 @@ block2:
 	JLT  loop2               // too few columns to run the groups apart
 
 	// The first group's first 16 columns alone.
-	VMOVUPS (SI), Y14
-	PRODUCTS8(R8, Y14)
-	ADDCOLUMNS8(Y8)
+	VBROADCASTF128 (SI), Y14
+	VBROADCASTF128 16(SI), Y10
+	COLUMNS8(R8, Y14, Y10, Y8)
 	ADDQ $32, SI
 	ADDQ $32, R8
-	VMOVUPS (SI), Y14
-	PRODUCTS8(R8, Y14)
-	ADDCOLUMNS8(Y8)
+	VBROADCASTF128 (SI), Y14
+	VBROADCASTF128 16(SI), Y10
+	COLUMNS8(R8, Y14, Y10, Y8)
 	ADDQ $32, SI
 	ADDQ $32, R8
 	CMPQ SI, CX
 	JEQ  lag2
 
 skew2: // the first group at columns j.., the second at j-16..
-	VMOVUPS (SI), Y14
-	VMOVUPS -64(SI), Y15
-	PRODUCTS8(R8, Y14)
-	ADDCOLUMNS8(Y8)
-	PRODUCTS8(R9, Y15)
-	ADDCOLUMNS8(Y9)
+	VBROADCASTF128 (SI), Y14
+	VBROADCASTF128 16(SI), Y10
+	VBROADCASTF128 -64(SI), Y15
+	VBROADCASTF128 -48(SI), Y11
+	COLUMNS8(R8, Y14, Y10, Y8)
+	COLUMNS8(R9, Y15, Y11, Y9)
 	ADDQ $32, SI
 	ADDQ $32, R8
 	ADDQ $32, R9
@@ -137,22 +137,21 @@ skew2: // the first group at columns j.., the second at j-16..
 	JNE  skew2
 
 lag2: // the second group's last 16 columns alone
-	VMOVUPS -64(SI), Y15
-	PRODUCTS8(R9, Y15)
-	ADDCOLUMNS8(Y9)
+	VBROADCASTF128 -64(SI), Y15
+	VBROADCASTF128 -48(SI), Y11
+	COLUMNS8(R9, Y15, Y11, Y9)
 	ADDQ $32, R9
-	VMOVUPS -32(SI), Y15
-	PRODUCTS8(R9, Y15)
-	ADDCOLUMNS8(Y9)
+	VBROADCASTF128 -32(SI), Y15
+	VBROADCASTF128 -16(SI), Y11
+	COLUMNS8(R9, Y15, Y11, Y9)
 	ADDQ $32, R9
 	JMP  store2
 
 loop2:
-	VMOVUPS (SI), Y14
-	PRODUCTS8(R8, Y14)
-	ADDCOLUMNS8(Y8)
-	PRODUCTS8(R9, Y14)
-	ADDCOLUMNS8(Y9)
+	VBROADCASTF128 (SI), Y14
+	VBROADCASTF128 16(SI), Y10
+	COLUMNS8(R8, Y14, Y10, Y8)
+	COLUMNS8(R9, Y14, Y10, Y9)
 	ADDQ $32, SI
 	ADDQ $32, R8
 	ADDQ $32, R9
@@ -181,9 +180,9 @@ block1:
 	JEQ  store1
 
 loop1:
-	VMOVUPS (SI), Y14
-	PRODUCTS8(R8, Y14)
-	ADDCOLUMNS8(Y8)
+	VBROADCASTF128 (SI), Y14
+	VBROADCASTF128 16(SI), Y10
+	COLUMNS8(R8, Y14, Y10, Y8)
 	ADDQ $32, SI
 	ADDQ $32, R8
 	CMPQ SI, CX
@@ -786,5 +785,41 @@ qpstep:
 	DECQ AX
 	JNZ  qpblock
 
+	VZEROUPPER
+	RET
+
+// func divAVX2(x *float32, s float32, n int)
+//
+// x[i] = x[i] / s for i < n, eight at a time: attention's division of
+// the scores by sqrt(head size) and softmax's by the sum, each a
+// correctly rounded IEEE division as the reference's, so the order of
+// the elements does not matter.
+TEXT ·divAVX2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), DI
+	VBROADCASTSS s+8(FP), Y3
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+	MOVQ CX, DX
+	ANDQ $-8, DX
+	JZ   dvtail
+
+dv8:
+	VMOVUPS (DI)(AX*4), Y0
+	VDIVPS Y3, Y0, Y0
+	VMOVUPS Y0, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, DX
+	JLT  dv8
+
+dvtail:
+	CMPQ AX, CX
+	JGE  dvret
+	VMOVSS (DI)(AX*4), X0
+	VDIVSS X3, X0, X0
+	VMOVSS X0, (DI)(AX*4)
+	INCQ AX
+	JMP  dvtail
+
+dvret:
 	VZEROUPPER
 	RET

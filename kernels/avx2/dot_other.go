@@ -34,6 +34,12 @@ func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []
 	q8PanelMatmulGo(out, panels, s32, xq, xs, gs, blocks)
 }
 
+func divAll(x []float32, s float32) {
+	for i := range x {
+		x[i] /= s
+	}
+}
+
 func wsum(out, v, att []float32, n8, stride int) {
 	for i := range n8 {
 		var s float32

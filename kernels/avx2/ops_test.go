@@ -418,3 +418,28 @@ func FuzzQuantize(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAttention: one layer's attention at the stories15M shape at
+// positions 63 and 255 (a 256-token run's middle and end), one thread,
+// against the scalar reference, in one run.
+func BenchmarkAttention(b *testing.B) {
+	skipWithout(b)
+	s := kerneltest.Stories15M()
+	r := rand.New(rand.NewPCG(41, 42))
+	keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
+	q, out := kerneltest.Random(r, s.Dim), make([]float32, s.Dim)
+	for _, pos := range []int{63, 255} {
+		for _, c := range []struct {
+			name string
+			p    kernels.Provider
+		}{{"avx2", New(1)}, {"scalar", scalar.New()}} {
+			must(b, c.p.Init(s))
+			b.Run(fmt.Sprintf("pos%d/%s", pos, c.name), func(b *testing.B) {
+				for b.Loop() {
+					must(b, c.p.Attention(out, q, keys, values, pos))
+				}
+			})
+			c.p.Close()
+		}
+	}
+}
