@@ -258,13 +258,13 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 			return fmt.Errorf("avx2: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
 		}
 		if m.panels != nil {
-			blocks := (m.rows + panelRows - 1) / panelRows
+			units := (m.rows + panelUnit - 1) / panelUnit
 			if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
-				panelBlocks(out, m, x, 0, blocks)
+				panelUnits(out, m, x, 0, units)
 				return nil
 			}
 			p.ptask = panelTask{out: out[:m.rows], x: x[:m.cols], m: m}
-			p.pool.RunTask(blocks, &p.ptask)
+			p.pool.RunTask(units, &p.ptask)
 			p.ptask = panelTask{}
 			return nil
 		}

@@ -349,3 +349,30 @@ func BenchmarkMatMulThreads(b *testing.B) {
 		}
 	}
 }
+
+// TestPanelSplits: every way the pool may cut a matrix on panels into
+// ranges of 32-row units gives the reference's rows: panelUnits over
+// random partitions (ranges starting at odd units, single units, the
+// partial last unit), so the 8-panel and 4-panel passes agree.
+func TestPanelSplits(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, sh := range [][2]int{{288, 17}, {100, 288}, {31, 8}, {257, 33}, {64, 1}} {
+		rows, cols := sh[0], sh[1]
+		w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
+		want := refMatMul(t, rows, cols, w, x)
+		m := &matrix{rows: rows, cols: cols, data: w, panels: panelize(w, rows, cols, func(lo, hi int) {})}
+		units := (rows + panelUnit - 1) / panelUnit
+		for trial := range 30 {
+			out, check := guarded(t, rows)
+			for lo := 0; lo < units; {
+				hi := min(units, lo+1+r.IntN(4))
+				panelUnits(out, m, x, lo, hi)
+				lo = hi
+			}
+			name := fmt.Sprintf("%d×%d trial %d", rows, cols, trial)
+			check(name)
+			sameAll(t, name, out, want)
+		}
+	}
+}

@@ -95,6 +95,20 @@ func scaleMul(out, w, x []float32, s float32) {
 //go:noescape
 func panelMatmulAVX2(out, panels, x *float32, cols, blocks int)
 
+//go:noescape
+func panel4MatmulAVX2(out, panels, x *float32, cols int)
+
+// panelMatmul4 is panelMatmul for half a block: the 32 rows of 4 panels.
+func panelMatmul4(out, panels, x []float32) {
+	n := len(x)
+	if n == 0 {
+		clear(out[:panelRows/2])
+		return
+	}
+	_, _ = out[panelRows/2-1], panels[panelRows/2*n-1]
+	panel4MatmulAVX2(&out[0], &panels[0], &x[0], n)
+}
+
 // panelMatmul sets out[i] = Σ_j W[i][j]·x[j] for the 64·blocks rows of
 // blocks of panels (see panels.go), each sum the reference's: from +0, j
 // in order, the product rounded and then the sum; len(x) columns, which

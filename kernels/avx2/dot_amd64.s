@@ -823,3 +823,47 @@ dvtail:
 dvret:
 	VZEROUPPER
 	RET
+
+// func panel4MatmulAVX2(out, panels, x *float32, cols int)
+//
+// panelMatmulAVX2's pass for 4 panels (32 rows) once: 4 streams and 4
+// chains of additions, for a split of a matrix over the pool that leaves
+// half a block (panels.go).
+TEXT ·panel4MatmulAVX2(SB), NOSPLIT, $0-32
+	MOVQ out+0(FP), DI
+	MOVQ panels+8(FP), R9
+	MOVQ cols+24(FP), BX
+	MOVQ x+16(FP), SI
+	LEAQ (SI)(BX*4), CX      // the end of x
+	SHLQ $5, BX              // S: a panel, in bytes
+	LEAQ (BX)(BX*2), DX      // 3S
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+p4col:
+	VBROADCASTSS (SI), Y15
+	VMOVUPS (R9), Y8
+	VMOVUPS (R9)(BX*1), Y9
+	VMOVUPS (R9)(BX*2), Y10
+	VMOVUPS (R9)(DX*1), Y11
+	VMULPS Y15, Y8, Y8
+	VMULPS Y15, Y9, Y9
+	VMULPS Y15, Y10, Y10
+	VMULPS Y15, Y11, Y11
+	VADDPS Y8, Y0, Y0
+	VADDPS Y9, Y1, Y1
+	VADDPS Y10, Y2, Y2
+	VADDPS Y11, Y3, Y3
+	ADDQ $32, R9
+	ADDQ $4, SI
+	CMPQ SI, CX
+	JNE  p4col
+
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET

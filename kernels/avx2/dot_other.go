@@ -30,6 +30,18 @@ func panelMatmul(out, panels, x []float32, blocks int) {
 	}
 }
 
+func panelMatmul4(out, panels, x []float32) {
+	n := len(x)
+	for r := range panelRows / 2 {
+		p := panels[(r/8)*8*n+r%8:]
+		var s float32
+		for j, v := range x {
+			s += float32(p[8*j] * v)
+		}
+		out[r] = s
+	}
+}
+
 func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
 	q8PanelMatmulGo(out, panels, s32, xq, xs, gs, blocks)
 }

@@ -36,7 +36,12 @@ func panelize(w []float32, rows, cols int, release func(lo, hi int)) []float32 {
 	return p
 }
 
-// panelTask is an fp32 matmul on panels split by blocks of 64 rows; like
+// panelUnit is the rows the pool hands out at a time: half a block, so
+// that a matrix of 288 rows (4.5 blocks, stories15M's dim) splits 160/128
+// over two threads rather than 192/96.
+const panelUnit = panelRows / 2
+
+// panelTask is an fp32 matmul on panels split by units of 32 rows; like
 // task it lives in the Provider so that handing it to the pool allocates
 // nothing.
 type panelTask struct {
@@ -44,22 +49,28 @@ type panelTask struct {
 	m      *matrix
 }
 
-// Do implements workpool.Task: blocks [lo, hi).
-func (t *panelTask) Do(lo, hi int) { panelBlocks(t.out, t.m, t.x, lo, hi) }
+// Do implements workpool.Task: units [lo, hi).
+func (t *panelTask) Do(lo, hi int) { panelUnits(t.out, t.m, t.x, lo, hi) }
 
-// panelBlocks computes the rows of blocks [lo, hi) of m: whole blocks
-// straight into out, a last block holding fewer than 64 rows into a
-// buffer first.
-func panelBlocks(out []float32, m *matrix, x []float32, lo, hi int) {
+// panelUnits computes the rows of units [lo, hi) of m: pairs of whole
+// units as blocks, an odd whole unit by the 4-panel pass, straight into
+// out; a last unit holding fewer than 32 rows into a buffer first.
+func panelUnits(out []float32, m *matrix, x []float32, lo, hi int) {
 	n := m.cols
 	x = x[:n:n]
-	whole := min(hi, m.rows/panelRows)
-	if lo < whole {
-		panelMatmul(out[lo*panelRows:], m.panels[lo*panelRows*n:], x, whole-lo)
+	whole := min(hi, m.rows/panelUnit)
+	u := lo
+	if pairs := (whole - u) / 2; pairs > 0 {
+		panelMatmul(out[u*panelUnit:], m.panels[u*panelUnit*n:], x, pairs)
+		u += 2 * pairs
 	}
-	if hi > whole && whole*panelRows < m.rows {
-		var last [panelRows]float32
-		panelMatmul(last[:], m.panels[whole*panelRows*n:], x, 1)
-		copy(out[whole*panelRows:m.rows], last[:])
+	if u < whole {
+		panelMatmul4(out[u*panelUnit:], m.panels[u*panelUnit*n:], x)
+		u++
+	}
+	if u < hi && u*panelUnit < m.rows {
+		var last [panelUnit]float32
+		panelMatmul4(last[:], m.panels[u*panelUnit*n:], x)
+		copy(out[u*panelUnit:m.rows], last[:])
 	}
 }
