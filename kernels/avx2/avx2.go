@@ -325,13 +325,13 @@ func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 		}
 	}
 	if m.panels != nil {
-		blocks := (m.rows + q8PanelRows - 1) / q8PanelRows
+		units := (m.rows + q8PanelUnit - 1) / q8PanelUnit
 		if m.rows*m.cols < parallelMACs || p.pool.Size() == 1 {
-			q8PanelBlocks(out, m, xq, xs, 0, blocks)
+			q8PanelUnits(out, m, xq, xs, 0, units)
 			return
 		}
 		p.q8p = q8PanelTask{out: out, m: m, xq: xq, xs: xs}
-		p.pool.RunTask(blocks, &p.q8p)
+		p.pool.RunTask(units, &p.q8p)
 		p.q8p = q8PanelTask{}
 		return
 	}

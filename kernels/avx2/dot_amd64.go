@@ -153,3 +153,20 @@ func divAll(x []float32, s float32) {
 	}
 	divAVX2(&x[0], s, len(x))
 }
+
+//go:noescape
+func q8Panel2AVX2(out *float32, panels *int8, s32 *float32, xq *int8, xs *float32, cols, gs int)
+
+// q8PanelMatmul2 is q8PanelMatmul for half a block: the 16 rows of 2
+// panels, s32 at their scales within the block (groups 32 floats apart).
+func q8PanelMatmul2(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs int) {
+	n := len(xq)
+	groups := n / gs
+	if groups == 0 {
+		clear(out[:q8PanelUnit])
+		return
+	}
+	_, _, _ = out[q8PanelUnit-1], panels[q8PanelUnit*n-1], s32[(groups-1)*q8PanelRows+q8PanelUnit-1]
+	_ = xs[groups-1]
+	q8Panel2AVX2(&out[0], &panels[0], &s32[0], &xq[0], &xs[0], n, gs)
+}

@@ -867,3 +867,65 @@ p4col:
 	VMOVUPS Y3, 96(DI)
 	VZEROUPPER
 	RET
+
+// func q8Panel2AVX2(out *float32, panels *int8, s32 *float32, xq *int8, xs *float32, cols, gs int)
+//
+// q8PanelAVX2's arithmetic for 2 panels (16 rows) once, for a split of a
+// matrix over the pool at half a block (q8panels.go); s32 points at the
+// first panel's scales within its block (groups 128 bytes apart).
+TEXT ·q8Panel2AVX2(SB), NOSPLIT, $0-56
+	MOVQ out+0(FP), DI
+	MOVQ panels+8(FP), R9
+	MOVQ s32+16(FP), R12
+	MOVQ xq+24(FP), SI
+	MOVQ xs+32(FP), DX
+	MOVQ cols+40(FP), BX
+	MOVQ BX, R13             // columns left
+	SHLQ $3, BX              // P: a panel, in bytes
+	VPCMPEQW Y15, Y15, Y15
+	VPSRLW $15, Y15, Y15     // 1 in every int16
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+q2group:
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	MOVQ gs+48(FP), CX
+
+q2step:
+	VPBROADCASTD (SI), Y0
+	VMOVDQU (R9), Y1
+	VPSIGNB Y1, Y0, Y2
+	VPABSB Y1, Y1
+	VPMADDUBSW Y2, Y1, Y1
+	VPMADDWD Y15, Y1, Y1
+	VPADDD Y1, Y4, Y4
+	VMOVDQU (R9)(BX*1), Y3
+	VPSIGNB Y3, Y0, Y12
+	VPABSB Y3, Y3
+	VPMADDUBSW Y12, Y3, Y3
+	VPMADDWD Y15, Y3, Y3
+	VPADDD Y3, Y5, Y5
+	ADDQ $4, SI
+	ADDQ $32, R9
+	SUBQ $4, CX
+	JGT  q2step
+
+	VBROADCASTSS (DX), Y0
+	VCVTDQ2PS Y4, Y4
+	VMULPS (R12), Y4, Y4
+	VMULPS Y0, Y4, Y4
+	VADDPS Y4, Y8, Y8
+	VCVTDQ2PS Y5, Y5
+	VMULPS 32(R12), Y5, Y5
+	VMULPS Y0, Y5, Y5
+	VADDPS Y5, Y9, Y9
+	ADDQ $128, R12
+	ADDQ $4, DX
+	SUBQ gs+48(FP), R13
+	JGT  q2group
+
+	VMOVUPS Y8, (DI)
+	VMOVUPS Y9, 32(DI)
+	VZEROUPPER
+	RET

@@ -42,6 +42,22 @@ func panelMatmul4(out, panels, x []float32) {
 	}
 }
 
+func q8PanelMatmul2(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs int) {
+	n := len(xq)
+	for r := range q8PanelUnit {
+		panel := panels[(r/8)*8*n:]
+		var v float32
+		for g := range n / gs {
+			var d int32
+			for j := g * gs; j < (g+1)*gs; j++ {
+				d += int32(panel[32*(j/4)+4*(r%8)+j%4]) * int32(xq[j])
+			}
+			v += float32(float32(float32(d)*s32[g*q8PanelRows+r]) * xs[g])
+		}
+		out[r] = v
+	}
+}
+
 func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
 	q8PanelMatmulGo(out, panels, s32, xq, xs, gs, blocks)
 }

@@ -443,3 +443,41 @@ func BenchmarkAttention(b *testing.B) {
 		}
 	}
 }
+
+// TestQ8PanelSplits: every way the pool may cut a Q8_0 matrix on panels
+// into ranges of 16-row units gives the reference's rows: q8PanelUnits
+// over random partitions (ranges starting in the middle of a block,
+// single units, the partial last unit), so the 4-panel and 2-panel passes
+// agree.
+func TestQ8PanelSplits(t *testing.T) {
+	skipWithout(t)
+	r := rand.New(rand.NewPCG(43, 44))
+	ref := kerneltest.Initialised(t, scalar.New(), kerneltest.Stories15M())
+	for _, sh := range [][3]int{{288, 64, 32}, {100, 96, 32}, {15, 64, 64}, {47, 288, 96}, {32, 32, 32}} {
+		rows, cols, gs := sh[0], sh[1], sh[2]
+		w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
+		tensor := kerneltest.Q8Tensor(w, rows, cols, gs)
+		want := make([]float32, rows)
+		must(t, ref.MatMul(want, prepare(t, ref, tensor), x))
+		m := &q8Matrix{rows: rows, cols: cols, gs: gs, groups: cols / gs}
+		m.panels, m.s32 = q8panelize(tensor.Q8, tensor.Scales, rows, cols, gs, func(lo, hi int) {})
+		xq, xs := make([]int8, cols), make([]float32, cols/gs)
+		scalar.Quantize(xq, xs, x, gs)
+		units := (rows + q8PanelUnit - 1) / q8PanelUnit
+		for trial := range 30 {
+			out, check := guarded(t, rows)
+			for lo := 0; lo < units; {
+				hi := min(units, lo+1+r.IntN(4))
+				q8PanelUnits(out, m, xq, xs, lo, hi)
+				lo = hi
+			}
+			name := fmt.Sprintf("%d×%d gs %d trial %d", rows, cols, gs, trial)
+			check(name)
+			for i := range want {
+				if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: out[%d] = %v, reference %v", name, i, out[i], want[i])
+				}
+			}
+		}
+	}
+}

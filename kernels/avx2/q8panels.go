@@ -44,7 +44,12 @@ func q8panelize(q []int8, scales []float32, rows, cols, gs int, release func(lo,
 	return panels, s32
 }
 
-// q8PanelTask is a Q8_0 matmul on panels split by blocks of 32 rows, x
+// q8PanelUnit is the rows the pool hands out at a time: half a block,
+// so that a matrix of 288 rows (9 blocks) splits 144/144 over two
+// threads rather than 160/128.
+const q8PanelUnit = q8PanelRows / 2
+
+// q8PanelTask is a Q8_0 matmul on panels split by units of 16 rows, x
 // already quantized; like task it lives in the Provider.
 type q8PanelTask struct {
 	out []float32
@@ -53,22 +58,37 @@ type q8PanelTask struct {
 	xs  []float32
 }
 
-// Do implements workpool.Task: blocks [lo, hi).
-func (t *q8PanelTask) Do(lo, hi int) { q8PanelBlocks(t.out, t.m, t.xq, t.xs, lo, hi) }
+// Do implements workpool.Task: units [lo, hi).
+func (t *q8PanelTask) Do(lo, hi int) { q8PanelUnits(t.out, t.m, t.xq, t.xs, lo, hi) }
 
-// q8PanelBlocks computes the rows of blocks [lo, hi) of m: whole blocks
-// straight into out, a last block holding fewer than 32 rows into a
-// buffer first.
-func q8PanelBlocks(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
+// q8PanelUnits computes the rows of units [lo, hi) of m: a unit that
+// starts in the middle of a block and a last odd unit by the 2-panel
+// pass, pairs of units from a block's start as blocks, straight into
+// out; a last unit holding fewer than 16 rows into a buffer first.
+func q8PanelUnits(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi int) {
 	n, ng := m.cols, m.groups
-	whole := min(hi, m.rows/q8PanelRows)
-	if lo < whole {
-		q8PanelMatmul(out[lo*q8PanelRows:], m.panels[lo*q8PanelRows*n:], m.s32[lo*ng*q8PanelRows:], xq, xs, m.gs, whole-lo)
+	unit := func(out []float32, u int) { // the 2-panel pass over unit u
+		b, half := u/2, u%2
+		q8PanelMatmul2(out, m.panels[u*q8PanelUnit*n:], m.s32[b*ng*q8PanelRows+half*q8PanelUnit:], xq, xs, m.gs)
 	}
-	if hi > whole && whole*q8PanelRows < m.rows {
-		var last [q8PanelRows]float32
-		q8PanelMatmul(last[:], m.panels[whole*q8PanelRows*n:], m.s32[whole*ng*q8PanelRows:], xq, xs, m.gs, 1)
-		copy(out[whole*q8PanelRows:m.rows], last[:])
+	whole := min(hi, m.rows/q8PanelUnit)
+	u := lo
+	if u < whole && u%2 == 1 {
+		unit(out[u*q8PanelUnit:], u)
+		u++
+	}
+	if blocks := (whole - u) / 2; blocks > 0 {
+		q8PanelMatmul(out[u*q8PanelUnit:], m.panels[u*q8PanelUnit*n:], m.s32[u/2*ng*q8PanelRows:], xq, xs, m.gs, blocks)
+		u += 2 * blocks
+	}
+	if u < whole {
+		unit(out[u*q8PanelUnit:], u)
+		u++
+	}
+	if u < hi && u*q8PanelUnit < m.rows {
+		var last [q8PanelUnit]float32
+		unit(last[:], u)
+		copy(out[u*q8PanelUnit:m.rows], last[:])
 	}
 }
 
