@@ -89,7 +89,9 @@ func TestExactOps(t *testing.T) {
 	for _, s := range attentionShapes() {
 		for _, width := range []int{4, 8} {
 			ref, got := pair(t, s, width, 2)
-			for _, pos := range []int{0, 1, 37, s.SeqLen - 1} {
+			// Positions repeated and revisited: the cached rotation of
+			// a position must be the one used, never a stale one.
+			for _, pos := range []int{0, 1, 1, 37, 1, 37, 37, s.SeqLen - 1, 0} {
 				q, k := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.KVDim())
 				wq, wk := slices.Clone(q), slices.Clone(k)
 				must(t, ref.RoPE(wq, wk, pos))
@@ -99,9 +101,11 @@ func TestExactOps(t *testing.T) {
 			}
 		}
 	}
-	for _, width := range []int{4, 8} {
-		ref, got := pair(t, testShape, width, 2)
-		for _, n := range append([]int{0}, vectorLengths...) {
+	for _, c := range []struct{ width, threads int }{{4, 2}, {8, 2}, {8, 3}} {
+		width := c.width
+		ref, got := pair(t, testShape, width, c.threads)
+		// Lengths around the parallel split and its 64-element units.
+		for _, n := range append([]int{0, 255, 256, 257, 320, 768, 1000}, vectorLengths...) {
 			gate, up := kerneltest.Random(r, n), kerneltest.Random(r, n)
 			for i := range gate {
 				gate[i] *= 10 // reach silu's tails

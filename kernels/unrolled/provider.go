@@ -36,9 +36,16 @@ type Provider struct {
 	shape kernels.Shape
 	att   []float32 // attention scores, Heads × SeqLen
 	freq  []float32 // RoPE frequency of each pair within a head
-	pool  *workpool.Pool
-	mm    matmulTask // the one in-flight parallel fp32 matmul
-	q8    q8Task     // the one in-flight parallel Q8_0 matmul
+	// cos and sin are RoPE's rotation of each offset within a head at
+	// position ropePos (-1: none yet): every layer rotates by the same
+	// angles at a position, so they are computed once per position, not
+	// once per layer.
+	cos, sin []float32
+	ropePos  int
+	swiglu   swigluTask // the one in-flight parallel SwiGLU
+	pool     *workpool.Pool
+	mm       matmulTask // the one in-flight parallel fp32 matmul
+	q8       q8Task     // the one in-flight parallel Q8_0 matmul
 	// xq and xs hold x quantized for a Q8_0 MatMul: its int8 values and
 	// one scale per group. Sized at Init for the model's widest input and
 	// grown at Prepare for a wider Q8_0 matrix, never in MatMul.
@@ -94,6 +101,7 @@ func (p *Provider) Init(s kernels.Shape) error {
 	p.shape = s
 	p.att = make([]float32, s.Heads*s.SeqLen)
 	p.freq = ropeFrequencies(s.HeadSize())
+	p.cos, p.sin, p.ropePos = make([]float32, s.HeadSize()), make([]float32, s.HeadSize()), -1
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.xq, p.xs = make([]int8, n), make([]float32, n)
 	p.pool = workpool.New(p.threads)
@@ -134,7 +142,7 @@ func (p *Provider) Close() error {
 		p.pool.Close()
 		p.pool = nil
 	}
-	p.att, p.freq, p.xq, p.xs = nil, nil, nil, nil
+	p.att, p.freq, p.xq, p.xs, p.cos, p.sin = nil, nil, nil, nil, nil, nil
 	return nil
 }
 

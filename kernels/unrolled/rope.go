@@ -14,12 +14,22 @@ func ropeFrequencies(headSize int) []float32 {
 	return freq
 }
 
-// RoPE implements kernels.RoPE, bit-identical to the scalar reference.
+// RoPE implements kernels.RoPE, bit-identical to the scalar reference:
+// the same cosines and sines (glibc's cosf and sinf of the same angles),
+// computed at the first call for a position and reused by the other
+// layers' calls at that position.
 func (p *Provider) RoPE(q, k []float32, pos int) error {
 	headSize := p.shape.HeadSize()
+	if pos != p.ropePos {
+		for d := range headSize {
+			angle := float32(pos) * p.freq[d]
+			p.cos[d], p.sin[d] = mathf.Cos(angle), mathf.Sin(angle)
+		}
+		p.ropePos = pos
+	}
 	for i := 0; i < len(q); i += 2 {
-		angle := float32(pos) * p.freq[i%headSize]
-		cos, sin := mathf.Cos(angle), mathf.Sin(angle)
+		d := i % headSize
+		cos, sin := p.cos[d], p.sin[d]
 		rotate(q, i, cos, sin)
 		if i < len(k) {
 			rotate(k, i, cos, sin)
