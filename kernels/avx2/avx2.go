@@ -6,16 +6,20 @@
 //
 //   - fp32 matmul: each lane owns one output row, and adds w[r][j]·x[j]
 //     for j = 0, 1, 2, ... from +0, the product rounded (VMULPS) and then
-//     the sum (VADDPS), never a fused multiply-add. The weights stay in
-//     the engine's row-major layout (no copy; they may be a memory map):
-//     per 8 columns the 8×8 block of products of 8 rows is transposed in
-//     registers and its columns are added in order; 16 rows go per pass
-//     so that two chains of additions overlap;
+//     the sum (VADDPS), never a fused multiply-add. A weight the engine
+//     can release (kernels.Tensor.Release: a memory-mapped checkpoint) is
+//     copied at Prepare into panels of 8 rows stored column by column
+//     (panels.go), its original's pages released as it goes, so that one
+//     load is one column of 8 rows and no shuffles are needed; a weight
+//     on the Go heap stays in the engine's row-major layout (no second
+//     copy), where per 8 columns the 8×8 block of products of 8 rows is
+//     transposed in registers and its columns are added in order;
 //   - Q8_0 matmul: runq.c's arithmetic exactly: int8 products with
-//     VPMADDUBSW/VPMADDWD, four rows per pass, each group's exact int32
-//     sum scaled and added in group order. It takes group sizes that are
-//     multiples of 32 and declines the others (stories260K's 4), which the
-//     profile's next provider runs;
+//     VPMADDUBSW/VPMADDWD, each group's exact int32 sum scaled and added
+//     in group order; on panels (q8panels.go) for a weight the engine can
+//     release, else four rows per pass on the row-major layout. It takes
+//     group sizes that are multiples of 32 and declines the others
+//     (stories260K's 4), which the profile's next provider runs;
 //   - attention: each score q·k_t is the matmul kernel's sequential sum
 //     (lanes across positions t), divided by sqrt(head size) as the
 //     reference does; the reference's softmax; the weighted sum of the
@@ -24,8 +28,8 @@
 //   - rmsnorm: the reference's sequential sum of squares, then the
 //     elementwise w[j]·(ss·x[j]) eight elements at a time in its order.
 //
-// So a sampled run prints llama2.c's bytes, whatever the thread count:
-// matmuls are split by rows and attention by heads over a persistent
+// So a sampled run prints llama2.c's bytes, whatever the thread count or
+// layout: matmuls are split by rows and attention by heads over a persistent
 // worker pool, and a row's or head's result depends only on its data.
 // It runs only where the CPU has AVX2 (golang.org/x/sys/cpu, checked at
 // run time) and declines every op elsewhere; it declines RoPE, SwiGLU and

@@ -42,13 +42,13 @@ func All() []Info {
 		},
 		{
 			Name:        "unroll4",
-			Description: "pure Go, 4 independent accumulators per sum, rows split over threads; any CPU",
+			Description: "pure Go, 4 rows' sums per pass (each in run.c's order), bit-identical to the reference; rows split over threads; any CPU",
 			Usable:      always,
 			New:         func(o Options) kernels.Provider { return unrolled.New(4, o.Threads) },
 		},
 		{
 			Name:        "unroll8",
-			Description: "pure Go, 8 independent accumulators per sum, rows split over threads; any CPU",
+			Description: "pure Go, 8 rows' sums per pass (each in run.c's order), bit-identical to the reference; rows split over threads; any CPU",
 			Usable:      always,
 			New:         func(o Options) kernels.Provider { return unrolled.New(8, o.Threads) },
 		},
@@ -72,7 +72,7 @@ func All() []Info {
 		},
 		{
 			Name:        "avx2",
-			Description: "AVX2 assembly (amd64): fp32 and q8_0 (group sizes multiple of 32) matmul, rmsnorm, attention, all bit-identical to the reference; rows and heads split over threads; declines the elementwise ops",
+			Description: "AVX2 assembly (amd64): fp32 and q8_0 (group sizes multiple of 32) matmul, on panels for a mapped checkpoint's weights, rmsnorm, attention, all bit-identical to the reference; rows and heads split over threads; declines the elementwise ops",
 			Usable:      avx2.Usable,
 			New:         func(o Options) kernels.Provider { return avx2.New(o.Threads) },
 		},
