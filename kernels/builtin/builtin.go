@@ -78,7 +78,7 @@ func All() []Info {
 		},
 		{
 			Name:        "avx512",
-			Description: "AVX-512 assembly (amd64): fp32 and q8_0 matmul (q8_0 needs AVX512_VNNI, group size 32 or a multiple of 64), both bit-identical to the reference; rows split over threads; declines the other ops",
+			Description: "AVX-512 assembly (amd64): q8_0 matmul (AVX512_VNNI, group size 32 or a multiple of 64), bit-identical to the reference; rows split over threads; declines the fp32 matmul (avx2's panels are faster) and the other ops",
 			Usable:      avx512.Usable,
 			New:         func(o Options) kernels.Provider { return avx512.New(o.Threads) },
 		},
