@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,22 +74,31 @@ func TestProfilesExactOnShapes(t *testing.T) {
 				name = fmt.Sprintf("%s q8_0 gs=%d", sh.name, quantize.ChooseGroupSize(sh.cfg))
 			}
 			t.Run(name, func(t *testing.T) {
-				ck := exactModel(t, sh.cfg, q8)
-				want := forwardLogits(t, ck, kernelsFile, "reference", 1)
+				heap := exactModel(t, sh.cfg, q8)
+				// The same model memory-mapped from a file: native
+				// providers then copy its weights into panels
+				// (kernels.Tensor.Release), on the heap they do not.
+				mapped := mappedCopy(t, heap)
+				want := forwardLogits(t, heap, kernelsFile, "reference", 1)
 				for _, p := range profiles {
 					for _, n := range threads {
-						if p.name == "reference" && n == 1 {
-							continue
-						}
-						t.Run(fmt.Sprintf("%s/threads=%d", p.name, n), func(t *testing.T) {
-							got := forwardLogits(t, ck, kernelsFile, p.name, n)
-							for pos := range got {
-								if i := firstBitDiff(got[pos], want[pos]); i >= 0 {
-									t.Fatalf("position %d: logit %d is %g (0x%08x), the reference's %g (0x%08x)",
-										pos, i, got[pos][i], math.Float32bits(got[pos][i]), want[pos][i], math.Float32bits(want[pos][i]))
-								}
+						for _, m := range []struct {
+							name string
+							ck   *checkpoint.Checkpoint
+						}{{"heap", heap}, {"mapped", mapped}} {
+							if p.name == "reference" && n == 1 && m.name == "heap" {
+								continue
 							}
-						})
+							t.Run(fmt.Sprintf("%s/threads=%d/%s", p.name, n, m.name), func(t *testing.T) {
+								got := forwardLogits(t, m.ck, kernelsFile, p.name, n)
+								for pos := range got {
+									if i := firstBitDiff(got[pos], want[pos]); i >= 0 {
+										t.Fatalf("position %d: logit %d is %g (0x%08x), the reference's %g (0x%08x)",
+											pos, i, got[pos][i], math.Float32bits(got[pos][i]), want[pos][i], math.Float32bits(want[pos][i]))
+									}
+								}
+							})
+						}
 					}
 				}
 			})
@@ -128,6 +138,34 @@ func exactModel(t *testing.T, cfg checkpoint.Config, q8 bool) *checkpoint.Checkp
 	}
 	t.Cleanup(func() { ck.Close() })
 	return ck
+}
+
+// mappedCopy writes ck to a file in its format (llama2.c's legacy one,
+// or runq.c's for Q8_0) and opens it, memory-mapped; closed when t ends.
+func mappedCopy(t *testing.T, ck *checkpoint.Checkpoint) *checkpoint.Checkpoint {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "model.bin")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Quantized != nil {
+		err = checkpoint.WriteQ8(f, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized)
+	} else {
+		err = checkpoint.Write(f, checkpoint.FormatLegacy, ck.Config, ck.SharedClassifier, &ck.Weights)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := checkpoint.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
 }
 
 // forwardLogits runs exactPositions positions of ck on a profile of the
