@@ -170,3 +170,6 @@ func q8PanelMatmul2(out []float32, panels []int8, s32 []float32, xq []int8, xs [
 	_ = xs[groups-1]
 	q8Panel2AVX2(&out[0], &panels[0], &s32[0], &xq[0], &xs[0], n, gs)
 }
+
+//go:noescape
+func readAVX2(p *float32, n int) float32

@@ -929,3 +929,51 @@ q2step:
 	VMOVUPS Y9, 32(DI)
 	VZEROUPPER
 	RET
+
+// func readAVX2(p *float32, n int) float32
+//
+// Reads n floats (a multiple of 64) as 8 streams, the panels' access
+// pattern, adding them into 8 accumulators; for BenchmarkReadBandwidth,
+// which measures the read bandwidth the matmuls are compared with. The
+// sum is returned only so the reads cannot be elided.
+TEXT ·readAVX2(SB), NOSPLIT, $0-20
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), BX
+	SHLQ $2, BX              // bytes
+	SHRQ $3, BX              // S: a stream, in bytes
+	LEAQ (BX)(BX*2), DX      // 3S
+	LEAQ (BX)(BX*4), R12     // 5S
+	LEAQ (DX)(BX*4), R13     // 7S
+	LEAQ (SI)(BX*1), CX      // the end of stream 0
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+rdloop:
+	VADDPS (SI), Y0, Y0
+	VADDPS (SI)(BX*1), Y1, Y1
+	VADDPS (SI)(BX*2), Y2, Y2
+	VADDPS (SI)(DX*1), Y3, Y3
+	VADDPS (SI)(BX*4), Y4, Y4
+	VADDPS (SI)(R12*1), Y5, Y5
+	VADDPS (SI)(DX*2), Y6, Y6
+	VADDPS (SI)(R13*1), Y7, Y7
+	ADDQ $32, SI
+	CMPQ SI, CX
+	JLT  rdloop
+
+	VADDPS Y1, Y0, Y0
+	VADDPS Y3, Y2, Y2
+	VADDPS Y5, Y4, Y4
+	VADDPS Y7, Y6, Y6
+	VADDPS Y2, Y0, Y0
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
