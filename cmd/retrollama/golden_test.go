@@ -137,6 +137,10 @@ func greedy(c goldenCase) bool {
 // cannot run here ("" when it can).
 type shippedProfile struct {
 	name, skip string
+	// boundary: some op runs across a boundary (a WASM module, a plugin
+	// process), whose provider copies every weight into its own memory
+	// whatever the host's layout.
+	boundary bool
 }
 
 // pluginEnv is the go command's environment for building a shipped
@@ -194,6 +198,9 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 			for _, ref := range r.Routes[op].Use {
 				if sp.skip != "" {
 					break
+				}
+				if strings.HasPrefix(ref.Name, "wasm.") || strings.HasPrefix(ref.Name, "plugin.") {
+					sp.boundary = true
 				}
 				if why, ok := unbuilt[ref.Name]; ok {
 					sp.skip = ref.Name + ": " + why

@@ -107,7 +107,7 @@ func sameBits(a, b []float32) bool {
 func TestMatMulExact(t *testing.T) {
 	skipWithout(t)
 	r := rand.New(rand.NewPCG(3, 4))
-	cols := []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 288, 289}
+	cols := []int{1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 128, 288, 289} // 128: padded panel stride
 	for _, threads := range []int{1, 2, 3} {
 		p := kerneltest.Initialised(t, New(threads), kerneltest.Stories15M())
 		for rows := 1; rows <= 37; rows++ {
@@ -357,7 +357,7 @@ func BenchmarkMatMulThreads(b *testing.B) {
 func TestPanelSplits(t *testing.T) {
 	skipWithout(t)
 	r := rand.New(rand.NewPCG(27, 28))
-	for _, sh := range [][2]int{{288, 17}, {100, 288}, {31, 8}, {257, 33}, {64, 1}} {
+	for _, sh := range [][2]int{{288, 17}, {100, 288}, {31, 8}, {257, 33}, {64, 1}, {200, 256}} {
 		rows, cols := sh[0], sh[1]
 		w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 		want := refMatMul(t, rows, cols, w, x)
