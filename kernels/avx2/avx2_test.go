@@ -334,8 +334,8 @@ func BenchmarkMatMulQ8(b *testing.B) {
 }
 
 // BenchmarkMatMulThreads: the stories15M matmuls on one and two threads,
-// fp32 and Q8_0 (group size 32), in one run: what a split gains at each
-// size once the hand-off is paid.
+// fp32 and Q8_0 (group size 32), on panels (as from a mapped file), in one
+// run: what a split gains at each size once the hand-off is paid.
 func BenchmarkMatMulThreads(b *testing.B) {
 	skipWithout(b)
 	r := rand.New(rand.NewPCG(21, 22))
@@ -343,6 +343,8 @@ func BenchmarkMatMulThreads(b *testing.B) {
 		w, x := kerneltest.Random(r, sh[0]*sh[1]), kerneltest.Random(r, sh[1])
 		f := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: sh[0], Cols: sh[1], F32: w}
 		q := kerneltest.Q8Tensor(w, sh[0], sh[1], 32)
+		f.Release = func(lo, hi int) {} // on panels, as from a mapped file
+		q.Release = f.Release
 		for _, threads := range []int{1, 2} {
 			kerneltest.BenchMatMul(b, fmt.Sprintf("f32-%dt", threads), func() kernels.Provider { return New(threads) }, kerneltest.Stories15M(), f, x)
 			kerneltest.BenchMatMul(b, fmt.Sprintf("q8-%dt", threads), func() kernels.Provider { return New(threads) }, kerneltest.Stories15M(), q, x)

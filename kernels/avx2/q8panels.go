@@ -17,7 +17,7 @@ package avx2
 // q8PanelRows is the rows of a Q8_0 block, the assembly's pass.
 const q8PanelRows = 32
 
-// q8panelize returns m's weights as panels and its scales interleaved by
+// q8panelize returns the weights q as panels and their scales interleaved by
 // block (both padded with zeros to whole blocks), releasing each block's
 // rows of the original as soon as they are copied. cols is a multiple of
 // 4 (the group size is a multiple of 32).
