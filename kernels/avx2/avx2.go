@@ -314,14 +314,7 @@ func (p *Provider) matMulQ8(out []float32, m *q8Matrix, x []float32) {
 		scalar.Quantize(xq, xs, x, m.gs)
 		if bytes.IndexByte(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xq))), len(xq)), 0x80) >= 0 {
 			if m.panels != nil {
-				blocks := (m.rows + q8PanelRows - 1) / q8PanelRows
-				whole := m.rows / q8PanelRows
-				q8PanelMatmulGo(out, m.panels, m.s32, xq, xs, m.gs, whole)
-				if whole < blocks {
-					var last [q8PanelRows]float32
-					q8PanelMatmulGo(last[:], m.panels[whole*q8PanelRows*m.cols:], m.s32[whole*m.groups*q8PanelRows:], xq, xs, m.gs, 1)
-					copy(out[whole*q8PanelRows:], last[:])
-				}
+				q8PanelMatmulGo(out, m.panels, m.s32, xq, xs, m.gs)
 				return
 			}
 			scalar.MatMulQ8Quantized(out, m.q, m.scales, m.cols, m.gs, xq, xs)
@@ -464,26 +457,11 @@ func (p *Provider) Close() error {
 	return nil
 }
 
-// softmax is the reference's softmax of x in place, in its order: the
-// maximum (the first of equal values, a NaN first kept, as its loop
-// does), then e^(x[i]-max) in glibc's expf and their sum in sequence,
-// then the divisions by the sum, eight at a time (each correctly
-// rounded, so their order does not matter).
+// softmax is the reference's softmax of x in place: its exponentials and
+// their sequential sum (scalar.SoftmaxExp), then the divisions by the sum
+// eight at a time.
 func softmax(x []float32) {
-	if len(x) == 0 {
-		return
+	if len(x) > 0 {
+		divAll(x, scalar.SoftmaxExp(x))
 	}
-	maxVal := x[0]
-	for _, v := range x[1:] {
-		if v > maxVal {
-			maxVal = v
-		}
-	}
-	var sum float32
-	for i, v := range x {
-		e := mathf.Exp(v - maxVal)
-		x[i] = e
-		sum += e
-	}
-	divAll(x, sum)
 }

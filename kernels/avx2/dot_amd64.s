@@ -600,6 +600,49 @@ qdone:
 	SETNE nan+40(FP)
 	RET
 
+// PANELCOL4 is one column of 4 fp32 panels (panels.go): each panel's 8
+// weights at its address, loaded (the weight the product's first
+// operand, as in the reference's loop, so a NaN keeps its payload),
+// multiplied by x[j] broadcast in Y15, then added to the panel's
+// accumulator; T0..T3 scratch.
+#define PANELCOL4(a0, a1, a2, a3, ACC0, ACC1, ACC2, ACC3, T0, T1, T2, T3) \
+	VMOVUPS a0, T0 \
+	VMOVUPS a1, T1 \
+	VMOVUPS a2, T2 \
+	VMOVUPS a3, T3 \
+	VMULPS Y15, T0, T0 \
+	VMULPS Y15, T1, T1 \
+	VMULPS Y15, T2, T2 \
+	VMULPS Y15, T3, T3 \
+	VADDPS T0, ACC0, ACC0 \
+	VADDPS T1, ACC1, ACC1 \
+	VADDPS T2, ACC2, ACC2 \
+	VADDPS T3, ACC3, ACC3
+
+// Q8PANELSTEP is one 4-column step of a Q8_0 panel (q8panels.go): its 32
+// bytes at addr (4 of each of 8 rows) times x's 4 bytes broadcast in Y0,
+// each row's 4 products summed into its int32 lane of ACC. VPMADDUBSW
+// takes |w| (VPABSB) and x carrying w's sign (VPSIGNB), as in
+// q8dot4AVX2 (x holds no -128; the pair sums cannot saturate); Y15 holds
+// 1 in every int16 for VPMADDWD. W and T scratch.
+#define Q8PANELSTEP(addr, ACC, W, T) \
+	VMOVDQU addr, W \
+	VPSIGNB W, Y0, T \
+	VPABSB W, W \
+	VPMADDUBSW T, W, W \
+	VPMADDWD Y15, W, W \
+	VPADDD W, ACC, ACC
+
+// Q8PANELEND ends a group for one Q8_0 panel: its 8 rows' exact int32
+// sums in ACC converted, times their scales at scales, times x's scale
+// broadcast in Y0, added to the rows' sums in FACC (runq.c's
+// (float(ival)·ws)·xs, in its order).
+#define Q8PANELEND(scales, ACC, FACC) \
+	VCVTDQ2PS ACC, ACC \
+	VMULPS scales, ACC, ACC \
+	VMULPS Y0, ACC, ACC \
+	VADDPS ACC, FACC, FACC
+
 // func panelMatmulAVX2(out, panels, x *float32, cols, blocks int)
 //
 // out[i] = Σ_{j<cols} W[i][j]·x[j] for i < 64·blocks, the weights in
@@ -637,30 +680,8 @@ pblock:
 
 pcol:
 	VBROADCASTSS (SI), Y15
-	VMOVUPS (R9), Y8
-	VMOVUPS (R9)(BX*1), Y9
-	VMOVUPS (R9)(BX*2), Y10
-	VMOVUPS (R9)(DX*1), Y11
-	VMULPS Y15, Y8, Y8
-	VMULPS Y15, Y9, Y9
-	VMULPS Y15, Y10, Y10
-	VMULPS Y15, Y11, Y11
-	VADDPS Y8, Y0, Y0
-	VADDPS Y9, Y1, Y1
-	VADDPS Y10, Y2, Y2
-	VADDPS Y11, Y3, Y3
-	VMOVUPS (R9)(BX*4), Y12
-	VMOVUPS (R9)(R12*1), Y13
-	VMOVUPS (R9)(DX*2), Y14
-	VMOVUPS (R9)(R13*1), Y8
-	VMULPS Y15, Y12, Y12
-	VMULPS Y15, Y13, Y13
-	VMULPS Y15, Y14, Y14
-	VMULPS Y15, Y8, Y8
-	VADDPS Y12, Y4, Y4
-	VADDPS Y13, Y5, Y5
-	VADDPS Y14, Y6, Y6
-	VADDPS Y8, Y7, Y7
+	PANELCOL4((R9), (R9)(BX*1), (R9)(BX*2), (R9)(DX*1), Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
+	PANELCOL4((R9)(BX*4), (R9)(R12*1), (R9)(DX*2), (R9)(R13*1), Y4, Y5, Y6, Y7, Y12, Y13, Y14, Y8)
 	ADDQ $32, R9
 	ADDQ $4, SI
 	CMPQ SI, CX
@@ -724,30 +745,10 @@ qpgroup:
 
 qpstep:
 	VPBROADCASTD (SI), Y0
-	VMOVDQU (R9), Y1
-	VPSIGNB Y1, Y0, Y2
-	VPABSB Y1, Y1
-	VPMADDUBSW Y2, Y1, Y1
-	VPMADDWD Y15, Y1, Y1
-	VPADDD Y1, Y4, Y4
-	VMOVDQU (R9)(BX*1), Y3
-	VPSIGNB Y3, Y0, Y12
-	VPABSB Y3, Y3
-	VPMADDUBSW Y12, Y3, Y3
-	VPMADDWD Y15, Y3, Y3
-	VPADDD Y3, Y5, Y5
-	VMOVDQU (R9)(BX*2), Y1
-	VPSIGNB Y1, Y0, Y2
-	VPABSB Y1, Y1
-	VPMADDUBSW Y2, Y1, Y1
-	VPMADDWD Y15, Y1, Y1
-	VPADDD Y1, Y6, Y6
-	VMOVDQU (R9)(R11*1), Y3
-	VPSIGNB Y3, Y0, Y12
-	VPABSB Y3, Y3
-	VPMADDUBSW Y12, Y3, Y3
-	VPMADDWD Y15, Y3, Y3
-	VPADDD Y3, Y7, Y7
+	Q8PANELSTEP((R9), Y4, Y1, Y2)
+	Q8PANELSTEP((R9)(BX*1), Y5, Y3, Y12)
+	Q8PANELSTEP((R9)(BX*2), Y6, Y1, Y2)
+	Q8PANELSTEP((R9)(R11*1), Y7, Y3, Y12)
 	ADDQ $4, SI
 	ADDQ $32, R9
 	SUBQ $4, CX
@@ -755,22 +756,10 @@ qpstep:
 
 	// The group's end: per panel, float32(ival)·ws·xs added to the sums.
 	VBROADCASTSS (DX), Y0
-	VCVTDQ2PS Y4, Y4
-	VMULPS (R12), Y4, Y4
-	VMULPS Y0, Y4, Y4
-	VADDPS Y4, Y8, Y8
-	VCVTDQ2PS Y5, Y5
-	VMULPS 32(R12), Y5, Y5
-	VMULPS Y0, Y5, Y5
-	VADDPS Y5, Y9, Y9
-	VCVTDQ2PS Y6, Y6
-	VMULPS 64(R12), Y6, Y6
-	VMULPS Y0, Y6, Y6
-	VADDPS Y6, Y10, Y10
-	VCVTDQ2PS Y7, Y7
-	VMULPS 96(R12), Y7, Y7
-	VMULPS Y0, Y7, Y7
-	VADDPS Y7, Y11, Y11
+	Q8PANELEND(0(R12), Y4, Y8)
+	Q8PANELEND(32(R12), Y5, Y9)
+	Q8PANELEND(64(R12), Y6, Y10)
+	Q8PANELEND(96(R12), Y7, Y11)
 	ADDQ $128, R12
 	ADDQ $4, DX
 	SUBQ gs+48(FP), R13
@@ -844,18 +833,7 @@ TEXT ·panel4MatmulAVX2(SB), NOSPLIT, $0-32
 
 p4col:
 	VBROADCASTSS (SI), Y15
-	VMOVUPS (R9), Y8
-	VMOVUPS (R9)(BX*1), Y9
-	VMOVUPS (R9)(BX*2), Y10
-	VMOVUPS (R9)(DX*1), Y11
-	VMULPS Y15, Y8, Y8
-	VMULPS Y15, Y9, Y9
-	VMULPS Y15, Y10, Y10
-	VMULPS Y15, Y11, Y11
-	VADDPS Y8, Y0, Y0
-	VADDPS Y9, Y1, Y1
-	VADDPS Y10, Y2, Y2
-	VADDPS Y11, Y3, Y3
+	PANELCOL4((R9), (R9)(BX*1), (R9)(BX*2), (R9)(DX*1), Y0, Y1, Y2, Y3, Y8, Y9, Y10, Y11)
 	ADDQ $32, R9
 	ADDQ $4, SI
 	CMPQ SI, CX
@@ -894,32 +872,16 @@ q2group:
 
 q2step:
 	VPBROADCASTD (SI), Y0
-	VMOVDQU (R9), Y1
-	VPSIGNB Y1, Y0, Y2
-	VPABSB Y1, Y1
-	VPMADDUBSW Y2, Y1, Y1
-	VPMADDWD Y15, Y1, Y1
-	VPADDD Y1, Y4, Y4
-	VMOVDQU (R9)(BX*1), Y3
-	VPSIGNB Y3, Y0, Y12
-	VPABSB Y3, Y3
-	VPMADDUBSW Y12, Y3, Y3
-	VPMADDWD Y15, Y3, Y3
-	VPADDD Y3, Y5, Y5
+	Q8PANELSTEP((R9), Y4, Y1, Y2)
+	Q8PANELSTEP((R9)(BX*1), Y5, Y3, Y12)
 	ADDQ $4, SI
 	ADDQ $32, R9
 	SUBQ $4, CX
 	JGT  q2step
 
 	VBROADCASTSS (DX), Y0
-	VCVTDQ2PS Y4, Y4
-	VMULPS (R12), Y4, Y4
-	VMULPS Y0, Y4, Y4
-	VADDPS Y4, Y8, Y8
-	VCVTDQ2PS Y5, Y5
-	VMULPS 32(R12), Y5, Y5
-	VMULPS Y0, Y5, Y5
-	VADDPS Y5, Y9, Y9
+	Q8PANELEND(0(R12), Y4, Y8)
+	Q8PANELEND(32(R12), Y5, Y9)
 	ADDQ $128, R12
 	ADDQ $4, DX
 	SUBQ gs+48(FP), R13

@@ -59,7 +59,7 @@ func q8PanelMatmul2(out []float32, panels []int8, s32 []float32, xq []int8, xs [
 }
 
 func q8PanelMatmul(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
-	q8PanelMatmulGo(out, panels, s32, xq, xs, gs, blocks)
+	q8PanelMatmulGo(out[:q8PanelRows*blocks], panels, s32, xq, xs, gs)
 }
 
 func divAll(x []float32, s float32) {

@@ -95,11 +95,12 @@ func q8PanelUnits(out []float32, m *q8Matrix, xq []int8, xs []float32, lo, hi in
 // q8PanelMatmulGo is q8PanelMatmul in Go, for any quantized x: the
 // assembly's VPSIGNB cannot negate an x of -128 (possible only in a group
 // whose scale is subnormal), and the original weights may have been
-// released, so such an x is computed here, from the panels.
-func q8PanelMatmulGo(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs, blocks int) {
+// released, so such an x is computed here, from the panels: the first
+// len(out) rows.
+func q8PanelMatmulGo(out []float32, panels []int8, s32 []float32, xq []int8, xs []float32, gs int) {
 	n := len(xq)
 	groups := n / gs
-	for r := range q8PanelRows * blocks {
+	for r := range out {
 		panel := panels[(r/8)*8*n:]
 		var v float32
 		for g := range groups {

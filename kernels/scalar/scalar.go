@@ -308,8 +308,21 @@ func (p *Provider) Softmax(x []float32) error {
 func SoftmaxInPlace(x []float32) { softmax(x) }
 
 func softmax(x []float32) {
+	sum := SoftmaxExp(x)
+	for i := range x {
+		x[i] /= sum
+	}
+}
+
+// SoftmaxExp is the reference softmax without its last step: it sets
+// x[i] = e^(x[i]-max x) (the maximum the first of equal values, a NaN
+// first kept, as run.c's loop does; glibc's expf) and returns their sum,
+// added in sequence. The softmax is then x[i] / sum for every i, each a
+// correctly rounded division whose order does not matter, so a provider
+// may do the divisions its own way (eight at a time) and stay exact.
+func SoftmaxExp(x []float32) (sum float32) {
 	if len(x) == 0 {
-		return
+		return 0
 	}
 	maxVal := x[0]
 	for _, v := range x[1:] {
@@ -317,14 +330,11 @@ func softmax(x []float32) {
 			maxVal = v
 		}
 	}
-	var sum float32
 	for i, v := range x {
 		x[i] = expf(v - maxVal)
 		sum += x[i]
 	}
-	for i := range x {
-		x[i] /= sum
-	}
+	return sum
 }
 
 // The C library's single-precision functions, bit-identical to glibc's
