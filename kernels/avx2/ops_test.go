@@ -284,6 +284,13 @@ func TestNoAllocationPerCall(t *testing.T) {
 		bigRows := parallelMACs/s.Dim + 1
 		big := prepare(t, p, f32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
 		bigQ8 := prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		// The same shapes on panels, as from a mapped file.
+		release := func(lo, hi int) {}
+		bigPanels := f32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
+		bigPanels.Release = release
+		bigQ8Panels := kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32)
+		bigQ8Panels.Release = release
+		panels, q8Panels := prepare(t, p, bigPanels), prepare(t, p, bigQ8Panels)
 		small := prepare(t, p, f32(3, 5, kerneltest.Random(r, 15)))
 		norm := prepare(t, p, f32(1, s.Dim, kerneltest.Random(r, s.Dim)))
 		x := kerneltest.Random(r, s.Dim)
@@ -296,6 +303,8 @@ func TestNoAllocationPerCall(t *testing.T) {
 		}{
 			{"MatMul parallel", func() error { return p.MatMul(out[:bigRows], big, x) }},
 			{"MatMul q8 parallel", func() error { return p.MatMul(out[:bigRows], bigQ8, x) }},
+			{"MatMul panels parallel", func() error { return p.MatMul(out[:bigRows], panels, x) }},
+			{"MatMul q8 panels parallel", func() error { return p.MatMul(out[:bigRows], q8Panels, x) }},
 			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
 			{"RMSNorm", func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
 			{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 2) }},
