@@ -118,12 +118,14 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 }
 
 // declinedF32 is why the fp32 matmul is declined, for "kernels explain".
-// The 16×16 transposes ran at parity with avx2's 8×8 ones on the only
-// AVX-512 machine measured, and avx2's panels (a mapped checkpoint's
-// weights) ran faster than both there; so avx2 does every fp32 matmul
-// (RATIONALE.md, "Exact by construction"). The kernel stays, tested, for
-// a machine where a measurement shows otherwise.
-const declinedF32 = "fp32 matmul declined for avx2's (its panels were faster than these transposes, which were at parity with avx2's where measured)"
+// On the only AVX-512 machine measured, the 16×16 transposes ran at
+// parity with avx2's 8×8 ones, and avx2's panels (a one-stream prototype)
+// 1.14–1.6× faster than avx2's transposes on the classifier, each pair
+// measured in one run; avx512 against the panels was never measured side
+// by side, so the choice is an inference from those two pairs, and avx2
+// does every fp32 matmul (RATIONALE.md, "Exact by construction"). The
+// kernel stays, tested, for a machine where a measurement shows otherwise.
+const declinedF32 = "fp32 matmul declined for avx2's (inferred, not measured side by side: these transposes matched avx2's, which avx2's panels beat)"
 
 // Init implements kernels.Provider: it sizes the buffers of quantized x
 // and starts the worker pool.
