@@ -49,6 +49,9 @@ type Plan struct {
 	Fallback bool
 	// Logger receives fallbacks and choices; nil discards.
 	Logger hclog.Logger
+	// Cleanup releases what the providers share (a worker pool); the
+	// table's Close calls it after closing the providers.
+	Cleanup []func()
 }
 
 // Decision records why a provider was chosen for a use of an op, for
@@ -134,7 +137,8 @@ func (t *Table) done(op kernels.Op, p kernels.Provider, start time.Time) {
 }
 
 // New initialises every usable candidate for shape and chooses providers
-// for the ops that have no weights.
+// for the ops that have no weights. The table owns plan.Cleanup: Close
+// runs it, and so does New when it fails.
 func New(plan Plan, shape kernels.Shape) (*Table, error) {
 	t := &Table{plan: plan, shape: shape, log: plan.Logger, degraded: map[kernels.Op]bool{}}
 	t.plan.Candidates = maps.Clone(plan.Candidates) // New marks providers that fail to start
@@ -143,6 +147,7 @@ func New(plan Plan, shape kernels.Shape) (*Table, error) {
 	}
 	t.reference = scalar.New()
 	if err := t.init(t.reference); err != nil {
+		t.Close()
 		return nil, err
 	}
 	failedInit := map[kernels.Provider]string{}
@@ -434,6 +439,10 @@ func (t *Table) Close() error {
 		}
 	}
 	t.initialised = nil
+	for _, f := range t.plan.Cleanup {
+		f()
+	}
+	t.plan.Cleanup = nil
 	return errors.Join(errs...)
 }
 

@@ -7,6 +7,7 @@ package registry
 import (
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
+	"github.com/retrollama/retrollama/kernels/workpool"
 )
 
 // Options are the command-line settings that apply to every provider.
@@ -85,13 +87,34 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 // Build instantiates the providers profile r routes to and returns the plan
 // for dispatch.New. Providers this CPU cannot run are listed as unusable
 // candidates (so reports say why they were passed over), not instantiated.
-func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error) {
-	plan := dispatch.Plan{
+func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, err error) {
+	defer func() {
+		if err != nil { // no table will own the pools
+			for _, c := range plan.Cleanup {
+				c()
+			}
+			plan.Cleanup = nil
+		}
+	}()
+	plan = dispatch.Plan{
 		Candidates: map[kernels.Op][]dispatch.Candidate{},
 		Fallback:   r.OnError == config.OnErrorFallback && !o.NoFallback,
 		Logger:     o.Logger,
 	}
 	instances := map[string]kernels.Provider{}
+	// One worker pool per thread count, shared by the table's builtin
+	// providers (see workpool.Start); the table closes them.
+	pools := map[int]*workpool.Pool{}
+	pool := func(n int) *workpool.Pool {
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		if pools[n] == nil {
+			pools[n] = workpool.New(n)
+			plan.Cleanup = append(plan.Cleanup, pools[n].Close)
+		}
+		return pools[n]
+	}
 	failed := map[string]string{} // providers that failed to load, and why
 	warned := map[string]bool{}   // unusable providers already logged
 	for _, op := range kernels.AllOps() {
@@ -116,7 +139,9 @@ func Build(f *config.File, r *config.Resolved, o Options) (dispatch.Plan, error)
 				p, ok := instances[ref.Name]
 				if !ok {
 					var err error
-					if p, err = New(decl, o); err != nil {
+					if decl.Kind == config.KindBuiltin && decl.Builtin.New != nil {
+						p = decl.Builtin.New(builtin.Options{Pool: pool(threads(decl, o))})
+					} else if p, err = New(decl, o); err != nil {
 						if !plan.Fallback {
 							return plan, fmt.Errorf("%s: provider %s: %w", f.Path, ref.Name, err)
 						}

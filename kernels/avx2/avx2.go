@@ -66,6 +66,7 @@ type Provider struct {
 	kernels.Declined // RoPE, SwiGLU, Softmax: declined in Supports
 
 	threads int
+	shared  *workpool.Pool // the table's pool (NewShared), else nil
 	shape   kernels.Shape
 	pool    *workpool.Pool
 	task    task        // the in-flight parallel fp32 matmul on row-major weights
@@ -84,6 +85,14 @@ type Provider struct {
 // goroutines (<= 0: runtime.GOMAXPROCS(0), as workpool.New).
 func New(threads int) *Provider {
 	return &Provider{Declined: kernels.Declined{Provider: "avx2"}, threads: threads}
+}
+
+// NewShared returns an avx2 provider splitting large ops over pool, which
+// its caller owns and closes (see workpool.Start).
+func NewShared(pool *workpool.Pool) *Provider {
+	p := New(pool.Size())
+	p.shared = pool
+	return p
 }
 
 // Name implements kernels.Provider.
@@ -119,7 +128,7 @@ func (p *Provider) Init(s kernels.Shape) error {
 	p.att = make([]float32, max(s.Heads*s.SeqLen, 0))
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.xq, p.xs = make([]int8, n), make([]float32, n)
-	p.pool = workpool.New(p.threads)
+	p.pool = workpool.Start(p.shared, p.threads)
 	return nil
 }
 
@@ -450,10 +459,8 @@ func (t *attnTask) Do(lo, hi int) {
 
 // Close implements kernels.Provider.
 func (p *Provider) Close() error {
-	if p.pool != nil {
-		p.pool.Close()
-		p.pool = nil
-	}
+	workpool.Stop(p.pool, p.shared)
+	p.pool = nil
 	return nil
 }
 

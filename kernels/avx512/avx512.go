@@ -71,6 +71,7 @@ type Provider struct {
 	kernels.Declined // RMSNorm, RoPE, Attention, SwiGLU, Softmax: declined
 
 	threads int
+	shared  *workpool.Pool // the table's pool (NewShared), else nil
 	pool    *workpool.Pool
 	f32     f32Task // the in-flight parallel fp32 matmul
 	q8      q8Task  // the in-flight parallel Q8_0 matmul
@@ -87,6 +88,14 @@ type Provider struct {
 // goroutines (<= 0: runtime.GOMAXPROCS(0), as workpool.New).
 func New(threads int) *Provider {
 	return &Provider{Declined: kernels.Declined{Provider: "avx512"}, threads: threads}
+}
+
+// NewShared returns an avx512 provider splitting large matmuls over pool,
+// which its caller owns and closes (see workpool.Start).
+func NewShared(pool *workpool.Pool) *Provider {
+	p := New(pool.Size())
+	p.shared = pool
+	return p
 }
 
 // Name implements kernels.Provider.
@@ -132,7 +141,7 @@ const declinedF32 = "fp32 matmul declined for avx2's (inferred, not measured sid
 func (p *Provider) Init(s kernels.Shape) error {
 	p.Close() // a second Init starts afresh
 	p.grow(max(s.Dim, s.HiddenDim, 0))
-	p.pool = workpool.New(p.threads)
+	p.pool = workpool.Start(p.shared, p.threads)
 	return nil
 }
 
@@ -318,10 +327,8 @@ func q8Ref(out []float32, b q8Block) {
 
 // Close implements kernels.Provider.
 func (p *Provider) Close() error {
-	if p.pool != nil {
-		p.pool.Close()
-		p.pool = nil
-	}
+	workpool.Stop(p.pool, p.shared)
+	p.pool = nil
 	return nil
 }
 

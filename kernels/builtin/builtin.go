@@ -11,6 +11,7 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/kernels/swar"
 	"github.com/retrollama/retrollama/kernels/unrolled"
+	"github.com/retrollama/retrollama/kernels/workpool"
 	"github.com/retrollama/retrollama/kernels/x87"
 )
 
@@ -19,6 +20,11 @@ type Options struct {
 	// Threads is the number of goroutines a provider may use for one op;
 	// 0 means runtime.GOMAXPROCS(0).
 	Threads int
+	// Pool, when set, is the worker pool of the table the provider joins,
+	// shared by all its builtin providers and closed by its owner; the
+	// provider then splits its ops over Pool (Threads is ignored) instead
+	// of starting its own (see workpool.Start).
+	Pool *workpool.Pool
 }
 
 // Info describes one builtin provider variant.
@@ -44,19 +50,34 @@ func All() []Info {
 			Name:        "unroll4",
 			Description: "pure Go, 4 rows' sums per pass (each in run.c's order), bit-identical to the reference; rows split over threads; any CPU",
 			Usable:      always,
-			New:         func(o Options) kernels.Provider { return unrolled.New(4, o.Threads) },
+			New: func(o Options) kernels.Provider {
+				if o.Pool != nil {
+					return unrolled.NewShared(4, o.Pool)
+				}
+				return unrolled.New(4, o.Threads)
+			},
 		},
 		{
 			Name:        "unroll8",
 			Description: "pure Go, 8 rows' sums per pass (each in run.c's order), bit-identical to the reference; rows split over threads; any CPU",
 			Usable:      always,
-			New:         func(o Options) kernels.Provider { return unrolled.New(8, o.Threads) },
+			New: func(o Options) kernels.Provider {
+				if o.Pool != nil {
+					return unrolled.NewShared(8, o.Pool)
+				}
+				return unrolled.New(8, o.Threads)
+			},
 		},
 		{
 			Name:        "swar",
 			Description: "pure Go, q8_0 matmul only: 3 int8 multiply-adds per 64-bit multiply, rows split over threads; any CPU",
 			Usable:      always,
-			New:         func(o Options) kernels.Provider { return swar.New(o.Threads) },
+			New: func(o Options) kernels.Provider {
+				if o.Pool != nil {
+					return swar.NewShared(o.Pool)
+				}
+				return swar.New(o.Threads)
+			},
 		},
 		{
 			Name:        "mmx",
@@ -74,13 +95,23 @@ func All() []Info {
 			Name:        "avx2",
 			Description: "AVX2 assembly (amd64): fp32 and q8_0 (group sizes multiple of 32) matmul, on panels for a mapped checkpoint's weights, rmsnorm, attention, all bit-identical to the reference; rows and heads split over threads; declines the elementwise ops",
 			Usable:      avx2.Usable,
-			New:         func(o Options) kernels.Provider { return avx2.New(o.Threads) },
+			New: func(o Options) kernels.Provider {
+				if o.Pool != nil {
+					return avx2.NewShared(o.Pool)
+				}
+				return avx2.New(o.Threads)
+			},
 		},
 		{
 			Name:        "avx512",
 			Description: "AVX-512 assembly (amd64): q8_0 matmul (AVX512_VNNI, group size 32 or a multiple of 64), bit-identical to the reference; rows split over threads; declines the fp32 matmul (avx2's panels are faster) and the other ops",
 			Usable:      avx512.Usable,
-			New:         func(o Options) kernels.Provider { return avx512.New(o.Threads) },
+			New: func(o Options) kernels.Provider {
+				if o.Pool != nil {
+					return avx512.NewShared(o.Pool)
+				}
+				return avx512.New(o.Threads)
+			},
 		},
 	}
 }

@@ -19,7 +19,8 @@ const maxWords = min(1<<43, math.MaxInt/8)
 type Provider struct {
 	kernels.Declined // every op but MatMul
 
-	threads int // as workpool.New: <= 0 is GOMAXPROCS
+	threads int            // as workpool.New: <= 0 is GOMAXPROCS
+	shared  *workpool.Pool // the table's pool (NewShared), else nil
 	pool    *workpool.Pool
 	task    task // the one in-flight parallel matmul
 	// xq, xs and xw hold x quantized for a MatMul (int8 values, one scale
@@ -34,6 +35,14 @@ type Provider struct {
 // goroutines (<= 0 means runtime.GOMAXPROCS(0), as workpool.New).
 func New(threads int) *Provider {
 	return &Provider{Declined: kernels.Declined{Provider: "swar"}, threads: threads}
+}
+
+// NewShared returns a swar provider splitting large matmuls over pool,
+// which its caller owns and closes (see workpool.Start).
+func NewShared(pool *workpool.Pool) *Provider {
+	p := New(pool.Size())
+	p.shared = pool
+	return p
 }
 
 // Name implements kernels.Provider.
@@ -55,13 +64,11 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 // Init implements kernels.Provider: it sizes the buffers of x for the
 // model's widest matmul input and starts the worker pool.
 func (p *Provider) Init(s kernels.Shape) error {
-	if p.pool != nil {
-		p.pool.Close()
-	}
+	workpool.Stop(p.pool, p.shared)
 	n := max(s.Dim, s.HiddenDim, 0)
 	// A row packs into at most one word per value (GroupSize 1).
 	p.xq, p.xs, p.xw = make([]int8, n), make([]float32, n), make([]uint64, n)
-	p.pool = workpool.New(p.threads)
+	p.pool = workpool.Start(p.shared, p.threads)
 	return nil
 }
 
@@ -142,10 +149,8 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 // Close implements kernels.Provider: it stops the worker pool and drops
 // the buffers.
 func (p *Provider) Close() error {
-	if p.pool != nil {
-		p.pool.Close()
-		p.pool = nil
-	}
+	workpool.Stop(p.pool, p.shared)
+	p.pool = nil
 	p.xq, p.xs, p.xw = nil, nil, nil
 	return nil
 }

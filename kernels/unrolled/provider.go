@@ -28,10 +28,11 @@ import (
 // Provider is the unrolled provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
-	width   int      // rows per pass: 4 or 8
-	name    string   // "unroll4" or "unroll8"
-	rows    rowsFunc // rows4 or rows8; nil for a bad width
-	threads int      // as workpool.New: <= 0 is GOMAXPROCS
+	width   int            // rows per pass: 4 or 8
+	name    string         // "unroll4" or "unroll8"
+	rows    rowsFunc       // rows4 or rows8; nil for a bad width
+	threads int            // as workpool.New: <= 0 is GOMAXPROCS
+	shared  *workpool.Pool // the table's pool (NewShared), else nil
 
 	shape kernels.Shape
 	att   []float32 // attention scores, Heads × SeqLen
@@ -70,6 +71,14 @@ func New(width, threads int) *Provider {
 	return p
 }
 
+// NewShared returns an unrolled provider like New that splits its large
+// ops over pool, which its caller owns and closes (see workpool.Start).
+func NewShared(width int, pool *workpool.Pool) *Provider {
+	p := New(width, pool.Size())
+	p.shared = pool
+	return p
+}
+
 // Name implements kernels.Provider: "unroll4" or "unroll8".
 func (p *Provider) Name() string { return p.name }
 
@@ -95,16 +104,14 @@ func (p *Provider) Init(s kernels.Shape) error {
 		s.Dim%s.Heads != 0 || s.Heads%s.KVHeads != 0 {
 		return fmt.Errorf("%s: init: bad shape %+v", p.name, s)
 	}
-	if p.pool != nil {
-		p.pool.Close()
-	}
+	workpool.Stop(p.pool, p.shared)
 	p.shape = s
 	p.att = make([]float32, s.Heads*s.SeqLen)
 	p.freq = ropeFrequencies(s.HeadSize())
 	p.cos, p.sin, p.ropePos = make([]float32, s.HeadSize()), make([]float32, s.HeadSize()), -1
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.xq, p.xs = make([]int8, n), make([]float32, n)
-	p.pool = workpool.New(p.threads)
+	p.pool = workpool.Start(p.shared, p.threads)
 	return nil
 }
 
@@ -138,10 +145,8 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 // Close implements kernels.Provider: it stops the worker pool and drops
 // the scratch memory.
 func (p *Provider) Close() error {
-	if p.pool != nil {
-		p.pool.Close()
-		p.pool = nil
-	}
+	workpool.Stop(p.pool, p.shared)
+	p.pool = nil
 	p.att, p.freq, p.xq, p.xs, p.cos, p.sin = nil, nil, nil, nil, nil, nil
 	return nil
 }

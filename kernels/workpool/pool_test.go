@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -256,4 +257,63 @@ func cpuTime(t *testing.T) time.Duration {
 		t.Skip("getrusage: ", err)
 	}
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// ranges records the ranges a call was cut into.
+type ranges struct {
+	mu  sync.Mutex
+	got [][2]int
+}
+
+func (r *ranges) Do(lo, hi int) {
+	r.mu.Lock()
+	r.got = append(r.got, [2]int{lo, hi})
+	r.mu.Unlock()
+}
+
+// TestBlocks checks how a call is cut: a small one into one block per
+// participant, so the shared counter is touched least; a large one into
+// blocksPerWorker each, taken as participants come free.
+func TestBlocks(t *testing.T) {
+	cases := []struct{ size, n, blocks int }{
+		{2, 1, 1},
+		{2, 18, 2}, // a 288-row Q8_0 matmul: 18 units of 16 rows
+		{3, 10, 3},
+		{2, staticBelow - 1, 2},
+		{2, staticBelow, 2 * blocksPerWorker},
+		{2, 2000, 2 * blocksPerWorker}, // the classifier
+		{4, 5, 4},
+	}
+	for _, c := range cases {
+		p := New(c.size)
+		var r ranges
+		p.RunTask(c.n, &r)
+		p.Close()
+		if len(r.got) != c.blocks {
+			t.Errorf("size %d, n %d: %d blocks %v, want %d", c.size, c.n, len(r.got), r.got, c.blocks)
+		}
+	}
+}
+
+// TestStartStop checks that a provider given its table's pool uses it and
+// leaves it running, and that one given none starts and stops its own.
+func TestStartStop(t *testing.T) {
+	shared := New(2)
+	defer shared.Close()
+	if p := Start(shared, 5); p != shared {
+		t.Errorf("Start(shared, 5) did not return the shared pool")
+	}
+	Stop(shared, shared)
+	if shared.closed.Load() {
+		t.Errorf("Stop closed a shared pool")
+	}
+	own := Start(nil, 3)
+	if own == shared || own.Size() != 3 {
+		t.Fatalf("Start(nil, 3): size %d, shared %v", own.Size(), own == shared)
+	}
+	Stop(own, nil)
+	if !own.closed.Load() {
+		t.Errorf("Stop did not close the provider's own pool")
+	}
+	Stop(nil, shared) // nothing started: no panic
 }
