@@ -22,7 +22,10 @@
 #     extends  = <profile>                 # inherit everything not set here
 #     default  = [kind.name, ...]          # providers to try for every op, in order
 #     op "<op>" { use = [kind.name, ...] } # override for one op: matmul rmsnorm rope attention swiglu softmax
-#     on_error = "fallback" | "fail"       # a provider failing at run time: redo on the reference, or stop
+#     on_error = "fail" | "fallback"       # a provider that cannot run here, load, start, or fails a call:
+#                                          # stop with an error (the default), or pass it over for the
+#                                          # next provider (the reference last) and say so in every
+#                                          # report and on run's stderr (also: --fallback)
 #   }
 #   default_profiles = [...]               # the first whose providers all run on this CPU is the default
 #
@@ -68,20 +71,20 @@ profile "reference" {
 
 profile "fast" {
   default  = [builtin.swar, builtin.unroll8] # swar takes the q8_0 matmuls, unroll8 the rest
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 # The Pentium II (and any 386 build): no SSE, so no hardware float32 in Go
 # code; every op runs in x87/MMX assembly, bit-identical to the reference.
 profile "p2" {
   default  = [builtin.mmx, builtin.x87] # mmx takes the q8_0 matmuls, x87 the rest
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 # Every op in the SIMD128 module; anything it fails at runs on the reference.
 profile "wasm" {
   default  = [wasm.simd128]
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 # Modern x86-64: AVX2 takes the matmuls (fp32 and q8_0), rmsnorm and
@@ -89,7 +92,7 @@ profile "wasm" {
 # avx2 would decline.
 profile "avx2" {
   default  = [builtin.avx2, builtin.swar, builtin.unroll8]
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 # x86-64 with AVX-512: avx512 takes the matmuls (fp32, and q8_0 in groups
@@ -98,19 +101,19 @@ profile "avx2" {
 # swar and unroll8 what is left, as in the avx2 profile.
 profile "avx512" {
   default  = [builtin.avx512, builtin.avx2, builtin.swar, builtin.unroll8]
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 # Every op in the Go example plugin: the unrolled kernels, out of process.
 profile "plugin" {
   default  = [plugin.goexample]
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 # Every op the C plugin has, in C; A/B it against "fast" with retrollama bench.
 profile "cplugin" {
   default  = [plugin.cexample]
-  on_error = "fallback"
+  on_error = "fail"
 }
 
 default_profiles = [avx512, avx2, p2, fast, reference]

@@ -7,6 +7,7 @@
 package bench
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -80,6 +81,55 @@ type Profile struct {
 	// InstrumentationOverhead is (uninstrumented tok/s / instrumented tok/s) - 1
 	// measured for this profile; reported so readers can judge Ops.
 	InstrumentationOverhead float64 `json:"instrumentation_overhead"`
+	// Substitutions are the ops that did not run on the provider the
+	// profile names (bench --fallback, or on_error = "fallback"): what
+	// ran instead and why. Empty when the profile ran as named; every
+	// format says so when it is not.
+	Substitutions []Substitution `json:"substitutions,omitempty"`
+}
+
+// Substitution is an op of a profile that ran on another provider than
+// the profile names, for some or all of its uses.
+type Substitution struct {
+	Op    string `json:"op"`
+	DType string `json:"dtype,omitempty"`
+	Ran   string `json:"ran"` // the provider that ran it
+	Why   string `json:"why"` // the provider passed over, and its reason
+	Uses  int    `json:"uses"`
+	Of    int    `json:"of"`   // the op's uses in the model
+	Line  string `json:"line"` // the whole sentence, as run prints it
+}
+
+// RanAsNamed reports whether every op of the profile ran on the provider
+// the profile names.
+func (p *Profile) RanAsNamed() bool { return len(p.Substitutions) == 0 }
+
+// SubstitutionNote is one sentence for a headline verdict, "" when p ran
+// as named: "fast did not run as named: matmul q8_0 ran on ...".
+func (p *Profile) SubstitutionNote() string {
+	if p.RanAsNamed() {
+		return ""
+	}
+	// One clause per provider that ran and reason, listing its ops.
+	type key struct{ ran, why string }
+	ops := map[key][]string{}
+	var order []key
+	for _, s := range p.Substitutions {
+		k := key{s.Ran, s.Why}
+		if ops[k] == nil {
+			order = append(order, k)
+		}
+		what := strings.TrimSpace(s.Op + " " + s.DType)
+		if s.Uses < s.Of {
+			what += " (" + strconv.Itoa(s.Uses) + " of " + strconv.Itoa(s.Of) + " uses)"
+		}
+		ops[k] = append(ops[k], what)
+	}
+	clauses := make([]string, len(order))
+	for i, k := range order {
+		clauses[i] = strings.Join(ops[k], ", ") + " ran on " + k.ran + " (" + k.why + ")"
+	}
+	return p.Name + " did not run as named: " + strings.Join(clauses, "; ")
 }
 
 // CommandLine is the profile's Command as one line a POSIX shell would

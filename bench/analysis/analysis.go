@@ -72,12 +72,18 @@ func Compare(a, b *bench.Profile, metric string) (bench.Comparison, error) {
 	if metric == Prompt {
 		what = "prompt processing"
 	}
+	verdict := what + ": " + s.Verdict(a.Name, b.Name)
+	for _, p := range []*bench.Profile{b, a} {
+		if note := p.SubstitutionNote(); note != "" {
+			verdict += " — but " + note
+		}
+	}
 	return bench.Comparison{
 		Baseline: a.Name, Subject: b.Name, Metric: metric,
 		Speedup: s.Ratio, CILow: s.Lo, CIHigh: s.Hi, PValue: s.P,
 		Samples:     [2][]float64{sa, sb},
 		Significant: s.Significant,
-		Verdict:     what + ": " + s.Verdict(a.Name, b.Name),
+		Verdict:     verdict,
 	}, nil
 }
 

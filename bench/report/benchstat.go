@@ -54,6 +54,14 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 		if len(p.Command) > 0 {
 			config(benchKey("cmd-"+strings.TrimPrefix(p.Name, "cmd:")), p.CommandLine())
 		}
+		var ran []string
+		for _, o := range p.Ops {
+			ran = append(ran, o.Op+"="+o.Provider)
+		}
+		config(benchKey("providers-"+p.Name), strings.Join(ran, " "))
+		if note := p.SubstitutionNote(); note != "" {
+			config(benchKey("not-as-named-"+p.Name), note)
+		}
 	}
 	bw.WriteString("\n")
 	procs := max(r.Settings.Threads, 1)

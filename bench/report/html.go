@@ -21,10 +21,11 @@ func HTML(w io.Writer, r *bench.Report) error {
 		return err
 	}
 	page := htmlPage{
-		Title:       d.title,
-		Profiles:    htmlTableOf(d.profiles),
-		Verdicts:    d.verdicts,
-		Correctness: d.correctness,
+		Title:         d.title,
+		Profiles:      htmlTableOf(d.profiles),
+		Verdicts:      d.verdicts,
+		Correctness:   d.correctness,
+		Substitutions: d.substitutions,
 	}
 	for _, kv := range d.env {
 		page.Env = append(page.Env, htmlKeyValue{kv.key, kv.value})
@@ -85,13 +86,15 @@ func charts(ps []bench.Profile) ([]htmlChart, error) {
 
 // htmlPage is the data of pageTemplate.
 type htmlPage struct {
-	Title       string
-	Env         []htmlKeyValue
-	Profiles    htmlTable
-	Verdicts    []string
-	Correctness []string
-	Charts      []htmlChart
-	Ops         []htmlOps
+	Title    string
+	Env      []htmlKeyValue
+	Profiles htmlTable
+	Verdicts []string
+	// Substitutions: profiles that did not run as named, shown first.
+	Substitutions []string
+	Correctness   []string
+	Charts        []htmlChart
+	Ops           []htmlOps
 }
 
 // htmlKeyValue is one environment row.

@@ -23,7 +23,15 @@ func Markdown(w io.Writer, r *bench.Report) error {
 // writeMarkdownDocument lays d out as markdown. Write errors are sticky in
 // bufio.Writer and surface at Flush.
 func writeMarkdownDocument(w *bufio.Writer, d *document) {
-	w.WriteString("# " + mdEscape(d.title) + "\n\n## Environment\n\n")
+	w.WriteString("# " + mdEscape(d.title) + "\n\n")
+	if len(d.substitutions) > 0 {
+		w.WriteString("**Not run as named (fallback):** these ops ran on other providers than the profile names.\n\n")
+		for _, s := range d.substitutions {
+			w.WriteString("- " + mdEscape(s) + "\n")
+		}
+		w.WriteString("\n")
+	}
+	w.WriteString("## Environment\n\n")
 	writeMarkdownTable(w, table{
 		header: []string{"key", "value"},
 		align:  []align{left, left},

@@ -18,7 +18,10 @@ type document struct {
 	profiles    table
 	verdicts    []string
 	correctness []string
-	ops         []opSection
+	// substitutions is one sentence per profile that did not run as
+	// named (bench --fallback): shown first, before any number.
+	substitutions []string
+	ops           []opSection
 }
 
 // opSection is the per-op breakdown of one profile.
@@ -48,6 +51,11 @@ func buildDocument(r *bench.Report) (*document, error) {
 		profiles:    profileTable(r.Profiles),
 		verdicts:    verdicts(r.Comparisons),
 		correctness: correctness(r.Correctness),
+	}
+	for _, p := range r.Profiles {
+		if note := p.SubstitutionNote(); note != "" {
+			d.substitutions = append(d.substitutions, p.Label+": "+note)
+		}
 	}
 	for _, p := range r.Profiles {
 		d.ops = append(d.ops, opBreakdown(p))

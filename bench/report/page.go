@@ -37,6 +37,15 @@ figcaption, p.note { color: #555; font-size: 0.9em; }
 </tbody>
 </table>
 
+{{- if .Substitutions}}
+<h2 class="warning">Not run as named (fallback)</h2>
+<ul class="substitutions">
+{{- range .Substitutions}}
+<li>{{.}}</li>
+{{- end}}
+</ul>
+{{- end}}
+
 <h2>Profiles</h2>
 {{template "table" .Profiles}}
 

@@ -26,6 +26,13 @@ func Text(w io.Writer, r *bench.Report) error {
 // are sticky in bufio.Writer and surface at Flush.
 func writeTextDocument(w *bufio.Writer, d *document) {
 	w.WriteString(d.title + "\n\n")
+	if len(d.substitutions) > 0 {
+		w.WriteString("NOT RUN AS NAMED (fallback): these ops ran on other providers than the profile names\n")
+		for _, s := range d.substitutions {
+			w.WriteString("  " + s + "\n")
+		}
+		w.WriteString("\n")
+	}
 	width := 0
 	for _, kv := range d.env {
 		width = max(width, utf8.RuneCountInString(kv.key))

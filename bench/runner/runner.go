@@ -46,6 +46,11 @@ type Config struct {
 	HalfWidth func([]float64) float64
 	// Progress, when set, is told after every measured run.
 	Progress func(done, total int)
+	// Fallback lets a profile whose provider cannot run here (or fails)
+	// run on the next provider (--fallback); the report's Substitutions
+	// then say what ran. Without it (and without on_error = "fallback"
+	// in the profile) that is an error before anything is measured.
+	Fallback bool
 	// Isolated, when set, measures one run of a profile in a fresh process
 	// (--isolate) and returns its sample and that process's peak RSS.
 	Isolated func(profile string) (Sample, int64, error)
@@ -108,8 +113,8 @@ type engine struct {
 	model   *model.Transformer
 }
 
-// open builds every profile's engine; a provider failure is always an
-// error in bench, whatever the profile's on_error.
+// open builds every profile's engine; a provider that cannot run here is
+// an error unless c.Fallback or the profile's on_error allows it.
 func open(c *Config) ([]*engine, error) {
 	var engines []*engine
 	for _, name := range c.Profiles {
@@ -121,7 +126,7 @@ func open(c *Config) ([]*engine, error) {
 			closeAll(engines)
 			return nil, err
 		}
-		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, NoFallback: true})
+		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, Fallback: c.Fallback})
 		if err != nil {
 			closeAll(engines)
 			return nil, fmt.Errorf("profile %s: %w", name, err)
@@ -290,6 +295,9 @@ func Run(c *Config) (*bench.Report, error) {
 			r.Profiles[slot[e]].PeakRSSBytes = []int64{rss}
 		}
 	}
+	for _, e := range engines {
+		r.Profiles[slot[e]].Substitutions = Substitutions(e.table)
+	}
 	if err := correctness(engines, r, c.GenTokens); err != nil {
 		return nil, err
 	}
@@ -297,6 +305,19 @@ func Run(c *Config) (*bench.Report, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// Substitutions converts a table's substitutions for a report.
+func Substitutions(t *dispatch.Table) []bench.Substitution {
+	var out []bench.Substitution
+	for _, s := range t.Substitutions() {
+		b := bench.Substitution{Op: string(s.Op), Ran: s.Ran, Why: s.Why, Uses: s.Uses, Of: s.Of, Line: s.String()}
+		if (s.Op == kernels.MatMul || s.Op == kernels.RMSNorm) && !s.Runtime {
+			b.DType = s.DType.String()
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // describe names a measured entry in errors: "profile avx2" or

@@ -39,12 +39,45 @@ func TestRunRecordsEverything(t *testing.T) {
 	}
 }
 
-func TestFailingProviderIsAnError(t *testing.T) {
-	// on_error = "fallback" in the profile, but bench must not time the
-	// reference while claiming to time the provider.
-	_, err := Run(benchtest.Config(t, "once", "failing"))
-	if err == nil || !strings.Contains(err.Error(), "profile failing") || !strings.Contains(err.Error(), "on fire") {
-		t.Fatalf("err = %v", err)
+// TestNoSilentSubstitution: a provider that fails a call or cannot run
+// here is an error unless fallback was asked for (on_error = "fallback"
+// in the profile, or Config.Fallback); with it the report names what ran
+// instead, in the profile and in the headline verdict.
+func TestNoSilentSubstitution(t *testing.T) {
+	cases := []struct {
+		name     string
+		profile  string
+		fallback bool
+		wantErr  string // "" = runs, with a substitution naming wantWhy
+		wantWhy  string
+	}{
+		{"failing call, on_error fail", "failing-strict", false, "on fire", ""},
+		{"failing call, on_error fallback", "failing", false, "", "on fire"},
+		{"cannot run here", "elsewhere", false, "builtin.elsewhere (for matmul) cannot run here: needs a CPU this is not", ""},
+		{"cannot run here, --fallback", "elsewhere", true, "", "builtin.elsewhere: needs a CPU this is not"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := benchtest.Config(t, "once", c.profile)
+			cfg.Fallback = c.fallback
+			r, err := Run(cfg)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) || !strings.Contains(err.Error(), c.profile) {
+					t.Fatalf("err = %v, want one naming %s and %q", err, c.profile, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := r.Profiles[1]
+			if p.RanAsNamed() || !strings.Contains(p.SubstitutionNote(), c.wantWhy) || !strings.Contains(p.SubstitutionNote(), "builtin.scalar") {
+				t.Errorf("substitutions %+v, want one naming builtin.scalar and %q", p.Substitutions, c.wantWhy)
+			}
+			if r.Profiles[0].RanAsNamed() == false {
+				t.Errorf("the baseline ran as named, but %+v", r.Profiles[0].Substitutions)
+			}
+		})
 	}
 }
 

@@ -22,12 +22,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/retrollama/retrollama/host/wasmhost"
+	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
@@ -114,10 +114,16 @@ type pluginSchema struct {
 // pluginTransports are the valid transports of a plugin provider.
 var pluginTransports = spec.Transports()
 
-// OnError values of a profile.
+// OnError values of a profile: what happens when a provider it names
+// cannot run here, load or start, or fails a call.
 const (
-	OnErrorFallback = "fallback" // redo a failed op on the scalar reference, and keep using it
-	OnErrorFail     = "fail"     // stop with the error
+	// OnErrorFallback passes the provider over for the profile's next one
+	// (a failed call is redone on the scalar reference, which keeps the
+	// op), and every command and report names what ran instead.
+	OnErrorFallback = "fallback"
+	// OnErrorFail stops with the error: nothing runs under a name it does
+	// not have. The default.
+	OnErrorFail = "fail"
 )
 
 // File is a parsed and checked kernels.hcl.
@@ -685,16 +691,7 @@ func errorAt(r *hcl.Range, summary, detail string) *hcl.Diagnostic {
 // didYouMean returns ` Did you mean "x"?` for the closest candidate within
 // a small edit distance, or "".
 func didYouMean(given string, candidates []string) string {
-	best, bestDist := "", 3 // at most 2 edits, as hclsyntax does
-	for _, c := range candidates {
-		if d := levenshtein.Distance(given, c, nil); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
+	return suggest.DidYouMean(given, candidates)
 }
 
 // decodePlugin reads the body of a provider "plugin" block.

@@ -27,7 +27,7 @@ type Resolved struct {
 
 // Resolve applies the extends chain of profile: the nearest profile that
 // routes an op (op block) wins, then the nearest default list; on_error
-// likewise, "fallback" when none sets it.
+// likewise, "fail" when none sets it.
 func (f *File) Resolve(profile string) (*Resolved, hcl.Diagnostics) {
 	if f.Profile(profile) == nil {
 		var names []string
@@ -41,7 +41,7 @@ func (f *File) Resolve(profile string) (*Resolved, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	r := &Resolved{Profile: profile, OnError: OnErrorFallback, Routes: map[kernels.Op]Route{}}
+	r := &Resolved{Profile: profile, OnError: OnErrorFail, Routes: map[kernels.Op]Route{}}
 	for i := len(chain) - 1; i >= 0; i-- { // farthest ancestor first, so nearer ones override
 		if chain[i].OnError != "" {
 			r.OnError = chain[i].OnError

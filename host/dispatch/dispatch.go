@@ -65,6 +65,40 @@ type Decision struct {
 	Chosen string        // label of the chosen provider
 	Source string        // where the chosen candidate was configured
 	Passed []string      // candidates skipped before it, each "label: reason"
+	// Substituted is why this use does not run on what the profile
+	// intended, or "": a provider it names could not run here, load, start
+	// or take the weight (fallback), or no provider it names takes the
+	// use, which then runs on the reference.
+	Substituted string
+}
+
+// Substitution is an op that ran, for some or all of its uses, on another
+// provider than the profile intended: what ran, and why. Every command
+// and report that names a profile says these (never report work that did
+// not happen).
+type Substitution struct {
+	Op    kernels.Op
+	DType kernels.DType // of the weights (F32 for the ops without)
+	Ran   string        // the provider label that ran them
+	Why   string        // the provider passed over and its reason
+	Uses  int           // how many of the op's uses (tensors, or 1): "all" when Uses == Of
+	Of    int           // how many uses the op has in this table
+	// Runtime marks a failed call redone on the reference (and every
+	// later call of the op, whatever its dtype).
+	Runtime bool
+}
+
+// String renders a substitution as one line for reports and stderr.
+func (s Substitution) String() string {
+	uses := "all its uses"
+	if s.Uses < s.Of {
+		uses = fmt.Sprintf("%d of its %d uses", s.Uses, s.Of)
+	}
+	what := string(s.Op)
+	if (s.Op == kernels.MatMul || s.Op == kernels.RMSNorm) && !s.Runtime {
+		what += " " + s.DType.String()
+	}
+	return fmt.Sprintf("%s ran on %s for %s: %s", what, s.Ran, uses, s.Why)
 }
 
 // Weight is the engine's handle to a prepared tensor: the provider that
@@ -87,6 +121,8 @@ type Table struct {
 	initialised                      []kernels.Provider
 	decisions                        []Decision
 	err                              error
+
+	runtime []Substitution // ops moved to the reference after a failed call
 
 	timing bool     // per-op timing on (bench's instrumented pass)
 	stats  []OpStat // accumulated while timing
@@ -169,7 +205,7 @@ func New(plan Plan, shape kernels.Shape) (*Table, error) {
 				// on_error = "fallback": a provider that cannot start
 				// (a WASM module refusing the model, a plugin that died)
 				// is passed over like one this CPU cannot run.
-				t.log.Warn("kernel provider failed to start; passing it over", "provider", c.Label, "error", err)
+				t.log.Info("kernel provider failed to start; passing it over", "provider", c.Label, "error", err)
 				failedInit[c.Provider] = "failed to start: " + err.Error()
 				cands[i].Unusable = failedInit[c.Provider]
 				_ = c.Provider.Close()
@@ -222,6 +258,9 @@ func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decisi
 	for _, c := range t.plan.Candidates[q.Op] {
 		if c.Unusable != "" {
 			d.Passed = append(d.Passed, c.Label+": "+c.Unusable)
+			if d.Substituted == "" {
+				d.Substituted = c.Label + ": " + c.Unusable
+			}
 			continue
 		}
 		s := c.Provider.Supports(q)
@@ -234,8 +273,80 @@ func (t *Table) choose(q kernels.Query, tensor string) (kernels.Provider, Decisi
 		return c.Provider, d
 	}
 	d.Chosen, d.Source = "builtin.scalar", "the reference, always the last fallback"
+	if d.Substituted == "" && len(d.Passed) > 0 {
+		d.Substituted = "no provider of the profile takes it (" + strings.Join(d.Passed, "; ") + ")"
+	}
 	t.decisions = append(t.decisions, d)
 	return t.reference, d
+}
+
+// Summarize renders substitutions as few lines: one per provider that ran
+// and reason, listing its ops ("matmul f32, rope ran on builtin.scalar:
+// plugin.x: ..."); only the runtime ones, or only the others.
+func Summarize(subs []Substitution, runtime bool) []string {
+	type key struct{ ran, why string }
+	ops := map[key][]string{}
+	var order []key
+	for _, s := range subs {
+		if s.Runtime != runtime {
+			continue
+		}
+		k := key{s.Ran, s.Why}
+		if ops[k] == nil {
+			order = append(order, k)
+		}
+		what := string(s.Op)
+		if (s.Op == kernels.MatMul || s.Op == kernels.RMSNorm) && !s.Runtime {
+			what += " " + s.DType.String()
+		}
+		if s.Uses < s.Of {
+			what += fmt.Sprintf(" (%d of %d uses)", s.Uses, s.Of)
+		}
+		ops[k] = append(ops[k], what)
+	}
+	var out []string
+	for _, k := range order {
+		out = append(out, fmt.Sprintf("%s ran on %s: %s", strings.Join(ops[k], ", "), k.ran, k.why))
+	}
+	return out
+}
+
+// Substitutions lists the ops that ran, or are set to run, on another
+// provider than the profile intended, grouped by op, dtype, the provider
+// that ran and why; empty when everything runs as named. Call it after
+// the weights are prepared (and again after running, for failed calls
+// redone on the reference).
+func (t *Table) Substitutions() []Substitution {
+	type key struct {
+		op    kernels.Op
+		dtype kernels.DType
+		ran   string
+		why   string
+	}
+	uses := map[kernels.Op]int{}
+	count := map[key]int{}
+	var order []key
+	for _, d := range t.decisions {
+		uses[d.Op]++
+		if d.Substituted == "" {
+			continue
+		}
+		k := key{d.Op, d.DType, d.Chosen, d.Substituted}
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	var out []Substitution
+	for _, k := range order {
+		out = append(out, Substitution{Op: k.op, DType: k.dtype, Ran: k.ran, Why: k.why, Uses: count[k], Of: uses[k.op]})
+	}
+	for _, r := range t.runtime {
+		r.Of = max(uses[r.Op], 1)
+		r.Uses = r.Of
+		out = append(out, r)
+	}
+	return out
 }
 
 // AllocCache returns n zeroed floats for a KV cache: from the Attention
@@ -302,6 +413,7 @@ func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
 			t.log.Warn("kernel provider cannot take a weight; it runs on the scalar reference", "tensor", tensor.Name, "provider", p.Name(), "error", err)
 			d := &t.decisions[len(t.decisions)-1]
 			d.Passed = append(d.Passed, d.Chosen+": "+err.Error())
+			d.Substituted = d.Chosen + " failed to take the weight: " + err.Error()
 			d.Chosen, d.Source = "builtin.scalar", "fallback after a failed prepare"
 			return w, nil
 		}
@@ -320,6 +432,8 @@ func (t *Table) failed(op kernels.Op, p kernels.Provider, err error) (redo bool)
 	if t.plan.Fallback && p != t.reference {
 		t.log.Warn("kernel failed; falling back to the scalar reference", "op", op, "provider", p.Name(), "error", err)
 		t.degraded[op] = true
+		t.runtime = append(t.runtime, Substitution{Op: op, Runtime: true, Ran: "builtin.scalar",
+			Why: fmt.Sprintf("%s failed a call (%v); that call and every later one redone on the reference", p.Name(), err)})
 		return true
 	}
 	if t.err == nil {

@@ -7,6 +7,7 @@ package registry
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/hashicorp/go-hclog"
@@ -24,10 +25,14 @@ type Options struct {
 	// Threads for providers whose block does not set threads; 0 = all cores.
 	Threads int
 	Logger  hclog.Logger
-	// NoFallback makes every provider failure an error whatever the
-	// profile's on_error says (benchmarks must not time the reference
-	// while claiming to time a provider).
-	NoFallback bool
+	// Fallback is the user asking (run and bench --fallback) for a
+	// provider that cannot run here, fails to load or start, or fails a
+	// call to be passed over for the profile's next provider (the
+	// reference last), as on_error = "fallback" in the profile does.
+	// Without either, any of these is an error: nothing runs under a
+	// name it does not have. With it, Table.Substitutions says what ran
+	// instead, and why, for every report to name.
+	Fallback bool
 }
 
 // Open resolves profile in f, builds its providers and returns the
@@ -61,11 +66,21 @@ func Usable(p *config.Provider) error {
 			return err
 		}
 		if _, err := os.Stat(p.Plugin.Binary); err != nil {
-			return fmt.Errorf("plugin binary %s not found (build the shipped plugins with `make plugins`)", p.Plugin.Binary)
+			if shippedPlugin(p.Plugin.Binary) {
+				return fmt.Errorf("plugin binary %s not found (build the shipped plugins with `make plugins`)", p.Plugin.Binary)
+			}
+			return fmt.Errorf("plugin binary %s not found (the path of provider %s, %s:%d)", p.Plugin.Binary, p.Ref(), p.DeclRange.Filename, p.DeclRange.Start.Line)
 		}
 		return nil
 	}
 	return fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
+}
+
+// shippedPlugin reports whether path is one of the plugins "make plugins"
+// builds (dist/plugins/NAME), whose missing binary that hint fixes.
+func shippedPlugin(path string) bool {
+	dir, name := filepath.Split(filepath.Clean(path))
+	return filepath.Base(filepath.Clean(dir)) == "plugins" && (name == "goexample" || name == "cexample")
 }
 
 // New constructs a fresh instance of the provider a declaration describes.
@@ -89,7 +104,16 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 // candidates (so reports say why they were passed over), not instantiated.
 func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, err error) {
 	defer func() {
-		if err != nil { // no table will own the pools
+		if err != nil { // no table will own the providers or the pools
+			closed := map[kernels.Provider]bool{}
+			for _, c := range plan.Candidates {
+				for _, cand := range c {
+					if cand.Provider != nil && !closed[cand.Provider] {
+						closed[cand.Provider] = true
+						_ = cand.Provider.Close() // a plugin's process ends here
+					}
+				}
+			}
 			for _, c := range plan.Cleanup {
 				c()
 			}
@@ -98,7 +122,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 	}()
 	plan = dispatch.Plan{
 		Candidates: map[kernels.Op][]dispatch.Candidate{},
-		Fallback:   r.OnError == config.OnErrorFallback && !o.NoFallback,
+		Fallback:   r.OnError == config.OnErrorFallback || o.Fallback,
 		Logger:     o.Logger,
 	}
 	instances := map[string]kernels.Provider{}
@@ -126,12 +150,15 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 			}
 			c := dispatch.Candidate{Label: ref.Name, Source: Source(route)}
 			if err := Usable(decl); err != nil {
+				if !plan.Fallback {
+					return plan, &UnusableError{Profile: r.Profile, Provider: ref.Name, Op: op, Err: err}
+				}
 				c.Unusable = err.Error()
 				if !warned[ref.Name] {
 					// The profile asked for it: say why it does not run
 					// (a plugin not built, another CPU's assembly).
 					warned[ref.Name] = true
-					log(o).Warn("kernel provider cannot run here; passing it over", "provider", ref.Name, "reason", c.Unusable)
+					log(o).Info("kernel provider cannot run here; passing it over", "provider", ref.Name, "reason", c.Unusable)
 				}
 			} else if why, ok := failed[ref.Name]; ok {
 				c.Unusable = why
@@ -143,11 +170,11 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 						p = decl.Builtin.New(builtin.Options{Pool: pool(threads(decl, o))})
 					} else if p, err = New(decl, o); err != nil {
 						if !plan.Fallback {
-							return plan, fmt.Errorf("%s: provider %s: %w", f.Path, ref.Name, err)
+							return plan, &UnusableError{Profile: r.Profile, Provider: ref.Name, Op: op, Err: fmt.Errorf("failed to load: %w", err)}
 						}
 						// on_error = "fallback": a provider that cannot
 						// load is passed over, and the log says why.
-						log(o).Warn("kernel provider failed to load; passing it over", "provider", ref.Name, "error", err)
+						log(o).Info("kernel provider failed to load; passing it over", "provider", ref.Name, "error", err)
 						failed[ref.Name] = "failed to load: " + err.Error()
 						c.Unusable = failed[ref.Name]
 						plan.Candidates[op] = append(plan.Candidates[op], c)
@@ -162,6 +189,23 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 	}
 	return plan, nil
 }
+
+// UnusableError is a profile naming a provider that cannot run here (or
+// cannot load) when no fallback was asked for.
+type UnusableError struct {
+	Profile  string
+	Provider string
+	Op       kernels.Op // the first op routed to it
+	Err      error
+}
+
+func (e *UnusableError) Error() string {
+	return fmt.Sprintf("profile %s: provider %s (for %s) cannot run here: %v; nothing was run in its place "+
+		"(--fallback, or on_error = \"fallback\" in the profile, runs its ops on the profile's next provider and says so)",
+		e.Profile, e.Provider, e.Op, e.Err)
+}
+
+func (e *UnusableError) Unwrap() error { return e.Err }
 
 // Source renders where a route was configured: "file:line:col (profile
 // P, op O)" or "(profile P, default)".

@@ -64,21 +64,29 @@ func (f failing) Error() string { return string(f) }
 // errFailing is the failing double's error.
 const errFailing = failing("matmul unit on fire")
 
+// errElsewhere is why the "elsewhere" double cannot run.
+const errElsewhere = failing("needs a CPU this is not")
+
 // Catalog is the builtin catalog plus the test doubles "twice" (half as
-// fast as scalar, same results) and "failing" (every matmul fails).
+// fast as scalar, same results), "failing" (every matmul fails) and
+// "elsewhere" (cannot run on this machine).
 func Catalog() []builtin.Info {
 	always := func() error { return nil }
 	return append(builtin.All(),
 		builtin.Info{Name: "twice", Usable: always, New: func(builtin.Options) kernels.Provider { return &twice{Provider: scalar.New()} }},
 		builtin.Info{Name: "failing", Usable: always, New: func(builtin.Options) kernels.Provider { return &twice{Provider: scalar.New(), fail: true} }},
+		builtin.Info{Name: "elsewhere", Usable: func() error { return errElsewhere },
+			New: func(builtin.Options) kernels.Provider { return &twice{Provider: scalar.New()} }},
 	)
 }
 
-// Kernels declares profiles once/again (scalar), twice and failing.
+// Kernels declares profiles once/again (scalar), twice, failing (with
+// on_error = "fallback"), failing-strict and elsewhere (neither).
 const Kernels = `
 provider "builtin" "scalar" {}
 provider "builtin" "twice" {}
 provider "builtin" "failing" {}
+provider "builtin" "elsewhere" {}
 profile "once"    { default = [builtin.scalar] }
 profile "again"   { default = [builtin.scalar] }
 profile "twice"   { default = [builtin.twice] }
@@ -86,6 +94,8 @@ profile "failing" {
   default  = [builtin.failing]
   on_error = "fallback"
 }
+profile "failing-strict" { default = [builtin.failing] }
+profile "elsewhere" { default = [builtin.elsewhere, builtin.scalar] }
 `
 
 // Config is a small runner configuration on synthetic stories260K.
