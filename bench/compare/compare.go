@@ -50,7 +50,8 @@ const (
 	reasonRuns     = "runs taken differently"
 )
 
-// rules lists the fixed fields in the order they are shown.
+// rules lists the fixed fields in the order they are shown: what was
+// measured, how (settings, profiles), then where (environment).
 var rules = []rule{
 	{field: "schema", severity: bench.Refuse, reason: "another JSON layout",
 		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Schema) }},
@@ -69,7 +70,21 @@ var rules = []rule{
 		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.PromptTokens) }},
 	{field: "settings.threads", severity: bench.Refuse, reason: "threads change tokens/s by design",
 		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.Threads) }},
-	{field: "profiles[0].name", severity: bench.Refuse, reason: "measured against another baseline",
+	{field: "settings.runs", severity: bench.Warn, reason: reasonRuns,
+		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.Runs) }},
+	{field: "settings.warmup", severity: bench.Warn, reason: reasonRuns,
+		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.Warmup) }},
+	{field: "settings.isolate", severity: bench.Warn, reason: reasonRuns,
+		value: func(h *bench.ReportHead) string { return strconv.FormatBool(h.Settings.Isolate) }},
+	{field: "settings.until_ci", severity: bench.Warn, reason: reasonRuns,
+		value: func(h *bench.ReportHead) string {
+			if h.Settings.UntilCI == 0 {
+				return "off"
+			}
+			return strconv.FormatFloat(h.Settings.UntilCI*100, 'g', -1, 64) + "%"
+		}},
+	{field: "settings.max_runs", severity: bench.Warn, reason: reasonRuns,
+		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.MaxRuns) }}, {field: "profiles[0].name", severity: bench.Refuse, reason: "measured against another baseline",
 		value: func(h *bench.ReportHead) string {
 			if len(h.Profiles) == 0 {
 				return ""
@@ -104,21 +119,6 @@ var rules = []rule{
 		value: func(h *bench.ReportHead) string { return h.Env.KernelsHash }},
 	{field: "environment.wazero_engine", severity: bench.Warn, reason: "WASM ran on another engine",
 		value: func(h *bench.ReportHead) string { return h.Env.WazeroMode }},
-	{field: "settings.runs", severity: bench.Warn, reason: reasonRuns,
-		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.Runs) }},
-	{field: "settings.warmup", severity: bench.Warn, reason: reasonRuns,
-		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.Warmup) }},
-	{field: "settings.isolate", severity: bench.Warn, reason: reasonRuns,
-		value: func(h *bench.ReportHead) string { return strconv.FormatBool(h.Settings.Isolate) }},
-	{field: "settings.until_ci", severity: bench.Warn, reason: reasonRuns,
-		value: func(h *bench.ReportHead) string {
-			if h.Settings.UntilCI == 0 {
-				return "off"
-			}
-			return strconv.FormatFloat(h.Settings.UntilCI*100, 'g', -1, 64) + "%"
-		}},
-	{field: "settings.max_runs", severity: bench.Warn, reason: reasonRuns,
-		value: func(h *bench.ReportHead) string { return strconv.Itoa(h.Settings.MaxRuns) }},
 }
 
 func profileNames(h *bench.ReportHead) []string {

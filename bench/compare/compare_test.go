@@ -114,8 +114,8 @@ func TestCheckValues(t *testing.T) {
 	ds := Check(old, new)
 	want := []bench.Difference{
 		{Field: "settings.gen_tokens", Old: "256", New: "8", Severity: bench.Refuse},
-		{Field: "environment.cpu", Old: "AMD Ryzen 7 5800X 8-Core Processor", New: "Pentium II", Severity: bench.Warn},
 		{Field: "settings.until_ci", Old: "off", New: "2%", Severity: bench.Warn},
+		{Field: "environment.cpu", Old: "AMD Ryzen 7 5800X 8-Core Processor", New: "Pentium II", Severity: bench.Warn},
 	}
 	if len(ds) != len(want) {
 		t.Fatalf("Check = %+v, want %d differences", ds, len(want))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/compare"
 )
 
 // CSV writes one row per raw sample, with a header row:
@@ -14,6 +15,14 @@ import (
 // tg_tok_per_sec, ttft_seconds, peak_rss_bytes); value is written at
 // full precision. A process-wide peak RSS (runs without --isolate) is a
 // single row with run 1.
+//
+// A "bench compare" report (Between set) adds, after the samples, the
+// two reports' compared fields, one row per field and side with profile
+// "old" or "new", label "report", no run, the field's JSON path as
+// metric and its value as text (in full); then one row per difference
+// with profile "difference", its severity as label ("refuse",
+// "refuse-forced" when compared anyway, "warn"), no run, the field as
+// metric and the reason as value. Filter on label to keep the numbers.
 func CSV(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
@@ -31,6 +40,19 @@ func CSV(w io.Writer, r *bench.Report) error {
 		floats("ttft_seconds", p.TTFTSeconds)
 		for i, b := range p.PeakRSSBytes {
 			cw.Write([]string{p.Name, p.Label, strconv.Itoa(i + 1), "peak_rss_bytes", strconv.FormatInt(b, 10)})
+		}
+	}
+	if b := r.Between; b != nil {
+		for _, row := range compare.Rows(b.Old, b.New) {
+			cw.Write([]string{"old", "report", "", row.Field, row.Old})
+			cw.Write([]string{"new", "report", "", row.Field, row.New})
+		}
+		for _, d := range b.Differences {
+			severity := string(d.Severity)
+			if d.Severity == bench.Refuse && b.Forced {
+				severity += "-forced"
+			}
+			cw.Write([]string{"difference", severity, "", d.Field, d.Reason})
 		}
 	}
 	// csv.Writer errors are sticky; Flush then Error reports the first.

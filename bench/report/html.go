@@ -26,8 +26,12 @@ func HTML(w io.Writer, r *bench.Report) error {
 		Verdicts:    d.verdicts,
 		Correctness: d.correctness,
 	}
-	for _, kv := range d.env {
-		page.Env = append(page.Env, htmlKeyValue{kv.key, kv.value})
+	if b := d.between; b != nil {
+		page.Between = &htmlBetween{Summary: b.summary, Differences: htmlTableOf(b.differences), Sides: htmlTableOf(b.sides)}
+	} else {
+		for _, kv := range d.env {
+			page.Env = append(page.Env, htmlKeyValue{kv.key, kv.value})
+		}
 	}
 	for _, s := range d.ops {
 		page.Ops = append(page.Ops, htmlOps{Title: s.title, Note: s.note, Table: htmlTableOf(s.table)})
@@ -87,11 +91,20 @@ func charts(ps []bench.Profile) ([]htmlChart, error) {
 type htmlPage struct {
 	Title       string
 	Env         []htmlKeyValue
+	Between     *htmlBetween // a "bench compare" report's two sides, instead of Env
 	Profiles    htmlTable
 	Verdicts    []string
 	Correctness []string
 	Charts      []htmlChart
 	Ops         []htmlOps
+}
+
+// htmlBetween is the comparability section of a "bench compare" page:
+// the summary sentence, the differences (no rows when none) and both
+// reports' fields side by side.
+type htmlBetween struct {
+	Summary            string
+	Differences, Sides htmlTable
 }
 
 // htmlKeyValue is one environment row.
