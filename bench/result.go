@@ -24,6 +24,10 @@ type Report struct {
 	Profiles    []Profile     `json:"profiles"`    // in the order given (A, B, C, ...)
 	Comparisons []Comparison  `json:"comparisons"` // each later profile against the first
 	Correctness []Correctness `json:"correctness"` // each later profile against the first
+	// Between is set only on the report "bench compare" writes: both
+	// saved reports' environments and settings, and how they differ
+	// (see package bench/compare). Absent from a report "bench" writes.
+	Between *Between `json:"between,omitempty"`
 }
 
 // Environment records where the numbers were taken, so saved results can

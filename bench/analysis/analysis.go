@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/compare"
 	"github.com/retrollama/retrollama/bench/stats"
 )
 
@@ -87,12 +88,27 @@ func Compare(a, b *bench.Profile, metric string) (bench.Comparison, error) {
 	}, nil
 }
 
-// Between compares two saved reports: for every profile present in both,
-// the new run against the old. The result is a report whose profiles are
-// "old:NAME" and "new:NAME" pairs, with the new report's environment and
-// both environments' differences left to the reader of the two files.
+// Between is BetweenWith without forcing: it refuses, with a
+// *compare.RefusedError, reports that differ in model, sequence length,
+// threads, baseline profile or schema.
 func Between(old, new *bench.Report) (*bench.Report, error) {
-	out := &bench.Report{Schema: bench.SchemaVersion, Created: new.Created, Env: new.Env, Settings: new.Settings}
+	return BetweenWith(old, new, compare.Options{})
+}
+
+// BetweenWith compares two saved reports: for every profile present in
+// both, the new run against the old. It first checks that they are
+// comparable (compare.Between): differences of severity Refuse fail with
+// a *compare.RefusedError listing every difference, unless opt.Force.
+// The result is a report whose profiles are "old:NAME" and "new:NAME"
+// pairs, with the new report's environment and settings, and whose
+// Between holds both reports' environments and settings and their
+// differences, which every output of bench/report shows.
+func BetweenWith(old, new *bench.Report, opt compare.Options) (*bench.Report, error) {
+	between, err := compare.Between(old, new, opt)
+	if err != nil {
+		return nil, err
+	}
+	out := &bench.Report{Schema: bench.SchemaVersion, Created: new.Created, Env: new.Env, Settings: new.Settings, Between: between}
 	for _, np := range new.Profiles {
 		for _, op := range old.Profiles {
 			if op.Name != np.Name {

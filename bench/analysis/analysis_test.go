@@ -1,11 +1,13 @@
 package analysis_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/bench"
 	"github.com/retrollama/retrollama/bench/analysis"
+	"github.com/retrollama/retrollama/bench/compare"
 	"github.com/retrollama/retrollama/bench/internal/benchtest"
 	"github.com/retrollama/retrollama/bench/runner"
 )
@@ -83,5 +85,32 @@ func TestBetween(t *testing.T) {
 	}
 	if _, err := analysis.Between(old, &bench.Report{Profiles: []bench.Profile{{Name: "x"}}}); err == nil {
 		t.Error("reports with nothing in common compared")
+	}
+}
+
+// TestBetweenRefuses checks that Between refuses reports of another
+// sequence length with a *compare.RefusedError, and BetweenWith forced
+// compares them and records the refusal on the result.
+func TestBetweenRefuses(t *testing.T) {
+	report := func(n int) *bench.Report {
+		return &bench.Report{Settings: bench.Settings{GenTokens: n}, Profiles: []bench.Profile{
+			{Name: "fast", GenTokPerSec: []float64{100, 101, 99, 100}},
+		}}
+	}
+	_, err := analysis.Between(report(256), report(8))
+	var refused *compare.RefusedError
+	if !errors.As(err, &refused) || len(refused.Differences) != 1 || refused.Differences[0].Field != "settings.gen_tokens" {
+		t.Fatalf("Between = %v, want a refusal naming settings.gen_tokens", err)
+	}
+	r, err := analysis.BetweenWith(report(256), report(8), compare.Options{Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Between == nil || !r.Between.Forced || len(r.Comparisons) != 1 {
+		t.Errorf("forced: Between %+v, %d comparisons", r.Between, len(r.Comparisons))
+	}
+	r, err = analysis.Between(report(8), report(8))
+	if err != nil || r.Between == nil || r.Between.Forced || len(r.Between.Differences) != 0 {
+		t.Errorf("same settings: %v, Between %+v", err, r.Between)
 	}
 }

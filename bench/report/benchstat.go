@@ -34,11 +34,22 @@ const benchPkg = "github.com/retrollama/retrollama/bench"
 // "benchstat -ignore kernels". An external command ("cmd:llama2c") adds
 // the line "cmd-llama2c: ARGV" (its argv as run) and only
 // BenchmarkGenerate lines, as it reports no prompt figure.
+//
+// A "bench compare" report (Between set) starts with the comparability
+// verdict, the differences and both reports' fields side by side, every
+// line prefixed "# " so that benchstat and benchfmt skip them; the
+// configuration lines that follow are the new report's.
 func Benchstat(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
 	}
 	bw := bufio.NewWriter(w)
+	if d := between(r); d != nil {
+		// benchfmt ignores lines that are neither benchmark results nor
+		// "key: value" configuration; "# " makes every line such a one.
+		writeTextBetween(bw, d, textWidth-2, "# ")
+		bw.WriteString("\n")
+	}
 	config := func(key, value string) {
 		if value = oneLine(value); value != "" {
 			fmt.Fprintf(bw, "%s: %s\n", key, value)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/compare"
 )
 
 // CSV writes one row per raw sample, with a header row:
@@ -17,6 +18,16 @@ import (
 // (metric provider_of_OP, value the provider, run empty) and every
 // substitution (metric substitution, value the sentence: an op that ran
 // on another provider than the profile names).
+//
+// single row with run 1.
+//
+// A "bench compare" report (Between set) adds, after the samples, the
+// two reports' compared fields, one row per field and side with profile
+// "old" or "new", label "report", no run, the field's JSON path as
+// metric and its value as text (in full); then one row per difference
+// with profile "difference", its severity as label ("refuse",
+// "refuse-forced" when compared anyway, "warn"), no run, the field as
+// metric and the reason as value. Filter on label to keep the numbers.
 func CSV(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
@@ -40,6 +51,19 @@ func CSV(w io.Writer, r *bench.Report) error {
 		}
 		for i, s := range p.Substitutions {
 			cw.Write([]string{p.Name, p.Label, strconv.Itoa(i + 1), "substitution", s.Line})
+		}
+	}
+	if b := r.Between; b != nil {
+		for _, row := range compare.Rows(b.Old, b.New) {
+			cw.Write([]string{"old", "report", "", row.Field, row.Old})
+			cw.Write([]string{"new", "report", "", row.Field, row.New})
+		}
+		for _, d := range b.Differences {
+			severity := string(d.Severity)
+			if d.Severity == bench.Refuse && b.Forced {
+				severity += "-forced"
+			}
+			cw.Write([]string{"difference", severity, "", d.Field, d.Reason})
 		}
 	}
 	// csv.Writer errors are sticky; Flush then Error reports the first.

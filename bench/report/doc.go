@@ -11,4 +11,10 @@
 // lay that content out, so the three human-readable outputs cannot drift
 // apart. The machine-readable outputs (json.go, csv.go, benchstat.go)
 // work on the Report directly.
+//
+// A "bench compare" report (bench.Report.Between set, by
+// analysis.BetweenWith) shows in every output whether the two saved
+// reports are comparable, their differences (bench/compare) and both
+// reports' environments and settings side by side; between.go builds
+// that section.
 package report

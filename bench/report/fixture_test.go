@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/analysis"
+	"github.com/retrollama/retrollama/bench/compare"
 )
 
 // samples returns 10 samples around centre with a fixed, irregular
@@ -163,4 +165,31 @@ func commandReport() *bench.Report {
 			Verdict:     "generation: avx2 is 1.83× faster than cmd:llama2c [95% CI 1.79×…1.87×] p=0.00018 (Mann-Whitney U, n=10+10)",
 		}},
 	}
+}
+
+// compareReport is what "bench compare --force" makes of two saved
+// reports that differ in a refused field (generated tokens) and in
+// warned ones (Go version, a provider version, the host, the runs, a
+// profile only in the old report): the fixture report as the new one,
+// and an older, slower run of it as the old one.
+func compareReport() *bench.Report {
+	new := fixtureReport()
+	old := fixtureReport()
+	old.Created = time.Date(2026, 2, 1, 18, 0, 0, 0, time.UTC)
+	old.Env.GoVersion = "go1.26.7"
+	old.Env.Hostname = "old-box"
+	old.Env.Providers = map[string]string{"go": "builtin", "simd": "v0.3.0", "wasm": "sha256:5d41402abc4b"}
+	old.Settings.GenTokens, old.Settings.Runs = 256, 8
+	old.Profiles = append(old.Profiles, profile("cplugin", "D", 3000, 900, 0.01, 70_000_000, 0.05, nil))
+	for i := range old.Profiles {
+		p := &old.Profiles[i]
+		for j := range p.GenTokPerSec {
+			p.GenTokPerSec[j] *= 0.9
+		}
+	}
+	r, err := analysis.BetweenWith(old, new, compare.Options{Force: true})
+	if err != nil {
+		panic(err)
+	}
+	return r
 }

@@ -27,8 +27,12 @@ func HTML(w io.Writer, r *bench.Report) error {
 		Correctness:   d.correctness,
 		Substitutions: d.substitutions,
 	}
-	for _, kv := range d.env {
-		page.Env = append(page.Env, htmlKeyValue{kv.key, kv.value})
+	if b := d.between; b != nil {
+		page.Between = &htmlBetween{Summary: b.summary, Differences: htmlTableOf(b.differences), Sides: htmlTableOf(b.sides)}
+	} else {
+		for _, kv := range d.env {
+			page.Env = append(page.Env, htmlKeyValue{kv.key, kv.value})
+		}
 	}
 	for _, s := range d.ops {
 		page.Ops = append(page.Ops, htmlOps{Title: s.title, Note: s.note, Table: htmlTableOf(s.table)})
@@ -88,6 +92,7 @@ func charts(ps []bench.Profile) ([]htmlChart, error) {
 type htmlPage struct {
 	Title    string
 	Env      []htmlKeyValue
+	Between  *htmlBetween // a "bench compare" report's two sides, instead of Env
 	Profiles htmlTable
 	Verdicts []string
 	// Substitutions: profiles that did not run as named, shown first.
@@ -95,6 +100,14 @@ type htmlPage struct {
 	Correctness   []string
 	Charts        []htmlChart
 	Ops           []htmlOps
+}
+
+// htmlBetween is the comparability section of a "bench compare" page:
+// the summary sentence, the differences (no rows when none) and both
+// reports' fields side by side.
+type htmlBetween struct {
+	Summary            string
+	Differences, Sides htmlTable
 }
 
 // htmlKeyValue is one environment row.

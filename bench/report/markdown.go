@@ -31,12 +31,22 @@ func writeMarkdownDocument(w *bufio.Writer, d *document) {
 		}
 		w.WriteString("\n")
 	}
-	w.WriteString("## Environment\n\n")
-	writeMarkdownTable(w, table{
-		header: []string{"key", "value"},
-		align:  []align{left, left},
-		rows:   kvRows(d.env),
-	})
+	if b := d.between; b != nil {
+		w.WriteString("## Comparability\n\n**" + mdEscape(b.summary) + "**\n")
+		if len(b.differences.rows) > 0 {
+			w.WriteString("\n")
+			writeMarkdownTable(w, b.differences)
+		}
+		w.WriteString("\n## Old and new report side by side\n\n")
+		writeMarkdownTable(w, b.sides)
+	} else {
+		w.WriteString("## Environment\n\n")
+		writeMarkdownTable(w, table{
+			header: []string{"key", "value"},
+			align:  []align{left, left},
+			rows:   kvRows(d.env),
+		})
+	}
 	w.WriteString("\n## Profiles\n\n")
 	writeMarkdownTable(w, d.profiles)
 	writeMarkdownList(w, "Comparisons", d.verdicts)

@@ -4,21 +4,16 @@ import (
 	"slices"
 
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/stats"
 )
 
-// median returns the median of xs and false when xs is empty. xs is not
-// modified.
+// median returns stats.Median of xs, and false when xs is empty. xs is
+// not modified.
 func median(xs []float64) (float64, bool) {
 	if len(xs) == 0 {
 		return 0, false
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2], true
-	}
-	return (s[n/2-1] + s[n/2]) / 2, true
+	return stats.Median(xs), true
 }
 
 // peak returns the largest of xs and false when xs is empty.

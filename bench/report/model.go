@@ -14,7 +14,8 @@ import (
 // laid out by Text, Markdown and HTML.
 type document struct {
 	title       string
-	env         []keyValue
+	env         []keyValue      // one report's environment; unused when between is set
+	between     *betweenSection // a "bench compare" report's two sides; nil otherwise
 	profiles    table
 	verdicts    []string
 	correctness []string
@@ -51,6 +52,12 @@ func buildDocument(r *bench.Report) (*document, error) {
 		profiles:    profileTable(r.Profiles),
 		verdicts:    verdicts(r.Comparisons),
 		correctness: correctness(r.Correctness),
+	}
+	if d.between = between(r); d.between != nil {
+		d.title = "retrollama bench compare — " + r.Created.UTC().Format(time.DateTime+" MST")
+		if note := forcedNote(r.Between); note != "" {
+			d.verdicts = append([]string{note}, d.verdicts...)
+		}
 	}
 	for _, p := range r.Profiles {
 		if note := p.SubstitutionNote(); note != "" {

@@ -28,6 +28,16 @@ figcaption, p.note { color: #555; font-size: 0.9em; }
 <body>
 <h1>{{.Title}}</h1>
 
+{{- if .Between}}
+<h2>Comparability</h2>
+<p class="comparability"><strong>{{.Between.Summary}}</strong></p>
+{{- if .Between.Differences.Rows}}
+{{template "table" .Between.Differences}}
+{{- end}}
+
+<h2>Old and new report side by side</h2>
+{{template "table" .Between.Sides}}
+{{- else}}
 <h2>Environment</h2>
 <table class="env">
 <tbody>
@@ -36,6 +46,7 @@ figcaption, p.note { color: #555; font-size: 0.9em; }
 {{- end}}
 </tbody>
 </table>
+{{- end}}
 
 {{- if .Substitutions}}
 <h2 class="warning">Not run as named (fallback)</h2>

@@ -9,8 +9,10 @@ import (
 	"github.com/retrollama/retrollama/bench"
 )
 
-// Text writes r as the terminal report: environment, one row of headline
-// numbers per profile, the comparison verdicts, the correctness checks and
+// Text writes r as the terminal report: environment (for a "bench
+// compare" report, its comparability, differences and both reports'
+// environments and settings side by side), one row of headline numbers
+// per profile, the comparison verdicts, the correctness checks and
 // a per-op breakdown per profile.
 func Text(w io.Writer, r *bench.Report) error {
 	d, err := buildDocument(r)
@@ -33,12 +35,16 @@ func writeTextDocument(w *bufio.Writer, d *document) {
 		}
 		w.WriteString("\n")
 	}
-	width := 0
-	for _, kv := range d.env {
-		width = max(width, utf8.RuneCountInString(kv.key))
-	}
-	for _, kv := range d.env {
-		w.WriteString(pad(kv.key, width, left) + "  " + kv.value + "\n")
+	if d.between != nil {
+		writeTextBetween(w, d.between, textWidth, "")
+	} else {
+		width := 0
+		for _, kv := range d.env {
+			width = max(width, utf8.RuneCountInString(kv.key))
+		}
+		for _, kv := range d.env {
+			w.WriteString(pad(kv.key, width, left) + "  " + kv.value + "\n")
+		}
 	}
 	w.WriteString("\n")
 	writeTextTable(w, d.profiles)

@@ -11,12 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/retrollama/retrollama/bench"
+	"github.com/retrollama/retrollama/bench/stats"
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/dispatch"
@@ -390,7 +390,7 @@ func opBreakdown(engines []*engine, slot map[*engine]int, r *bench.Report, seq [
 		e.table.SetTiming(true)
 		boundaryBefore := boundaryTimes(e.table)
 		s, err := e.runOnce(seq, c.PromptTokens, c.GenTokens)
-		stats := e.table.Timings()
+		timings := e.table.Timings()
 		boundary := subtract(boundaryTimes(e.table), boundaryBefore)
 		e.table.SetTiming(false)
 		if err != nil {
@@ -398,7 +398,7 @@ func opBreakdown(engines []*engine, slot map[*engine]int, r *bench.Report, seq [
 		}
 		tokens := float64(c.PromptTokens + c.GenTokens)
 		p := &r.Profiles[slot[e]]
-		for _, st := range stats {
+		for _, st := range timings {
 			b := boundary[opProvider{st.Op, st.Provider}].Seconds() / tokens
 			p.Ops = append(p.Ops, bench.OpTime{
 				Op: string(st.Op), Provider: st.Provider,
@@ -407,7 +407,7 @@ func opBreakdown(engines []*engine, slot map[*engine]int, r *bench.Report, seq [
 				BoundarySeconds: b,
 			})
 		}
-		if m := median(p.GenTokPerSec); m > 0 && s.GenTokPerSec > 0 {
+		if m := stats.Median(p.GenTokPerSec); m > 0 && s.GenTokPerSec > 0 {
 			p.InstrumentationOverhead = m/s.GenTokPerSec - 1
 		}
 	}
@@ -448,18 +448,6 @@ func argmax(x []float32) int {
 		}
 	}
 	return best
-}
-
-func median(x []float64) float64 {
-	if len(x) == 0 {
-		return 0
-	}
-	s := slices.Clone(x)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // Once is the measurement a fresh --isolate process makes: one profile's

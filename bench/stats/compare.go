@@ -45,7 +45,7 @@ func Compare(a, b []float64) (Speedup, error) {
 		return Speedup{}, err
 	}
 	d := logDiffs(a, b)
-	s := Speedup{NA: len(a), NB: len(b), Ratio: math.Exp(median(d))}
+	s := Speedup{NA: len(a), NB: len(b), Ratio: math.Exp(Median(d))}
 
 	k := 0 // 0-based index of the lower bound in d
 	if u, ok := lowerCriticalU(len(a), len(b), Alpha); ok {
@@ -83,16 +83,6 @@ func logDiffs(a, b []float64) []float64 {
 	}
 	slices.Sort(d)
 	return d
-}
-
-// median returns the median of sorted, non-empty x (the mean of the two
-// middle values when len(x) is even).
-func median(x []float64) float64 {
-	n := len(x)
-	if n%2 == 1 {
-		return x[n/2]
-	}
-	return (x[n/2-1] + x[n/2]) / 2
 }
 
 // pValue is benchmath's two-sided Mann–Whitney U p-value of a vs b (1

@@ -24,8 +24,10 @@ func newSample(values []float64) *benchmath.Sample {
 	return benchmath.NewSample(slices.Clone(values), &t)
 }
 
-// medianCI returns benchmath's median and 95% confidence interval of
-// the median; Lo and Hi are ±Inf when the sample is too small (n < 6).
+// medianCI returns benchmath's 95% confidence interval of the median
+// (Lo and Hi are ±Inf when the sample is too small, n < 6). Its Center
+// is Median's value, computed by the same go-moremath quantile; callers
+// take the median from Median so that there is one median in the code.
 func medianCI(samples []float64) benchmath.Summary {
 	return benchmath.AssumeNothing.Summary(newSample(samples), Confidence)
 }
@@ -50,7 +52,7 @@ func Summarize(samples []float64) bench.Summary {
 	if math.IsInf(hi, 0) {
 		hi = slices.Max(samples)
 	}
-	return bench.Summary{N: len(samples), Median: s.Center, Lo: lo, Hi: hi}
+	return bench.Summary{N: len(samples), Median: Median(samples), Lo: lo, Hi: hi}
 }
 
 // HalfWidth returns the relative half-width (Hi−Lo)/2/Median of the 95%
@@ -64,9 +66,9 @@ func HalfWidth(samples []float64) float64 {
 	if len(samples) == 0 {
 		return math.Inf(1)
 	}
-	s := medianCI(samples)
-	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || !(s.Center > 0) {
+	s, m := medianCI(samples), Median(samples)
+	if math.IsInf(s.Lo, 0) || math.IsInf(s.Hi, 0) || !(m > 0) {
 		return math.Inf(1)
 	}
-	return (s.Hi - s.Lo) / 2 / s.Center
+	return (s.Hi - s.Lo) / 2 / m
 }
