@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,9 +17,12 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/retrollama/retrollama/bench"
 	"github.com/retrollama/retrollama/bench/analysis"
+	"github.com/retrollama/retrollama/bench/compare"
 	"github.com/retrollama/retrollama/bench/ops"
 	"github.com/retrollama/retrollama/bench/report"
 	"github.com/retrollama/retrollama/bench/runner"
@@ -29,84 +31,9 @@ import (
 	"github.com/retrollama/retrollama/host/config"
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/internal/atomicfile"
+	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/kernels"
 )
-
-var benchUsage = `Usage: retrollama bench --a PROFILE --b PROFILE [--c PROFILE ...] [options]
-       retrollama bench --a PROFILE --cmd NAME='TEMPLATE' [options]  (against a program)
-       retrollama bench --name BENCH [--kernels FILE]     (a bench block of kernels.hcl)
-       retrollama bench compare OLD.json NEW.json [--format ...]
-       retrollama bench ops [--provider kind.name] [--model FILE | --synthetic NAME]
-       retrollama bench ops --sweep [--provider kind.name] [--models a,b,...] [--dtype f32|q8_0|all]
-
-Runs the profiles interleaved (A B A B ...) after warm-up on one deterministic token
-sequence, and reports prompt (pp) and generation (tg) tokens/s with 95% CIs, B's speedup
-over A with a Mann-Whitney U p-value, greedy agreement and logit differences, and the
-time per token in each op.
-
-Options:
-  --a, --b, --c, --d <profile>  profiles to compare (A is the baseline); NAME@N runs
-                         NAME on N threads per op (--a avx2@1 --b avx2@2); cmd:NAME
-                         is the external command --cmd NAME
-  --name <bench>         run a saved bench block (flags given also override it)
-  --model <file> | --synthetic <name>   model (default: --synthetic stories15M);
-                         synthetic: ` + shapesForHelp + `
-  -n <int>               tokens generated per run (default 128)
-  --prompt-tokens <int>  prompt tokens processed per run (default 32)
-  --runs <int>           measured runs per profile, at least 2 (default 10)
-  --warmup <int>         unmeasured rounds first (default 2)
-  --until-ci <pct>       keep running until each tg CI half-width is below this (e.g. 2%)
-  --max-runs <int>       cap for --until-ci (default 50)
-  --isolate              every measured run in a fresh process
-  --threads <int>        threads per op (0 = all cores)
-  --kernels <file>       kernels.hcl (alias --config; default: the built-in copy)
-  --format <fmt>         text (default), md, json, csv or benchstat
-  --out <file>           write the formatted report there instead of stdout
-  --html <file>          also write a self-contained HTML report with charts
-
-External commands (e.g. llama2.c's run, to compare against):
-  --cmd NAME='TEMPLATE'  (repeatable) time a program in the same interleaved runs as
-                         the profiles, e.g.
-                           --a avx2 --cmd llama2c='/tmp/l2c/run {model} -z {tokenizer} -t 0 -n {steps}'
-                         reports "avx2 is N× faster than cmd:llama2c [95% CI]". A command
-                         that no --a..--d names (as cmd:NAME) is the baseline: it comes
-                         first (A) and the profiles follow (B, C, ...). NAME: lower-case
-                         letters, digits, '.', '_', '-'. TEMPLATE is split into words by
-                         shell quoting rules ('...', "...", backslashes) but no shell runs
-                         it: nothing is expanded ($VAR, ~, globs stay as written) and a word
-                         that is only an operator (| ; > 2>&1 ...) is an error; then in each word
-                         {model} {tokenizer} {steps} {prompt} {seed} {threads} are filled:
-                         the model file the profiles run, --tokenizer, --prompt-tokens + -n
-                         (llama2.c's -n counts prompt and generated positions alike),
-                         --cmd-prompt, --seed, and --threads (or the number of cores).
-                         The command is started afresh for each run with no standard input;
-                         its tokens/s are read from its output (stderr, else stdout; the
-                         last match): llama2.c's "achieved tok/s: N" line by default. A run
-                         that exits non-zero or prints no figure stops the bench with an
-                         error showing its last stderr lines. llama2.c's figure covers all
-                         its positions after the first, prompt included, so compare it with
-                         the profiles' tg figure at --prompt-tokens 0; it is timed in whole
-                         milliseconds, so make a run last well over 100 ms (-n, model size).
-                         With --synthetic, the model is first written (streamed) to a
-                         temporary file in llama2.c's format (NAME-q8: runq.c's), and the
-                         profiles run that same file, so all run the same weights.
-  --cmd-regex NAME='RE'  (repeatable) read command NAME's tokens/s with RE instead, which
-                         has exactly one capture group: the number
-  --tokenizer <file>     {tokenizer} (default tokenizer.bin, llama2.c's default)
-  --cmd-prompt <text>    {prompt} (default empty: llama2.c then starts from BOS alone)
-  --seed <int>           {seed} (default 42)
-
-bench ops times every op of every provider (or --provider's) at one model's shapes
-(--time per op, default 100ms). With --sweep it times each provider's matmul at the
-shapes of several models instead (default the tinyllamas: stories260K,stories15M,
-stories42M,stories110M; --models can also name tinyllama-1.1B and llama2-7B, whose
-matrices take seconds to set up and up to 0.5 GB each), in f32 and q8_0 (--dtype), with
-GFLOP/s and GB/s, so that where a provider stops being compute-bound and becomes
-bandwidth-bound is visible.
-`
-
-// shapesForHelp lists the synthetic model names for benchUsage.
-var shapesForHelp = strings.Replace(shapeList(), ", tinyllama", ",\n                         tinyllama", 1) + " (each also NAME-q8)"
 
 // benchOptions are the bench command's settings.
 type benchOptions struct {
@@ -145,25 +72,32 @@ func parseNameValue(flagName, s string) (nameValue, error) {
 	return nameValue{name, value}, nil
 }
 
-func (o *benchOptions) flags(fs *flag.FlagSet) {
+func (o *benchOptions) flags(fs *pflag.FlagSet, stderr io.Writer) {
+	fs.SortFlags = false
 	for i, l := range []string{"a", "b", "c", "d"} {
 		fs.StringVar(&o.profiles[i], l, "", "")
 	}
-	fs.StringVar(&o.name, "name", "", "")
-	fs.StringVar(&o.modelPath, "model", "", "")
-	fs.StringVar(&o.synthetic, "synthetic", "", "")
-	fs.IntVar(&o.gen, "n", 128, "")
-	fs.IntVar(&o.prompt, "prompt-tokens", 32, "")
-	fs.IntVar(&o.runs, "runs", 10, "")
-	fs.IntVar(&o.warmup, "warmup", 2, "")
-	fs.StringVar(&o.untilCI, "until-ci", "", "")
-	fs.IntVar(&o.maxRuns, "max-runs", 50, "")
-	fs.BoolVar(&o.isolate, "isolate", false, "")
-	fs.StringVar(&o.format, "format", "text", "")
-	fs.StringVar(&o.out, "out", "", "")
-	fs.StringVar(&o.html, "html", "", "")
-	fs.BoolVar(&o.worker, "worker", false, "")
-	fs.Func("cmd", "", func(s string) error {
+	fs.Lookup("a").Usage = "baseline `profile` (NAME@N: NAME on N threads per op, e.g. avx2@1; cmd:NAME: the --cmd NAME)"
+	fs.Lookup("b").Usage = "`profile` compared with A"
+	fs.Lookup("c").Usage = "a third `profile`"
+	fs.Lookup("d").Usage = "a fourth `profile`"
+	fs.StringVar(&o.name, "name", "", "run a saved bench `block` of kernels.hcl (flags given also override it)")
+	fs.StringVar(&o.modelPath, "model", "", "checkpoint `file` (default: --synthetic "+defaultSynthetic+")")
+	fs.StringVar(&o.synthetic, "synthetic", "", "built-in `model`: "+shapeList()+" (each also NAME-q8)")
+	fs.IntVarP(&o.gen, "n", "n", 128, "tokens generated per run")
+	fs.IntVar(&o.prompt, "prompt-tokens", 32, "prompt tokens processed per run")
+	fs.IntVar(&o.runs, "runs", 10, "measured runs per profile, at least 2")
+	fs.IntVar(&o.warmup, "warmup", 2, "unmeasured rounds first")
+	fs.StringVar(&o.untilCI, "until-ci", "", "keep running until each tg 95% CI half-width is below this `percent` (e.g. 2%)")
+	fs.IntVar(&o.maxRuns, "max-runs", 50, "most measured runs per profile with --until-ci")
+	fs.BoolVar(&o.isolate, "isolate", false, "every measured run in a fresh process")
+	fs.BoolVar(&o.kernels.fallback, "fallback", false, "run a profile whose provider cannot run here on the next provider (and say so in every report) instead of stopping")
+	fs.StringVar(&o.format, "format", "text", "report `format`: text, md, json, csv or benchstat")
+	fs.StringVar(&o.out, "out", "", "write the report to `file` instead of stdout")
+	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report with charts to `file`")
+	fs.BoolVar(&o.worker, "worker", false, "internal: one --isolate measurement")
+	_ = fs.MarkHidden("worker")
+	fs.Func("cmd", "time external command `NAME='TEMPLATE'` in the same runs (repeatable; see above)", func(s string) error {
 		nv, err := parseNameValue("cmd", s)
 		if err == nil && slices.ContainsFunc(o.cmds, func(c nameValue) bool { return c.name == nv.name }) {
 			err = fmt.Errorf("--cmd %s given twice", nv.name)
@@ -172,50 +106,88 @@ func (o *benchOptions) flags(fs *flag.FlagSet) {
 		return err
 	})
 	o.cmdRegex = map[string]string{}
-	fs.Func("cmd-regex", "", func(s string) error {
+	fs.Func("cmd-regex", "read command NAME's tokens/s with `NAME='RE'` (one capture group) instead", func(s string) error {
 		nv, err := parseNameValue("cmd-regex", s)
 		o.cmdRegex[nv.name] = nv.value
 		return err
 	})
-	fs.StringVar(&o.tokenizer, "tokenizer", "tokenizer.bin", "")
-	fs.StringVar(&o.cmdPrompt, "cmd-prompt", "", "")
-	fs.Uint64Var(&o.seed, "seed", 42, "")
-	o.kernels.register(fs)
-	fs.StringVar(&o.kernels.file, "config", "", "")
+	fs.StringVar(&o.tokenizer, "tokenizer", "tokenizer.bin", "{tokenizer} for --cmd")
+	fs.StringVar(&o.cmdPrompt, "cmd-prompt", "", "{prompt} for --cmd (default empty: llama2.c starts from BOS alone)")
+	fs.Uint64Var(&o.seed, "seed", 42, "{seed} for --cmd")
+	o.kernels.register(fs, stderr)
+	fs.StringVar(&o.kernels.file, "config", "", "alias of --kernels")
 }
 
-// benchCommand is "retrollama bench ...".
-func benchCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "compare" {
-		return benchCompareCommand(args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "ops" {
-		return benchOpsCommand(args[1:], stdout, stderr)
-	}
+// benchLong is bench's help text above the flags.
+const benchLong = `Runs the profiles interleaved (A B A B ...) after warm-up on one deterministic token
+sequence, and reports prompt (pp) and generation (tg) tokens/s with 95% CIs, B's speedup
+over A with a Mann-Whitney U p-value, greedy agreement and logit differences, and the
+time per token in each op, naming the provider that ran each op.
+
+A profile whose provider cannot run here (a plugin not built, another CPU's assembly,
+a missing WASM file) stops the bench before anything is measured, unless --fallback
+(or on_error = "fallback" in the profile): then the next provider runs it and every
+report says which provider ran each op instead of the one named, and why.
+
+` + benchExternalHelp
+
+// newBenchCmd is "retrollama bench" and its subcommands.
+func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 	var o benchOptions
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	o.flags(fs)
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, benchUsage)
-		return 0
+	cmd := &cobra.Command{
+		Use:   "bench --a PROFILE --b PROFILE [flags]",
+		Short: "A/B benchmark of kernel profiles (or against a program such as llama2.c)",
+		Long:  benchLong,
+		Example: `  retrollama bench --a reference --b fast
+  retrollama bench --a avx2@1 --b avx2@2 --model stories15M.bin -n 256
+  retrollama bench --a avx2 --cmd llama2c='/tmp/l2c/run {model} -z {tokenizer} -t 0 -n {steps}' --prompt-tokens 0
+  retrollama bench --name fast-vs-reference --format json --out new.json`,
+		Args: subcommandArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.set = map[string]bool{}
+			c.Flags().Visit(func(f *pflag.Flag) { o.set[f.Name] = true })
+			return runBench(&o, stdout, stderr)
+		},
 	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%v\n%s", err, benchUsage)
-		return 1
-	}
-	o.set = map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
-	if err := runBench(&o, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "retrollama bench: %v\n", err)
-		return 1
-	}
-	return 0
+	o.flags(cmd.Flags(), stderr)
+	cmd.AddCommand(newBenchCompareCmd(stdout, stderr), newBenchOpsCmd(stdout, stderr))
+	return cmd
 }
+
+// benchExternalHelp is the help on --cmd.
+const benchExternalHelp = `External commands (e.g. llama2.c's run, to compare against):
+  --cmd NAME='TEMPLATE'  (repeatable) time a program in the same interleaved runs as
+                         the profiles, e.g.
+                           --a avx2 --cmd llama2c='/tmp/l2c/run {model} -z {tokenizer} -t 0 -n {steps}'
+                         reports "avx2 is N× faster than cmd:llama2c [95% CI]". A command
+                         that no --a..--d names (as cmd:NAME) is the baseline: it comes
+                         first (A) and the profiles follow (B, C, ...). NAME: lower-case
+                         letters, digits, '.', '_', '-'. TEMPLATE is split into words by
+                         shell quoting rules ('...', "...", backslashes) but no shell runs
+                         it: nothing is expanded ($VAR, ~, globs stay as written) and a word
+                         that is only an operator (| ; > 2>&1 ...) is an error; then in each word
+                         {model} {tokenizer} {steps} {prompt} {seed} {threads} are filled:
+                         the model file the profiles run, --tokenizer, --prompt-tokens + -n
+                         (llama2.c's -n counts prompt and generated positions alike),
+                         --cmd-prompt, --seed, and --threads (or the number of cores).
+                         The command is started afresh for each run with no standard input;
+                         its tokens/s are read from its output (stderr, else stdout; the
+                         last match): llama2.c's "achieved tok/s: N" line by default. A run
+                         that exits non-zero or prints no figure stops the bench with an
+                         error showing its last stderr lines. llama2.c's figure covers all
+                         its positions after the first, prompt included, so compare it with
+                         the profiles' tg figure at --prompt-tokens 0; it is timed in whole
+                         milliseconds, so make a run last well over 100 ms (-n, model size).
+                         With --synthetic, the model is first written (streamed) to a
+                         temporary file in llama2.c's format (NAME-q8: runq.c's), and the
+                         profiles run that same file, so all run the same weights.
+  --cmd-regex NAME='RE'  (repeatable) read command NAME's tokens/s with RE instead, which
+                         has exactly one capture group: the number
+  --tokenizer <file>     {tokenizer} (default tokenizer.bin, llama2.c's default)
+  --cmd-prompt <text>    {prompt} (default empty: llama2.c then starts from BOS alone)
+  --seed <int>           {seed} (default 42)
+
+`
 
 // parseFraction reads "2%" or "0.02".
 func parseFraction(s string) (float64, error) {
@@ -264,7 +236,7 @@ func (o *benchOptions) applyBench(b *config.Bench) {
 
 // runBench measures, analyses and reports.
 func runBench(o *benchOptions, stdout, stderr io.Writer) error {
-	f, _, err := o.kernels.load()
+	f, err := o.kernels.loadFile()
 	if err != nil {
 		return err
 	}
@@ -291,7 +263,7 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 			return err
 		}
 		if f.Profile(name) == nil {
-			return fmt.Errorf("%s declares no profile %q", f.Path, name)
+			return usageErrorf("%s declares no profile %q (profiles: %s).%s", f.Path, name, strings.Join(profileNames(f), ", "), suggest.DidYouMean(name, profileNames(f)))
 		}
 	}
 	untilCI, err := parseFraction(o.untilCI)
@@ -305,6 +277,9 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 	}
 	if o.synthetic == "" && o.modelPath == "" {
 		o.synthetic = defaultSynthetic
+	}
+	if o.synthetic != "" && !o.worker {
+		fmt.Fprintln(stderr, syntheticNotice("retrollama bench", o.synthetic))
 	}
 	synthetic := "" // the synthetic model written to a file for the commands
 	if len(o.cmds) > 0 && o.modelPath == "" {
@@ -327,7 +302,7 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 	c := &runner.Config{
 		Profiles: profiles, Commands: commands, Kernels: f, Checkpoint: ck, Threads: o.kernels.threads,
 		GenTokens: o.gen, PromptTokens: o.prompt, Runs: o.runs, Warmup: o.warmup,
-		UntilCI: untilCI, MaxRuns: o.maxRuns, HalfWidth: stats.HalfWidth,
+		UntilCI: untilCI, MaxRuns: o.maxRuns, HalfWidth: stats.HalfWidth, Fallback: o.kernels.fallback,
 	}
 	if o.worker {
 		return benchWorker(c, profiles, stdout)
@@ -536,100 +511,109 @@ func isolatedRun(o *benchOptions) func(string) (runner.Sample, int64, error) {
 	}
 }
 
-// benchCompareCommand is "retrollama bench compare OLD.json NEW.json".
-func benchCompareCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench compare", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	format := fs.String("format", "text", "")
-	out := fs.String("out", "", "")
-	html := fs.String("html", "", "")
-	// Flags may follow the two files.
-	var files []string
-	for len(args) > 0 {
-		if err := fs.Parse(args); err != nil {
-			fmt.Fprintf(stderr, "%v\n%s", err, benchUsage)
-			return 1
-		}
-		args = fs.Args()
-		if len(args) > 0 {
-			files, args = append(files, args[0]), args[1:]
-		}
+// newBenchCompareCmd is "retrollama bench compare OLD.json NEW.json".
+func newBenchCompareCmd(stdout, stderr io.Writer) *cobra.Command {
+	var format, out, html string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "compare OLD.json NEW.json [flags]",
+		Short: "compare two saved JSON reports (bench --format json --out FILE)",
+		Long: `Compares two saved bench reports: each profile of NEW against the same profile of OLD,
+with the same statistics as bench, and shows both environments side by side.
+
+Reports that measured different things are refused (exit 1, the differences on stderr):
+another model (sha256), another number of generated or prompt tokens, other threads, another
+baseline profile or schema. --force compares them anyway and says so in every format. Other
+differences (machine, CPU, Go, kernels.hcl, provider versions, runs) are listed as warnings.`,
+		Args: exactArgs(2, "two JSON reports, OLD and NEW"),
+		RunE: func(c *cobra.Command, files []string) error {
+			var reports [2]*bench.Report
+			for i, path := range files {
+				f, err := os.Open(path)
+				if err != nil {
+					return err
+				}
+				reports[i], err = report.ReadJSON(f)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", path, err)
+				}
+			}
+			r, err := analysis.BetweenWith(reports[0], reports[1], compare.Options{Force: force})
+			if err != nil {
+				return err
+			}
+			return writeReport(r, format, out, html, stdout)
+		},
 	}
-	if len(files) != 2 {
-		fmt.Fprintf(stderr, "bench compare wants two JSON reports, got %d\n%s", len(files), benchUsage)
-		return 1
-	}
-	var reports [2]*bench.Report
-	for i, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			fmt.Fprintf(stderr, "retrollama bench compare: %v\n", err)
-			return 1
-		}
-		reports[i], err = report.ReadJSON(f)
-		f.Close()
-		if err != nil {
-			fmt.Fprintf(stderr, "retrollama bench compare: %s: %v\n", path, err)
-			return 1
-		}
-	}
-	r, err := analysis.Between(reports[0], reports[1])
-	if err == nil {
-		err = writeReport(r, *format, *out, *html, stdout)
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "retrollama bench compare: %v\n", err)
-		return 1
-	}
-	return 0
+	cmd.Flags().StringVar(&format, "format", "text", "report `format`: text, md, json, csv or benchstat")
+	cmd.Flags().StringVar(&out, "out", "", "write the report to `file` instead of stdout")
+	cmd.Flags().StringVar(&html, "html", "", "also write a self-contained HTML report to `file`")
+	cmd.Flags().BoolVar(&force, "force", false, "compare reports that measured different things anyway (the output says so)")
+	return cmd
 }
 
-// benchOpsCommand is "retrollama bench ops": per-op microbenchmarks.
-func benchOpsCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench ops", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var k kernelFlags
-	k.register(fs)
-	provider := fs.String("provider", "", "")
-	modelPath := fs.String("model", "", "")
-	synthetic := fs.String("synthetic", "", "")
-	minTime := fs.Duration("time", 100*time.Millisecond, "")
-	sweep := fs.Bool("sweep", false, "")
-	models := fs.String("models", strings.Join(ops.SweepModels(), ","), "")
-	dtype := fs.String("dtype", "all", "")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "bench ops: bad arguments %q\n%s", args, benchUsage)
-		return 1
-	}
-	err := func() error {
-		f, _, err := k.load()
-		if err != nil {
-			return err
-		}
-		if *sweep {
-			if *modelPath != "" || *synthetic != "" {
-				return fmt.Errorf("--sweep takes --models, not --model or --synthetic")
-			}
-			return benchSweep(f, *provider, k.threads, strings.Split(*models, ","), *dtype, *minTime, stdout, stderr)
-		}
-		ck, err := openShapes(*modelPath, *synthetic, defaultSynthetic)
-		if err != nil {
-			return err
-		}
-		defer ck.Close()
-		return measureProviders(f, *provider, k.threads, stdout, stderr, func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error) {
-			p, err := newProvider()
+// opsOptions are bench ops' flags.
+type opsOptions struct {
+	k         kernelFlags
+	provider  string
+	modelPath string
+	synthetic string
+	minTime   time.Duration
+	sweep     bool
+	models    string
+	dtype     string
+}
+
+// newBenchOpsCmd is "retrollama bench ops": per-op microbenchmarks.
+func newBenchOpsCmd(stdout, stderr io.Writer) *cobra.Command {
+	var o opsOptions
+	cmd := &cobra.Command{
+		Use:   "ops [flags]",
+		Short: "per-op microbenchmarks of providers at a model's shapes (--sweep: matmul across models)",
+		Long: `bench ops times every op of every provider (or --provider's) at one model's shapes
+(--time per op, default 100ms). With --sweep it times each provider's matmul at the
+shapes of several models instead (default the tinyllamas: stories260K,stories15M,
+stories42M,stories110M; --models can also name tinyllama-1.1B and llama2-7B, whose
+matrices take seconds to set up and up to 0.5 GB each), in f32 and q8_0 (--dtype), with
+GFLOP/s and GB/s, so that where a provider stops being compute-bound and becomes
+bandwidth-bound is visible.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			f, err := o.k.loadFile()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return ops.Measure(ref, p, ck, *minTime)
-		})
-	}()
-	if err != nil {
-		fmt.Fprintf(stderr, "retrollama bench ops: %v\n", err)
-		return 1
+			if o.sweep {
+				if o.modelPath != "" || o.synthetic != "" {
+					return usageErrorf("--sweep takes --models, not --model or --synthetic")
+				}
+				return benchSweep(f, o.provider, o.k.threads, strings.Split(o.models, ","), o.dtype, o.minTime, stdout, stderr)
+			}
+			ck, err := openShapes(o.modelPath, o.synthetic, defaultSynthetic)
+			if err != nil {
+				return err
+			}
+			defer ck.Close()
+			return measureProviders(f, o.provider, o.k.threads, stdout, stderr, func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error) {
+				p, err := newProvider()
+				if err != nil {
+					return nil, err
+				}
+				return ops.Measure(ref, p, ck, o.minTime)
+			})
+		},
 	}
-	return 0
+	fs := cmd.Flags()
+	o.k.register(fs, stderr)
+	fs.StringVar(&o.provider, "provider", "", "time only this `provider` (kind.name)")
+	fs.StringVar(&o.modelPath, "model", "", "checkpoint `file` whose shapes to use (default: --synthetic)")
+	fs.StringVar(&o.synthetic, "synthetic", "", "built-in model `shape` (default "+defaultSynthetic+")")
+	fs.DurationVar(&o.minTime, "time", 100*time.Millisecond, "time per op")
+	fs.BoolVar(&o.sweep, "sweep", false, "each provider's matmul at the shapes of several models (--models)")
+	fs.StringVar(&o.models, "models", strings.Join(ops.SweepModels(), ","), "comma-separated model `shapes` for --sweep")
+	fs.StringVar(&o.dtype, "dtype", "all", "matmul `dtype` for --sweep: f32, q8_0 or all")
+	return cmd
 }
 
 // benchSweep is "bench ops --sweep": each provider's matmul at several

@@ -79,7 +79,7 @@ func TestHelp(t *testing.T) {
 	if code := runMain([]string{"run", "-h"}, strings.NewReader(""), &stdout, &stderr); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.Contains(stdout.String(), "-y <string>") {
+	if !strings.Contains(stdout.String(), "-y, --system prompt") || !strings.Contains(stdout.String(), "-t, --temperature float") {
 		t.Errorf("usage missing: %q", stdout.String())
 	}
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
-	"flag"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/pflag"
 
 	"github.com/retrollama/retrollama"
 	"github.com/retrollama/retrollama/host/checkpoint"
@@ -19,6 +22,7 @@ import (
 	"github.com/retrollama/retrollama/host/registry"
 	"github.com/retrollama/retrollama/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/shmring"
+	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 )
 
@@ -28,34 +32,46 @@ type kernelFlags struct {
 	profile string // --profile; empty = the best for this CPU
 	threads int    // --threads; 0 = GOMAXPROCS
 	engine  string // --engine: overrides every wasm provider's engine
+	// fallback (--fallback, run and bench): a provider that cannot run
+	// here is passed over for the profile's next one, and the commands
+	// say so, instead of stopping.
+	fallback bool
+	stderr   io.Writer // where load warns (--threads above the cores); nil: nowhere
 }
 
 // register adds --kernels, --profile and --threads to fs.
-func (k *kernelFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&k.file, "kernels", "", "kernels.hcl to read (default: the built-in copy)")
-	fs.StringVar(&k.profile, "profile", "", "kernel profile (default: the first of default_profiles usable on this CPU)")
-	fs.IntVar(&k.threads, "threads", 0, "threads per op for providers that use them (0 = all cores)")
-	fs.StringVar(&k.engine, "engine", "", "run every wasm provider on this engine: auto, compiler or interpreter")
+func (k *kernelFlags) register(fs *pflag.FlagSet, stderr io.Writer) {
+	k.stderr = stderr
+	fs.StringVar(&k.file, "kernels", "", "kernels.hcl `file` to read (default: the built-in copy)")
+	fs.StringVar(&k.profile, "profile", "", "kernel `profile` (default: the first of default_profiles usable on this CPU)")
+	fs.IntVar(&k.threads, "threads", 0, "`threads` per op for providers that use them (0 = all cores)")
+	fs.StringVar(&k.engine, "engine", "", "run every wasm provider on this `engine`: auto, compiler or interpreter")
 }
 
-// load reads the kernels file the flags name and picks the profile.
-func (k *kernelFlags) load() (*config.File, string, error) {
+// loadFile reads the kernels file the flags name, applying --engine.
+func (k *kernelFlags) loadFile() (*config.File, error) {
 	var f *config.File
 	var d hcl.Diagnostics
 	if k.file != "" {
+		if err := textFile(k.file); err != nil {
+			return nil, err
+		}
 		f, d = config.Load(k.file)
 	} else {
 		f, d = config.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
 	}
 	if d.HasErrors() {
-		return nil, "", config.DiagnosticsError(f, d)
+		return nil, config.DiagnosticsError(f, d)
 	}
 	if k.threads < 0 {
-		return nil, "", fmt.Errorf("--threads must be 0 (all cores) or more, not %d", k.threads)
+		return nil, fmt.Errorf("--threads must be 0 (all cores) or more, not %d", k.threads)
+	}
+	if cores := runtime.NumCPU(); k.threads > cores && k.stderr != nil {
+		fmt.Fprintf(k.stderr, "retrollama: warning: --threads %d is more than this machine's %d cores: threads will share cores (slower, not faster)\n", k.threads, cores)
 	}
 	if k.engine != "" {
 		if !slices.Contains(wasmhost.Engines(), k.engine) {
-			return nil, "", fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmhost.Engines(), ", "), k.engine)
+			return nil, fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmhost.Engines(), ", "), k.engine)
 		}
 		for _, p := range f.Providers {
 			if p.WASM != nil {
@@ -63,14 +79,66 @@ func (k *kernelFlags) load() (*config.File, string, error) {
 			}
 		}
 	}
-	profile := k.profile
-	if profile == "" {
-		var err error
-		if profile, err = registry.DefaultProfile(f); err != nil {
-			return nil, "", err
+	return f, nil
+}
+
+// load reads the kernels file and picks the profile: --profile, else the
+// first of default_profiles that runs here.
+func (k *kernelFlags) load() (*config.File, string, error) {
+	f, err := k.loadFile()
+	if err != nil {
+		return nil, "", err
+	}
+	if k.profile != "" {
+		if f.Profile(k.profile) == nil {
+			return nil, "", usageErrorf("%s declares no profile %q (profiles: %s).%s", f.Path, k.profile, strings.Join(profileNames(f), ", "), suggest.DidYouMean(k.profile, profileNames(f)))
 		}
+		return f, k.profile, nil
+	}
+	profile, err := registry.DefaultProfile(f)
+	if err != nil {
+		return nil, "", err
 	}
 	return f, profile, nil
+}
+
+// profileNames lists the profiles f declares.
+func profileNames(f *config.File) []string {
+	var names []string
+	for _, p := range f.Profiles {
+		names = append(names, p.Name)
+	}
+	return names
+}
+
+// textFile refuses, in one line, a --kernels file that is not text (a
+// checkpoint or a binary given by mistake) before the HCL parser turns
+// its bytes into a screen of diagnostics.
+func textFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("--kernels: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 8192)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("--kernels %s: %w", path, err)
+	}
+	full := n == len(head)
+	head = head[:n]
+	if i := bytes.IndexByte(head, 0); i >= 0 {
+		return fmt.Errorf("--kernels %s: not a kernels.hcl text file (a NUL byte at offset %d: binary data)", path, i)
+	}
+	if full { // the sample may end inside a multi-byte character
+		for cut := 0; cut < 3 && !utf8.Valid(head); cut++ {
+			head = head[:len(head)-1]
+		}
+	}
+	if !utf8.Valid(head) {
+		return fmt.Errorf("--kernels %s: not a kernels.hcl text file (not UTF-8)", path)
+	}
+	return nil
 }
 
 // table builds the dispatch table of the chosen profile for a model.
@@ -79,7 +147,7 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 	if err != nil {
 		return nil, "", err
 	}
-	t, err := registry.Open(f, profile, model.Shape(cfg), registry.Options{Threads: k.threads, Logger: logger})
+	t, err := registry.Open(f, profile, model.Shape(cfg), registry.Options{Threads: k.threads, Logger: logger, Fallback: k.fallback})
 	return t, profile, err
 }
 

@@ -1,102 +1,122 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/table"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/builtin"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-const kernelsUsage = `Usage: retrollama kernels <list|explain|check> [options]
-
-  list     providers declared in kernels.hcl and built in: usable on this CPU or why not
-  explain  the resolved op → provider table for a model's actual shapes, with the reason
-           for each choice and the configuration line it came from
-  check    the conformance suite: every provider of a profile (or one --provider)
-           against the scalar reference, on synthetic shapes and replayed activations
-
-Options (all subcommands):
-  --kernels <file>   kernels.hcl to read (default: the built-in copy)
-  --profile <name>   kernel profile (default: the best one for this CPU)
-  --threads <int>    threads per op (0 = all cores)
-  --engine <name>    run every wasm provider on this engine: auto, compiler or interpreter
-explain and check:
-  --model <file>     checkpoint whose shapes to use (default: --synthetic)
-  --synthetic <name> built-in model shape (default stories15M for explain, stories260K for check)
-check:
-  --provider <kind.name>  check one provider instead of a profile's
-  --nmse                  hold outputs to ggml's NMSE bound instead of the default
-                          exact mode (bit-identical to the reference), for a
-                          third-party provider that reassociates its sums
-`
-
-// kernelsCommand is "retrollama kernels ...".
-func kernelsCommand(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, kernelsUsage)
-		return 1
-	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("kernels "+sub, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var k kernelFlags
-	k.register(fs)
-	modelPath := fs.String("model", "", "")
-	synthetic := fs.String("synthetic", "", "")
-	provider := fs.String("provider", "", "")
-	nmse := fs.Bool("nmse", false, "")
-	err := fs.Parse(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, kernelsUsage)
-		return 0
-	}
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%v\n%s", err, kernelsUsage)
-		return 1
-	}
-	switch sub {
-	case "list":
-		err = kernelsList(&k, stdout)
-	case "explain":
-		err = kernelsExplain(&k, *modelPath, *synthetic, stdout, stderr)
-	case "check":
-		var failed bool
-		failed, err = kernelsCheck(&k, *provider, *modelPath, *synthetic, checkMode(*nmse), stdout, stderr)
-		if err == nil && failed {
-			return 1
-		}
-	default:
-		fmt.Fprintf(stderr, "retrollama kernels: unknown subcommand %q\n%s", sub, kernelsUsage)
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "retrollama kernels %s: %v\n", sub, err)
-		return 1
-	}
-	return 0
+// kernelsOptions are the flags of the kernels subcommands.
+type kernelsOptions struct {
+	k         kernelFlags
+	modelPath string
+	synthetic string
+	provider  string
+	nmse      bool
+	verbose   bool
 }
 
-// kernelsList prints every declared provider and every builtin one.
-func kernelsList(k *kernelFlags, w io.Writer) error {
+// newKernelsCmd is "retrollama kernels list|explain|check".
+func newKernelsCmd(stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kernels",
+		Short: "kernel providers: list them, explain a profile's choices, check them against the reference",
+		Args:  subcommandArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return usageErrorf("give a subcommand: list, explain or check")
+		},
+	}
+	shapes := func(fs *pflag.FlagSet, o *kernelsOptions, def string) {
+		fs.StringVar(&o.modelPath, "model", "", "checkpoint `file` whose shapes to use (default: --synthetic)")
+		fs.StringVar(&o.synthetic, "synthetic", "", "built-in model `shape` (default "+def+"): "+shapeList())
+	}
+	var list kernelsOptions
+	listCmd := &cobra.Command{
+		Use:   "list",
+		Short: "providers declared in kernels.hcl and built in: usable on this CPU or why not",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return kernelsList(&list.k, list.verbose, stdout)
+		},
+	}
+	list.k.register(listCmd.Flags(), stderr)
+	listCmd.Flags().BoolVarP(&list.verbose, "verbose", "v", false, "also each provider's implementation, declaration and full description")
+
+	var explain kernelsOptions
+	explainCmd := &cobra.Command{
+		Use:   "explain",
+		Short: "the resolved op → provider table for a model's shapes, with the reason for each choice",
+		Long: `Prints the op → provider table a profile resolves to for a model's actual shapes, with the
+reason for each choice and the kernels.hcl line it came from.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return kernelsExplain(&explain.k, explain.modelPath, explain.synthetic, stdout, stderr)
+		},
+	}
+	explain.k.register(explainCmd.Flags(), stderr)
+	shapes(explainCmd.Flags(), &explain, defaultSynthetic)
+
+	var check kernelsOptions
+	checkCmd := &cobra.Command{
+		Use:   "check",
+		Short: "the conformance suite: providers against the scalar reference",
+		Long: `Runs the conformance suite: every provider of a profile (--profile), one provider
+(--provider), or every declared provider, against the scalar reference, on synthetic
+shapes and on activations replayed from a model. Exact mode (the default) wants every
+output bit-identical to the reference's; --nmse relaxes that to ggml's NMSE bound.
+
+Verdicts, per provider and overall (the last line): PASS when at least one case ran and
+every case that ran passed; FAIL when a case failed or the provider could not start;
+SKIP when nothing ran (it cannot run on this machine, or declined every case).
+Exit status: 0 PASS, 1 FAIL (or an error), 3 SKIP (nothing was tested).`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			verdict, err := kernelsCheck(&check.k, check.provider, check.modelPath, check.synthetic, checkMode(check.nmse), check.verbose, stdout, stderr)
+			if err != nil {
+				return err
+			}
+			return verdict.exit()
+		},
+	}
+	check.k.register(checkCmd.Flags(), stderr)
+	shapes(checkCmd.Flags(), &check, "stories260K")
+	checkCmd.Flags().StringVar(&check.provider, "provider", "", "check one `provider` (kind.name) instead of a profile's")
+	checkCmd.Flags().BoolVar(&check.nmse, "nmse", false, "hold outputs to ggml's NMSE bound instead of exact mode, for a provider that reassociates its sums")
+	checkCmd.Flags().BoolVarP(&check.verbose, "verbose", "v", false, "list every skipped case instead of one line per op and dtype")
+	cmd.AddCommand(listCmd, explainCmd, checkCmd)
+	return cmd
+}
+
+// kernelsList prints every declared provider and every builtin one: name,
+// whether it runs here (or why not) and what it is; -v adds the
+// implementation, where it is declared, and the whole description.
+func kernelsList(k *kernelFlags, verbose bool, w io.Writer) error {
 	f, profile, err := k.load()
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "PROVIDER\tIMPLEMENTATION\tUSABLE\tDECLARED AT\tDESCRIPTION\n")
+	tab := table.New("PROVIDER", "USABLE", "DESCRIPTION").Fit(termWidth(w))
+	if verbose {
+		tab = table.New("PROVIDER", "IMPLEMENTATION", "USABLE", "DECLARED AT", "DESCRIPTION").Fit(termWidth(w))
+	}
+	row := func(ref, impl, usable, at, desc string) {
+		if verbose {
+			tab.Row(ref, impl, usable, at, desc)
+			return
+		}
+		tab.Row(ref, usable, brief(desc))
+	}
 	declared := map[string]bool{}
 	for _, p := range f.Providers {
 		declared[p.Implementation] = true
@@ -111,20 +131,28 @@ func kernelsList(k *kernelFlags, w io.Writer) error {
 		if p.Plugin != nil {
 			desc = pluginDescription(p.Plugin)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\t%s\n", p.Ref(), p.Implementation, usable, p.DeclRange.Filename, p.DeclRange.Start.Line, desc)
+		row(p.Ref(), p.Implementation, usable, fmt.Sprintf("%s:%d", p.DeclRange.Filename, p.DeclRange.Start.Line), desc)
 	}
+	undeclared := 0
 	for _, info := range builtin.All() {
 		if declared[info.Name] {
+			continue
+		}
+		undeclared++
+		if !verbose {
 			continue
 		}
 		usable := "yes"
 		if err := info.Usable(); err != nil {
 			usable = "no: " + err.Error()
 		}
-		fmt.Fprintf(tw, "(builtin.%s)\t%s\t%s\t%s\t%s\n", info.Name, info.Name, usable, "not declared", info.Description)
+		row("(builtin."+info.Name+")", info.Name, usable, "not declared", info.Description)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tab.Render(w); err != nil {
 		return err
+	}
+	if undeclared > 0 && !verbose {
+		fmt.Fprintf(w, "(%d builtin providers not declared in %s: -v lists them)\n", undeclared, f.Path)
 	}
 	var names []string
 	for _, p := range f.Profiles {
@@ -132,6 +160,23 @@ func kernelsList(k *kernelFlags, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nprofiles: %s; default on this CPU: %s\n", strings.Join(names, ", "), profile)
 	return nil
+}
+
+// brief is a description's first clause (up to its first ';' or ':' after
+// a few words), for the short list; -v shows the rest.
+func brief(desc string) string {
+	if i := strings.IndexAny(desc, ";"); i > 0 {
+		desc = desc[:i]
+	}
+	const max = 72
+	if r := []rune(desc); len(r) > max {
+		cut := strings.LastIndexByte(string(r[:max]), ' ')
+		if cut < max/2 {
+			cut = len(string(r[:max]))
+		}
+		desc = string(r[:max])[:cut] + "…"
+	}
+	return desc
 }
 
 // openShapes returns the checkpoint whose shapes explain/check use.
@@ -150,6 +195,7 @@ func openShapes(modelPath, synthetic, fallback string) (*checkpoint.Checkpoint, 
 
 // kernelsExplain prints the resolved op → provider table for a model.
 func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Writer) error {
+	k.fallback = true // explain shows what a profile would pass over, and why
 	ck, err := openShapes(modelPath, synthetic, defaultSynthetic)
 	if err != nil {
 		return err
@@ -164,16 +210,15 @@ func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Wr
 		return err
 	}
 	fmt.Fprintf(w, "profile %s, model %s (%v)\n\n", profile, ck.Path, ck.Config)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "OP\tUSE\tPROVIDER\tCONFIGURED AT\tPASSED OVER\n")
+	tab := table.New("OP", "USE", "PROVIDER", "CONFIGURED AT", "PASSED OVER").Fit(termWidth(w))
 	for _, g := range groupDecisions(ops.Decisions()) {
 		passed := strings.Join(g.d.Passed, "; ")
 		if passed == "" {
 			passed = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.d.Op, g.use, g.d.Chosen, g.d.Source, passed)
+		tab.Row(string(g.d.Op), g.use, g.d.Chosen, g.d.Source, passed)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tab.Render(w); err != nil {
 		return err
 	}
 	first := true

@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,49 +30,4 @@ func runTopLevel(args []string) int {
 	}()
 	defer registry.KillPlugins()
 	return runMain(args, os.Stdin, os.Stdout, os.Stderr)
-}
-
-const topUsage = `Usage: retrollama <command> [arguments]
-
-Commands:
-  run <checkpoint> [options]   generate text; llama2.c's run flags (-t -p -s -n -i -z -m -y)
-  run --synthetic NAME [...]   the same on a built-in random-weight model
-                               (stories260K, stories15M, stories42M, stories110M,
-                               tinyllama-1.1B, llama2-7B; append -q8 for Q8_0,
-                               e.g. stories15M-q8)
-  kernels list|explain|check   kernel providers, profile resolution, conformance suite
-  bench --a P --b Q [...]      A/B benchmark of kernel profiles ("retrollama bench -h")
-  bench compare OLD NEW        compare two saved JSON reports
-  bench ops                    per-op microbenchmarks at the model's shapes
-  quantize IN OUT [--group-size N]  fp32 checkpoint → llama2.c Q8_0 (runq.c's format)
-  synthetic NAME OUT           write a built-in synthetic model to a checkpoint file
-
-Every command takes --kernels FILE --profile NAME --threads N to choose its kernels.
-
-"retrollama run -h" lists the options.
-`
-
-// runMain runs the subcommand named by args[0] and returns the exit code.
-func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
-		return 1
-	}
-	switch args[0] {
-	case "run":
-		return runCommand(args[1:], stdin, stdout, stderr)
-	case "kernels":
-		return kernelsCommand(args[1:], stdout, stderr)
-	case "bench":
-		return benchCommand(args[1:], stdout, stderr)
-	case "quantize":
-		return quantizeCommand(args[1:], stdout, stderr)
-	case "synthetic":
-		return syntheticCommand(args[1:], stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, topUsage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "retrollama: unknown command %q\n\n%s", args[0], topUsage)
-	return 1
 }

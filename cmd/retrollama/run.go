@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -12,36 +10,14 @@ import (
 	"time"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/generate"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/host/sampler"
 	"github.com/retrollama/retrollama/host/tokenizer"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
-
-// runUsage is llama2.c's error_usage text with our additions at the end.
-const runUsage = `Usage:   run <checkpoint> [options]
-Example: run model.bin -n 256 -i "Once upon a time"
-Options:
-  -t <float>  temperature in [0,inf], default 1.0
-  -p <float>  p value in top-p (nucleus) sampling in [0,1] default 0.9
-  -s <int>    random seed, default time(NULL)
-  -n <int>    number of steps to run for, default 256. 0 = max_seq_len
-  -i <string> input prompt
-  -z <string> optional path to custom tokenizer
-  -m <string> mode: generate|chat, default: generate
-  -y <string> system prompt in chat mode, optional
-retrollama additions:
-  --synthetic <name>  built-in random-weight model instead of a checkpoint:
-                      stories260K, stories15M, stories42M, stories110M,
-                      tinyllama-1.1B, llama2-7B, with -q8 appended for its
-                      Q8_0 quantization (stories15M-q8); one that does not
-                      fit in 80% of the available memory is refused (write
-                      it with "retrollama synthetic NAME FILE" and run FILE)
-                      (default stories15M when no checkpoint is given)
-  --kernels <file>    kernels.hcl to read (default: the built-in copy)
-  --profile <name>    kernel profile (default: the best one for this CPU)
-  --threads <int>     threads per op for providers that use them (0 = all cores)
-`
 
 // defaultSynthetic is the model used when no checkpoint is named.
 const defaultSynthetic = "stories15M"
@@ -61,70 +37,88 @@ type runOptions struct {
 	kernels     kernelFlags
 }
 
-// errUsage marks a command-line error: print the usage and exit 1.
-var errUsage = errors.New("usage")
+// runFlags are run's flags as given, before run.c's parsing and clamping.
+type runFlags struct {
+	temperature, topp, seed, steps, prompt, tokenizer, system string
+}
 
-// parseRunArgs reads run.c's flags (each "-x value") plus ours. The
-// checkpoint, when given, comes first, as in run.c.
-func parseRunArgs(args []string) (runOptions, error) {
-	o := runOptions{mode: "generate"}
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		o.checkpoint, args = args[0], args[1:]
+// newRunCmd is "retrollama run": llama2.c's main. Its one-letter flags
+// are run.c's (-t 0.8, -n 256, ...), each also with a long name.
+func newRunCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	var o runOptions
+	var raw runFlags
+	cmd := &cobra.Command{
+		Use:   "run [checkpoint] [flags]",
+		Short: "generate text from a checkpoint (a drop-in for llama2.c's ./run)",
+		Long: `Generates text as llama2.c's ./run does, with its flags (-t -p -s -n -i -z -m -y) and
+its output, byte for byte, on every kernel profile. Without a checkpoint it runs the
+built-in synthetic model --synthetic (default ` + defaultSynthetic + `): random weights, so the
+text is noise; give a llama2.c checkpoint (e.g. stories15M.bin from
+https://huggingface.co/karpathy/tinyllamas) and its tokenizer.bin for stories.`,
+		Example: `  retrollama run model.bin -n 256 -i "Once upon a time"
+  retrollama run stories15M.bin -z tokenizer.bin -t 0 --profile reference
+  retrollama run --synthetic stories15M-q8 -n 64`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.checkpoint = args[0]
+			}
+			if err := o.parse(c.Flags(), raw); err != nil {
+				return err
+			}
+			return run(o, stdin, stdout, stderr)
+		},
 	}
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	temperature := fs.String("t", "1.0", "")
-	topp := fs.String("p", "0.9", "")
-	seed := fs.String("s", "0", "")
-	steps := fs.String("n", "256", "")
-	prompt := fs.String("i", "", "")
-	tok := fs.String("z", "", "")
-	fs.StringVar(&o.mode, "m", "generate", "")
-	system := fs.String("y", "", "")
-	fs.StringVar(&o.synthetic, "synthetic", "", "")
-	o.kernels.register(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, err
-		}
-		return o, fmt.Errorf("%w: %v", errUsage, err)
-	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	fs.StringVarP(&raw.temperature, "temperature", "t", "1.0", "sampling temperature, a `float` in [0,inf]")
+	fs.StringVarP(&raw.topp, "topp", "p", "0.9", "p value in top-p (nucleus) sampling, a `float` in [0,1]")
+	fs.StringVarP(&raw.seed, "seed", "s", "0", "random seed, an `int` (0: time(NULL))")
+	fs.StringVarP(&raw.steps, "steps", "n", "256", "number of steps to run for, an `int` (0 = max_seq_len)")
+	fs.StringVarP(&raw.prompt, "prompt", "i", "", "input `prompt`")
+	fs.StringVarP(&raw.tokenizer, "tokenizer", "z", "", "custom tokenizer `file` (default tokenizer.bin; a byte-level one for --synthetic)")
+	fs.StringVarP(&o.mode, "mode", "m", "generate", "`mode`: generate or chat")
+	fs.StringVarP(&raw.system, "system", "y", "", "system `prompt` in chat mode")
+	fs.StringVar(&o.synthetic, "synthetic", "", "built-in random-weight `model` instead of a checkpoint: "+shapeList()+
+		", -q8 appended for Q8_0 (stories15M-q8); one that does not fit in 80% of the available memory is refused "+
+		"(write it with \"retrollama synthetic NAME FILE\" and run FILE)")
+	o.kernels.register(fs, stderr)
+	fs.BoolVar(&o.kernels.fallback, "fallback", false, "run an op whose provider cannot run here on the profile's next provider (stderr names it) instead of stopping")
+	return cmd
+}
 
-	t, err := parseFloat("t", *temperature)
+// parse applies run.c's parsing and clamping to the flags as given.
+func (o *runOptions) parse(fs *pflag.FlagSet, raw runFlags) error {
+	t, err := parseFloat("t", raw.temperature)
 	if err != nil {
-		return o, err
+		return err
 	}
-	p, err := parseFloat("p", *topp)
+	p, err := parseFloat("p", raw.topp)
 	if err != nil {
-		return o, err
+		return err
 	}
-	s, err := parseInt("s", *seed)
+	s, err := parseInt("s", raw.seed)
 	if err != nil {
-		return o, err
+		return err
 	}
-	n, err := parseInt("n", *steps)
+	n, err := parseInt("n", raw.steps)
 	if err != nil {
-		return o, err
+		return err
 	}
 	o.temperature, o.topp, o.steps = t, p, int(n)
 	o.seed = uint64(s) // run.c: an int stored in an unsigned long long
-	if set["i"] {
-		o.prompt = prompt
+	if flagSet(fs, "prompt") {
+		o.prompt = &raw.prompt
 	}
-	if set["y"] {
-		o.system = system
+	if flagSet(fs, "system") {
+		o.system = &raw.system
 	}
-	o.tokenizer = *tok
+	o.tokenizer = raw.tokenizer
 	if o.mode != "generate" && o.mode != "chat" {
-		return o, fmt.Errorf("%w: unknown mode: %s", errUsage, o.mode)
+		return usageErrorf("unknown mode: %s", o.mode)
 	}
 	if o.checkpoint != "" && o.synthetic != "" {
-		return o, fmt.Errorf("%w: give a checkpoint or --synthetic, not both", errUsage)
+		return usageErrorf("give a checkpoint or --synthetic, not both")
 	}
 	if o.checkpoint == "" && o.synthetic == "" {
 		o.synthetic = defaultSynthetic
@@ -143,7 +137,7 @@ func parseRunArgs(args []string) (runOptions, error) {
 	if o.steps < 0 {
 		o.steps = 0
 	}
-	return o, nil
+	return nil
 }
 
 // parseFloat reads a float flag value as run.c's atof then stores it in a
@@ -151,7 +145,7 @@ func parseRunArgs(args []string) (runOptions, error) {
 func parseFloat(name, v string) (float32, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || math.IsNaN(f) {
-		return 0, fmt.Errorf("%w: -%s wants a number, got %q", errUsage, name, v)
+		return 0, usageErrorf("-%s wants a number, got %q", name, v)
 	}
 	return float32(f), nil
 }
@@ -161,27 +155,9 @@ func parseFloat(name, v string) (float32, error) {
 func parseInt(name, v string) (int32, error) {
 	i, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 	if err != nil {
-		return 0, fmt.Errorf("%w: -%s wants an integer, got %q", errUsage, name, v)
+		return 0, usageErrorf("-%s wants an integer, got %q", name, v)
 	}
 	return int32(i), nil
-}
-
-// runCommand is "retrollama run": llama2.c's main.
-func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o, err := parseRunArgs(args)
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, runUsage)
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "%s\n%s", strings.TrimPrefix(err.Error(), "usage: "), runUsage)
-		return 1
-	}
-	if err := run(o, stdin, stdout, stderr); err != nil {
-		fmt.Fprintf(stderr, "retrollama run: %v\n", err)
-		return 1
-	}
-	return 0
 }
 
 // run loads the model, tokenizer and sampler and runs the chosen mode.
@@ -191,12 +167,15 @@ func run(o runOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer ck.Close()
+	if o.synthetic != "" {
+		fmt.Fprintln(stderr, syntheticNotice("retrollama run", o.synthetic))
+	}
 
 	cfg := ck.Config
 	if o.steps == 0 || o.steps > cfg.SeqLen {
 		o.steps = cfg.SeqLen
 	}
-	ops, _, err := o.kernels.table(cfg, newLogger(stderr))
+	ops, profile, err := o.kernels.table(cfg, newLogger(stderr))
 	if err != nil {
 		return err
 	}
@@ -205,6 +184,8 @@ func run(o runOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	sayFallbacks(stderr, profile, ops, false)
+	defer sayFallbacks(stderr, profile, ops, true) // calls that failed on the way
 	smp, err := sampler.New(cfg.VocabSize, o.temperature, o.topp, o.seed, ops.Softmax)
 	if err != nil {
 		return err
@@ -226,6 +207,16 @@ func run(o runOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "achieved tok/s: %f\n", stats.TokensPerSecond())
 	}
 	return nil
+}
+
+// sayFallbacks prints on stderr one line per op that runs on another
+// provider than the profile names (--fallback, on_error = "fallback"):
+// those settled when the weights were prepared, or (runtime) the calls
+// that failed and were redone on the reference.
+func sayFallbacks(stderr io.Writer, profile string, t *dispatch.Table, runtime bool) {
+	for _, line := range dispatch.Summarize(t.Substitutions(), runtime) {
+		fmt.Fprintf(stderr, "retrollama run: profile %s did not run as named: %s\n", profile, line)
+	}
 }
 
 // loadModel opens the checkpoint (or builds the synthetic one) and the

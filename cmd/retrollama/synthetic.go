@@ -74,6 +74,19 @@ func syntheticModel(name string) (*checkpoint.Checkpoint, error) {
 	return ck, nil
 }
 
+// realModelURL is where llama2.c's trained checkpoints are published.
+const realModelURL = "https://huggingface.co/karpathy/tinyllamas/resolve/main/stories15M.bin"
+
+// tokenizerURL is llama2.c's tokenizer for them.
+const tokenizerURL = "https://github.com/karpathy/llama2.c/raw/master/tokenizer.bin"
+
+// syntheticNotice is the one stderr line a command prints when it runs a
+// synthetic model: its weights are random, and where a real one is.
+func syntheticNotice(cmd, name string) string {
+	return fmt.Sprintf("%s: model %s is synthetic (random weights: the text is noise); for stories: curl -LO %s; curl -LO %s; retrollama run stories15M.bin -z tokenizer.bin",
+		cmd, name, realModelURL, tokenizerURL)
+}
+
 // checkSyntheticFits refuses, in one line that says what to do instead,
 // a synthetic model whose weights (groupSize > 0: Q8_0) and KV cache take
 // more than syntheticMemoryShare of avail bytes (when known), or whose

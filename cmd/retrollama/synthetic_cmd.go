@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -10,54 +9,48 @@ import (
 	"github.com/retrollama/retrollama/host/checkpoint"
 	"github.com/retrollama/retrollama/host/quantize"
 	"github.com/retrollama/retrollama/internal/atomicfile"
+	"github.com/spf13/cobra"
 )
 
-// syntheticUsage is the synthetic command's help, listing the shape table.
-func syntheticUsage() string {
-	return `Usage: retrollama synthetic NAME OUT.bin [--format legacy|v1]
-
-Writes a built-in synthetic model to a checkpoint file, so that the same weights can
+// newSyntheticCmd is "retrollama synthetic NAME OUT".
+func newSyntheticCmd(stdout, stderr io.Writer) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "synthetic NAME OUT.bin [flags]",
+		Short: "write a built-in synthetic model (random weights) to a checkpoint file",
+		Long: `Writes a built-in synthetic model to a checkpoint file, so that the same weights can
 be run by llama2.c (./run reads the legacy format, the default; NAME-q8 writes
 runq.c's Q8_0 format), copied to another machine, or memory-mapped where RAM is
 short. NAME: ` + shapeList() + `,
 optionally with -q8. The file is streamed: the weights are generated, quantized and
 written a chunk at a time, never held (tinyllama-1.1B-q8, 1.1 GB, or llama2-7B,
-26 GB, take tens of MB of memory to write). OUT is written atomically.
-`
-}
-
-// syntheticCommand is "retrollama synthetic".
-func syntheticCommand(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("synthetic", flag.ContinueOnError)
-	format := fs.String("format", "legacy", "")
-	pos, code, ok := parseMixed(fs, args, syntheticUsage(), stdout, stderr)
-	if !ok {
-		return code
+26 GB, take tens of MB of memory to write). OUT is written atomically.`,
+		Example: `  retrollama synthetic stories15M s15.bin
+  retrollama synthetic stories15M-q8 s15q8.bin`,
+		Args: exactArgs(2, "NAME and OUT.bin"),
+		RunE: func(c *cobra.Command, pos []string) error {
+			f := checkpoint.FormatLegacy
+			switch format {
+			case "legacy":
+			case "v1":
+				f = checkpoint.FormatV1
+			default:
+				return usageErrorf("--format %q: want legacy or v1", format)
+			}
+			start := time.Now()
+			if err := writeSynthetic(pos[0], pos[1], f); err != nil {
+				return err
+			}
+			size := ""
+			if st, err := os.Stat(pos[1]); err == nil {
+				size = fmt.Sprintf(" (%s in %.1f s)", bytesMB(st.Size()), time.Since(start).Seconds())
+			}
+			fmt.Fprintf(stdout, "wrote %s: synthetic %s%s\n", pos[1], pos[0], size)
+			return nil
+		},
 	}
-	if len(pos) != 2 {
-		fmt.Fprint(stderr, syntheticUsage())
-		return 1
-	}
-	f := checkpoint.FormatLegacy
-	switch *format {
-	case "legacy":
-	case "v1":
-		f = checkpoint.FormatV1
-	default:
-		fmt.Fprintf(stderr, "retrollama synthetic: --format %q: want legacy or v1\n", *format)
-		return 1
-	}
-	start := time.Now()
-	if err := writeSynthetic(pos[0], pos[1], f); err != nil {
-		fmt.Fprintf(stderr, "retrollama synthetic: %v\n", err)
-		return 1
-	}
-	size := ""
-	if st, err := os.Stat(pos[1]); err == nil {
-		size = fmt.Sprintf(" (%s in %.1f s)", bytesMB(st.Size()), time.Since(start).Seconds())
-	}
-	fmt.Fprintf(stdout, "wrote %s: synthetic %s%s\n", pos[1], pos[0], size)
-	return 0
+	cmd.Flags().StringVar(&format, "format", "legacy", "checkpoint `format` of an fp32 model: legacy (llama2.c's run) or v1")
+	return cmd
 }
 
 // bytesMB formats a file size in MB.

@@ -5,7 +5,9 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -67,14 +69,19 @@ func Usable(p *config.Provider) error {
 		}
 		if _, err := os.Stat(p.Plugin.Binary); err != nil {
 			if shippedPlugin(p.Plugin.Binary) {
-				return fmt.Errorf("plugin binary %s not found (build the shipped plugins with `make plugins`)", p.Plugin.Binary)
+				return fmt.Errorf("plugin binary %s %w (build the shipped plugins with `make plugins`)", p.Plugin.Binary, ErrNotBuilt)
 			}
-			return fmt.Errorf("plugin binary %s not found (the path of provider %s, %s:%d)", p.Plugin.Binary, p.Ref(), p.DeclRange.Filename, p.DeclRange.Start.Line)
+			return fmt.Errorf("plugin binary %s not found (the path of provider %s, %s:%d): %w", p.Plugin.Binary, p.Ref(), p.DeclRange.Filename, p.DeclRange.Start.Line, fs.ErrNotExist)
 		}
 		return nil
 	}
 	return fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
 }
+
+// ErrNotBuilt is why a shipped plugin cannot run: its binary has not been
+// built (make plugins). A missing path of a user's own provider wraps
+// fs.ErrNotExist instead: a broken setup, not a step not yet taken.
+var ErrNotBuilt = errors.New("not built")
 
 // shippedPlugin reports whether path is one of the plugins "make plugins"
 // builds (dist/plugins/NAME), whose missing binary that hint fixes.

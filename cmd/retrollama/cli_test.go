@@ -1,0 +1,251 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/retrollama/retrollama/kernels/builtin"
+)
+
+// brokenKernels declares a profile per way a provider cannot run: its
+// plugin binary missing, its WASM file missing, another CPU's assembly
+// (mmx runs only in the linux/386 build). Each names unroll8 next, which
+// runs the ops with fallback.
+const brokenKernels = `
+provider "builtin" "scalar" {}
+provider "builtin" "unroll8" {}
+provider "builtin" "mmx" {}
+provider "plugin" "mine" {
+  path = "nope/mine-plugin"
+}
+provider "wasm" "gone" {
+  path = "gone.wasm"
+}
+profile "ref" { default = [builtin.scalar] }
+profile "plugin" { default = [plugin.mine, builtin.unroll8] }
+profile "wasm" { default = [wasm.gone, builtin.unroll8] }
+profile "cpu" { default = [builtin.mmx, builtin.unroll8] }
+`
+
+// brokenCases are the three ways, each with what names the provider and
+// its problem in an error.
+var brokenCases = []struct {
+	profile  string
+	provider string
+	problem  string // in every message about it
+}{
+	{"plugin", "plugin.mine", "nope/mine-plugin"},
+	{"wasm", "wasm.gone", "gone.wasm"},
+	{"cpu", "builtin.mmx", "MMX assembly is only in the linux/386 build"},
+}
+
+func writeBrokenKernels(t *testing.T) string {
+	t.Helper()
+	if info, _ := builtin.Lookup("mmx"); info.Usable() == nil {
+		t.Skip("mmx runs on this build: no CPU-declined provider to test with")
+	}
+	path := filepath.Join(t.TempDir(), "kernels.hcl")
+	if err := os.WriteFile(path, []byte(brokenKernels), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestNoSilentSubstitutionRun: run stops with the provider and its
+// problem named, unless --fallback, and then stderr names what ran.
+func TestNoSilentSubstitutionRun(t *testing.T) {
+	k := writeBrokenKernels(t)
+	for _, c := range brokenCases {
+		t.Run(c.profile, func(t *testing.T) {
+			args := []string{"run", "--kernels", k, "--profile", c.profile, "--synthetic", "stories260K", "-n", "4", "-s", "1"}
+			out, errText, code := runCLI(t, args...)
+			if code != 1 || out != "" || !strings.Contains(errText, c.provider) || !strings.Contains(errText, c.problem) || !strings.Contains(errText, "--fallback") {
+				t.Errorf("without fallback: exit %d, stdout %q, stderr %q", code, out, errText)
+			}
+			out, errText, code = runCLI(t, append(args, "--fallback")...)
+			if code != 0 || out == "" || !strings.Contains(errText, "did not run as named") ||
+				!strings.Contains(errText, "ran on builtin.unroll8: "+c.provider) || !strings.Contains(errText, c.problem) {
+				t.Errorf("with --fallback: exit %d, stderr %q", code, errText)
+			}
+		})
+	}
+}
+
+// TestNoSilentSubstitutionBench: bench refuses before measuring unless
+// --fallback; with it every format names what ran and the headline
+// verdict says the profile did not run as named.
+func TestNoSilentSubstitutionBench(t *testing.T) {
+	k := writeBrokenKernels(t)
+	dir := t.TempDir()
+	formats := map[string]string{ // format → what names the substitution there
+		"text":      "NOT RUN AS NAMED",
+		"md":        "Not run as named",
+		"json":      `"substitutions"`,
+		"csv":       ",substitution,",
+		"benchstat": "not-as-named-",
+	}
+	for _, c := range brokenCases {
+		t.Run(c.profile, func(t *testing.T) {
+			args := []string{"bench", "--kernels", k, "--a", "ref", "--b", c.profile, "--synthetic", "stories260K",
+				"-n", "4", "--prompt-tokens", "2", "--runs", "2", "--warmup", "0"}
+			_, errText, code := runCLI(t, args...)
+			if code != 1 || !strings.Contains(errText, c.provider) || !strings.Contains(errText, c.problem) {
+				t.Errorf("without fallback: exit %d, stderr %q", code, errText)
+			}
+			for format, mark := range formats {
+				html := filepath.Join(dir, c.profile+"-"+format+".html")
+				out, errText, code := runCLI(t, append(args, "--fallback", "--format", format, "--html", html)...)
+				if code != 0 {
+					t.Fatalf("%s with --fallback: exit %d: %s", format, code, errText)
+				}
+				for _, want := range []string{mark, c.provider, c.problem, "builtin.unroll8"} {
+					if !strings.Contains(out, want) {
+						t.Errorf("%s report lacks %q:\n%s", format, want, out)
+					}
+				}
+				if format == "text" && !regexp.MustCompile(`(?s)Comparisons.*but `+c.profile+` did not run as named`).MatchString(out) {
+					t.Errorf("the text verdict does not say %s did not run as named:\n%s", c.profile, out)
+				}
+				page, err := os.ReadFile(html)
+				if err != nil || !strings.Contains(string(page), "Not run as named") || !strings.Contains(string(page), c.provider) {
+					t.Errorf("%s: the HTML page does not name the substitution (%v)", format, err)
+				}
+			}
+		})
+	}
+}
+
+// TestKernelsCheckVerdicts: PASS only when something ran and passed; a
+// missing path is FAIL naming it, another CPU's provider SKIP (exit 3).
+func TestKernelsCheckVerdicts(t *testing.T) {
+	k := writeBrokenKernels(t)
+	cases := []struct {
+		args    []string
+		code    int
+		verdict string
+		want    []string
+	}{
+		{[]string{"--provider", "plugin.mine"}, 1, "FAIL", []string{"plugin.mine", "nope/mine-plugin", "kernels.hcl:5"}},
+		{[]string{"--provider", "wasm.gone"}, 1, "FAIL", []string{"wasm.gone", "gone.wasm"}},
+		{[]string{"--provider", "builtin.mmx"}, 3, "SKIP", []string{"builtin.mmx", "cannot run here", "MMX assembly"}},
+		{[]string{"--profile", "cpu"}, 0, "PASS", []string{"builtin.mmx", "SKIP", "1 passed, 0 failed, 1 skipped"}},
+		{[]string{"--profile", "plugin"}, 1, "FAIL", []string{"nope/mine-plugin", "1 passed, 1 failed"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			out, errText, code := runCLI(t, append([]string{"kernels", "check", "--kernels", k, "--synthetic", "stories260K"}, c.args...)...)
+			if code != c.code || !strings.HasSuffix(out, "\n"+c.verdict+"\n") {
+				t.Errorf("exit %d (want %d), last line not %s:\n%s\n%s", code, c.code, c.verdict, out, errText)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestKernelsCheckCollapsesDeclines: without -v, a provider's declines
+// are one line per op and reason; with -v one per case.
+func TestKernelsCheckCollapsesDeclines(t *testing.T) {
+	args := []string{"kernels", "check", "--provider", "builtin.swar", "--synthetic", "stories260K"}
+	short, _, code := runCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, short)
+	}
+	long, _, _ := runCLI(t, append(args, "-v")...)
+	n, m := strings.Count(short, "skipped: "), strings.Count(long, "skipped: ")
+	if n == 0 || n > 12 || m <= n {
+		t.Errorf("%d decline lines, %d with -v; want a few, then one per case:\n%s", n, m, short)
+	}
+}
+
+// TestHelpEverywhere: -h and --help on every command and subcommand exit
+// 0 with the usage on stdout and nothing on stderr.
+func TestHelpEverywhere(t *testing.T) {
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, s := range c.Commands() {
+			if s.IsAvailableCommand() {
+				walk(s, append(append([]string{}, path...), s.Name()))
+			}
+		}
+	}
+	walk(newRoot(nil, nil, nil), nil)
+	if len(paths) < 10 {
+		t.Fatalf("only %d commands found: %v", len(paths), paths)
+	}
+	for _, path := range paths {
+		for _, flag := range []string{"-h", "--help"} {
+			args := append(append([]string{}, path...), flag)
+			out, errText, code := runCLI(t, args...)
+			if code != 0 || errText != "" || !strings.Contains(out, "Usage:") {
+				t.Errorf("%v: exit %d, stderr %q, stdout %q", args, code, errText, out)
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if len([]rune(line)) > 120 {
+					t.Errorf("%v: help line of %d columns: %q", args, len([]rune(line)), line)
+				}
+			}
+		}
+	}
+}
+
+// TestUsageErrors: mistakes print the command's name, a did-you-mean
+// where one helps, and the usage, on stderr; exit 1.
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"benhc"}, []string{"retrollama: unknown command \"benhc\"", `Did you mean "bench"?`, "Usage:"}},
+		{[]string{"kernels", "lsit"}, []string{"retrollama kernels: unknown command", `Did you mean "list"?`, "Usage:"}},
+		{[]string{"bench", "comapre", "a", "b"}, []string{"retrollama bench: unknown command", `Did you mean "compare"?`}},
+		{[]string{"bench", "--a", "reference", "--b", "fsat", "--synthetic", "stories260K"}, []string{"retrollama bench:", `Did you mean "fast"?`}},
+		{[]string{"kernels", "check", "--provider", "builtin.unrol8"}, []string{"retrollama kernels check:", `Did you mean "builtin.unroll8"?`}},
+		{[]string{"run", "--synthetic", "stories260K", "--profile", "avx3"}, []string{"retrollama run:", `Did you mean "avx2"?`}},
+		{[]string{"bench", "--runz", "3"}, []string{"retrollama bench: unknown flag: --runz", "Usage:"}},
+		{[]string{"quantize", "only-one.bin"}, []string{"retrollama quantize: want IN.bin and OUT.bin", "Usage:"}},
+	}
+	for _, c := range cases {
+		out, errText, code := runCLI(t, c.args...)
+		if code != 1 || out != "" {
+			t.Errorf("%v: exit %d, stdout %q", c.args, code, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(errText, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", c.args, w, errText)
+			}
+		}
+	}
+}
+
+// TestFriendlyFirstRun: a synthetic model is announced as random weights
+// with where to get a real one; a --kernels file that is not text fails in
+// one line; --threads above the cores warns.
+func TestFriendlyFirstRun(t *testing.T) {
+	_, errText, code := runCLI(t, "run", "--synthetic", "stories260K", "-n", "2")
+	if code != 0 || !strings.Contains(errText, "synthetic (random weights") || !strings.Contains(errText, "huggingface.co/karpathy/tinyllamas") {
+		t.Errorf("synthetic: exit %d, stderr %q", code, errText)
+	}
+	bin := filepath.Join(t.TempDir(), "model.bin")
+	if err := os.WriteFile(bin, []byte{0x20, 0x01, 0, 0, 0xff, 0xfe}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errText, code = runCLI(t, "kernels", "list", "--kernels", bin)
+	if code != 1 || strings.Count(errText, "\n") != 1 || !strings.Contains(errText, "not a kernels.hcl text file") {
+		t.Errorf("binary --kernels: exit %d, stderr %q", code, errText)
+	}
+	_, errText, _ = runCLI(t, "run", "--synthetic", "stories260K", "-n", "2", "--threads", "100000")
+	if !strings.Contains(errText, "--threads 100000 is more than this machine's") {
+		t.Errorf("--threads above the cores: stderr %q", errText)
+	}
+}
