@@ -61,23 +61,60 @@ func Q8GroupSize(c checkpoint.Config) int {
 // 32000 rows does not), as ggml's test-backend-ops does: GB/s near the
 // machine's memory bandwidth means bandwidth-bound, GFLOP/s far below
 // it compute-bound. Weights are deterministic, not a checkpoint's.
+// It is SweepWith without progress.
 func Sweep(label string, newProvider func() (kernels.Provider, error), models []string, dtypes []kernels.DType, minTime time.Duration) ([]Result, error) {
-	var results []Result
+	return SweepWith(label, newProvider, models, dtypes, Options{MinTime: minTime})
+}
+
+// SweepSteps is the number of progress steps SweepWith takes for one
+// provider: one per model, matmul shape (MatMulCases) and dtype, whether
+// the provider supports it or not. It fails on an unknown model name, as
+// SweepWith would, before anything is measured.
+func SweepSteps(models []string, dtypes []kernels.DType) (int, error) {
+	n := 0
 	for _, name := range models {
 		c, ok := checkpoint.ShapeOf(name)
 		if !ok {
-			return nil, fmt.Errorf("unknown model shape %q (known: %s)", name, strings.Join(checkpoint.KnownShapes(), ", "))
+			return 0, fmt.Errorf("unknown model shape %q (known: %s)", name, strings.Join(checkpoint.KnownShapes(), ", "))
 		}
-		res, err := sweepModel(label, newProvider, name, c, dtypes, minTime)
-		if err != nil {
-			return nil, err
+		n += len(MatMulCases(c)) * len(dtypes)
+	}
+	return n, nil
+}
+
+// SweepWith is Sweep with options: each case is timed for at least
+// opt.MinTime and opt.Progress is told after each of the
+// SweepSteps(models, dtypes) steps. Every model name is checked before
+// anything is measured.
+func SweepWith(label string, newProvider func() (kernels.Provider, error), models []string, dtypes []kernels.DType, opt Options) ([]Result, error) {
+	return SweepAll([]Named{{Label: label, New: newProvider}}, models, dtypes, opt)
+}
+
+// SweepAll is SweepWith for each provider in turn, with one Progress over
+// all of them: total is len(ps)*SweepSteps(models, dtypes). The results
+// are in provider order, then as SweepWith orders them. It stops at the
+// first error.
+func SweepAll(ps []Named, models []string, dtypes []kernels.DType, opt Options) ([]Result, error) {
+	n, err := SweepSteps(models, dtypes)
+	if err != nil {
+		return nil, err
+	}
+	st := &stepper{progress: opt.Progress, total: len(ps) * n}
+	var results []Result
+	for _, p := range ps {
+		for _, name := range models {
+			c, _ := checkpoint.ShapeOf(name) // checked by SweepSteps
+			res, err := sweepModel(p.Label, p.New, name, c, dtypes, opt.MinTime, st)
+			if err != nil {
+				return nil, err
+			}
+			results = append(results, res...)
 		}
-		results = append(results, res...)
 	}
 	return results, nil
 }
 
-func sweepModel(label string, newProvider func() (kernels.Provider, error), name string, c checkpoint.Config, dtypes []kernels.DType, minTime time.Duration) ([]Result, error) {
+func sweepModel(label string, newProvider func() (kernels.Provider, error), name string, c checkpoint.Config, dtypes []kernels.DType, minTime time.Duration, st *stepper) ([]Result, error) {
 	p, err := newProvider()
 	if err != nil {
 		return nil, err
@@ -91,11 +128,14 @@ func sweepModel(label string, newProvider func() (kernels.Provider, error), name
 	var results []Result
 	for _, m := range MatMulCases(c) {
 		for _, dt := range dtypes {
+			caseName := fmt.Sprintf("%s %d×%d %s", name, m.Rows, m.Cols, m.Name)
+			what := fmt.Sprintf("%s %s %s", label, caseName, dt)
 			q := kernels.Query{Op: kernels.MatMul, DType: dt, Model: shape, Rows: m.Rows, Cols: m.Cols}
 			if dt == kernels.Q8_0 {
 				q.GroupSize = gs
 			}
-			if !p.Supports(q).OK {
+			if sup := p.Supports(q); !sup.OK {
+				st.step(what + " (skipped: " + skipReason(sup) + ")")
 				continue
 			}
 			t, bytes := sweepTensor(m, dt, gs)
@@ -104,15 +144,19 @@ func sweepModel(label string, newProvider func() (kernels.Provider, error), name
 				return nil, fmt.Errorf("%s: prepare %s %s: %w", label, name, t.Name, err)
 			}
 			x, out := filled(m.Cols), make([]float32, m.Rows)
-			b := bench{kernels.MatMul, fmt.Sprintf("%s %d×%d %s", name, m.Rows, m.Cols, m.Name),
-				2 * float64(m.Rows*m.Cols), bytes + 4*float64(m.Rows+m.Cols),
-				func() error { return p.MatMul(out, h, x) }}
+			b := bench{op: kernels.MatMul, name: caseName,
+				flops: 2 * float64(m.Rows*m.Cols), bytes: bytes + 4*float64(m.Rows+m.Cols),
+				call: func() error { return p.MatMul(out, h, x) }}
 			r, err := time1(label, b, minTime)
 			if err != nil {
 				return nil, err
 			}
-			r.DType = dt.String()
+			r.DType, r.Model, r.Tensor, r.Rows, r.Cols, r.WeightBytes = dt.String(), name, m.Name, m.Rows, m.Cols, bytes
+			if dt == kernels.Q8_0 {
+				r.GroupSize = gs
+			}
 			results = append(results, r)
+			st.step(what)
 		}
 	}
 	return results, nil

@@ -220,14 +220,20 @@ func profileNames(ps []bench.Profile) []string {
 func render(p *plot.Plot) ([]byte, error) {
 	c := vgsvg.New(chartWidth, chartHeight)
 	p.Draw(draw.New(c))
+	return svgElement(c, p.Title.Text)
+}
+
+// svgElement is c as an SVG element ready to embed in HTML, as render
+// describes; title names the chart in errors.
+func svgElement(c *vgsvg.Canvas, title string) ([]byte, error) {
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("report: rendering chart %q: %w", p.Title.Text, err)
+		return nil, fmt.Errorf("report: rendering chart %q: %w", title, err)
 	}
 	svg := buf.Bytes()
 	start := bytes.Index(svg, []byte("<svg"))
 	if start < 0 {
-		return nil, fmt.Errorf("report: rendering chart %q: no <svg> element", p.Title.Text)
+		return nil, fmt.Errorf("report: rendering chart %q: no <svg> element", title)
 	}
 	svg = bytes.ReplaceAll(svg[start:], []byte("font-family:Liberation Sans;"),
 		[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"))

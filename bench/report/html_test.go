@@ -149,8 +149,9 @@ func TestHTMLNoProfiles(t *testing.T) {
 
 // TestHTMLInChromium renders the page in headless Chromium through
 // testdata/check_html.sh, which fails on console errors, network
-// requests, or a DOM without the three charts. A page that loads an
-// external image and throws shows that the check can fail.
+// requests, or a DOM without the three charts (the sweep page's two). A
+// page that loads an external image and throws shows that the check can
+// fail.
 func TestHTMLInChromium(t *testing.T) {
 	if _, err := exec.LookPath("chromium"); err != nil {
 		t.Skip("chromium not on PATH; install it (apt-get install chromium) to render the HTML report in a real browser")
@@ -165,13 +166,16 @@ func TestHTMLInChromium(t *testing.T) {
 	tests := []struct {
 		name   string
 		write  func(io.Writer) error
+		env    []string // check_html.sh's expectations, when not the report's
 		wantOK bool
 	}{
-		{"report", func(w io.Writer) error { return HTML(w, fixtureReport()) }, true},
+		{"report", func(w io.Writer) error { return HTML(w, fixtureReport()) }, nil, true},
+		{"sweep", func(w io.Writer) error { return SweepHTML(w, sweepFixture(11.5)) },
+			[]string{"CHECK_HTML_SVGS=2", "CHECK_HTML_SECTIONS=Environment|Charts|Missing results|Results"}, true},
 		{"broken page", func(w io.Writer) error {
 			_, err := io.WriteString(w, `<!DOCTYPE html><html><body><img src="https://example.com/a.png"/><script>nope()</script></body></html>`)
 			return err
-		}, false},
+		}, nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,7 +185,9 @@ func TestHTMLInChromium(t *testing.T) {
 			if err := atomicfile.Write(page, tt.write); err != nil {
 				t.Fatal(err)
 			}
-			out, err := exec.CommandContext(t.Context(), "bash", script, page, shot).CombinedOutput()
+			cmd := exec.CommandContext(t.Context(), "bash", script, page, shot)
+			cmd.Env = append(os.Environ(), tt.env...)
+			out, err := cmd.CombinedOutput()
 			t.Logf("check_html.sh:\n%s", out)
 			if ok := err == nil; ok != tt.wantOK {
 				t.Fatalf("check_html.sh succeeded = %v, want %v (%v)", ok, tt.wantOK, err)

@@ -10,20 +10,7 @@ const pageTemplate = `<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1"/>
 <title>{{.Title}}</title>
 <style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; }
-h1 { font-size: 1.5em; }
-h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
-h3 { font-size: 1em; }
-table { border-collapse: collapse; margin: 0.5em 0; }
-th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
-th { background: #f4f4f4; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-tfoot td { font-weight: bold; border-top: 1px solid #aaa; }
-table.env th { background: none; font-weight: 600; }
-figure { margin: 1em 0; }
-figure svg { max-width: 100%; height: auto; }
-figcaption, p.note { color: #555; font-size: 0.9em; }
-</style>
+` + pageStyle + `</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
@@ -98,7 +85,26 @@ figcaption, p.note { color: #555; font-size: 0.9em; }
 {{- end}}
 </body>
 </html>
-{{define "table" -}}
+` + tableTemplate
+
+// pageStyle is the CSS of every HTML page of the package.
+const pageStyle = `body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; margin: 2em auto; max-width: 72em; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; }
+h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+h3 { font-size: 1em; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { padding: 0.2em 0.7em; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+tfoot td { font-weight: bold; border-top: 1px solid #aaa; }
+table.env th { background: none; font-weight: 600; }
+figure { margin: 1em 0; }
+figure svg { max-width: 100%; height: auto; }
+figcaption, p.note { color: #555; font-size: 0.9em; }
+`
+
+// tableTemplate renders an htmlTable; every page template includes it.
+const tableTemplate = `{{define "table" -}}
 <table>
 <thead><tr>{{range .Header}}<th{{if .Right}} class="num"{{end}}>{{.Text}}</th>{{end}}</tr></thead>
 <tbody>

@@ -20,10 +20,20 @@ import (
 // Environment describes this machine, build, kernels file and model, so a
 // saved report says what it measured.
 func Environment(f *config.File, ck *checkpoint.Checkpoint) bench.Environment {
+	e := HostEnvironment(f)
+	e.Model, e.ModelHash = ck.Path, modelHash(ck)
+	return e
+}
+
+// HostEnvironment is Environment without a model: this machine, build and
+// kernels file (nil for none: no kernels hash, no providers), for
+// measurements that run no checkpoint, such as "bench ops --sweep" (whose
+// results name their model shapes themselves). Model and ModelHash are
+// left empty.
+func HostEnvironment(f *config.File) bench.Environment {
 	e := bench.Environment{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GoVersion: runtime.Version(),
 		CPU: cpuModel(), CPUFeatures: cpuFeatures(), NumCPU: runtime.NumCPU(),
-		Model: ck.Path, ModelHash: modelHash(ck), KernelsHash: sum(f.Source()),
 		Providers: map[string]string{},
 	}
 	e.Hostname, _ = os.Hostname()
@@ -39,6 +49,10 @@ func Environment(f *config.File, ck *checkpoint.Checkpoint) bench.Environment {
 			}
 		}
 	}
+	if f == nil {
+		return e
+	}
+	e.KernelsHash = sum(f.Source())
 	for _, p := range f.Providers {
 		e.Providers[p.Ref()] = p.Kind + ":" + p.Implementation + " (retrollama " + version + ")"
 	}

@@ -18,6 +18,16 @@ import (
 // (the same path once cleaned and made absolute, or the same file by
 // os.SameFile, e.g. through a link).
 func File(in, out string, gs int) (Stats, error) {
+	return FileWith(in, out, gs, nil)
+}
+
+// FileWith is File telling progress, when not nil, after each matrix is
+// quantized and then as out is written (at most every writeReport bytes,
+// and at its end): done and total count the fp32 bytes of the matrices
+// quantized (as QuantizeWith) plus the bytes of the Q8_0 file written,
+// which are known before anything is quantized. The file written is
+// File's, byte for byte.
+func FileWith(in, out string, gs int, progress Progress) (Stats, error) {
 	if err := distinct(in, out); err != nil {
 		return Stats{}, err
 	}
@@ -29,11 +39,25 @@ func File(in, out string, gs int) (Stats, error) {
 	if gs == 0 {
 		gs = ChooseGroupSize(ck.Config)
 	}
-	q, st, err := Quantize(ck, gs)
+	var quantized, size int64
+	if progress != nil && gs > 0 {
+		// The file's size follows from the plan and gs; a plan's error
+		// is quantize's to report.
+		if _, jobs, err := plan(ck); err == nil {
+			for _, j := range jobs {
+				quantized += 4 * int64(len(j.w))
+			}
+			size = q8FileBytes(ck.Config, jobs, gs)
+		}
+	}
+	q, st, _, err := quantize(ck, gs, progress, size)
 	if err != nil {
 		return Stats{}, err
 	}
 	err = atomicfile.Write(out, func(w io.Writer) error {
+		if progress != nil {
+			w = &progressWriter{w: w, progress: progress, base: quantized, total: quantized + size, what: "writing " + out}
+		}
 		return checkpoint.WriteQ8(w, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q)
 	})
 	if err != nil {
@@ -56,4 +80,43 @@ func distinct(in, out string) error {
 		return fmt.Errorf("quantize %s: output %s is the same file as the input; refusing to overwrite it", in, out)
 	}
 	return nil
+}
+
+// q8FileBytes is the size of the FormatQ8 file of jobs' matrices with
+// group size gs: the 256-byte header, the RMS-norm weights in float32
+// (two per layer and the final one, dim each), then per matrix one byte
+// per value and a float32 scale per group.
+func q8FileBytes(c checkpoint.Config, jobs []job, gs int) int64 {
+	n := int64(256) + 4*int64(2*c.Layers+1)*int64(c.Dim)
+	for _, j := range jobs {
+		v := int64(len(j.w))
+		n += v + 4*(v/int64(gs))
+	}
+	return n
+}
+
+// writeReport is how many bytes FileWith writes between progress calls
+// (a variable so that tests can see several calls on a small model).
+var writeReport int64 = 4 << 20
+
+// progressWriter counts the bytes written through it, telling progress
+// the running count (after base bytes of earlier work) every writeReport
+// bytes and when it reaches total.
+type progressWriter struct {
+	w                 io.Writer
+	progress          Progress
+	base, total       int64
+	written, reported int64
+	what              string
+}
+
+// Write implements io.Writer.
+func (p *progressWriter) Write(b []byte) (int, error) {
+	n, err := p.w.Write(b)
+	p.written += int64(n)
+	if done := p.base + p.written; n > 0 && (p.written-p.reported >= writeReport || done == p.total) {
+		p.reported = p.written
+		p.progress(done, p.total, p.what)
+	}
+	return n, err
 }

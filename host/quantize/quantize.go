@@ -25,6 +25,16 @@ type job struct {
 	err  float64
 }
 
+// Progress is told of a quantization's progress: done bytes of total,
+// and what was just done (a matrix's name, e.g. "quantized layers.3.w2",
+// or "writing FILE"). total is the same in every call and known before
+// the first; done only rises, and the last call of a run that does not
+// fail has done == total. Calls never overlap (they come from one
+// goroutine at a time) and never change what is computed; a slow
+// callback slows the run. See QuantizeWith and FileWith for what the
+// bytes count.
+type Progress func(done, total int64, what string)
+
 // Quantize quantizes every matrix of an fp32 checkpoint as llama2.c's
 // export.py does: per group of gs values scale = max|w|/127 (float32) and
 // q = round-half-to-even(w/scale) (torch.round); an all-zero group gets
@@ -34,23 +44,46 @@ type job struct {
 // Matrices are quantized concurrently; the result does not depend on
 // scheduling.
 func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, Stats, error) {
+	return QuantizeWith(ck, gs, nil)
+}
+
+// QuantizeWith is Quantize telling progress, when not nil, after each
+// matrix is quantized: done and total count the fp32 bytes of the
+// matrices (4 per weight; a shared classifier is not counted twice). The
+// result is Quantize's, whatever progress does.
+func QuantizeWith(ck *checkpoint.Checkpoint, gs int, progress Progress) (*checkpoint.QuantizedWeights, Stats, error) {
+	q, st, _, err := quantize(ck, gs, progress, 0)
+	return q, st, err
+}
+
+// quantize is QuantizeWith with extra bytes of work to come after it
+// (FileWith's writing) counted in progress's total; it also returns the
+// planned matrices.
+func quantize(ck *checkpoint.Checkpoint, gs int, progress Progress, after int64) (*checkpoint.QuantizedWeights, Stats, []job, error) {
 	if ck == nil {
-		return nil, Stats{}, errors.New("quantize: nil checkpoint")
+		return nil, Stats{}, nil, errors.New("quantize: nil checkpoint")
 	}
 	if ck.Quantized != nil || ck.Format == checkpoint.FormatQ8 {
-		return nil, Stats{}, fmt.Errorf("quantize %s: already Q8_0 (group size %d)", ck.Path, ck.GroupSize)
+		return nil, Stats{}, nil, fmt.Errorf("quantize %s: already Q8_0 (group size %d)", ck.Path, ck.GroupSize)
 	}
 	cfg := ck.Config
 	if err := cfg.Validate(); err != nil {
-		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
+		return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
 	if err := CheckGroupSize(cfg, gs); err != nil {
-		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
+		return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
 	q, jobs, err := plan(ck)
 	if err != nil {
-		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
+		return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
+	var total int64
+	for _, j := range jobs {
+		total += 4 * int64(len(j.w))
+	}
+	total += after
+	var mu sync.Mutex // serialises progress and its count
+	var done int64
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	work := make(chan int)
@@ -62,6 +95,11 @@ func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, 
 				*j.out, j.err, err = quantizeTensor(j.w, gs)
 				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", j.name, err)
+				} else if progress != nil {
+					mu.Lock()
+					done += 4 * int64(len(j.w))
+					progress(done, total, "quantized "+j.name)
+					mu.Unlock()
 				}
 			}
 		})
@@ -74,7 +112,7 @@ func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, 
 	st := Stats{GroupSize: gs}
 	for i, j := range jobs {
 		if errs[i] != nil {
-			return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, errs[i])
+			return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, errs[i])
 		}
 		if st.WorstTensor == "" || j.err > st.MaxError {
 			st.MaxError, st.WorstTensor = j.err, j.name
@@ -83,7 +121,7 @@ func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, 
 	if ck.SharedClassifier {
 		q.Classifier = q.TokenEmbedding
 	}
-	return q, st, nil
+	return q, st, jobs, nil
 }
 
 // plan lays out the quantized weights and lists the matrices to fill

@@ -11,7 +11,10 @@
 #   - no screenshot is produced.
 #
 # Usage: check_html.sh PAGE.html [SCREENSHOT.png]
-# Environment: CHECK_HTML_SVGS is the number of <svg> charts expected (3).
+# Environment: CHECK_HTML_SVGS is the number of <svg> charts expected (3);
+# CHECK_HTML_SECTIONS the <h2> headings required, separated by "|"
+# (a bench report's four; a "bench ops --sweep" page (report.SweepHTML)
+# has "Environment|Charts|Results" and 2 charts).
 set -euo pipefail
 
 if [[ $# -lt 1 || $# -gt 2 ]]; then
@@ -20,6 +23,7 @@ if [[ $# -lt 1 || $# -gt 2 ]]; then
 fi
 page=$(realpath "$1")
 want_svgs=${CHECK_HTML_SVGS:-3}
+want_sections=${CHECK_HTML_SECTIONS:-Environment|Profiles|Comparisons|Correctness}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 shot=${2:-$work/report.png}
@@ -73,7 +77,9 @@ svgs=$(grep -o '<svg' "$work/dom.html" | wc -l || true)
 if [[ $svgs -ne $want_svgs ]]; then
 	problem "rendered DOM has $svgs <svg> elements, want $want_svgs"
 fi
-for section in '<h2>Environment</h2>' '<h2>Profiles</h2>' '<h2>Comparisons</h2>' '<h2>Correctness</h2>'; do
+IFS='|' read -ra headings <<<"$want_sections"
+for heading in "${headings[@]}"; do
+	section="<h2>$heading</h2>"
 	if ! grep -qF "$section" "$work/dom.html"; then
 		problem "rendered DOM lacks $section"
 	fi
