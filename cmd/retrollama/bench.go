@@ -273,7 +273,10 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 	switch o.format {
 	case "text", "md", "json", "csv", "benchstat":
 	default:
-		return fmt.Errorf("--format %q: want text, md, json, csv or benchstat", o.format)
+		return usageErrorf("--format %q: want text, md, json, csv or benchstat", o.format)
+	}
+	if err := checkOutputs(o.out, o.html); err != nil {
+		return err // before anything is measured, not after
 	}
 	if o.synthetic == "" && o.modelPath == "" {
 		o.synthetic = defaultSynthetic
@@ -415,6 +418,31 @@ func syntheticFile(name string, stderr io.Writer) (path string, cleanup func(), 
 
 // writeReport renders r in format to out (stdout when empty) and the HTML
 // page to html when set; files are written atomically.
+// checkOutputs fails at once when a file a command will write at the end
+// cannot be created there (a missing directory, no permission), instead
+// of after the whole measurement. It creates nothing.
+func checkOutputs(paths ...string) error {
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		dir := filepath.Dir(p)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return fmt.Errorf("cannot write %s: directory %s does not exist", p, dir)
+		}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			return fmt.Errorf("cannot write %s: it is a directory", p)
+		}
+		f, err := os.CreateTemp(dir, ".retrollama-check-*")
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", p, err)
+		}
+		f.Close()
+		os.Remove(f.Name())
+	}
+	return nil
+}
+
 func writeReport(r *bench.Report, format, out, html string, stdout io.Writer) error {
 	render := func(w io.Writer) error {
 		switch format {
@@ -563,6 +591,8 @@ type opsOptions struct {
 	sweep     bool
 	models    string
 	dtype     string
+	json      string // --json: the sweep saved
+	html      string // --html: the sweep charted
 }
 
 // newBenchOpsCmd is "retrollama bench ops": per-op microbenchmarks.
@@ -580,28 +610,7 @@ GFLOP/s and GB/s, so that where a provider stops being compute-bound and becomes
 bandwidth-bound is visible.`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			f, err := o.k.loadFile()
-			if err != nil {
-				return err
-			}
-			if o.sweep {
-				if o.modelPath != "" || o.synthetic != "" {
-					return usageErrorf("--sweep takes --models, not --model or --synthetic")
-				}
-				return benchSweep(f, o.provider, o.k.threads, strings.Split(o.models, ","), o.dtype, o.minTime, stdout, stderr)
-			}
-			ck, err := openShapes(o.modelPath, o.synthetic, defaultSynthetic)
-			if err != nil {
-				return err
-			}
-			defer ck.Close()
-			return measureProviders(f, o.provider, o.k.threads, stdout, stderr, func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error) {
-				p, err := newProvider()
-				if err != nil {
-					return nil, err
-				}
-				return ops.Measure(ref, p, ck, o.minTime)
-			})
+			return benchOps(&o, stdout, stderr)
 		},
 	}
 	fs := cmd.Flags()
@@ -613,51 +622,140 @@ bandwidth-bound is visible.`,
 	fs.BoolVar(&o.sweep, "sweep", false, "each provider's matmul at the shapes of several models (--models)")
 	fs.StringVar(&o.models, "models", strings.Join(ops.SweepModels(), ","), "comma-separated model `shapes` for --sweep")
 	fs.StringVar(&o.dtype, "dtype", "all", "matmul `dtype` for --sweep: f32, q8_0 or all")
+	fs.StringVar(&o.json, "json", "", "with --sweep: also write the results as JSON to `file`")
+	fs.StringVar(&o.html, "html", "", "with --sweep: also write an HTML page with GFLOP/s and GB/s charts across the shapes to `file`")
 	return cmd
 }
 
-// benchSweep is "bench ops --sweep": each provider's matmul at several
-// models' shapes.
-func benchSweep(f *config.File, provider string, threads int, models []string, dtype string, minTime time.Duration, stdout, stderr io.Writer) error {
-	var dtypes []kernels.DType
-	switch dtype {
-	case "all":
-		dtypes = []kernels.DType{kernels.F32, kernels.Q8_0}
-	case "f32":
-		dtypes = []kernels.DType{kernels.F32}
-	case "q8_0", "q8":
-		dtypes = []kernels.DType{kernels.Q8_0}
-	default:
-		return fmt.Errorf("--dtype %q: want f32, q8_0 or all", dtype)
+// benchOps is "bench ops": per-op microbenchmarks, or with --sweep the
+// matmul across models, of every usable provider (or --provider's).
+func benchOps(o *opsOptions, stdout, stderr io.Writer) error {
+	f, err := o.k.loadFile()
+	if err != nil {
+		return err
 	}
-	return measureProviders(f, provider, threads, stdout, stderr, func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error) {
-		return ops.Sweep(ref, newProvider, models, dtypes, minTime)
-	})
+	if !o.sweep && (o.json != "" || o.html != "") {
+		return usageErrorf("--json and --html write a --sweep's results")
+	}
+	if err := checkOutputs(o.json, o.html); err != nil {
+		return err
+	}
+	ps, err := opsProviders(f, o.provider, o.k.threads, stderr)
+	if err != nil {
+		return err
+	}
+	opt := ops.Options{MinTime: o.minTime}
+	var res []ops.Result
+	if o.sweep {
+		if o.modelPath != "" || o.synthetic != "" {
+			return usageErrorf("--sweep takes --models, not --model or --synthetic")
+		}
+		dtypes, err := sweepDTypes(o.dtype)
+		if err != nil {
+			return err
+		}
+		models := strings.Split(o.models, ",")
+		steps, err := ops.SweepSteps(models, dtypes)
+		if err != nil {
+			return err
+		}
+		b := newBar(stderr, len(ps)*steps, "bench ops --sweep")
+		opt.Progress = func(done, _ int, what string) { b.describe(what); b.set(done) }
+		res, err = ops.SweepAll(ps, models, dtypes, opt)
+		b.finish()
+		if err != nil {
+			return err
+		}
+		if err := writeSweep(f, o, models, dtypes, res); err != nil {
+			return err
+		}
+	} else {
+		ck, err := openShapes(o.modelPath, o.synthetic, defaultSynthetic)
+		if err != nil {
+			return err
+		}
+		defer ck.Close()
+		b := newBar(stderr, len(ps)*ops.MeasureSteps(), "bench ops")
+		opt.Progress = func(done, _ int, what string) { b.describe(what); b.set(done) }
+		res, err = ops.MeasureAll(ps, ck, opt)
+		b.finish()
+		if err != nil {
+			return err
+		}
+	}
+	return ops.WriteWidth(stdout, res, termWidth(stdout))
 }
 
-// measureProviders runs measure for every provider f declares (or only the
-// one called provider) that runs on this CPU, saying which it skips and
-// why, and prints all the results in one table.
-func measureProviders(f *config.File, provider string, threads int, stdout, stderr io.Writer, measure func(ref string, newProvider func() (kernels.Provider, error)) ([]ops.Result, error)) error {
-	var all []ops.Result
+// sweepDTypes reads --dtype.
+func sweepDTypes(dtype string) ([]kernels.DType, error) {
+	switch dtype {
+	case "all":
+		return []kernels.DType{kernels.F32, kernels.Q8_0}, nil
+	case "f32":
+		return []kernels.DType{kernels.F32}, nil
+	case "q8_0", "q8":
+		return []kernels.DType{kernels.Q8_0}, nil
+	}
+	return nil, usageErrorf("--dtype %q: want f32, q8_0 or all", dtype)
+}
+
+// writeSweep saves a sweep's results as JSON (--json) and as an HTML page
+// with GFLOP/s and GB/s charts across the shapes (--html).
+func writeSweep(f *config.File, o *opsOptions, models []string, dtypes []kernels.DType, res []ops.Result) error {
+	if o.json == "" && o.html == "" {
+		return nil
+	}
+	names := make([]string, len(dtypes))
+	for i, d := range dtypes {
+		names[i] = d.String()
+	}
+	r, err := ops.NewSweepReport(res, runner.HostEnvironment(f), ops.SweepSettings{
+		Models: models, DTypes: names, Threads: o.k.threads, MinTimeNs: o.minTime.Nanoseconds()})
+	if err != nil {
+		return err
+	}
+	if o.json != "" {
+		if err := atomicfile.Write(o.json, func(w io.Writer) error { return ops.WriteSweepJSON(w, r) }); err != nil {
+			return fmt.Errorf("write %s: %w", o.json, err)
+		}
+	}
+	if o.html != "" {
+		if err := atomicfile.Write(o.html, func(w io.Writer) error { return report.SweepHTML(w, r) }); err != nil {
+			return fmt.Errorf("write %s: %w", o.html, err)
+		}
+	}
+	return nil
+}
+
+// opsProviders lists the providers bench ops measures: every declared one
+// that runs here (saying on stderr which it skips and why), or only the
+// one --provider names, which must run here.
+func opsProviders(f *config.File, provider string, threads int, stderr io.Writer) ([]ops.Named, error) {
+	if provider != "" && f.Provider(provider) == nil {
+		var all []string
+		for _, p := range f.Providers {
+			all = append(all, p.Ref())
+		}
+		return nil, usageErrorf("%s declares no provider %s (providers: %s).%s", f.Path, provider, strings.Join(all, ", "), suggest.DidYouMean(provider, all))
+	}
+	var ps []ops.Named
 	for _, decl := range f.Providers {
 		if provider != "" && decl.Ref() != provider {
 			continue
 		}
 		if err := registry.Usable(decl); err != nil {
+			if provider != "" {
+				return nil, fmt.Errorf("provider %s cannot run here: %w", provider, err)
+			}
 			fmt.Fprintf(stderr, "%s: skipped: %v\n", decl.Ref(), err)
 			continue
 		}
-		res, err := measure(decl.Ref(), func() (kernels.Provider, error) {
+		ps = append(ps, ops.Named{Label: decl.Ref(), New: func() (kernels.Provider, error) {
 			return registry.New(decl, registry.Options{Threads: threads})
-		})
-		if err != nil {
-			return err
-		}
-		all = append(all, res...)
+		}})
 	}
-	if len(all) == 0 {
-		return fmt.Errorf("no provider %q in %s", provider, f.Path)
+	if len(ps) == 0 {
+		return nil, fmt.Errorf("no provider of %s runs here", f.Path)
 	}
-	return ops.Write(stdout, all)
+	return ps, nil
 }

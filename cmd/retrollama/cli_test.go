@@ -233,7 +233,7 @@ func TestUsageErrors(t *testing.T) {
 // one line; --threads above the cores warns.
 func TestFriendlyFirstRun(t *testing.T) {
 	_, errText, code := runCLI(t, "run", "--synthetic", "stories260K", "-n", "2")
-	if code != 0 || !strings.Contains(errText, "synthetic (random weights") || !strings.Contains(errText, "huggingface.co/karpathy/tinyllamas") {
+	if code != 0 || !strings.Contains(errText, "synthetic (random weights)") || !strings.Contains(errText, "huggingface.co/karpathy/tinyllamas") {
 		t.Errorf("synthetic: exit %d, stderr %q", code, errText)
 	}
 	bin := filepath.Join(t.TempDir(), "model.bin")

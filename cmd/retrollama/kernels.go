@@ -168,7 +168,7 @@ func brief(desc string) string {
 	if i := strings.IndexAny(desc, ";"); i > 0 {
 		desc = desc[:i]
 	}
-	const max = 72
+	const max = 60
 	if r := []rune(desc); len(r) > max {
 		cut := strings.LastIndexByte(string(r[:max]), ' ')
 		if cut < max/2 {
@@ -209,7 +209,7 @@ func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Wr
 	if _, err := model.New(ck, ops); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "profile %s, model %s (%v)\n\n", profile, ck.Path, ck.Config)
+	fmt.Fprintf(w, "profile %s, model %s\n(%v)\n\n", profile, ck.Path, ck.Config)
 	tab := table.New("OP", "USE", "PROVIDER", "CONFIGURED AT", "PASSED OVER").Fit(termWidth(w))
 	for _, g := range groupDecisions(ops.Decisions()) {
 		passed := strings.Join(g.d.Passed, "; ")

@@ -21,7 +21,15 @@ checkpoint. The group size must divide dim and hidden_dim; by default the larges
 		Example: `  retrollama quantize stories15M.bin stories15M_q80.bin`,
 		Args:    exactArgs(2, "IN.bin and OUT.bin"),
 		RunE: func(c *cobra.Command, files []string) error {
-			st, err := quantize.File(files[0], files[1], gs)
+			var b bar
+			st, err := quantize.FileWith(files[0], files[1], gs, func(done, total int64, what string) {
+				if b.pb == nil && total >= 64<<20 { // a bar only where people wait: big models, on a TTY
+					b = newBar(stderr, int(total>>20), "quantize (MiB)")
+				}
+				b.describe("quantize: " + what)
+				b.set(int(done >> 20))
+			})
+			b.finish()
 			if err != nil {
 				return err
 			}

@@ -53,8 +53,11 @@ func newRunCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Long: `Generates text as llama2.c's ./run does, with its flags (-t -p -s -n -i -z -m -y) and
 its output, byte for byte, on every kernel profile. Without a checkpoint it runs the
 built-in synthetic model --synthetic (default ` + defaultSynthetic + `): random weights, so the
-text is noise; give a llama2.c checkpoint (e.g. stories15M.bin from
-https://huggingface.co/karpathy/tinyllamas) and its tokenizer.bin for stories.`,
+text is noise. For stories, a real llama2.c checkpoint and its tokenizer:
+
+  curl -LO ` + realModelURL + `
+  curl -LO ` + tokenizerURL + `
+  retrollama run stories15M.bin -z tokenizer.bin`,
 		Example: `  retrollama run model.bin -n 256 -i "Once upon a time"
   retrollama run stories15M.bin -z tokenizer.bin -t 0 --profile reference
   retrollama run --synthetic stories15M-q8 -n 64`,

@@ -83,8 +83,7 @@ const tokenizerURL = "https://github.com/karpathy/llama2.c/raw/master/tokenizer.
 // syntheticNotice is the one stderr line a command prints when it runs a
 // synthetic model: its weights are random, and where a real one is.
 func syntheticNotice(cmd, name string) string {
-	return fmt.Sprintf("%s: model %s is synthetic (random weights: the text is noise); for stories: curl -LO %s; curl -LO %s; retrollama run stories15M.bin -z tokenizer.bin",
-		cmd, name, realModelURL, tokenizerURL)
+	return fmt.Sprintf("%s: %s is synthetic (random weights); real models: huggingface.co/karpathy/tinyllamas, see run -h", cmd, name)
 }
 
 // checkSyntheticFits refuses, in one line that says what to do instead,
