@@ -34,6 +34,11 @@ const benchPkg = "github.com/retrollama/retrollama/bench"
 // "benchstat -ignore kernels". An external command ("cmd:llama2c") adds
 // the line "cmd-llama2c: ARGV" (its argv as run) and only
 // BenchmarkGenerate lines, as it reports no prompt figure.
+//
+// A partial report's first line is the configuration line "partial:
+// PARTIAL REPORT: <why>", and the warnings are one line "warnings: <w1> |
+// <w2> ..." after the header; both are configuration that every result
+// carries, so benchstat shows them beside the figures.
 func Benchstat(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
@@ -44,6 +49,7 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 			fmt.Fprintf(bw, "%s: %s\n", key, value)
 		}
 	}
+	config("partial", partialMark(r))
 	config("goos", r.Env.GOOS)
 	config("goarch", r.Env.GOARCH)
 	config("cpu", r.Env.CPU)
@@ -55,6 +61,7 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 			config(benchKey("cmd-"+strings.TrimPrefix(p.Name, "cmd:")), p.CommandLine())
 		}
 	}
+	config("warnings", strings.Join(r.Warnings, " | "))
 	bw.WriteString("\n")
 	procs := max(r.Settings.Threads, 1)
 	for _, p := range r.Profiles {

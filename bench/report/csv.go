@@ -14,12 +14,24 @@ import (
 // tg_tok_per_sec, ttft_seconds, peak_rss_bytes); value is written at
 // full precision. A process-wide peak RSS (runs without --isolate) is a
 // single row with run 1.
+//
+// A partial report's second row (right under the header) is
+// ",,,partial,PARTIAL REPORT: <why>", and each warning is a row
+// ",,,warning,<text>" after it: rows with no profile, whose metric is
+// not a measurement, so a reader filtering on metric skips them and a
+// reader looking at the file sees them first.
 func CSV(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"profile", "label", "run", "metric", "value"})
+	if r.Partial {
+		cw.Write([]string{"", "", "", "partial", partialMark(r)})
+	}
+	for _, s := range r.Warnings {
+		cw.Write([]string{"", "", "", "warning", oneLine(s)})
+	}
 	for _, p := range r.Profiles {
 		floats := func(metric string, xs []float64) {
 			for i, x := range xs {

@@ -33,6 +33,7 @@ func TestGolden(t *testing.T) {
 		{"full", fixtureReport},
 		{"minimal", minimalReport},
 		{"command", commandReport},
+		{"partial", partialReport},
 	}
 	for _, f := range formats {
 		for _, fx := range fixtures {

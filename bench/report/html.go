@@ -14,17 +14,22 @@ import (
 // plus three inline SVG charts drawn with gonum.org/v1/plot (generation
 // and prompt tokens/s per profile with 95% CI error bars, and the per-op
 // time per token stacked per profile). The page loads nothing from
-// anywhere and needs no JavaScript; all text is escaped.
+// anywhere and needs no JavaScript; all text is escaped. A partial
+// report's mark and the warnings are boxes at the top of the page.
 func HTML(w io.Writer, r *bench.Report) error {
 	d, err := buildDocument(r)
 	if err != nil {
 		return err
 	}
 	page := htmlPage{
-		Title:       d.title,
-		Profiles:    htmlTableOf(d.profiles),
-		Verdicts:    d.verdicts,
-		Correctness: d.correctness,
+		Title:        d.title,
+		PartialLabel: partialLabel,
+		Partial:      d.partial,
+		WarningLabel: warningLabel,
+		Warnings:     d.warnings,
+		Profiles:     htmlTableOf(d.profiles),
+		Verdicts:     d.verdicts,
+		Correctness:  d.correctness,
 	}
 	for _, kv := range d.env {
 		page.Env = append(page.Env, htmlKeyValue{kv.key, kv.value})
@@ -85,13 +90,17 @@ func charts(ps []bench.Profile) ([]htmlChart, error) {
 
 // htmlPage is the data of pageTemplate.
 type htmlPage struct {
-	Title       string
-	Env         []htmlKeyValue
-	Profiles    htmlTable
-	Verdicts    []string
-	Correctness []string
-	Charts      []htmlChart
-	Ops         []htmlOps
+	Title        string
+	PartialLabel string
+	Partial      string // "" for a complete report
+	WarningLabel string
+	Warnings     []string
+	Env          []htmlKeyValue
+	Profiles     htmlTable
+	Verdicts     []string
+	Correctness  []string
+	Charts       []htmlChart
+	Ops          []htmlOps
 }
 
 // htmlKeyValue is one environment row.

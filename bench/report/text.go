@@ -11,7 +11,9 @@ import (
 
 // Text writes r as the terminal report: environment, one row of headline
 // numbers per profile, the comparison verdicts, the correctness checks and
-// a per-op breakdown per profile.
+// a per-op breakdown per profile. A partial report's first line is
+// "PARTIAL REPORT: <why>"; warnings follow the title, one "WARNING:" line
+// each.
 func Text(w io.Writer, r *bench.Report) error {
 	d, err := buildDocument(r)
 	if err != nil {
@@ -25,7 +27,16 @@ func Text(w io.Writer, r *bench.Report) error {
 // writeTextDocument lays d out for a fixed-width terminal. Write errors
 // are sticky in bufio.Writer and surface at Flush.
 func writeTextDocument(w *bufio.Writer, d *document) {
+	if d.partial != "" {
+		w.WriteString(partialLabel + " " + d.partial + "\n")
+	}
 	w.WriteString(d.title + "\n\n")
+	for _, s := range d.warnings {
+		w.WriteString(warningLabel + " " + s + "\n")
+	}
+	if len(d.warnings) > 0 {
+		w.WriteString("\n")
+	}
 	width := 0
 	for _, kv := range d.env {
 		width = max(width, utf8.RuneCountInString(kv.key))
