@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -240,5 +242,34 @@ func checkPartialEverywhere(t *testing.T, r *bench.Report) {
 	back, err := report.ReadJSON(&b)
 	if err != nil || !back.Partial || back.PartialReason != r.PartialReason {
 		t.Errorf("JSON round trip of a partial report: %+v, %v", back, err)
+	}
+}
+
+// TestCommandOwnProcessGroup: a command runs in a process group of its
+// own, so the terminal's Ctrl-C reaches bench first, and a cancellation
+// kills the processes it started too, without waiting for them.
+func TestCommandOwnProcessGroup(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	cmd, err := NewCommand("pgid", fakeRun(t)+" pgid", "", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cmd.Run()
+	if err != nil || int(s.GenTokPerSec) == syscall.Getpgrp() || s.GenTokPerSec <= 1 {
+		t.Errorf("the command's process group %v (%v), bench's %d", s.GenTokPerSec, err, syscall.Getpgrp())
+	}
+
+	cmd, err = NewCommand("slow", fakeRun(t)+" sleepchild 60", "", vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = cmd.RunContext(ctx)
+	if took := time.Since(start); err == nil || took > 3*time.Second {
+		t.Errorf("a command whose child sleeps 60 s stopped after %v (%v); its group should die at once", took, err)
 	}
 }

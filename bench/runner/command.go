@@ -166,14 +166,16 @@ var errNoFigure = errors.New("no tokens per second in its output")
 func (c *Command) Run() (Sample, error) { return c.RunContext(context.Background()) }
 
 // killWait is how long RunContext waits, after killing a cancelled
-// command, for its output pipes to close (a child it started may hold
-// them) before giving up on them.
-const killWait = 2 * time.Second
+// command, for its output pipes to close before giving up on them: a
+// process it started may hold them where OwnProcessGroup cannot kill it.
+const killWait = 5 * time.Second
 
-// RunContext is Run that kills the command when ctx is cancelled; the run
-// then fails with an error wrapping ctx's cause, and no figure.
+// RunContext is Run that kills the command, and on Unix its whole process
+// group (see OwnProcessGroup), when ctx is cancelled; the run then fails
+// with an error wrapping ctx's cause, and no figure.
 func (c *Command) RunContext(ctx context.Context) (Sample, error) {
 	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	OwnProcessGroup(cmd)
 	cmd.WaitDelay = killWait
 	var stdout, stderr tail
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

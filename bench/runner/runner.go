@@ -54,8 +54,9 @@ type Config struct {
 	// end. IsolatedContext is the same hook with cancellation; set one.
 	Isolated func(profile string) (Sample, int64, error)
 	// IsolatedContext is Isolated with the run's context: when ctx is
-	// cancelled the hook should kill its process (exec.CommandContext) and
-	// return an error; the runner then drops that run and returns the
+	// cancelled the hook should kill its process (exec.CommandContext, with
+	// OwnProcessGroup so that the terminal's Ctrl-C does not kill it first)
+	// and return an error; the runner then drops that run and returns the
 	// partial report (see RunContext).
 	IsolatedContext func(ctx context.Context, profile string) (Sample, int64, error)
 }
