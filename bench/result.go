@@ -28,6 +28,22 @@ type Report struct {
 	// saved reports' environments and settings, and how they differ
 	// (see package bench/compare). Absent from a report "bench" writes.
 	Between *Between `json:"between,omitempty"`
+	// Partial is true when the bench stopped before it finished (Ctrl-C:
+	// the runner's context was cancelled): the profiles hold only the runs
+	// that finished, the statistics are computed on those, and passes that
+	// did not run (correctness, per-op breakdown) are absent. Every output
+	// format marks such a report, so a partial result is never mistaken
+	// for a complete one. Absent from the JSON of a complete report.
+	Partial bool `json:"partial,omitempty"`
+	// PartialReason says why and where the bench stopped and what it
+	// skipped, e.g. "interrupted (interrupt signal received) in measured
+	// round 4 of 10; the correctness check and the per-op breakdown were
+	// skipped"; set when Partial is.
+	PartialReason string `json:"partial_reason,omitempty"`
+	// Warnings are things a reader must know to trust the numbers, each one
+	// sentence: an --until-ci target not reached within --max-runs, a
+	// comparison left out for lack of runs. Every output format shows them.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Environment records where the numbers were taken, so saved results can
@@ -52,7 +68,7 @@ type Environment struct {
 type Settings struct {
 	GenTokens    int     `json:"gen_tokens"`    // -n: tokens generated per run
 	PromptTokens int     `json:"prompt_tokens"` // --prompt-tokens
-	Runs         int     `json:"runs"`          // measured runs per profile (after --until-ci, the final count)
+	Runs         int     `json:"runs"`          // measured runs per profile as made (after --until-ci or an interruption, the final count; the fewest of any profile)
 	Warmup       int     `json:"warmup"`
 	Threads      int     `json:"threads"`
 	Isolate      bool    `json:"isolate"`

@@ -6,6 +6,8 @@ package analysis
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/retrollama/retrollama/bench"
 	"github.com/retrollama/retrollama/bench/compare"
@@ -21,7 +23,8 @@ const (
 // Fill computes every profile's summaries and every comparison of a
 // profile against the first one (A), on generation and, when both
 // measured it, prompt tokens/s (an external command reports generation
-// only).
+// only). A comparison needs at least 2 runs on each side: in a partial
+// report one that lacks them is left out and a Warning says so.
 func Fill(r *bench.Report) error {
 	for i := range r.Profiles {
 		p := &r.Profiles[i]
@@ -36,6 +39,10 @@ func Fill(r *bench.Report) error {
 			if metric == Prompt && !(hasPrompt(&r.Profiles[0]) && hasPrompt(&r.Profiles[i])) {
 				continue
 			}
+			if w := tooFewRuns(&r.Profiles[0], &r.Profiles[i], metric); w != "" {
+				warn(r, w)
+				continue
+			}
 			c, err := Compare(&r.Profiles[0], &r.Profiles[i], metric)
 			if err != nil {
 				return err
@@ -44,6 +51,46 @@ func Fill(r *bench.Report) error {
 		}
 	}
 	return nil
+}
+
+// minRuns is the fewest runs per side a comparison needs.
+const minRuns = 2
+
+// tooFewRuns is the warning that b cannot be compared with a on metric
+// for lack of runs, or "" when it can.
+func tooFewRuns(a, b *bench.Profile, metric string) string {
+	var short []string
+	for _, p := range []*bench.Profile{a, b} {
+		if n := len(samples(p, metric)); n < minRuns {
+			short = append(short, fmt.Sprintf("%s has %s", p.Name, runs(n)))
+		}
+	}
+	if len(short) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %s is not compared with %s: %s, and a comparison needs at least %d runs of each",
+		metricName(metric), b.Name, a.Name, strings.Join(short, " and "), minRuns)
+}
+
+// warn adds w to r's warnings once (Fill may be called again).
+func warn(r *bench.Report, w string) {
+	if !slices.Contains(r.Warnings, w) {
+		r.Warnings = append(r.Warnings, w)
+	}
+}
+
+func runs(n int) string {
+	if n == 1 {
+		return "1 run"
+	}
+	return fmt.Sprintf("%d runs", n)
+}
+
+func metricName(metric string) string {
+	if metric == Prompt {
+		return "prompt processing"
+	}
+	return "generation"
 }
 
 func hasPrompt(p *bench.Profile) bool {
@@ -69,10 +116,7 @@ func Compare(a, b *bench.Profile, metric string) (bench.Comparison, error) {
 	if err != nil {
 		return bench.Comparison{}, fmt.Errorf("compare %s with %s on %s: %w", b.Name, a.Name, metric, err)
 	}
-	what := "generation"
-	if metric == Prompt {
-		what = "prompt processing"
-	}
+	what := metricName(metric)
 	verdict := what + ": " + s.Verdict(a.Name, b.Name)
 	for _, p := range []*bench.Profile{b, a} {
 		if note := p.SubstitutionNote(); note != "" {
@@ -109,6 +153,21 @@ func BetweenWith(old, new *bench.Report, opt compare.Options) (*bench.Report, er
 		return nil, err
 	}
 	out := &bench.Report{Schema: bench.SchemaVersion, Created: new.Created, Env: new.Env, Settings: new.Settings, Between: between}
+	var reasons []string
+	for _, in := range []struct {
+		name string
+		r    *bench.Report
+	}{{"old", old}, {"new", new}} {
+		if in.r.Partial {
+			reasons = append(reasons, "the "+in.name+" report is partial: "+orUnknown(in.r.PartialReason))
+		}
+		for _, w := range in.r.Warnings {
+			out.Warnings = append(out.Warnings, in.name+": "+w)
+		}
+	}
+	if len(reasons) > 0 {
+		out.Partial, out.PartialReason = true, strings.Join(reasons, "; ")
+	}
 	for _, np := range new.Profiles {
 		for _, op := range old.Profiles {
 			if op.Name != np.Name {
@@ -126,6 +185,10 @@ func BetweenWith(old, new *bench.Report, opt compare.Options) (*bench.Report, er
 				if metric == Prompt && !(hasPrompt(&o) && hasPrompt(&n)) {
 					continue
 				}
+				if w := tooFewRuns(&o, &n, metric); w != "" {
+					warn(out, w)
+					continue
+				}
 				c, err := Compare(&o, &n, metric)
 				if err != nil {
 					return nil, err
@@ -138,4 +201,12 @@ func BetweenWith(old, new *bench.Report, opt compare.Options) (*bench.Report, er
 		return nil, fmt.Errorf("the two reports have no profile in common")
 	}
 	return out, nil
+}
+
+// orUnknown is reason, or a placeholder when a partial report gave none.
+func orUnknown(reason string) string {
+	if reason == "" {
+		return "no reason recorded"
+	}
+	return reason
 }

@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +113,62 @@ func TestBetweenRefuses(t *testing.T) {
 	r, err = analysis.Between(report(8), report(8))
 	if err != nil || r.Between == nil || r.Between.Forced || len(r.Between.Differences) != 0 {
 		t.Errorf("same settings: %v, Between %+v", err, r.Between)
+	}
+}
+
+// TestFillTooFewRuns: in a partial report, a comparison lacking 2 runs on
+// a side is left out with a warning (once, however often Fill runs), and
+// the others are made.
+func TestFillTooFewRuns(t *testing.T) {
+	r := &bench.Report{Partial: true, Profiles: []bench.Profile{
+		{Name: "a", GenTokPerSec: []float64{100, 101, 99}, PromptTokPerSec: []float64{300, 310, 290}},
+		{Name: "b", GenTokPerSec: []float64{200}, PromptTokPerSec: []float64{600}},
+		{Name: "c", GenTokPerSec: []float64{150, 151}, PromptTokPerSec: []float64{450, 451}},
+		{Name: "d"},
+	}}
+	for range 2 {
+		if err := analysis.Fill(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		"generation: b is not compared with a: b has 1 run, and a comparison needs at least 2 runs of each",
+		"prompt processing: b is not compared with a: b has 1 run, and a comparison needs at least 2 runs of each",
+		"generation: d is not compared with a: d has 0 runs, and a comparison needs at least 2 runs of each",
+	}
+	if !slices.Equal(r.Warnings, want) {
+		t.Errorf("warnings\n%q\nwant\n%q", r.Warnings, want)
+	}
+	if len(r.Comparisons) != 2 || r.Comparisons[0].Subject != "c" || r.Comparisons[1].Subject != "c" {
+		t.Errorf("comparisons %+v, want c's two", r.Comparisons)
+	}
+	if g := r.Profiles[1].Gen; g.N != 1 || g.Median != 200 {
+		t.Errorf("b's summary %+v", g)
+	}
+}
+
+// TestBetweenKeepsMarks: comparing a partial report keeps it marked, says
+// which one was, and carries both reports' warnings.
+func TestBetweenKeepsMarks(t *testing.T) {
+	old := &bench.Report{Warnings: []string{"tg 95% CI half-width of fast is 3%"}, Profiles: []bench.Profile{
+		{Name: "fast", GenTokPerSec: []float64{100, 101, 99, 100}},
+	}}
+	new := &bench.Report{Partial: true, PartialReason: "interrupted (context canceled) after 1 measured rounds of 10", Profiles: []bench.Profile{
+		{Name: "fast", GenTokPerSec: []float64{200}},
+	}}
+	r, err := analysis.Between(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantWarnings := []string{
+		"old: tg 95% CI half-width of fast is 3%",
+		"generation: new:fast is not compared with old:fast: new:fast has 1 run, and a comparison needs at least 2 runs of each",
+	}
+	if !r.Partial || r.PartialReason != "the new report is partial: interrupted (context canceled) after 1 measured rounds of 10" ||
+		!slices.Equal(r.Warnings, wantWarnings) || len(r.Comparisons) != 0 {
+		t.Errorf("partial %v %q, warnings %q, comparisons %+v", r.Partial, r.PartialReason, r.Warnings, r.Comparisons)
+	}
+	if r, err := analysis.Between(old, old); err != nil || r.Partial || r.PartialReason != "" {
+		t.Errorf("two complete reports: %+v, %v", r, err)
 	}
 }

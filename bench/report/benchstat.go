@@ -39,6 +39,10 @@ const benchPkg = "github.com/retrollama/retrollama/bench"
 // verdict, the differences and both reports' fields side by side, every
 // line prefixed "# " so that benchstat and benchfmt skip them; the
 // configuration lines that follow are the new report's.
+// A partial report's first line is the configuration line "partial:
+// PARTIAL REPORT: <why>", and the warnings are one line "warnings: <w1> |
+// <w2> ..." after the header; both are configuration that every result
+// carries, so benchstat shows them beside the figures.
 func Benchstat(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
@@ -55,6 +59,7 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 			fmt.Fprintf(bw, "%s: %s\n", key, value)
 		}
 	}
+	config("partial", partialMark(r))
 	config("goos", r.Env.GOOS)
 	config("goarch", r.Env.GOARCH)
 	config("cpu", r.Env.CPU)
@@ -74,6 +79,7 @@ func Benchstat(w io.Writer, r *bench.Report) error {
 			config(benchKey("not-as-named-"+p.Name), note)
 		}
 	}
+	config("warnings", strings.Join(r.Warnings, " | "))
 	bw.WriteString("\n")
 	procs := max(r.Settings.Threads, 1)
 	for _, p := range r.Profiles {

@@ -28,12 +28,23 @@ import (
 // with profile "difference", its severity as label ("refuse",
 // "refuse-forced" when compared anyway, "warn"), no run, the field as
 // metric and the reason as value. Filter on label to keep the numbers.
+// A partial report's second row (right under the header) is
+// ",,,partial,PARTIAL REPORT: <why>", and each warning is a row
+// ",,,warning,<text>" after it: rows with no profile, whose metric is
+// not a measurement, so a reader filtering on metric skips them and a
+// reader looking at the file sees them first.
 func CSV(w io.Writer, r *bench.Report) error {
 	if r == nil {
 		return errNilReport
 	}
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"profile", "label", "run", "metric", "value"})
+	if r.Partial {
+		cw.Write([]string{"", "", "", "partial", partialMark(r)})
+	}
+	for _, s := range r.Warnings {
+		cw.Write([]string{"", "", "", "warning", oneLine(s)})
+	}
 	for _, p := range r.Profiles {
 		floats := func(metric string, xs []float64) {
 			for i, x := range xs {

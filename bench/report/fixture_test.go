@@ -193,3 +193,33 @@ func compareReport() *bench.Report {
 	}
 	return r
 }
+
+// partialReport is a bench interrupted in its second measured round: A
+// finished 2 runs, B 1 (no CI, no comparison), no correctness or per-op
+// pass ran, and the analysis left a warning.
+func partialReport() *bench.Report {
+	a := profile("avx2", "A", 1300, 751.0, 0.02, 60_000_000, 0, nil)
+	b := profile("fast", "B", 1100, 640.5, 0.025, 60_000_000, 0, nil)
+	trim := func(p *bench.Profile, n int) {
+		p.PromptTokPerSec, p.GenTokPerSec, p.TTFTSeconds = p.PromptTokPerSec[:n], p.GenTokPerSec[:n], p.TTFTSeconds[:n]
+		p.PeakRSSBytes = []int64{60_000_000}
+		// What the statistics give 1 or 2 runs: the median, and min…max.
+		sum := func(x []float64) bench.Summary {
+			return bench.Summary{N: n, Median: (slices.Min(x) + slices.Max(x)) / 2, Lo: slices.Min(x), Hi: slices.Max(x)}
+		}
+		p.Gen, p.Prompt = sum(p.GenTokPerSec), sum(p.PromptTokPerSec)
+	}
+	trim(&a, 2)
+	trim(&b, 1)
+	return &bench.Report{
+		Schema:   bench.SchemaVersion,
+		Created:  time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC),
+		Env:      bench.Environment{GOOS: "linux", GOARCH: "amd64", GoVersion: "go1.26.8", NumCPU: 2, Model: "synthetic:stories15M", ModelHash: "abc"},
+		Settings: bench.Settings{GenTokens: 128, PromptTokens: 32, Runs: 1, Warmup: 2, UntilCI: 0.01, MaxRuns: 6},
+		Profiles: []bench.Profile{a, b},
+		Partial:  true,
+		PartialReason: "interrupted (interrupt signal received) in measured round 2 of at most 6, which only avx2 finished " +
+			"(one run more than the others); the correctness check and the per-op breakdown were skipped",
+		Warnings: []string{"generation: fast is not compared with avx2: fast has 1 run, and a comparison needs at least 2 runs of each"},
+	}
+}

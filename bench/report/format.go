@@ -34,11 +34,15 @@ func rateCell(n int, median float64) string {
 	return rate(median)
 }
 
-// intervalCell formats a Summary's CI in tokens/s: "[405.1, 418.0]", or
-// n/a without samples.
+// intervalCell formats a Summary's CI in tokens/s: "[405.1, 418.0]", n/a
+// without samples, and "none (1 run)" for one sample, which has no
+// interval (a partial report can hold one).
 func intervalCell(n int, lo, hi float64) string {
-	if n == 0 {
+	switch n {
+	case 0:
 		return notAvailable
+	case 1:
+		return "none (1 run)"
 	}
 	return "[" + rate(lo) + ", " + rate(hi) + "]"
 }

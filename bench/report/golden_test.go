@@ -34,6 +34,7 @@ func TestGolden(t *testing.T) {
 		{"minimal", minimalReport},
 		{"command", commandReport},
 		{"compare", compareReport},
+		{"partial", partialReport},
 	}
 	for _, f := range formats {
 		for _, fx := range fixtures {

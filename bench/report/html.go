@@ -14,7 +14,8 @@ import (
 // plus three inline SVG charts drawn with gonum.org/v1/plot (generation
 // and prompt tokens/s per profile with 95% CI error bars, and the per-op
 // time per token stacked per profile). The page loads nothing from
-// anywhere and needs no JavaScript; all text is escaped.
+// anywhere and needs no JavaScript; all text is escaped. A partial
+// report's mark and the warnings are boxes at the top of the page.
 func HTML(w io.Writer, r *bench.Report) error {
 	d, err := buildDocument(r)
 	if err != nil {
@@ -22,6 +23,10 @@ func HTML(w io.Writer, r *bench.Report) error {
 	}
 	page := htmlPage{
 		Title:         d.title,
+		PartialLabel:  partialLabel,
+		Partial:       d.partial,
+		WarningLabel:  warningLabel,
+		Warnings:      d.warnings,
 		Profiles:      htmlTableOf(d.profiles),
 		Verdicts:      d.verdicts,
 		Correctness:   d.correctness,
@@ -90,11 +95,15 @@ func charts(ps []bench.Profile) ([]htmlChart, error) {
 
 // htmlPage is the data of pageTemplate.
 type htmlPage struct {
-	Title    string
-	Env      []htmlKeyValue
-	Between  *htmlBetween // a "bench compare" report's two sides, instead of Env
-	Profiles htmlTable
-	Verdicts []string
+	Title        string
+	PartialLabel string
+	Partial      string // "" for a complete report
+	WarningLabel string
+	Warnings     []string
+	Env          []htmlKeyValue
+	Between      *htmlBetween // a "bench compare" report's two sides, instead of Env
+	Profiles     htmlTable
+	Verdicts     []string
 	// Substitutions: profiles that did not run as named, shown first.
 	Substitutions []string
 	Correctness   []string

@@ -31,9 +31,10 @@ func JSON(w io.Writer, r *bench.Report) error {
 // truncated input, anything after the report, and a schema other than
 // bench.SchemaVersion. It then requires created, environment.goos,
 // environment.goarch, environment.model and at least one profile, each
-// with a unique name, a label and tg_tok_per_sec samples, and that
-// comparisons and correctness name profiles of the report; all missing
-// fields are listed in one error. Unknown fields are ignored. Created is
+// with a unique name, a label and tg_tok_per_sec samples (a partial
+// report's profile may have none), and that comparisons and correctness
+// name profiles of the report; all missing fields are listed in one
+// error. Unknown fields are ignored. Created is
 // returned in UTC.
 func ReadJSON(rd io.Reader) (*bench.Report, error) {
 	data, err := io.ReadAll(rd)

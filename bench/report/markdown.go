@@ -9,7 +9,8 @@ import (
 )
 
 // Markdown writes the content of Text as GitHub-flavoured markdown:
-// headings, bullet lists and pipe tables.
+// headings, bullet lists and pipe tables. A partial report's mark and the
+// warnings are block quotes right under the title.
 func Markdown(w io.Writer, r *bench.Report) error {
 	d, err := buildDocument(r)
 	if err != nil {
@@ -24,6 +25,12 @@ func Markdown(w io.Writer, r *bench.Report) error {
 // bufio.Writer and surface at Flush.
 func writeMarkdownDocument(w *bufio.Writer, d *document) {
 	w.WriteString("# " + mdEscape(d.title) + "\n\n")
+	if d.partial != "" {
+		w.WriteString("> **" + mdEscape(partialLabel) + "** " + mdEscape(d.partial) + "\n\n")
+	}
+	for _, s := range d.warnings {
+		w.WriteString("> **" + mdEscape(warningLabel) + "** " + mdEscape(s) + "\n\n")
+	}
 	if len(d.substitutions) > 0 {
 		w.WriteString("**Not run as named (fallback):** these ops ran on other providers than the profile names.\n\n")
 		for _, s := range d.substitutions {

@@ -14,6 +14,8 @@ import (
 // laid out by Text, Markdown and HTML.
 type document struct {
 	title       string
+	partial     string          // partialMark's sentence without the label; "" for a complete report
+	warnings    []string        // the report's warnings, one line each
 	env         []keyValue      // one report's environment; unused when between is set
 	between     *betweenSection // a "bench compare" report's two sides; nil otherwise
 	profiles    table
@@ -48,6 +50,7 @@ func buildDocument(r *bench.Report) (*document, error) {
 	}
 	d := &document{
 		title:       "retrollama bench — " + r.Created.UTC().Format(time.DateTime+" MST"),
+		partial:     partialSentence(r),
 		env:         environment(r),
 		profiles:    profileTable(r.Profiles),
 		verdicts:    verdicts(r.Comparisons),
@@ -64,10 +67,63 @@ func buildDocument(r *bench.Report) (*document, error) {
 			d.substitutions = append(d.substitutions, p.Label+": "+note)
 		}
 	}
+	if r.Partial {
+		d.title += " (PARTIAL)"
+		if len(d.correctness) == 0 && kernelProfiles(r.Profiles) >= 2 {
+			d.correctness = []string{"not checked: the bench was interrupted before the correctness pass"}
+		}
+	}
+	for _, w := range r.Warnings {
+		d.warnings = append(d.warnings, oneLine(w))
+	}
 	for _, p := range r.Profiles {
-		d.ops = append(d.ops, opBreakdown(p))
+		sec := opBreakdown(p)
+		if r.Partial && len(p.Command) == 0 && len(p.Ops) == 0 {
+			sec.note = "not measured: the bench was interrupted before the instrumented per-op pass"
+		}
+		d.ops = append(d.ops, sec)
 	}
 	return d, nil
+}
+
+// partialLabel and warningLabel start the lines that mark a partial
+// report and each warning, in every format.
+const (
+	partialLabel = "PARTIAL REPORT:"
+	warningLabel = "WARNING:"
+)
+
+// partialSentence says why a partial report stopped and that its
+// statistics cover only the runs that finished; "" for a complete report.
+func partialSentence(r *bench.Report) string {
+	if !r.Partial {
+		return ""
+	}
+	reason := strings.TrimRight(oneLine(r.PartialReason), ".")
+	if reason == "" {
+		reason = "no reason recorded"
+	}
+	return reason + ". The statistics cover only the runs that finished."
+}
+
+// partialMark is the one line that marks a partial report ("" for a
+// complete one): partialLabel and partialSentence.
+func partialMark(r *bench.Report) string {
+	if !r.Partial {
+		return ""
+	}
+	return partialLabel + " " + partialSentence(r)
+}
+
+// kernelProfiles counts the profiles that are not external commands.
+func kernelProfiles(ps []bench.Profile) int {
+	n := 0
+	for _, p := range ps {
+		if len(p.Command) == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // environment lists where and how the numbers were taken.
@@ -105,14 +161,26 @@ func environment(r *bench.Report) []keyValue {
 		}
 		kv = append(kv, keyValue{"providers", strings.Join(ps, ", ")})
 	}
-	return append(kv, keyValue{"settings", settings(s)})
+	return append(kv, keyValue{"settings", settings(s, r.Profiles)})
 }
 
-// settings describes the run options in one sentence.
-func settings(s bench.Settings) string {
+// settings describes the run options in one sentence. When the profiles
+// hold different numbers of runs (a partial report), it gives their range
+// instead of Settings.Runs.
+func settings(s bench.Settings, ps []bench.Profile) string {
 	var b strings.Builder
+	runs := plural(s.Runs, "run")
+	if len(ps) > 0 {
+		lo, hi := len(ps[0].GenTokPerSec), len(ps[0].GenTokPerSec)
+		for _, p := range ps {
+			lo, hi = min(lo, len(p.GenTokPerSec)), max(hi, len(p.GenTokPerSec))
+		}
+		if lo != hi {
+			runs = fmt.Sprintf("%d–%d runs", lo, hi)
+		}
+	}
 	fmt.Fprintf(&b, "%s per profile after %s, %d generated tokens after a %d-token prompt",
-		plural(s.Runs, "run"), plural(s.Warmup, "warmup run"), s.GenTokens, s.PromptTokens)
+		runs, plural(s.Warmup, "warmup run"), s.GenTokens, s.PromptTokens)
 	if s.Threads > 0 {
 		b.WriteString(", " + plural(s.Threads, "thread"))
 	}

@@ -14,6 +14,16 @@ const pageTemplate = `<!DOCTYPE html>
 </head>
 <body>
 <h1>{{.Title}}</h1>
+{{- if .Partial}}
+<p class="partial" role="alert"><strong>{{.PartialLabel}}</strong> {{.Partial}}</p>
+{{- end}}
+{{- if .Warnings}}
+<ul class="warnings" role="alert">
+{{- range .Warnings}}
+<li><strong>{{$.WarningLabel}}</strong> {{.}}</li>
+{{- end}}
+</ul>
+{{- end}}
 
 {{- if .Between}}
 <h2>Comparability</h2>
@@ -101,6 +111,9 @@ table.env th { background: none; font-weight: 600; }
 figure { margin: 1em 0; }
 figure svg { max-width: 100%; height: auto; }
 figcaption, p.note { color: #555; font-size: 0.9em; }
+.partial, .warnings { border: 2px solid #d55e00; background: #fff4ec; padding: 0.6em 1em; margin: 1em 0; }
+.warnings { border-color: #e69f00; background: #fffaeb; }
+ul.warnings { padding-left: 2em; }
 `
 
 // tableTemplate renders an htmlTable; every page template includes it.

@@ -13,7 +13,9 @@ import (
 // compare" report, its comparability, differences and both reports'
 // environments and settings side by side), one row of headline numbers
 // per profile, the comparison verdicts, the correctness checks and
-// a per-op breakdown per profile.
+// a per-op breakdown per profile. A partial report's first line is
+// "PARTIAL REPORT: <why>"; warnings follow the title, one "WARNING:" line
+// each.
 func Text(w io.Writer, r *bench.Report) error {
 	d, err := buildDocument(r)
 	if err != nil {
@@ -27,7 +29,16 @@ func Text(w io.Writer, r *bench.Report) error {
 // writeTextDocument lays d out for a fixed-width terminal. Write errors
 // are sticky in bufio.Writer and surface at Flush.
 func writeTextDocument(w *bufio.Writer, d *document) {
+	if d.partial != "" {
+		w.WriteString(partialLabel + " " + d.partial + "\n")
+	}
 	w.WriteString(d.title + "\n\n")
+	for _, s := range d.warnings {
+		w.WriteString(warningLabel + " " + s + "\n")
+	}
+	if len(d.warnings) > 0 {
+		w.WriteString("\n")
+	}
 	if len(d.substitutions) > 0 {
 		w.WriteString("NOT RUN AS NAMED (fallback): these ops ran on other providers than the profile names\n")
 		for _, s := range d.substitutions {

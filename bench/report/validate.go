@@ -10,7 +10,8 @@ import (
 // validate reports every required field r lacks, in one error, and
 // comparisons that name profiles the report does not hold. Required are
 // what the outputs cannot do without: when and where it was measured,
-// and for each profile a name, a label and generation samples.
+// and for each profile a name, a label and generation samples (which a
+// partial report's profile may lack: it was stopped before any run).
 func validate(r *bench.Report) error {
 	var missing, bad []string
 	need := func(ok bool, field string) {
@@ -28,7 +29,7 @@ func validate(r *bench.Report) error {
 		at := fmt.Sprintf("profiles[%d].", i)
 		need(p.Name != "", at+"name")
 		need(p.Label != "", at+"label")
-		need(len(p.GenTokPerSec) > 0, at+"tg_tok_per_sec")
+		need(len(p.GenTokPerSec) > 0 || r.Partial, at+"tg_tok_per_sec")
 		if names[p.Name] && p.Name != "" {
 			bad = append(bad, fmt.Sprintf("profile name %q appears twice", p.Name))
 		}

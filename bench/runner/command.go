@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/shlex"
 
@@ -161,8 +163,20 @@ var errNoFigure = errors.New("no tokens per second in its output")
 // positive finite number. A start failure, a non-zero exit and a missing
 // or unusable figure are errors naming the command and showing the last
 // lines it wrote on standard error.
-func (c *Command) Run() (Sample, error) {
-	cmd := exec.Command(c.Argv[0], c.Argv[1:]...)
+func (c *Command) Run() (Sample, error) { return c.RunContext(context.Background()) }
+
+// killWait is how long RunContext waits, after killing a cancelled
+// command, for its output pipes to close before giving up on them: a
+// process it started may hold them where OwnProcessGroup cannot kill it.
+const killWait = 5 * time.Second
+
+// RunContext is Run that kills the command, and on Unix its whole process
+// group (see OwnProcessGroup), when ctx is cancelled; the run then fails
+// with an error wrapping ctx's cause, and no figure.
+func (c *Command) RunContext(ctx context.Context) (Sample, error) {
+	cmd := exec.CommandContext(ctx, c.Argv[0], c.Argv[1:]...)
+	OwnProcessGroup(cmd)
+	cmd.WaitDelay = killWait
 	var stdout, stderr tail
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -171,6 +185,8 @@ func (c *Command) Run() (Sample, error) {
 	}
 	var exit *exec.ExitError
 	switch {
+	case err != nil && ctx.Err() != nil:
+		return Sample{}, fmt.Errorf("%s: stopped: %w", c.Label(), context.Cause(ctx))
 	case errors.As(err, &exit):
 		return fail(exit.ProcessState.String())
 	case err != nil:

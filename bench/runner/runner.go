@@ -8,6 +8,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -37,14 +38,15 @@ type Config struct {
 	Threads      int
 	GenTokens    int     // tokens generated per run (tg)
 	PromptTokens int     // prompt tokens processed per run (pp); 0 = none
-	Runs         int     // measured runs per profile (≥ 2)
+	Runs         int     // measured runs per profile (≥ 2); with UntilCI, the runs before the first check (capped at MaxRuns)
 	Warmup       int     // unmeasured rounds first
-	UntilCI      float64 // keep running until every tg CI half-width ≤ this fraction (0 = off)
-	MaxRuns      int     // cap for UntilCI
+	UntilCI      float64 // keep running until every tg CI half-width ≤ this fraction (0 = off); see ParsePercent
+	MaxRuns      int     // with UntilCI: the most measured runs per profile (≥ 2), warm-up not counted
 	// HalfWidth computes the relative CI half-width for UntilCI (the
 	// statistics package's); required when UntilCI > 0.
 	HalfWidth func([]float64) float64
-	// Progress, when set, is told after every measured run.
+	// Progress, when set, is told after every measured round (one run of
+	// each profile); total is PlannedRuns.
 	Progress func(done, total int)
 	// Fallback lets a profile whose provider cannot run here (or fails)
 	// run on the next provider (--fallback); the report's Substitutions
@@ -52,9 +54,34 @@ type Config struct {
 	// in the profile) that is an error before anything is measured.
 	Fallback bool
 	// Isolated, when set, measures one run of a profile in a fresh process
-	// (--isolate) and returns its sample and that process's peak RSS.
+	// (--isolate) and returns its sample and that process's peak RSS. It
+	// cannot be stopped: on cancellation the runner waits for the run to
+	// end. IsolatedContext is the same hook with cancellation; set one.
 	Isolated func(profile string) (Sample, int64, error)
+	// IsolatedContext is Isolated with the run's context: when ctx is
+	// cancelled the hook should kill its process (exec.CommandContext, with
+	// OwnProcessGroup so that the terminal's Ctrl-C does not kill it first)
+	// and return an error; the runner then drops that run and returns the
+	// partial report (see RunContext).
+	IsolatedContext func(ctx context.Context, profile string) (Sample, int64, error)
 }
+
+// PlannedRuns is the most measured runs per profile c can make (warm-up
+// not counted): MaxRuns with UntilCI, else Runs. It is the total a
+// progress bar should show.
+func (c *Config) PlannedRuns() int {
+	if c.UntilCI > 0 {
+		return c.MaxRuns
+	}
+	return c.Runs
+}
+
+// firstCheck is the number of runs after which UntilCI is first checked:
+// Runs, but never more than MaxRuns.
+func (c *Config) firstCheck() int { return min(c.Runs, c.MaxRuns) }
+
+// isolated reports whether measured runs happen in fresh processes.
+func (c *Config) isolated() bool { return c.Isolated != nil || c.IsolatedContext != nil }
 
 // Validate reports the first setting that cannot work.
 func (c *Config) Validate() error {
@@ -73,10 +100,14 @@ func (c *Config) Validate() error {
 		return errors.New("bench needs a model and a kernels file")
 	case c.PromptTokens+c.GenTokens > c.Checkpoint.Config.SeqLen:
 		return fmt.Errorf("--prompt-tokens %d + -n %d exceed the model's context of %d", c.PromptTokens, c.GenTokens, c.Checkpoint.Config.SeqLen)
-	case c.UntilCI < 0 || c.UntilCI >= 1:
-		return fmt.Errorf("--until-ci %g must be a fraction in (0, 1), e.g. 0.02", c.UntilCI)
+	case c.UntilCI < 0 || c.UntilCI >= 1 || math.IsNaN(c.UntilCI):
+		return fmt.Errorf("--until-ci %g must be a fraction in (0, 1), e.g. 0.02 for 2%%", c.UntilCI)
+	case c.UntilCI > 0 && c.MaxRuns < 2:
+		return fmt.Errorf("--max-runs %d: --until-ci needs at least 2 runs per profile", c.MaxRuns)
 	case c.UntilCI > 0 && c.HalfWidth == nil:
 		return errors.New("runner: UntilCI needs HalfWidth")
+	case c.Isolated != nil && c.IsolatedContext != nil:
+		return errors.New("runner: set Isolated or IsolatedContext, not both")
 	}
 	for _, p := range c.Profiles {
 		if name, ok := strings.CutPrefix(p, CommandPrefix); ok && c.Commands[name] == nil {
@@ -93,17 +124,39 @@ type entry struct {
 	cmd    *Command // nil for a profile
 }
 
-// run measures the entry once.
-func (e entry) run(seq []int, c *Config) (Sample, int64, error) {
+// run measures the entry once. A command or isolated process is killed
+// when ctx is cancelled; an in-process run always runs to its end.
+func (e entry) run(ctx context.Context, seq []int, c *Config) (Sample, int64, error) {
 	if e.cmd != nil {
-		s, err := e.cmd.Run()
+		s, err := e.cmd.RunContext(ctx)
 		return s, 0, err
+	}
+	if c.IsolatedContext != nil {
+		return c.IsolatedContext(ctx, e.name)
 	}
 	if c.Isolated != nil {
 		return c.Isolated(e.name)
 	}
 	s, err := e.engine.runOnce(seq, c.PromptTokens, c.GenTokens)
 	return s, 0, err
+}
+
+// warm runs the entry once unmeasured: in process for a profile (an
+// isolated process warms itself up), afresh for a command.
+func (e entry) warm(ctx context.Context, seq []int, c *Config) error {
+	if e.cmd != nil {
+		_, err := e.cmd.RunContext(ctx)
+		return err
+	}
+	_, err := e.engine.runOnce(seq, c.PromptTokens, c.GenTokens)
+	return err
+}
+
+// stoppable reports whether a run of the entry can be stopped half-way
+// (a process of its own), so that its error after a cancellation is the
+// stop, not a failure.
+func (e entry) stoppable(c *Config) bool {
+	return e.cmd != nil || c.IsolatedContext != nil
 }
 
 // engine is one profile's running model.
@@ -220,9 +273,28 @@ func (e *engine) runOnce(seq []int, prompt, gen int) (Sample, error) {
 	return s, nil
 }
 
-// Run measures every profile and returns the report without statistics
-// (bench's statistics and report packages fill and render it).
+// Run is RunContext without cancellation: it measures everything.
 func Run(c *Config) (*bench.Report, error) {
+	return RunContext(context.Background(), c)
+}
+
+// RunContext measures every profile and returns the report without
+// statistics (bench's analysis and report packages fill and render it);
+// its Settings are c's, with Runs the runs actually made.
+//
+// Cancelling ctx (the CLI does on SIGINT) stops the bench at the next
+// run boundary: an in-process run is never cut short, but an external
+// command or an isolated process (IsolatedContext) under way is killed
+// and its run dropped. RunContext then returns, with a nil error, the
+// report of the runs that finished, marked Partial with a PartialReason
+// that says where it stopped and that the correctness check and per-op
+// breakdown were skipped (they are not run). A profile may then hold no
+// runs at all, or one run more than a later profile.
+//
+// With UntilCI, the runs per profile never exceed MaxRuns; when a
+// profile's tg CI is still wider than UntilCI after MaxRuns, the report
+// carries a Warning naming the profile, its half-width and the target.
+func RunContext(ctx context.Context, c *Config) (*bench.Report, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -232,7 +304,13 @@ func Run(c *Config) (*bench.Report, error) {
 	}
 	defer closeAll(engines)
 	seq := Sequence(c.Checkpoint.Config.VocabSize, c.PromptTokens+c.GenTokens)
-	r := &bench.Report{Schema: bench.SchemaVersion, Created: time.Now().UTC()}
+	r := &bench.Report{Schema: bench.SchemaVersion, Created: time.Now().UTC(), Settings: bench.Settings{
+		GenTokens: c.GenTokens, PromptTokens: c.PromptTokens, Warmup: c.Warmup, Threads: c.Threads,
+		Isolate: c.isolated(), UntilCI: c.UntilCI,
+	}}
+	if c.UntilCI > 0 {
+		r.Settings.MaxRuns = c.MaxRuns
+	}
 	var entries []entry
 	slot := map[*engine]int{} // an engine's index in r.Profiles
 	for i, name := range c.Profiles {
@@ -249,33 +327,136 @@ func Run(c *Config) (*bench.Report, error) {
 		r.Profiles = append(r.Profiles, p)
 	}
 
-	for range c.Warmup {
-		for _, e := range entries {
-			var err error
-			if e.cmd != nil {
-				_, err = e.cmd.Run()
-			} else {
-				_, err = e.engine.runOnce(seq, c.PromptTokens, c.GenTokens)
+	stop, err := measure(ctx, c, entries, seq, r)
+	if err != nil {
+		return nil, err
+	}
+	if !c.isolated() {
+		rss := PeakRSS() // one process for all profiles: one shared figure
+		for _, e := range engines {
+			r.Profiles[slot[e]].PeakRSSBytes = []int64{rss}
+		}
+	}
+	r.Settings.Runs = len(r.Profiles[0].GenTokPerSec)
+	for _, p := range r.Profiles {
+		r.Settings.Runs = min(r.Settings.Runs, len(p.GenTokPerSec))
+	}
+	for _, e := range engines { // what ran instead of what was named, if anything
+		r.Profiles[slot[e]].Substitutions = Substitutions(e.table)
+	}
+	if stop != nil {
+		r.Partial, r.PartialReason = true, stop.reason(c, len(engines))
+		return r, nil
+	}
+	if c.UntilCI > 0 {
+		r.Warnings = append(r.Warnings, untilCIWarnings(r, c)...)
+	}
+	if err := correctness(engines, r, c.GenTokens); err != nil {
+		return nil, err
+	}
+	if err := opBreakdown(engines, slot, r, seq, c); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// interruption is where a cancelled bench stopped.
+type interruption struct {
+	cause   error
+	warmup  bool     // in the warm-up rounds
+	round   int      // 1-based round under way (warm-up or measured)
+	rounds  int      // rounds planned (warm-up, or PlannedRuns)
+	ahead   []string // the entries that had finished their run of the round
+	dropped string   // the entry whose run was stopped half-way, if any
+}
+
+// reason is the report's PartialReason; engines is how many in-process
+// profiles the skipped passes would have covered.
+func (s *interruption) reason(c *Config, engines int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "interrupted (%v) ", s.cause)
+	atMost := ""
+	if !s.warmup && c.UntilCI > 0 {
+		atMost = "at most "
+	}
+	switch {
+	case s.warmup:
+		fmt.Fprintf(&b, "in warm-up round %d of %d, before any measured run", s.round, s.rounds)
+	case len(s.ahead) > 0 || s.dropped != "":
+		fmt.Fprintf(&b, "in measured round %d of %s%d", s.round, atMost, s.rounds)
+		if len(s.ahead) > 0 {
+			fmt.Fprintf(&b, ", which only %s finished (one run more than the others)", strings.Join(s.ahead, ", "))
+		}
+	default:
+		fmt.Fprintf(&b, "after %d measured rounds of %s%d", s.round-1, atMost, s.rounds)
+	}
+	switch {
+	case s.dropped != "" && s.warmup:
+		fmt.Fprintf(&b, "; the warm-up run of %s under way was stopped", s.dropped)
+	case s.dropped != "":
+		fmt.Fprintf(&b, "; the run of %s under way was stopped and dropped", s.dropped)
+	}
+	switch {
+	case engines >= 2:
+		b.WriteString("; the correctness check and the per-op breakdown were skipped")
+	case engines == 1:
+		b.WriteString("; the per-op breakdown was skipped")
+	}
+	return b.String()
+}
+
+// measure runs the warm-up rounds and then the measured rounds, appending
+// each finished run's figures to r's profiles. On cancellation it returns
+// where it stopped and a nil error; a run that fails otherwise is an
+// error.
+func measure(ctx context.Context, c *Config, entries []entry, seq []int, r *bench.Report) (*interruption, error) {
+	// stopped reports the interruption when ctx is done before entry i of
+	// a round, or when run failed because ctx was cancelled under it.
+	stopped := func(warmup bool, round, rounds, i int, runErr error) *interruption {
+		if ctx.Err() == nil || (runErr != nil && !entries[i].stoppable(c)) {
+			return nil
+		}
+		s := &interruption{cause: context.Cause(ctx), warmup: warmup, round: round, rounds: rounds}
+		if !warmup {
+			for _, e := range entries[:i] {
+				s.ahead = append(s.ahead, e.name)
 			}
-			if err != nil {
+		}
+		if runErr != nil {
+			s.dropped = entries[i].name
+		}
+		return s
+	}
+	for w := range c.Warmup {
+		for i, e := range entries {
+			if s := stopped(true, w+1, c.Warmup, i, nil); s != nil {
+				return s, nil
+			}
+			if err := e.warm(ctx, seq, c); err != nil {
+				if s := stopped(true, w+1, c.Warmup, i, err); s != nil {
+					return s, nil
+				}
 				return nil, fmt.Errorf("%s: warm-up: %w", describe(e.name), err)
 			}
 		}
 	}
-	total := c.Runs
-	if c.UntilCI > 0 {
-		total = max(c.MaxRuns, c.Runs)
-	}
+	total := c.PlannedRuns()
 	for run := 0; run < total; run++ {
 		for i, e := range entries {
+			if s := stopped(false, run+1, total, i, nil); s != nil {
+				return s, nil
+			}
 			p := &r.Profiles[i]
-			s, rss, err := e.run(seq, c)
+			s, rss, err := e.run(ctx, seq, c)
 			if err != nil {
+				if s := stopped(false, run+1, total, i, err); s != nil {
+					return s, nil
+				}
 				return nil, fmt.Errorf("%s: run %d: %w", describe(e.name), run+1, err)
 			}
 			p.GenTokPerSec = append(p.GenTokPerSec, s.GenTokPerSec)
 			if e.cmd == nil { // a command reports none of these (see Command.Run)
-				if c.Isolated != nil {
+				if c.isolated() {
 					p.PeakRSSBytes = append(p.PeakRSSBytes, rss)
 				}
 				p.PromptTokPerSec = append(p.PromptTokPerSec, s.PromptTokPerSec)
@@ -285,26 +466,33 @@ func Run(c *Config) (*bench.Report, error) {
 		if c.Progress != nil {
 			c.Progress(run+1, total)
 		}
-		if run+1 >= c.Runs && c.UntilCI > 0 && precise(r, c) {
+		if run+1 >= c.firstCheck() && c.UntilCI > 0 && precise(r, c) {
 			break
 		}
 	}
-	if c.Isolated == nil {
-		rss := PeakRSS() // one process for all profiles: one shared figure
-		for _, e := range engines {
-			r.Profiles[slot[e]].PeakRSSBytes = []int64{rss}
+	return nil, nil
+}
+
+// untilCIWarnings names every profile whose tg CI is still wider than
+// the --until-ci target after the runs made (MaxRuns).
+func untilCIWarnings(r *bench.Report, c *Config) []string {
+	var out []string
+	target := strconv.FormatFloat(c.UntilCI*100, 'g', 4, 64) + "%"
+	for _, p := range r.Profiles {
+		hw := c.HalfWidth(p.GenTokPerSec)
+		if hw <= c.UntilCI {
+			continue
 		}
+		n := len(p.GenTokPerSec)
+		if math.IsInf(hw, 0) || math.IsNaN(hw) {
+			out = append(out, fmt.Sprintf("tg 95%% CI of %s cannot be computed from %d runs, so the --until-ci target %s was not reached after the maximum %d runs",
+				p.Name, n, target, n))
+			continue
+		}
+		out = append(out, fmt.Sprintf("tg 95%% CI half-width of %s is %s%%, above the --until-ci target %s after the maximum %d runs",
+			p.Name, strconv.FormatFloat(hw*100, 'g', 3, 64), target, n))
 	}
-	for _, e := range engines {
-		r.Profiles[slot[e]].Substitutions = Substitutions(e.table)
-	}
-	if err := correctness(engines, r, c.GenTokens); err != nil {
-		return nil, err
-	}
-	if err := opBreakdown(engines, slot, r, seq, c); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return out
 }
 
 // Substitutions converts a table's substitutions for a report.

@@ -1,11 +1,15 @@
 package runner_test
 
 import (
+	"context"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/bench/internal/benchtest"
 	. "github.com/retrollama/retrollama/bench/runner"
+	"github.com/retrollama/retrollama/bench/stats"
 )
 
 func TestRunRecordsEverything(t *testing.T) {
@@ -91,6 +95,13 @@ func TestValidate(t *testing.T) {
 		{"no tokens", func(c *Config) { c.GenTokens = 0 }, "at least 1 token"},
 		{"too long", func(c *Config) { c.GenTokens = 600 }, "exceed the model's context"},
 		{"bad until-ci", func(c *Config) { c.UntilCI = 2 }, "--until-ci"},
+		{"NaN until-ci", func(c *Config) { c.UntilCI = math.NaN() }, "--until-ci"},
+		{"until-ci without max-runs", func(c *Config) { c.UntilCI, c.HalfWidth = 0.02, stats.HalfWidth }, "--max-runs 0: --until-ci needs at least 2"},
+		{"until-ci without half-width", func(c *Config) { c.UntilCI, c.MaxRuns = 0.02, 10 }, "UntilCI needs HalfWidth"},
+		{"two isolation hooks", func(c *Config) {
+			c.Isolated = func(string) (Sample, int64, error) { return Sample{}, 0, nil }
+			c.IsolatedContext = func(context.Context, string) (Sample, int64, error) { return Sample{}, 0, nil }
+		}, "not both"},
 		{"no profiles", func(c *Config) { c.Profiles = nil }, "profiles"},
 	}
 	for _, tt := range tests {
@@ -117,20 +128,96 @@ func TestSequenceIsDeterministicAndInRange(t *testing.T) {
 	}
 }
 
+// TestUntilCI: --until-ci stops as soon as every tg CI is narrow enough,
+// never makes more than MaxRuns runs per profile (even when Runs asks for
+// more: the user's --until-ci 1% --max-runs 6 made 10), and warns, naming
+// the profile, when the target was missed. Samples come from fake
+// sources through the real half-width of bench/stats.
 func TestUntilCI(t *testing.T) {
+	steady := func(call int) float64 { return 100 + float64(call%3)*0.01 } // converges at 6 runs, the fewest with a 95% CI
+	// Calls alternate between the profiles: once gets 180, 140, ... (CI
+	// 140…180 around 160: ±12.5%), again 60, 100, ... (60…100 around 80: ±25%).
+	noisy := func(call int) float64 { return []float64{100, 180, 60, 140}[call%4] }
 	for _, tt := range []struct {
-		halfWidth float64
-		want      int
-	}{{0.001, 3}, {0.5, 6}} {
+		name          string
+		value         func(int) float64
+		runs, maxRuns int
+		want          int // runs per profile
+		warnings      []string
+	}{
+		{"converges", steady, 3, 20, 6, nil},
+		{"converges after runs", steady, 8, 20, 8, nil},
+		{"never converges", noisy, 3, 8, 8, []string{
+			"tg 95% CI half-width of once is 12.5%, above the --until-ci target 1% after the maximum 8 runs",
+			"tg 95% CI half-width of again is 25%, above the --until-ci target 1% after the maximum 8 runs"}},
+		{"runs above max-runs", noisy, 10, 6, 6, []string{
+			"tg 95% CI half-width of once is 12.5%, above the --until-ci target 1% after the maximum 6 runs",
+			"tg 95% CI half-width of again is 25%, above the --until-ci target 1% after the maximum 6 runs"}},
+		{"too few for a CI", steady, 3, 4, 4, []string{
+			"tg 95% CI of once cannot be computed from 4 runs, so the --until-ci target 1% was not reached after the maximum 4 runs",
+			"tg 95% CI of again cannot be computed from 4 runs, so the --until-ci target 1% was not reached after the maximum 4 runs"}},
+	} {
+		src := &fakeSource{value: tt.value}
 		c := benchtest.Config(t, "once", "again")
-		c.UntilCI, c.MaxRuns = 0.02, 6
-		c.HalfWidth = func([]float64) float64 { return tt.halfWidth }
+		c.Runs, c.UntilCI, c.MaxRuns, c.HalfWidth, c.IsolatedContext = tt.runs, 0.01, tt.maxRuns, stats.HalfWidth, src.run
+		lastTotal := 0
+		c.Progress = func(done, total int) { lastTotal = total }
 		r, err := Run(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := len(r.Profiles[0].GenTokPerSec); got != tt.want {
-			t.Errorf("half-width %g: %d runs, want %d", tt.halfWidth, got, tt.want)
+		for _, p := range r.Profiles {
+			if got := len(p.GenTokPerSec); got != tt.want {
+				t.Errorf("%s: %s made %d runs, want %d", tt.name, p.Name, got, tt.want)
+			}
+		}
+		if r.Settings.Runs != tt.want || r.Settings.MaxRuns != tt.maxRuns || r.Settings.UntilCI != 0.01 || r.Partial {
+			t.Errorf("%s: settings %+v, partial %v", tt.name, r.Settings, r.Partial)
+		}
+		if !slices.Equal(r.Warnings, tt.warnings) {
+			t.Errorf("%s: warnings\n%q\nwant\n%q", tt.name, r.Warnings, tt.warnings)
+		}
+		if lastTotal != tt.maxRuns || c.PlannedRuns() != tt.maxRuns {
+			t.Errorf("%s: progress total %d, PlannedRuns %d, want MaxRuns %d", tt.name, lastTotal, c.PlannedRuns(), tt.maxRuns)
+		}
+	}
+}
+
+// TestParsePercent: percentages and fractions in (0, 1), and errors that
+// say what to write instead.
+func TestParsePercent(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want float64
+		err  string
+	}{
+		{"2%", 0.02, ""},
+		{"0.02", 0.02, ""},
+		{"0.5%", 0.005, ""},
+		{" 2.5 % ", 0.025, ""},
+		{"99%", 0.99, ""},
+		{"0.999", 0.999, ""},
+		{"1e-2", 0.01, ""},
+		{"150%", 0, "150% is not below 100%"},
+		{"100%", 0, "100% is not below 100%"},
+		{"1", 0, "1 is not a fraction below 1: for 1 percent write 1%"},
+		{"2", 0, "2 is not a fraction below 1: for 2 percent write 2%"},
+		{"0", 0, "0 is not above 0"},
+		{"0%", 0, "0% is not above 0"},
+		{"-2%", 0, "-2% is not above 0"},
+		{"abc", 0, `"abc" is not a number`},
+		{"2%%", 0, `"2%%" is not a number`},
+		{"NaN", 0, `"NaN" is not a number`},
+		{"inf%", 0, `"inf%" is not a number`},
+		{"", 0, `"": want a percentage such as 2% or a fraction such as 0.02`},
+		{"%", 0, `"%": want a percentage`},
+	} {
+		got, err := ParsePercent(tt.in)
+		switch {
+		case tt.err == "" && (err != nil || math.Abs(got-tt.want) > 1e-15):
+			t.Errorf("ParsePercent(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err) || got != 0):
+			t.Errorf("ParsePercent(%q) = %v, %v; want an error containing %q", tt.in, got, err, tt.err)
 		}
 	}
 }
