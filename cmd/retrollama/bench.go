@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mattn/go-isatty"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -146,7 +145,7 @@ func newBenchCmd(stdout, stderr io.Writer) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.set = map[string]bool{}
 			c.Flags().Visit(func(f *pflag.Flag) { o.set[f.Name] = true })
-			return runBench(&o, stdout, stderr)
+			return runBench(c.Context(), &o, stdout, stderr)
 		},
 	}
 	o.flags(cmd.Flags(), stderr)
@@ -189,22 +188,6 @@ const benchExternalHelp = `External commands (e.g. llama2.c's run, to compare ag
 
 `
 
-// parseFraction reads "2%" or "0.02".
-func parseFraction(s string) (float64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	pct := strings.HasSuffix(s, "%")
-	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
-	if err != nil {
-		return 0, fmt.Errorf("--until-ci %q: want a percentage such as 2%%", s)
-	}
-	if pct {
-		v /= 100
-	}
-	return v, nil
-}
-
 // applyBench fills options from a bench block, keeping flags given.
 func (o *benchOptions) applyBench(b *config.Bench) {
 	for i, r := range b.Profiles {
@@ -235,7 +218,7 @@ func (o *benchOptions) applyBench(b *config.Bench) {
 }
 
 // runBench measures, analyses and reports.
-func runBench(o *benchOptions, stdout, stderr io.Writer) error {
+func runBench(ctx context.Context, o *benchOptions, stdout, stderr io.Writer) error {
 	f, err := o.kernels.loadFile()
 	if err != nil {
 		return err
@@ -266,9 +249,11 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 			return usageErrorf("%s declares no profile %q (profiles: %s).%s", f.Path, name, strings.Join(profileNames(f), ", "), suggest.DidYouMean(name, profileNames(f)))
 		}
 	}
-	untilCI, err := parseFraction(o.untilCI)
-	if err != nil {
-		return err
+	var untilCI float64
+	if o.untilCI != "" {
+		if untilCI, err = runner.ParsePercent(o.untilCI); err != nil {
+			return usageErrorf("--until-ci: %w", err)
+		}
 	}
 	switch o.format {
 	case "text", "md", "json", "csv", "benchstat":
@@ -311,13 +296,13 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 		return benchWorker(c, profiles, stdout)
 	}
 	if o.isolate {
-		c.Isolated = isolatedRun(o)
+		c.IsolatedContext = isolatedRun(o)
 	}
-	if bar := progressBar(stderr, c); bar != nil {
-		c.Progress = func(done, total int) { _ = bar.Set(done) }
-		defer bar.Finish()
-	}
-	r, err := runner.Run(c)
+	b := newBar(stderr, c.PlannedRuns(), "bench rounds")
+	c.Progress = func(done, total int) { b.set(done) }
+	graceful(ctx) // Ctrl-C now ends the measuring, not the process: the runs so far are written
+	r, err := runner.RunContext(ctx, c)
+	b.finish()
 	if err != nil {
 		return err
 	}
@@ -325,15 +310,20 @@ func runBench(o *benchOptions, stdout, stderr io.Writer) error {
 	if synthetic != "" {
 		r.Env.Model = "synthetic:" + synthetic + " written to " + o.modelPath
 	}
-	r.Settings = bench.Settings{GenTokens: o.gen, PromptTokens: o.prompt, Runs: len(r.Profiles[0].GenTokPerSec),
-		Warmup: o.warmup, Threads: o.kernels.threads, Isolate: o.isolate, UntilCI: untilCI}
-	if untilCI > 0 {
-		r.Settings.MaxRuns = o.maxRuns
-	}
 	if err := analysis.Fill(r); err != nil {
 		return err
 	}
-	return writeReport(r, o.format, o.out, o.html, stdout)
+	if err := writeReport(r, o.format, o.out, o.html, stdout); err != nil {
+		return err
+	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(stderr, "retrollama bench: warning: %s\n", w)
+	}
+	if r.Partial {
+		fmt.Fprintf(stderr, "retrollama bench: interrupted: the report is partial (%s)\n", r.PartialReason)
+		return exitCode(130)
+	}
+	return nil
 }
 
 // entries lists what bench measures, in order: the external commands no
@@ -471,21 +461,6 @@ func writeReport(r *bench.Report, format, out, html string, stdout io.Writer) er
 	return render(stdout)
 }
 
-// progressBar returns a bar on stderr when it is a terminal, else nil
-// (nothing is printed on a pipe).
-func progressBar(stderr io.Writer, c *runner.Config) *progressbar.ProgressBar {
-	f, ok := stderr.(*os.File)
-	if !ok || !(isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())) {
-		return nil
-	}
-	total := c.Runs
-	if c.UntilCI > 0 {
-		total = max(c.Runs, c.MaxRuns)
-	}
-	return progressbar.NewOptions(total, progressbar.OptionSetWriter(f),
-		progressbar.OptionSetDescription("bench rounds"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-}
-
 // workerResult is what a --worker process prints: one measured run.
 type workerResult struct {
 	Sample  runner.Sample `json:"sample"`
@@ -507,8 +482,8 @@ func benchWorker(c *runner.Config, profiles []string, stdout io.Writer) error {
 
 // isolatedRun returns the runner hook that measures one run of a profile
 // in a fresh copy of this executable.
-func isolatedRun(o *benchOptions) func(string) (runner.Sample, int64, error) {
-	return func(profile string) (runner.Sample, int64, error) {
+func isolatedRun(o *benchOptions) func(context.Context, string) (runner.Sample, int64, error) {
+	return func(ctx context.Context, profile string) (runner.Sample, int64, error) {
 		exe, err := os.Executable()
 		if err != nil {
 			return runner.Sample{}, 0, fmt.Errorf("--isolate: %w", err)
@@ -524,7 +499,8 @@ func isolatedRun(o *benchOptions) func(string) (runner.Sample, int64, error) {
 		} else {
 			args = append(args, "--synthetic", o.synthetic)
 		}
-		cmd := exec.Command(exe, args...)
+		cmd := exec.CommandContext(ctx, exe, args...)
+		runner.OwnProcessGroup(cmd) // the terminal's Ctrl-C goes to bench, which cancels ctx
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		out, err := cmd.Output()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -77,13 +78,13 @@ Every command takes --kernels FILE --profile NAME --threads N to choose its kern
 	return root
 }
 
-// runMain runs the command args name and returns the exit code. Errors
-// go to stderr prefixed with the command ("retrollama bench: ..."); a
-// usage error is followed by the command's usage.
-func runMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// runMainContext runs the command args name under ctx and returns the
+// exit code. Errors go to stderr prefixed with the command ("retrollama
+// bench: ..."); a usage error is followed by the command's usage.
+func runMainContext(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
-	cmd, err := root.ExecuteC()
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}

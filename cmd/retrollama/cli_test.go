@@ -1,11 +1,15 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -247,5 +251,54 @@ func TestFriendlyFirstRun(t *testing.T) {
 	_, errText, _ = runCLI(t, "run", "--synthetic", "stories260K", "-n", "2", "--threads", "100000")
 	if !strings.Contains(errText, "--threads 100000 is more than this machine's") {
 		t.Errorf("--threads above the cores: stderr %q", errText)
+	}
+}
+
+// TestBenchCtrlC: Ctrl-C during a bench writes the runs finished so far,
+// marked partial, and exits 130; the run does not go on to the end.
+func TestBenchCtrlC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a bench process")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "partial.json")
+	cmd := exec.Command(exe, "bench", "--a", "reference", "--b", "fast", "--synthetic", "stories260K",
+		"-n", "64", "--runs", "100000", "--warmup", "0", "--format", "json", "--out", out)
+	cmd.Env = append(os.Environ(), "RETROLLAMA_TEST_AS_CLI=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // synthetic model built, some rounds measured
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130; stderr:\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted: the report is partial") {
+		t.Errorf("stderr does not say the report is partial:\n%s", stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("no report written: %v", err)
+	}
+	var r struct {
+		Partial  bool `json:"partial"`
+		Profiles []struct {
+			Runs []float64 `json:"tg_tok_per_sec"`
+		} `json:"profiles"`
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Partial || len(r.Profiles) != 2 || len(r.Profiles[0].Runs) == 0 || len(r.Profiles[0].Runs) >= 100000 {
+		t.Errorf("report: partial %v, profiles %d, runs of A %d", r.Partial, len(r.Profiles), len(r.Profiles[0].Runs))
 	}
 }
