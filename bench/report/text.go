@@ -54,7 +54,11 @@ func writeTextDocument(w *bufio.Writer, d *document) {
 			width = max(width, utf8.RuneCountInString(kv.key))
 		}
 		for _, kv := range d.env {
-			w.WriteString(pad(kv.key, width, left) + "  " + kv.value + "\n")
+			value := kv.value
+			if !strings.HasPrefix(kv.key, "command ") { // an argv stays one line, to copy and paste
+				value = wrapText(value, textWidth-width-2, strings.Repeat(" ", width+2))
+			}
+			w.WriteString(pad(kv.key, width, left) + "  " + value + "\n")
 		}
 	}
 	w.WriteString("\n")
@@ -66,7 +70,11 @@ func writeTextDocument(w *bufio.Writer, d *document) {
 		if len(s.table.header) > 0 {
 			writeTextTable(w, s.table)
 		}
-		w.WriteString(s.note + "\n")
+		note := s.note
+		if !strings.HasPrefix(note, "external command ") { // an argv stays one line
+			note = wrapText(note, textWidth, "")
+		}
+		w.WriteString(note + "\n")
 	}
 }
 
@@ -77,8 +85,34 @@ func writeTextList(w *bufio.Writer, title string, items []string) {
 	}
 	w.WriteString("\n" + title + "\n")
 	for _, it := range items {
-		w.WriteString("  " + it + "\n")
+		w.WriteString("  " + wrapText(it, textWidth-4, "    ") + "\n")
 	}
+}
+
+// wrapText breaks s at spaces into lines of at most width runes (a word
+// longer than that stands alone), the lines after the first starting
+// with indent, so that a text report fits a 120-column terminal.
+func wrapText(s string, width int, indent string) string {
+	if width <= 0 || utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(s) {
+		n := utf8.RuneCountInString(word)
+		switch {
+		case i == 0:
+		case line+1+n > width:
+			b.WriteString("\n" + indent)
+			line = 0
+		default:
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(word)
+		line += n
+	}
+	return b.String()
 }
 
 // writeTextTable writes t with aligned columns, a rule under the header

@@ -144,17 +144,28 @@ func (t *T) fitted() []int {
 	if total() <= t.width {
 		return nil
 	}
+	// Cut the widest column down to the next widest, then both, and so
+	// on: wide columns end up about equally wide, narrow ones untouched.
 	for total() > t.width {
-		widest := -1
+		widest, next := -1, 0
 		for c := range n {
-			if w[c] > floor[c] && (widest < 0 || w[c] > w[widest]) {
+			if w[c] <= floor[c] {
+				continue
+			}
+			if widest < 0 || w[c] > w[widest] {
+				if widest >= 0 {
+					next = max(next, w[widest])
+				}
 				widest = c
+			} else {
+				next = max(next, w[c])
 			}
 		}
 		if widest < 0 {
 			break // as narrow as it goes
 		}
-		w[widest] = max(floor[widest], w[widest]-(total()-t.width))
+		cut := min(total()-t.width, max(w[widest]-next, 1))
+		w[widest] = max(floor[widest], w[widest]-cut)
 	}
 	return w
 }
