@@ -302,3 +302,32 @@ func TestBenchCtrlC(t *testing.T) {
 		t.Errorf("report: partial %v, profiles %d, runs of A %d", r.Partial, len(r.Profiles), len(r.Profiles[0].Runs))
 	}
 }
+
+// TestREADMEJourneysFit: the README's journeys (real output of every
+// command) fit a 120-column terminal.
+func TestREADMEJourneysFit(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	start := strings.Index(text, "## Command-line journeys")
+	if start < 0 {
+		t.Fatal("README has no Command-line journeys section")
+	}
+	section := text[start:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	for _, cmd := range []string{"retrollama run", "kernels list", "kernels explain", "kernels check", "quantize",
+		"synthetic", "retrollama bench --a", "bench compare", "bench ops"} {
+		if !strings.Contains(section, "$ "+cmd) && !strings.Contains(section, cmd) {
+			t.Errorf("the journeys do not show %q", cmd)
+		}
+	}
+	for i, line := range strings.Split(section, "\n") {
+		if n := len([]rune(line)); n > 120 {
+			t.Errorf("journeys line %d is %d columns: %q", i+1, n, line)
+		}
+	}
+}
