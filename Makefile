@@ -27,11 +27,13 @@ all: native p2
 
 # GO386=softfloat: the Go compiler must not emit SSE2 for float math (the
 # Pentium II has none); the hot loops run in the x87/MMX assembly kernels.
-# retrollama_noplugins leaves go-plugin and gRPC out: 6 MB the emulated
-# machine's 128 MB (binary and model in its initramfs) cannot spare.
+# retrollama_noplugins leaves go-plugin and gRPC out, retrollama_nocharts
+# gonum/plot and its fonts (HTML reports are then an error): 6 and 7.5 MB
+# the emulated machine's 128 MB (binary and model in its initramfs) cannot
+# spare; without the second, stories15M Q8_0 no longer booted there.
 p2:
 	CGO_ENABLED=0 GOOS=linux GOARCH=386 GO386=softfloat \
-		$(GO) build $(GOFLAGS_BUILD) -tags retrollama_noplugins -o $(DIST)/retrollama-p2 ./cmd/retrollama
+		$(GO) build $(GOFLAGS_BUILD) -tags retrollama_noplugins,retrollama_nocharts -o $(DIST)/retrollama-p2 ./cmd/retrollama
 	@ls -l $(DIST)/retrollama-p2 | awk '{print $$5 " bytes  " $$9}'
 
 p2-speed: p2

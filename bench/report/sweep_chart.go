@@ -1,3 +1,5 @@
+//go:build !retrollama_nocharts
+
 package report
 
 import (

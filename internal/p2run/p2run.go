@@ -87,7 +87,7 @@ func BuildCommandIn(tb testing.TB, dir, pkg, go386 string) string {
 	out := filepath.Join(dir, filepath.Base(pkg)+"-386-"+go386)
 	// The tag is make p2's: no kernel plugins, 6 MB less binary in the
 	// guest's 128 MB.
-	build(tb, go386, "build", "-trimpath", "-tags", "retrollama_noplugins", "-ldflags=-s -w", "-o", out, pkg)
+	build(tb, go386, "build", "-trimpath", "-tags", "retrollama_noplugins,retrollama_nocharts", "-ldflags=-s -w", "-o", out, pkg)
 	return out
 }
 
