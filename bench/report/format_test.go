@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/bench"
@@ -135,5 +136,26 @@ func TestOpShares(t *testing.T) {
 				t.Errorf("unattributed share %q, want %q", rest, tt.wantRest)
 			}
 		})
+	}
+}
+
+// TestEnvironmentListsProvidersThatRan: the text report's providers line
+// names the providers that ran and counts the rest (long lists went
+// past the terminal's width).
+func TestEnvironmentListsProvidersThatRan(t *testing.T) {
+	r := fixtureReport()
+	r.Env.Providers = map[string]string{"builtin.go": "v1", "builtin.simd": "v2", "builtin.wasm": "v3", "builtin.idle": "v4", "plugin.unbuilt": "v5"}
+	var b strings.Builder
+	if err := Text(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"builtin.go v1", "builtin.simd v2", "(2 more declared, not run"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "builtin.idle") {
+		t.Errorf("text lists a provider that did not run:\n%s", out)
 	}
 }

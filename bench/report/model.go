@@ -155,9 +155,29 @@ func environment(r *bench.Report) []keyValue {
 		kv = append(kv, keyValue{"wazero engine", e.WazeroMode})
 	}
 	if len(e.Providers) > 0 {
+		// The providers that ran (by the per-op tables); the others the
+		// kernels file declares are counted, and listed in the JSON.
+		ran := map[string]bool{}
+		for _, p := range r.Profiles {
+			for _, o := range p.Ops {
+				ran[o.Provider] = true
+			}
+			for _, sub := range p.Substitutions {
+				ran[sub.Ran] = true
+			}
+		}
 		var ps []string
+		others := 0
 		for _, k := range slices.Sorted(maps.Keys(e.Providers)) {
+			name := k[strings.LastIndexByte(k, '.')+1:]
+			if len(ran) > 0 && !ran[name] && !ran[k] {
+				others++
+				continue
+			}
 			ps = append(ps, k+" "+e.Providers[k])
+		}
+		if others > 0 {
+			ps = append(ps, fmt.Sprintf("(%d more declared, not run: the json report lists them)", others))
 		}
 		kv = append(kv, keyValue{"providers", strings.Join(ps, ", ")})
 	}
