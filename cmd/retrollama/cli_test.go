@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/retrollama/retrollama/bench/ops"
 	"github.com/retrollama/retrollama/kernels/builtin"
 )
 
@@ -329,5 +330,37 @@ func TestREADMEJourneysFit(t *testing.T) {
 		if n := len([]rune(line)); n > 120 {
 			t.Errorf("journeys line %d is %d columns: %q", i+1, n, line)
 		}
+	}
+}
+
+// TestBenchOpsSweepFiles: --sweep --json/--html write the sweep and its
+// charts; without --sweep they are a usage error; a directory that does
+// not exist fails before anything is measured.
+func TestBenchOpsSweepFiles(t *testing.T) {
+	dir := t.TempDir()
+	js, page := filepath.Join(dir, "s.json"), filepath.Join(dir, "s.html")
+	args := []string{"bench", "ops", "--sweep", "--provider", "builtin.unroll8", "--models", "stories260K", "--time", "1ms"}
+	out, errText, code := runCLI(t, append(args, "--json", js, "--html", page)...)
+	if code != 0 || !strings.Contains(out, "builtin.unroll8") {
+		t.Fatalf("exit %d: %s\n%s", code, errText, out)
+	}
+	f, err := os.Open(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := ops.ReadSweepJSON(f)
+	if err != nil || len(r.Results) == 0 {
+		t.Errorf("the json does not read back: %v", err)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil || !strings.Contains(string(html), "GFLOP/s") || !strings.Contains(string(html), "GB/s") || !strings.Contains(string(html), "<svg") {
+		t.Errorf("the html page lacks its charts (%v)", err)
+	}
+	if _, errText, code := runCLI(t, "bench", "ops", "--provider", "builtin.unroll8", "--json", js); code != 1 || !strings.Contains(errText, "--sweep") {
+		t.Errorf("--json without --sweep: exit %d, %q", code, errText)
+	}
+	if _, errText, code := runCLI(t, append(args, "--html", filepath.Join(dir, "no", "s.html"))...); code != 1 || !strings.Contains(errText, "does not exist") {
+		t.Errorf("missing directory: exit %d, %q", code, errText)
 	}
 }
