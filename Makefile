@@ -3,7 +3,10 @@
 #   make p2      the Pentium II build: static linux/386, x87 + MMX kernels, no SSE
 #   make native  this machine's build
 #   make test    the README's test command
-#   make p2-speed  estimated Pentium II speed from instruction counts (~10 min)
+#   make p2-speed  estimated Pentium II speed: p2cost --qemu cycle estimates per
+#                generated token plus the weights' memory traffic, with llama2.c's
+#                run.c as the calibration line (scripts/p2speed.sh; ~25 min)
+#   make p2-sym  the p2 build with its symbol table kept, for p2cost's function table
 #   make wasm    rebuild the shipped WASM modules and the hostile test modules
 #                (pinned toolchains: clang 14.0.6 + lld, wabt 1.0.32, go1.26.8)
 #   make wasm-check  rebuild them into a temporary directory and fail if any
@@ -21,7 +24,7 @@ LDFLAGS  := -s -w
 # -trimpath and a fixed build ID keep the bytes independent of the checkout path.
 GOFLAGS_BUILD := -trimpath -buildvcs=false -ldflags='$(LDFLAGS) -buildid='
 
-.PHONY: all p2 p2-speed native test clean wasm wasm-check plugins proto proto-check
+.PHONY: all p2 p2-sym p2-speed native test clean wasm wasm-check plugins proto proto-check
 
 all: native p2
 
@@ -31,12 +34,22 @@ all: native p2
 # gonum/plot and its fonts (HTML reports are then an error): 6 and 7.5 MB
 # the emulated machine's 128 MB (binary and model in its initramfs) cannot
 # spare; without the second, stories15M Q8_0 no longer booted there.
+P2_ENV  := CGO_ENABLED=0 GOOS=linux GOARCH=386 GO386=softfloat
+P2_TAGS := retrollama_noplugins,retrollama_nocharts
+
 p2:
-	CGO_ENABLED=0 GOOS=linux GOARCH=386 GO386=softfloat \
-		$(GO) build $(GOFLAGS_BUILD) -tags retrollama_noplugins,retrollama_nocharts -o $(DIST)/retrollama-p2 ./cmd/retrollama
+	$(P2_ENV) $(GO) build $(GOFLAGS_BUILD) -tags $(P2_TAGS) -o $(DIST)/retrollama-p2 ./cmd/retrollama
 	@ls -l $(DIST)/retrollama-p2 | awk '{print $$5 " bytes  " $$9}'
 
-p2-speed: p2
+# p2 with the symbol table (-w only: 13.6 MB; DWARF too would be 17.6 MB, which
+# the 128 MB guest cannot spare): p2cost names functions from it. The code is the same bytes as
+# p2's; scripts/p2speed.sh checks that the .text sections are identical.
+p2-sym:
+	$(P2_ENV) $(GO) build -trimpath -buildvcs=false -ldflags='-w -buildid=' -tags $(P2_TAGS) -o $(DIST)/retrollama-p2-sym ./cmd/retrollama
+
+# Runs p2cost --qemu twice per model (-n 1 and -n N) plus the llama2.c run.c
+# calibration line: ~25 minutes on 2 cores (24 min measured). See scripts/p2speed.sh.
+p2-speed: p2 p2-sym native
 	scripts/p2speed.sh
 
 native:
