@@ -126,18 +126,22 @@ func kernelProfiles(ps []bench.Profile) int {
 	return n
 }
 
-// environment lists where and how the numbers were taken.
-func environment(r *bench.Report) []keyValue {
-	e, s := r.Env, r.Settings
+// machine is the environment's "machine" line: platform, CPU, cores.
+func machine(e bench.Environment) string {
 	platform := e.GOOS + "/" + e.GOARCH
 	if e.GO386 != "" {
 		platform += " (GO386=" + e.GO386 + ")"
 	}
-	machine := fmt.Sprintf("%s, %s, %s", platform, orNA(e.CPU), plural(e.NumCPU, "CPU"))
+	return fmt.Sprintf("%s, %s, %s", platform, orNA(e.CPU), plural(e.NumCPU, "CPU"))
+}
+
+// environment lists where and how the numbers were taken.
+func environment(r *bench.Report) []keyValue {
+	e, s := r.Env, r.Settings
 	kv := []keyValue{
 		{"model", orNA(e.Model) + " (sha256 " + shortHash(e.ModelHash) + ")"},
 		{"kernels.hcl", "sha256 " + shortHash(e.KernelsHash)},
-		{"machine", machine},
+		{"machine", machine(e)},
 	}
 	if len(e.CPUFeatures) > 0 {
 		kv = append(kv, keyValue{"cpu features", strings.Join(e.CPUFeatures, " ")})

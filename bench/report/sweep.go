@@ -132,14 +132,10 @@ func sweepGaps(shapes []sweepShape, series []sweepSeries) []string {
 // sweepEnvironment lists where and how the sweep ran.
 func sweepEnvironment(r *ops.SweepReport) []keyValue {
 	e, s := r.Env, r.Settings
-	platform := e.GOOS + "/" + e.GOARCH
-	if e.GO386 != "" {
-		platform += " (GO386=" + e.GO386 + ")"
-	}
 	kv := []keyValue{
 		{"created", r.Created.UTC().Format("2006-01-02 15:04:05 UTC")},
 		{"kernels.hcl", "sha256 " + shortHash(e.KernelsHash)},
-		{"machine", fmt.Sprintf("%s, %s, %s", platform, orNA(e.CPU), plural(e.NumCPU, "CPU"))},
+		{"machine", machine(e)},
 	}
 	if len(e.CPUFeatures) > 0 {
 		kv = append(kv, keyValue{"cpu features", strings.Join(e.CPUFeatures, " ")})

@@ -94,11 +94,16 @@ func (s Substitution) String() string {
 	if s.Uses < s.Of {
 		uses = fmt.Sprintf("%d of its %d uses", s.Uses, s.Of)
 	}
-	what := string(s.Op)
+	return fmt.Sprintf("%s ran on %s for %s: %s", s.what(), s.Ran, uses, s.Why)
+}
+
+// what is the op, with the weights' dtype where it has weights: "matmul
+// q8_0", "rope".
+func (s Substitution) what() string {
 	if (s.Op == kernels.MatMul || s.Op == kernels.RMSNorm) && !s.Runtime {
-		what += " " + s.DType.String()
+		return string(s.Op) + " " + s.DType.String()
 	}
-	return fmt.Sprintf("%s ran on %s for %s: %s", what, s.Ran, uses, s.Why)
+	return string(s.Op)
 }
 
 // Weight is the engine's handle to a prepared tensor: the provider that
@@ -295,10 +300,7 @@ func Summarize(subs []Substitution, runtime bool) []string {
 		if ops[k] == nil {
 			order = append(order, k)
 		}
-		what := string(s.Op)
-		if (s.Op == kernels.MatMul || s.Op == kernels.RMSNorm) && !s.Runtime {
-			what += " " + s.DType.String()
-		}
+		what := s.what()
 		if s.Uses < s.Of {
 			what += fmt.Sprintf(" (%d of %d uses)", s.Uses, s.Of)
 		}
