@@ -20,10 +20,15 @@ type Checkpoint struct {
 	// matrices, the token embedding among them, are in Quantized (read a
 	// row of the embedding with Embedding).
 	Weights Weights
-	// GroupSize is the number of values sharing one scale in a Q8_0
-	// checkpoint, and 0 for fp32 ones.
+	// GroupSize is the number of values sharing one scale in a FormatQ8
+	// checkpoint (one for the whole file), and 0 for the others.
 	GroupSize int
-	// Quantized holds the matrices of a Q8_0 checkpoint (FormatQ8), and
+	// GroupSizes is the group size of each matrix kind of a Q8_0
+	// checkpoint (FormatQ8: GroupSize for all; FormatQ8PerMatrix: one per
+	// kind), and all zero for fp32 ones.
+	GroupSizes GroupSizes
+	// Quantized holds the matrices of a Q8_0 checkpoint (FormatQ8,
+	// FormatQ8PerMatrix), and
 	// is nil for fp32 ones; read-only, and invalid after Close.
 	Quantized *QuantizedWeights
 
@@ -39,7 +44,7 @@ type Checkpoint struct {
 func (c *Checkpoint) Embedding(dst []float32, token int) {
 	dim := c.Config.Dim
 	if c.Quantized != nil {
-		DequantizeRange(dst[:dim], c.Quantized.TokenEmbedding, token*dim, c.GroupSize)
+		DequantizeRange(dst[:dim], c.Quantized.TokenEmbedding, token*dim, c.GroupSizes.TokenEmbedding)
 		return
 	}
 	copy(dst[:dim], c.Weights.TokenEmbedding[token*dim:(token+1)*dim])

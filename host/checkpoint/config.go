@@ -77,7 +77,7 @@ func (c Config) Validate() error {
 	}
 	// The largest layout: legacy with its frequency tables and an unshared
 	// classifier. Every other layout's sizes are bounded by this one's.
-	if _, err := weightBytes(layout(c, FormatLegacy, false), 0); err != nil {
+	if _, err := weightBytes(layout(c, FormatLegacy, false), GroupSizes{}); err != nil {
 		return err
 	}
 	kv := []int64{int64(c.Layers), int64(c.SeqLen), int64(c.KVDim()), 2 * 4}

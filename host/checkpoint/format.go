@@ -20,7 +20,22 @@ const (
 	// group_size at byte 37, the RMS-norm weights in float32, then every
 	// matrix as int8 values followed by one float32 scale per group.
 	FormatQ8 Format = 2
+	// FormatQ8PerMatrix is retrollama's own version 3 layout (llama2.c
+	// does not read it): FormatQ8's, except that the header holds a
+	// group size per matrix kind instead of one for the whole file — nine
+	// int32s from byte 37, for token_embedding, wq, wk, wv, wo, w1, w2, w3
+	// and classifier (equal to token_embedding's when shared) — each
+	// dividing that matrix's input width, not both dim and hidden_dim.
+	// Every layer's matrix of a kind has that kind's group size. It lets
+	// a model whose dim and hidden_dim share only small divisors
+	// (stories260K: 64 and 172 share 4) keep large groups (64 for
+	// dim-wide inputs, 172 for w2) and so one float scale per row or so
+	// instead of one per 4 values (RATIONALE.md, "Q8_0 per matrix").
+	FormatQ8PerMatrix Format = 3
 )
+
+// Quantized reports whether the format stores its matrices as Q8_0.
+func (f Format) Quantized() bool { return f == FormatQ8 || f == FormatQ8PerMatrix }
 
 // magic starts every versioned llama2.c header ("ak42" read little-endian).
 const magic = 0x616b3432
@@ -43,13 +58,15 @@ func (f Format) String() string {
 		return "v1"
 	case FormatQ8:
 		return "q8_0"
+	case FormatQ8PerMatrix:
+		return "q8_0 per matrix"
 	}
 	return fmt.Sprintf("Format(%d)", int(f))
 }
 
 // headerSize is the size in bytes of the format's header.
 func (f Format) headerSize() int {
-	if f == FormatV1 || f == FormatQ8 {
+	if f == FormatV1 || f.Quantized() {
 		return v1HeaderSize
 	}
 	return legacyHeaderSize

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,6 +35,23 @@ func FuzzParse(f *testing.F) {
 		f.Add(broken)
 	}
 	f.Add(q8[:len(q8)-1])
+	// Q8_0 per matrix: tiny with group sizes that differ by kind, shared
+	// and not, and with a group size broken.
+	for _, shared := range []bool{true, false} {
+		gs := GroupSizes{TokenEmbedding: 2, WQ: 4, WK: 1, WV: 2, WO: 4, W1: 2, W2: 3, W3: 1, Classifier: 4}
+		if shared {
+			gs.Classifier = gs.TokenEmbedding
+		}
+		rms, q := randomPerMatrix(f, tiny, shared, gs, 4)
+		var buf bytes.Buffer
+		if err := WriteQ8PerMatrix(&buf, tiny, shared, gs, rms, q); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
+		broken := bytes.Clone(buf.Bytes())
+		broken[groupSizeOffset+4*6] = 6 // w2: more scales than the file holds
+		f.Add(broken)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.bin"
 		ck, err := Parse(name, data)
@@ -47,7 +65,7 @@ func FuzzParse(f *testing.F) {
 		if err := ck.Config.Validate(); err != nil {
 			t.Fatalf("parsed an invalid config %v: %v", ck.Config, err)
 		}
-		n, err := weightBytes(layout(ck.Config, ck.Format, ck.SharedClassifier), ck.GroupSize)
+		n, err := weightBytes(layout(ck.Config, ck.Format, ck.SharedClassifier), ck.GroupSizes)
 		if err != nil {
 			t.Fatalf("parsed config %v has no size: %v", ck.Config, err)
 		}
@@ -59,6 +77,13 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("parsed a bad group size: %v", err)
 			}
 			checkQ8(t, ck, ck.Config, ck.SharedClassifier, ck.GroupSize, nil)
+			return
+		}
+		if ck.Format == FormatQ8PerMatrix {
+			if err := ck.Config.CheckGroupSizes(ck.GroupSizes, ck.SharedClassifier); err != nil {
+				t.Fatalf("parsed bad group sizes: %v", err)
+			}
+			checkPerMatrix(t, ck)
 			return
 		}
 		if ck.GroupSize != 0 || ck.Quantized != nil {

@@ -13,6 +13,8 @@ type header struct {
 	config    Config
 	shared    bool
 	groupSize int // FormatQ8 only; 0 otherwise
+	// groupSizes: FormatQ8 (uniform) and FormatQ8PerMatrix; zero otherwise
+	groupSizes GroupSizes
 }
 
 // readHeader decodes the legacy or versioned header at the start of data.
@@ -48,14 +50,15 @@ func readLegacyHeader(data []byte) (header, error) {
 }
 
 // readV1Header decodes export.py's 256-byte versioned header: version 1
-// (fp32) or version 2 (Q8_0, with group_size at byte 37).
+// (fp32) or version 2 (Q8_0, with group_size at byte 37), or retrollama's
+// version 3 (Q8_0 per matrix: nine group sizes from byte 37).
 func readV1Header(data []byte) (header, error) {
 	if len(data) < 8 {
 		return header{}, fmt.Errorf("short header: versioned header needs %d bytes, file has %d", v1HeaderSize, len(data))
 	}
 	v := int32(binary.LittleEndian.Uint32(data[4:]))
-	if v != 1 && v != 2 {
-		return header{}, fmt.Errorf("header field version = %d is not supported (want 1 or 2)", v)
+	if v < 1 || v > 3 {
+		return header{}, fmt.Errorf("header field version = %d is not supported (want 1, 2 or 3)", v)
 	}
 	if len(data) < v1HeaderSize {
 		return header{}, fmt.Errorf("short header: version %d header needs %d bytes, file has %d", v, v1HeaderSize, len(data))
@@ -66,8 +69,14 @@ func readV1Header(data []byte) (header, error) {
 		return header{}, fmt.Errorf("header field shared_classifier = %d must be 0 or 1", sh)
 	}
 	h := header{format: Format(v), config: configOf(f), shared: sh == 1}
-	if h.format == FormatQ8 {
+	switch h.format {
+	case FormatQ8:
 		h.groupSize = int(int32(binary.LittleEndian.Uint32(data[groupSizeOffset:])))
+		h.groupSizes = Uniform(h.groupSize)
+	case FormatQ8PerMatrix:
+		for i, k := range groupSizeKinds {
+			*h.groupSizes.field(k.t) = int(int32(binary.LittleEndian.Uint32(data[groupSizeOffset+4*i:])))
+		}
 	}
 	return h, nil
 }

@@ -65,7 +65,7 @@ func layout(c Config, f Format, shared bool) []span {
 	w3 := layer(tW3, hid, dim, "w3 (n_layers × hidden_dim × dim)")
 	rmsFinal := one(tRMSFinal, 1, dim, "rms_final (dim)")
 	var spans []span
-	if f == FormatV1 || f == FormatQ8 {
+	if f == FormatV1 || f.Quantized() {
 		spans = []span{rmsAtt, rmsFFN, rmsFinal, emb, wq, wk, wv, wo, w1, w2, w3}
 	} else {
 		spans = []span{emb, rmsAtt, wq, wk, wv, wo, rmsFFN, w1, w2, w3, rmsFinal,
@@ -86,21 +86,21 @@ func (s span) quantized() bool {
 
 // weightBytes is the byte size of the spans' weights, or an error naming
 // the tensor and header fields whose size overflows or, with the largest
-// header added, exceeds what this platform can address. With groupSize 0
-// every span is float32; with groupSize > 0 (FormatQ8, where groupSize
-// divides every tensor's size) matrices take one byte per value plus a
-// float32 scale per group. Sizes derived from the spans may be used to
-// allocate only after it returns no error.
-func weightBytes(spans []span, groupSize int) (int64, error) {
+// header added, exceeds what this platform can address. With gs zero
+// every span is float32; otherwise (the Q8_0 formats, where each matrix
+// kind's group size divides its input width) matrices take one byte per
+// value plus a float32 scale per group. Sizes derived from the spans may
+// be used to allocate only after it returns no error.
+func weightBytes(spans []span, gs GroupSizes) (int64, error) {
 	var total int64
 	for _, s := range spans {
 		var n int64
 		var ok bool
-		if groupSize > 0 && s.quantized() {
+		if g := int64(gs.of(s.t)); g > 0 && s.quantized() {
 			// values ≤ maxBytes ≤ 2^63/5, so this sum cannot overflow
 			var values int64
 			values, ok = product(s.count, s.rows, s.cols)
-			n = values + values/int64(groupSize)*4
+			n = values + values/g*4
 		} else {
 			n, ok = product(s.count, s.rows, s.cols, 4)
 		}

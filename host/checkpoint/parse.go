@@ -27,13 +27,18 @@ func parse(data []byte) (*Checkpoint, error) {
 	if err := h.config.Validate(); err != nil {
 		return nil, err
 	}
-	if h.format == FormatQ8 {
+	switch h.format {
+	case FormatQ8:
 		if err := h.config.CheckGroupSize(h.groupSize); err != nil {
+			return nil, fmt.Errorf("header field %w", err)
+		}
+	case FormatQ8PerMatrix:
+		if err := h.config.CheckGroupSizes(h.groupSizes, h.shared); err != nil {
 			return nil, fmt.Errorf("header field %w", err)
 		}
 	}
 	spans := layout(h.config, h.format, h.shared)
-	n, err := weightBytes(spans, h.groupSize)
+	n, err := weightBytes(spans, h.groupSizes)
 	if err != nil {
 		return nil, err
 	}
@@ -51,9 +56,10 @@ func parse(data []byte) (*Checkpoint, error) {
 		Config:           h.config,
 		SharedClassifier: h.shared,
 		GroupSize:        h.groupSize,
+		GroupSizes:       h.groupSizes,
 	}
-	if h.format == FormatQ8 {
-		ck.Weights, ck.Quantized = assembleQ8(spans, data[hs:], h.groupSize)
+	if h.format.Quantized() {
+		ck.Weights, ck.Quantized = assembleQ8(spans, data[hs:], h.groupSizes)
 	} else {
 		ck.Weights = assemble(spans, floatsOf(data[hs:]))
 	}

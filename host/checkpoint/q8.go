@@ -80,13 +80,13 @@ func int8sOf(b []byte) []int8 {
 	return unsafe.Slice((*int8)(unsafe.Pointer(&b[0])), len(b))
 }
 
-// assembleQ8 slices body, the weight region of a FormatQ8 file that
-// weightBytes accepted for spans and groupSize, into the float32 RMS-norm
+// assembleQ8 slices body, the weight region of a Q8_0 file that
+// weightBytes accepted for spans and gs, into the float32 RMS-norm
 // vectors (Weights) and the quantized matrices. Scales are views when
 // aligned (see floatsOf) and decoded copies otherwise, since int8 sizes
 // need not be multiples of 4. The matrix fields of Weights stay nil,
 // TokenEmbedding too: Checkpoint.Embedding dequantizes a row when asked.
-func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWeights) {
+func assembleQ8(spans []span, body []byte, gs GroupSizes) (Weights, *QuantizedWeights) {
 	off := 0
 	take := func(n int) []byte {
 		b := body[off : off+n : off+n]
@@ -94,7 +94,7 @@ func assembleQ8(spans []span, body []byte, groupSize int) (Weights, *QuantizedWe
 		return b
 	}
 	floats := func(n int) []float32 { return floatsOf(take(4 * n)) }
-	return q8Tensors(spans, groupSize, q8Source{
+	return q8Tensors(spans, gs, q8Source{
 		floats: floats,
 		int8s:  func(n int) []int8 { return int8sOf(take(n)) },
 		scales: floats,
@@ -111,11 +111,11 @@ type q8Source struct {
 	scales func(n int) []float32
 }
 
-// q8Tensors lays out the tensors of spans (FormatQ8 order, sizes accepted
-// by weightBytes for groupSize) in storage taken from src: the RMS-norm
+// q8Tensors lays out the tensors of spans (Q8_0 order, sizes accepted
+// by weightBytes for gs) in storage taken from src: the RMS-norm
 // vectors in Weights, the matrices in QuantizedWeights, a shared
 // classifier as the token embedding. Weights.TokenEmbedding stays nil.
-func q8Tensors(spans []span, groupSize int, src q8Source) (Weights, *QuantizedWeights) {
+func q8Tensors(spans []span, gs GroupSizes, src q8Source) (Weights, *QuantizedWeights) {
 	var w Weights
 	q := &QuantizedWeights{}
 	for _, s := range spans {
@@ -135,7 +135,7 @@ func q8Tensors(spans []span, groupSize int, src q8Source) (Weights, *QuantizedWe
 		qs := make([]Q8, s.count)
 		for l := range qs {
 			qs[l].Q = src.int8s(n)
-			qs[l].S = src.scales(n / groupSize)
+			qs[l].S = src.scales(n / gs.of(s.t))
 		}
 		if s.perLayer {
 			*q.layered(s.t) = qs

@@ -39,7 +39,7 @@ func TestQ8RoundTrip(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := randomQ8(t, tt.cfg, tt.shared, tt.gs, 11)
 			data := m.encode(t)
-			n, err := weightBytes(layout(tt.cfg, FormatQ8, tt.shared), tt.gs)
+			n, err := weightBytes(layout(tt.cfg, FormatQ8, tt.shared), Uniform(tt.gs))
 			if err != nil || int64(len(data)) != v1HeaderSize+n {
 				t.Fatalf("wrote %d bytes, layout implies %d (%v)", len(data), v1HeaderSize+n, err)
 			}

@@ -30,7 +30,7 @@ func SyntheticSize(cfg Config, groupSize int) (int64, error) {
 	if groupSize > 0 {
 		f = FormatQ8
 	}
-	return weightBytes(layout(cfg, f, true), groupSize)
+	return weightBytes(layout(cfg, f, true), Uniform(groupSize))
 }
 
 // Synthetic builds a deterministic random-weight model with the shape of
@@ -69,7 +69,7 @@ func SyntheticFromConfig(cfg Config, seed uint64) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}
 	spans := layout(cfg, FormatV1, true)
-	n, err := weightBytes(spans, 0)
+	n, err := weightBytes(spans, GroupSizes{})
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}

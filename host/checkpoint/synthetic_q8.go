@@ -65,7 +65,7 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 		return nil, fmt.Errorf("checkpoint %s: no QuantizeFunc", name)
 	}
 	spans := layout(cfg, FormatQ8, true)
-	n, err := weightBytes(spans, groupSize)
+	n, err := weightBytes(spans, Uniform(groupSize))
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", name, err)
 	}
@@ -91,7 +91,7 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 	values := make([]int8, nValues)
 	scales := make([]float32, nValues/groupSize)
 	var p, v, sc int
-	w, q := q8Tensors(spans, groupSize, q8Source{
+	w, q := q8Tensors(spans, Uniform(groupSize), q8Source{
 		floats: func(n int) []float32 { p += n; return plain[p-n : p : p] },
 		int8s:  func(n int) []int8 { v += n; return values[v-n : v : v] },
 		scales: func(n int) []float32 { sc += n; return scales[sc-n : sc : sc] },
@@ -147,6 +147,7 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 		SharedClassifier: true,
 		Weights:          w,
 		GroupSize:        groupSize,
+		GroupSizes:       Uniform(groupSize),
 		Quantized:        q,
 	}, nil
 }

@@ -125,7 +125,7 @@ func TestShapes(t *testing.T) {
 	// Smallest first: every weight count above the one before.
 	prev := int64(0)
 	for _, s := range Shapes() {
-		n, err := weightBytes(layout(s.Config, FormatV1, true), 0)
+		n, err := weightBytes(layout(s.Config, FormatV1, true), GroupSizes{})
 		if err != nil || n <= prev || s.Of == "" || s.Family == "" {
 			t.Errorf("%s: %d bytes (after %d), %v, of %q, family %q", s.Name, n, prev, err, s.Of, s.Family)
 		}

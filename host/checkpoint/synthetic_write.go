@@ -63,7 +63,7 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 		return fmt.Errorf("write %s: unknown format %v", name, f)
 	}
 	spans := layout(cfg, f, true)
-	if _, err := weightBytes(spans, groupSize); err != nil {
+	if _, err := weightBytes(spans, Uniform(groupSize)); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 
@@ -108,7 +108,7 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 	defer p.stop()
 
 	e := newEncoder(w)
-	if err := e.bytes(encodeHeader(f, cfg, true, groupSize)); err != nil {
+	if err := e.bytes(encodeHeader(f, cfg, true, Uniform(groupSize))); err != nil {
 		return fmt.Errorf("write %s header: %w", name, err)
 	}
 	var (

@@ -15,8 +15,8 @@ import (
 // exporter wrote, although no reader uses them. Every tensor's length is
 // checked against cfg before anything is written.
 func Write(w io.Writer, f Format, cfg Config, shared bool, wt *Weights) error {
-	if f == FormatQ8 {
-		return errors.New("write checkpoint: format q8_0 is written by WriteQ8")
+	if f.Quantized() {
+		return fmt.Errorf("write checkpoint: format %v is written by WriteQ8 or WriteQ8PerMatrix", f)
 	}
 	if f != FormatLegacy && f != FormatV1 {
 		return fmt.Errorf("write checkpoint: unknown format %v", f)
@@ -32,7 +32,7 @@ func Write(w io.Writer, f Format, cfg Config, shared bool, wt *Weights) error {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	e := newEncoder(w)
-	if err := e.bytes(encodeHeader(f, cfg, shared, 0)); err != nil {
+	if err := e.bytes(encodeHeader(f, cfg, shared, GroupSizes{})); err != nil {
 		return fmt.Errorf("write checkpoint header: %w", err)
 	}
 	for _, s := range spans {
@@ -48,11 +48,11 @@ func Write(w io.Writer, f Format, cfg Config, shared bool, wt *Weights) error {
 	return nil
 }
 
-// encodeHeader returns the format's header bytes for cfg; groupSize is
-// written for FormatQ8 only.
-func encodeHeader(f Format, cfg Config, shared bool, groupSize int) []byte {
+// encodeHeader returns the format's header bytes for cfg; gs is written
+// for the Q8_0 formats only (FormatQ8: gs.WQ, the file's one group size).
+func encodeHeader(f Format, cfg Config, shared bool, gs GroupSizes) []byte {
 	vocab := cfg.VocabSize
-	versioned := f == FormatV1 || f == FormatQ8
+	versioned := f == FormatV1 || f.Quantized()
 	var b []byte
 	if versioned {
 		b = binary.LittleEndian.AppendUint32(b, magic)
@@ -71,8 +71,13 @@ func encodeHeader(f Format, cfg Config, shared bool, groupSize int) []byte {
 		} else {
 			b = append(b, 0)
 		}
-		if f == FormatQ8 {
-			b = binary.LittleEndian.AppendUint32(b, uint32(int32(groupSize)))
+		switch f {
+		case FormatQ8:
+			b = binary.LittleEndian.AppendUint32(b, uint32(int32(gs.WQ)))
+		case FormatQ8PerMatrix:
+			for _, v := range gs.list() {
+				b = binary.LittleEndian.AppendUint32(b, uint32(int32(v)))
+			}
 		}
 		b = append(b, make([]byte, v1HeaderSize-len(b))...)
 	}

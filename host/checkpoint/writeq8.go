@@ -20,11 +20,30 @@ func WriteQ8(w io.Writer, cfg Config, shared bool, groupSize int, rms *Weights, 
 	if err := cfg.CheckGroupSize(groupSize); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
+	return writeQ8(w, FormatQ8, cfg, shared, Uniform(groupSize), rms, q)
+}
+
+// WriteQ8PerMatrix serialises a Q8_0 model to w in FormatQ8PerMatrix:
+// WriteQ8's layout with the header's nine group sizes gs, each matrix's
+// scales counted by its kind's group size. It is retrollama's format;
+// llama2.c's runq.c refuses it (version 3).
+func WriteQ8PerMatrix(w io.Writer, cfg Config, shared bool, gs GroupSizes, rms *Weights, q *QuantizedWeights) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	if err := cfg.CheckGroupSizes(gs, shared); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	return writeQ8(w, FormatQ8PerMatrix, cfg, shared, gs, rms, q)
+}
+
+// writeQ8 is WriteQ8 and WriteQ8PerMatrix after their checks of cfg and gs.
+func writeQ8(w io.Writer, f Format, cfg Config, shared bool, gs GroupSizes, rms *Weights, q *QuantizedWeights) error {
 	if rms == nil || q == nil {
 		return errors.New("write checkpoint: nil weights")
 	}
-	spans := layout(cfg, FormatQ8, shared)
-	if _, err := weightBytes(spans, groupSize); err != nil {
+	spans := layout(cfg, f, shared)
+	if _, err := weightBytes(spans, gs); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	var plain []span
@@ -36,11 +55,11 @@ func WriteQ8(w io.Writer, cfg Config, shared bool, groupSize int, rms *Weights, 
 	if err := checkLengths(plain, rms); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	if err := checkQ8Lengths(spans, groupSize, q); err != nil {
+	if err := checkQ8Lengths(spans, gs, q); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	e := newEncoder(w)
-	if err := e.bytes(encodeHeader(FormatQ8, cfg, shared, groupSize)); err != nil {
+	if err := e.bytes(encodeHeader(f, cfg, shared, gs)); err != nil {
 		return fmt.Errorf("write checkpoint header: %w", err)
 	}
 	for _, s := range spans {
@@ -81,7 +100,7 @@ func matricesOf(s span, q *QuantizedWeights) []Q8 {
 
 // checkQ8Lengths reports the first matrix of q whose layer count, value
 // count or scale count does not match the quantized spans.
-func checkQ8Lengths(spans []span, groupSize int, q *QuantizedWeights) error {
+func checkQ8Lengths(spans []span, gs GroupSizes, q *QuantizedWeights) error {
 	for _, s := range spans {
 		if !s.quantized() {
 			continue
@@ -90,7 +109,7 @@ func checkQ8Lengths(spans []span, groupSize int, q *QuantizedWeights) error {
 		if len(ms) != int(s.count) {
 			return fmt.Errorf("weights %s has %d layers, config wants %d", s.desc, len(ms), s.count)
 		}
-		values := int(s.elems())
+		values, groupSize := int(s.elems()), gs.of(s.t)
 		for l, m := range ms {
 			if len(m.Q) != values || len(m.S) != values/groupSize {
 				return fmt.Errorf("weights %s instance %d has %d values and %d scales, config and group_size = %d want %d and %d",

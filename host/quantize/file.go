@@ -28,6 +28,28 @@ func File(in, out string, gs int) (Stats, error) {
 // which are known before anything is quantized. The file written is
 // File's, byte for byte.
 func FileWith(in, out string, gs int, progress Progress) (Stats, error) {
+	return file(in, out, func(ck *checkpoint.Checkpoint) (int, checkpoint.GroupSizes, error) {
+		if gs == 0 {
+			gs = ChooseGroupSize(ck.Config)
+		}
+		return gs, checkpoint.Uniform(gs), nil
+	}, progress)
+}
+
+// FilePerMatrix is FileWith writing retrollama's per-matrix Q8_0 format
+// (checkpoint.FormatQ8PerMatrix) with ChooseGroupSizes(ck, maxRel)'s
+// group sizes (maxRel 0: DefaultMaxRelError). llama2.c's runq.c does not
+// read the file it writes.
+func FilePerMatrix(in, out string, maxRel float64, progress Progress) (Stats, error) {
+	return file(in, out, func(ck *checkpoint.Checkpoint) (int, checkpoint.GroupSizes, error) {
+		per, err := ChooseGroupSizes(ck, maxRel)
+		return 0, per, err
+	}, progress)
+}
+
+// file is FileWith and FilePerMatrix: choose gives FormatQ8's group size
+// (> 0) or, with 0, the per-matrix group sizes to write.
+func file(in, out string, choose func(*checkpoint.Checkpoint) (int, checkpoint.GroupSizes, error), progress Progress) (Stats, error) {
 	if err := distinct(in, out); err != nil {
 		return Stats{}, err
 	}
@@ -36,21 +58,29 @@ func FileWith(in, out string, gs int, progress Progress) (Stats, error) {
 		return Stats{}, fmt.Errorf("quantize: %w", err)
 	}
 	defer ck.Close()
-	if gs == 0 {
-		gs = ChooseGroupSize(ck.Config)
+	if ck.Format.Quantized() {
+		return Stats{}, fmt.Errorf("quantize %s: already Q8_0 (group size %v)", ck.Path, ck.GroupSizes)
+	}
+	gs, per, err := choose(ck)
+	if err != nil {
+		return Stats{}, fmt.Errorf("quantize %s: %w", in, err)
 	}
 	var quantized, size int64
-	if progress != nil && gs > 0 {
-		// The file's size follows from the plan and gs; a plan's error
-		// is quantize's to report.
-		if _, jobs, err := plan(ck); err == nil {
+	if progress != nil {
+		// The file's size follows from the plan; a plan's error is
+		// quantize's to report.
+		if _, jobs, err := plan(ck, per); err == nil && ck.Config.CheckGroupSizes(per, ck.SharedClassifier) == nil {
 			for _, j := range jobs {
 				quantized += 4 * int64(len(j.w))
 			}
-			size = q8FileBytes(ck.Config, jobs, gs)
+			size = q8FileBytes(ck.Config, jobs)
 		}
 	}
-	q, st, _, err := quantize(ck, gs, progress, size)
+	var perMatrix *checkpoint.GroupSizes
+	if gs == 0 {
+		perMatrix = &per
+	}
+	q, st, _, err := quantize(ck, gs, perMatrix, progress, size)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -58,7 +88,10 @@ func FileWith(in, out string, gs int, progress Progress) (Stats, error) {
 		if progress != nil {
 			w = &progressWriter{w: w, progress: progress, base: quantized, total: quantized + size, what: "writing " + out}
 		}
-		return checkpoint.WriteQ8(w, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q)
+		if gs > 0 {
+			return checkpoint.WriteQ8(w, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q)
+		}
+		return checkpoint.WriteQ8PerMatrix(w, ck.Config, ck.SharedClassifier, per, &ck.Weights, q)
 	})
 	if err != nil {
 		return Stats{}, fmt.Errorf("quantize %s: %w", in, err)
@@ -82,15 +115,15 @@ func distinct(in, out string) error {
 	return nil
 }
 
-// q8FileBytes is the size of the FormatQ8 file of jobs' matrices with
-// group size gs: the 256-byte header, the RMS-norm weights in float32
+// q8FileBytes is the size of the Q8_0 file of jobs' matrices, each in
+// groups of its gs: the 256-byte header, the RMS-norm weights in float32
 // (two per layer and the final one, dim each), then per matrix one byte
 // per value and a float32 scale per group.
-func q8FileBytes(c checkpoint.Config, jobs []job, gs int) int64 {
+func q8FileBytes(c checkpoint.Config, jobs []job) int64 {
 	n := int64(256) + 4*int64(2*c.Layers+1)*int64(c.Dim)
 	for _, j := range jobs {
 		v := int64(len(j.w))
-		n += v + 4*(v/int64(gs))
+		n += v + 4*(v/int64(j.gs))
 	}
 	return n
 }

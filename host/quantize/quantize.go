@@ -11,18 +11,25 @@ import (
 
 // Stats summarises a quantization.
 type Stats struct {
-	GroupSize   int     // values per scale
-	MaxError    float64 // max |w − q·s| over every quantized weight
-	WorstTensor string  // the tensor where MaxError occurs, e.g. "layers.3.w2"
+	GroupSize   int                   // values per scale (FormatQ8); 0 for a per-matrix quantization
+	GroupSizes  checkpoint.GroupSizes // values per scale of each matrix kind
+	MaxError    float64               // max |w − q·s| over every quantized weight
+	WorstTensor string                // the tensor where MaxError occurs, e.g. "layers.3.w2"
+	// MaxRelError is the largest relative RMS error of a matrix,
+	// sqrt(Σ(w − q·s)² / Σw²), and WorstRelTensor where it occurs.
+	MaxRelError    float64
+	WorstRelTensor string
 }
 
-// job is one matrix to quantize: its name, its fp32 values and where the
-// result goes.
+// job is one matrix to quantize: its name, its fp32 values, its kind's
+// group size and where the result goes.
 type job struct {
-	name string
-	w    []float32
-	out  *checkpoint.Q8
-	err  float64
+	name   string
+	w      []float32
+	gs     int
+	out    *checkpoint.Q8
+	err    float64
+	relErr float64
 }
 
 // Progress is told of a quantization's progress: done bytes of total,
@@ -52,28 +59,46 @@ func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, 
 // matrices (4 per weight; a shared classifier is not counted twice). The
 // result is Quantize's, whatever progress does.
 func QuantizeWith(ck *checkpoint.Checkpoint, gs int, progress Progress) (*checkpoint.QuantizedWeights, Stats, error) {
-	q, st, _, err := quantize(ck, gs, progress, 0)
+	q, st, _, err := quantize(ck, gs, nil, progress, 0)
 	return q, st, err
 }
 
-// quantize is QuantizeWith with extra bytes of work to come after it
-// (FileWith's writing) counted in progress's total; it also returns the
-// planned matrices.
-func quantize(ck *checkpoint.Checkpoint, gs int, progress Progress, after int64) (*checkpoint.QuantizedWeights, Stats, []job, error) {
+// QuantizePerMatrix quantizes every matrix of an fp32 checkpoint as
+// Quantize does, each in groups of its kind's group size in gs (see
+// ChooseGroupSizes), for checkpoint.WriteQ8PerMatrix. Progress as
+// QuantizeWith.
+func QuantizePerMatrix(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes, progress Progress) (*checkpoint.QuantizedWeights, Stats, error) {
+	q, st, _, err := quantize(ck, 0, &gs, progress, 0)
+	return q, st, err
+}
+
+// quantize is QuantizeWith (per nil: gs for every matrix) or
+// QuantizePerMatrix (*per) with extra bytes of work to come after it (FileWith's
+// writing) counted in progress's total; it also returns the planned
+// matrices.
+func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, progress Progress, after int64) (*checkpoint.QuantizedWeights, Stats, []job, error) {
 	if ck == nil {
 		return nil, Stats{}, nil, errors.New("quantize: nil checkpoint")
 	}
-	if ck.Quantized != nil || ck.Format == checkpoint.FormatQ8 {
-		return nil, Stats{}, nil, fmt.Errorf("quantize %s: already Q8_0 (group size %d)", ck.Path, ck.GroupSize)
+	if ck.Quantized != nil || ck.Format.Quantized() {
+		return nil, Stats{}, nil, fmt.Errorf("quantize %s: already Q8_0 (group size %v)", ck.Path, ck.GroupSizes)
 	}
 	cfg := ck.Config
 	if err := cfg.Validate(); err != nil {
 		return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
-	if err := CheckGroupSize(cfg, gs); err != nil {
+	var sizes checkpoint.GroupSizes
+	if per == nil {
+		if err := CheckGroupSize(cfg, gs); err != nil {
+			return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
+		}
+		sizes = checkpoint.Uniform(gs)
+	} else if err := cfg.CheckGroupSizes(*per, ck.SharedClassifier); err != nil {
 		return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
+	} else {
+		sizes, gs = *per, 0
 	}
-	q, jobs, err := plan(ck)
+	q, jobs, err := plan(ck, sizes)
 	if err != nil {
 		return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
@@ -92,7 +117,10 @@ func quantize(ck *checkpoint.Checkpoint, gs int, progress Progress, after int64)
 			for i := range work {
 				j := &jobs[i]
 				var err error
-				*j.out, j.err, err = quantizeTensor(j.w, gs)
+				*j.out, j.err, err = quantizeTensor(j.w, j.gs)
+				if err == nil {
+					j.relErr, err = relError(j.w, j.gs)
+				}
 				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", j.name, err)
 				} else if progress != nil {
@@ -109,13 +137,16 @@ func quantize(ck *checkpoint.Checkpoint, gs int, progress Progress, after int64)
 	}
 	close(work)
 	wg.Wait()
-	st := Stats{GroupSize: gs}
+	st := Stats{GroupSize: gs, GroupSizes: sizes}
 	for i, j := range jobs {
 		if errs[i] != nil {
 			return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, errs[i])
 		}
 		if st.WorstTensor == "" || j.err > st.MaxError {
 			st.MaxError, st.WorstTensor = j.err, j.name
+		}
+		if st.WorstRelTensor == "" || j.relErr > st.MaxRelError {
+			st.MaxRelError, st.WorstRelTensor = j.relErr, j.name
 		}
 	}
 	if ck.SharedClassifier {
@@ -125,31 +156,32 @@ func quantize(ck *checkpoint.Checkpoint, gs int, progress Progress, after int64)
 }
 
 // plan lays out the quantized weights and lists the matrices to fill
-// them, in file order, checking every matrix's length against the shape.
-func plan(ck *checkpoint.Checkpoint) (*checkpoint.QuantizedWeights, []job, error) {
+// them, in file order, each with its kind's group size in gs, checking
+// every matrix's length against the shape.
+func plan(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes) (*checkpoint.QuantizedWeights, []job, error) {
 	c, w := ck.Config, &ck.Weights
 	q := &checkpoint.QuantizedWeights{}
 	var jobs []job
-	add := func(name string, f []float32, rows, cols int, out *checkpoint.Q8) error {
+	add := func(name string, f []float32, rows, cols, g int, out *checkpoint.Q8) error {
 		if len(f) != rows*cols {
 			return fmt.Errorf("%s has %d floats, config wants %d×%d", name, len(f), rows, cols)
 		}
-		jobs = append(jobs, job{name: name, w: f, out: out})
+		jobs = append(jobs, job{name: name, w: f, gs: g, out: out})
 		return nil
 	}
-	if err := add("token_embedding", w.TokenEmbedding, c.VocabSize, c.Dim, &q.TokenEmbedding); err != nil {
+	if err := add("token_embedding", w.TokenEmbedding, c.VocabSize, c.Dim, gs.TokenEmbedding, &q.TokenEmbedding); err != nil {
 		return nil, nil, err
 	}
 	kv := c.KVDim()
 	layered := []struct {
-		name       string
-		in         [][]float32
-		out        *[]checkpoint.Q8
-		rows, cols int
+		name           string
+		in             [][]float32
+		out            *[]checkpoint.Q8
+		rows, cols, gs int
 	}{
-		{"wq", w.WQ, &q.WQ, c.Dim, c.Dim}, {"wk", w.WK, &q.WK, kv, c.Dim}, {"wv", w.WV, &q.WV, kv, c.Dim},
-		{"wo", w.WO, &q.WO, c.Dim, c.Dim}, {"w1", w.W1, &q.W1, c.HiddenDim, c.Dim},
-		{"w2", w.W2, &q.W2, c.Dim, c.HiddenDim}, {"w3", w.W3, &q.W3, c.HiddenDim, c.Dim},
+		{"wq", w.WQ, &q.WQ, c.Dim, c.Dim, gs.WQ}, {"wk", w.WK, &q.WK, kv, c.Dim, gs.WK}, {"wv", w.WV, &q.WV, kv, c.Dim, gs.WV},
+		{"wo", w.WO, &q.WO, c.Dim, c.Dim, gs.WO}, {"w1", w.W1, &q.W1, c.HiddenDim, c.Dim, gs.W1},
+		{"w2", w.W2, &q.W2, c.Dim, c.HiddenDim, gs.W2}, {"w3", w.W3, &q.W3, c.HiddenDim, c.Dim, gs.W3},
 	}
 	for _, t := range layered {
 		if len(t.in) != c.Layers {
@@ -157,13 +189,13 @@ func plan(ck *checkpoint.Checkpoint) (*checkpoint.QuantizedWeights, []job, error
 		}
 		*t.out = make([]checkpoint.Q8, c.Layers)
 		for l := range c.Layers {
-			if err := add(fmt.Sprintf("layers.%d.%s", l, t.name), t.in[l], t.rows, t.cols, &(*t.out)[l]); err != nil {
+			if err := add(fmt.Sprintf("layers.%d.%s", l, t.name), t.in[l], t.rows, t.cols, t.gs, &(*t.out)[l]); err != nil {
 				return nil, nil, err
 			}
 		}
 	}
 	if !ck.SharedClassifier {
-		if err := add("classifier", w.Classifier, c.VocabSize, c.Dim, &q.Classifier); err != nil {
+		if err := add("classifier", w.Classifier, c.VocabSize, c.Dim, gs.Classifier, &q.Classifier); err != nil {
 			return nil, nil, err
 		}
 	}
