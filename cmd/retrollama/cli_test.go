@@ -219,6 +219,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "--synthetic", "stories260K", "--profile", "avx3"}, []string{"retrollama run:", `Did you mean "avx2"?`}},
 		{[]string{"bench", "--runz", "3"}, []string{"retrollama bench: unknown flag: --runz", "Usage:"}},
 		{[]string{"quantize", "only-one.bin"}, []string{"retrollama quantize: want IN.bin and OUT.bin", "Usage:"}},
+		{[]string{"quantize", "--format", "q4", "a.bin", "b.bin"}, []string{"retrollama quantize: unknown --format \"q4\"", "q8_0-per-matrix"}},
+		{[]string{"quantize", "--format", "q8_0-per-matrix", "--group-size", "32", "a.bin", "b.bin"}, []string{"--group-size applies to --format q8_0 only"}},
+		{[]string{"quantize", "--max-rel-error", "0.02", "a.bin", "b.bin"}, []string{"--max-rel-error applies to --format q8_0-per-matrix only"}},
+		{[]string{"quantize", "--format", "q8_0-per-matrix", "--max-rel-error", "0", "a.bin", "b.bin"}, []string{"--max-rel-error 0 must be positive"}},
 	}
 	for _, c := range cases {
 		out, errText, code := runCLI(t, c.args...)

@@ -70,13 +70,16 @@ func TestProfilesExactOnShapes(t *testing.T) {
 			t.Logf("%s: skipped under -race and -short", sh.name)
 			continue
 		}
-		for _, q8 := range []bool{false, true} {
+		for _, q := range []quant{fp32, q8File, q8PerMatrix} {
 			name := sh.name + " fp32"
-			if q8 {
+			switch q {
+			case q8File:
 				name = fmt.Sprintf("%s q8_0 gs=%d", sh.name, quantize.ChooseGroupSize(sh.cfg))
+			case q8PerMatrix:
+				name = sh.name + " q8_0 per matrix"
 			}
 			t.Run(name, func(t *testing.T) {
-				heap := exactModel(t, sh.cfg, q8)
+				heap := exactModel(t, sh.cfg, q)
 				// The same model memory-mapped from a file: native
 				// providers then copy its weights into panels
 				// (kernels.Tensor.Release), on the heap they do not.
@@ -126,20 +129,39 @@ func runnable(t *testing.T, profiles []shippedProfile) []shippedProfile {
 	return out
 }
 
-// exactModel builds the synthetic model of cfg, quantized to Q8_0 with
-// quantize's group size for it when q8; closed when t ends.
-func exactModel(t *testing.T, cfg checkpoint.Config, q8 bool) *checkpoint.Checkpoint {
+// quant is how exactModel stores a model's matrices.
+type quant int
+
+const (
+	fp32        quant = iota
+	q8File            // runq.c's Q8_0, quantize's one group size for the shape
+	q8PerMatrix       // Q8_0 per matrix: groups as wide as each matrix's rows (random weights stay within the error bound)
+)
+
+// exactModel builds the synthetic model of cfg, stored as q says; closed
+// when t ends.
+func exactModel(t *testing.T, cfg checkpoint.Config, q quant) *checkpoint.Checkpoint {
 	t.Helper()
 	const seed = 16
 	var ck *checkpoint.Checkpoint
 	var err error
-	if q8 {
+	switch q {
+	case q8File:
 		ck, err = quantize.SyntheticFromConfig(cfg, seed, 0)
-	} else {
+	case q8PerMatrix:
+		var f *checkpoint.Checkpoint
+		if f, err = checkpoint.SyntheticFromConfig(cfg, seed); err == nil {
+			ck, _, err = quantize.ModelPerMatrix(f, 0)
+			f.Close()
+		}
+	default:
 		ck, err = checkpoint.SyntheticFromConfig(cfg, seed)
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if q == q8PerMatrix && ck.GroupSizes.W2 != cfg.HiddenDim {
+		t.Fatalf("per-matrix group sizes %v: want whole rows on random weights (w2 %d)", ck.GroupSizes, cfg.HiddenDim)
 	}
 	t.Cleanup(func() { ck.Close() })
 	return ck
@@ -154,9 +176,12 @@ func mappedCopy(t *testing.T, ck *checkpoint.Checkpoint) *checkpoint.Checkpoint 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ck.Quantized != nil {
+	switch {
+	case ck.Format == checkpoint.FormatQ8PerMatrix:
+		err = checkpoint.WriteQ8PerMatrix(f, ck.Config, ck.SharedClassifier, ck.GroupSizes, &ck.Weights, ck.Quantized)
+	case ck.Quantized != nil:
 		err = checkpoint.WriteQ8(f, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized)
-	} else {
+	default:
 		err = checkpoint.Write(f, checkpoint.FormatLegacy, ck.Config, ck.SharedClassifier, &ck.Weights)
 	}
 	if cerr := f.Close(); err == nil {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/quantize"
 	"github.com/retrollama/retrollama/internal/p2run"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
@@ -136,5 +138,46 @@ func TestPentium2WASM(t *testing.T) {
 	r = p2run.Run(t, p2run.Options{Files: []string{model}}, bin, "kernels", "explain", "--profile", "wasm", "--model", "stories260K.bin")
 	if r.Exit != 0 || !strings.Contains(r.Stdout, "engine interpreter (auto: wazero has no compiler for GOARCH=386)") {
 		t.Errorf("explain in the guest: exit %d\n%s\n%s", r.Exit, r.Stdout, r.Stderr)
+	}
+}
+
+// TestPentium2PerMatrix: stories260K quantized with a group size per
+// matrix (64, and 172 for w2) runs on the Pentium II through the p2
+// build's default profile and prints exactly what the reference profile
+// prints natively on the same file, greedy and sampled.
+func TestPentium2PerMatrix(t *testing.T) {
+	bin := p2Binary(t)
+	pm := filepath.Join(t.TempDir(), "stories260K_q8pm.bin")
+	if _, err := quantize.FilePerMatrix(testdata.Path(t, "models", "stories260K.bin"), pm, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	tok := testdata.Path(t, "models", "tokenizer.bin")
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"greedy", []string{"-t", "0", "-n", "64"}},
+		{"sampled", []string{"-t", "1", "-p", "0.9", "-s", "42", "-n", "64"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			native := append([]string{"run", pm, "-z", tok, "--profile", "reference"}, tt.args...)
+			var want, stderr bytes.Buffer
+			if code := runMain(native, strings.NewReader(""), &want, &stderr); code != 0 {
+				t.Fatalf("native reference: exit %d: %s", code, stderr.String())
+			}
+			args := append([]string{"run", filepath.Base(pm), "-z", filepath.Base(tok)}, tt.args...)
+			r := p2run.Run(t, p2run.Options{Files: []string{pm, tok}}, bin, args...)
+			if r.Exit != 0 {
+				t.Fatalf("exit %d\n%s", r.Exit, r.Stderr)
+			}
+			if r.Stdout != want.String() {
+				t.Errorf("the Pentium II's stdout differs from the native reference's at byte %d\n got: %q\nwant: %q",
+					firstDiff([]byte(r.Stdout), want.Bytes()), r.Stdout, want.String())
+			}
+			if rest := strings.TrimSpace(r.Stderr); !strings.HasPrefix(rest, "achieved tok/s") || strings.Contains(rest, "\n") {
+				t.Errorf("stderr = %q, want only the achieved tok/s line (no fallback, no warning)", r.Stderr)
+			}
+		})
 	}
 }

@@ -1,58 +1,45 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/testdata"
 )
 
-// TestQuantizeThenRun: quantize stories260K with group size 4, then the
-// result runs greedily to the same text as llama2.c's runq on its own Q8_0
-// export of the model.
-func TestQuantizeThenRun(t *testing.T) {
-	in := testdata.Path(t, "models", "stories260K.bin")
-	out := filepath.Join(t.TempDir(), "q8.bin")
-	stdout, errText, code := runCLI(t, "quantize", in, out, "--group-size", "4")
-	if code != 0 || !strings.Contains(stdout, "group size 4") || !strings.Contains(stdout, "max quantization error") {
-		t.Fatalf("exit %d: %s%s", code, stdout, errText)
-	}
-	want, err := os.ReadFile(testdata.Path(t, "golden", "s260q8gs4_greedy_n256.out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, errText, code := runCLI(t, "run", out, "-z", testdata.Path(t, "models", "tokenizer.bin"), "-t", "0", "-n", "256", "--profile", "reference")
-	if code != 0 {
-		t.Fatalf("run: exit %d: %s", code, errText)
-	}
-	if !bytes.Equal([]byte(got), want) {
-		t.Errorf("greedy text of our Q8_0 file differs from runq's at byte %d", firstDiff([]byte(got), want))
-	}
-}
-
-func TestQuantizeBadInput(t *testing.T) {
+// TestQuantizeCommand: both formats on the real stories260K report the
+// group sizes, the errors and the greedy agreement with the fp32 model;
+// the per-matrix file then runs, and its format is named; --agree 0 says
+// the agreement was not measured rather than leaving it out.
+func TestQuantizeCommand(t *testing.T) {
 	in := testdata.Path(t, "models", "stories260K.bin")
 	dir := t.TempDir()
-	tests := []struct {
+	for _, c := range []struct {
 		name string
 		args []string
-		want string
+		want []string
 	}{
-		{"group size not dividing hidden_dim", []string{in, filepath.Join(dir, "a.bin"), "--group-size", "64"}, "172"},
-		{"overwrite input", []string{in, in}, "same file"},
-		{"missing input", []string{filepath.Join(dir, "nope.bin"), filepath.Join(dir, "b.bin")}, "nope.bin"},
-		{"one file", []string{in}, "Usage"},
-	}
-	for _, tt := range tests {
-		_, errText, code := runCLI(t, append([]string{"quantize"}, tt.args...)...)
-		if code != 1 || !strings.Contains(errText, tt.want) {
-			t.Errorf("%s: exit %d, stderr %q, want %q", tt.name, code, errText, tt.want)
+		{"runq format", []string{"quantize", in, filepath.Join(dir, "q8.bin")},
+			[]string{"Q8_0, group size 4\n", "max relative RMS error", `greedy agreement with .*stories260K.bin: agrees on \d+ of 256 greedy tokens \(first difference at token \d+\)`}},
+		{"per matrix", []string{"quantize", "--format", "q8_0-per-matrix", in, filepath.Join(dir, "pm.bin")},
+			[]string{"Q8_0 per matrix \\(retrollama's format; runq.c does not read it\\), group sizes token_embedding 64, wq 64, .*w2 172", `agrees on \d+ of 256`}},
+		{"no agreement", []string{"quantize", "--agree", "0", in, filepath.Join(dir, "q8b.bin")},
+			[]string{"greedy agreement: not measured \\(--agree 0\\)"}},
+	} {
+		out, errText, code := runCLI(t, c.args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.name, code, errText)
+		}
+		for _, w := range c.want {
+			if !regexp.MustCompile(w).MatchString(out) {
+				t.Errorf("%s: stdout lacks %q:\n%s", c.name, w, out)
+			}
 		}
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
-		t.Errorf("failed runs left files: %v", entries)
+	out, errText, code := runCLI(t, "run", filepath.Join(dir, "pm.bin"), "-z", testdata.Path(t, "models", "tokenizer.bin"), "-t", "0", "-n", "16")
+	if code != 0 || len(strings.TrimSpace(out)) == 0 {
+		t.Fatalf("run on the per-matrix file: exit %d, stdout %q: %s", code, out, errText)
 	}
 }

@@ -37,3 +37,30 @@ func Model(ck *checkpoint.Checkpoint, gs int) (*checkpoint.Checkpoint, Stats, er
 	}
 	return out, st, nil
 }
+
+// ModelPerMatrix is Model for the per-matrix format: ck quantized with
+// ChooseGroupSizes(ck, maxRel)'s group sizes, encoded in
+// checkpoint.FormatQ8PerMatrix and parsed back; its Path is ck.Path
+// followed by " q8_0 per matrix".
+func ModelPerMatrix(ck *checkpoint.Checkpoint, maxRel float64) (*checkpoint.Checkpoint, Stats, error) {
+	if ck == nil {
+		return nil, Stats{}, fmt.Errorf("quantize: nil checkpoint")
+	}
+	gs, err := ChooseGroupSizes(ck, maxRel)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
+	}
+	q, st, err := QuantizePerMatrix(ck, gs, nil)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	var buf bytes.Buffer
+	if err := checkpoint.WriteQ8PerMatrix(&buf, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q); err != nil {
+		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
+	}
+	out, err := checkpoint.Parse(ck.Path+" q8_0 per matrix", buf.Bytes())
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
+	}
+	return out, st, nil
+}
