@@ -36,6 +36,19 @@ type Matrix struct {
 	Name string // the weight's role: "wq", "w1", "classifier"
 	Rows int    // output size
 	Cols int    // input size
+	// GroupSize, when positive, is this matrix's own Q8_0 group size (a
+	// model quantized per matrix, checkpoint.FormatQ8PerMatrix), in place
+	// of the case's Q8GroupSize; it must divide Cols.
+	GroupSize int
+}
+
+// groupSize is m's Q8_0 group size in case c: its own, else the case's
+// (0: no Q8_0 call).
+func (m Matrix) groupSize(c Case) int {
+	if m.GroupSize > 0 {
+		return m.GroupSize
+	}
+	return c.Q8GroupSize
 }
 
 // DefaultCases returns the shapes Run uses when Options.Cases is nil: tiny
@@ -51,7 +64,7 @@ func DefaultCases() []Case {
 		{
 			Name:        "tiny",
 			Shape:       kernels.Shape{Dim: 8, HiddenDim: 16, Heads: 2, KVHeads: 2, SeqLen: 8, VocabSize: 16},
-			Matrices:    []Matrix{{"wq", 8, 8}, {"w1", 16, 8}, {"w2", 8, 16}, {"classifier", 16, 8}},
+			Matrices:    []Matrix{{"wq", 8, 8, 0}, {"w1", 16, 8, 0}, {"w2", 8, 16, 0}, {"classifier", 16, 8, 0}},
 			Q8GroupSize: 2,
 			Positions:   []int{0, 1, 4, 7},
 		},
@@ -59,7 +72,7 @@ func DefaultCases() []Case {
 			// Head size 1 leaves no pair for RoPE to rotate.
 			Name:        "n=1",
 			Shape:       kernels.Shape{Dim: 1, HiddenDim: 1, Heads: 1, KVHeads: 1, SeqLen: 1, VocabSize: 1},
-			Matrices:    []Matrix{{"1x1", 1, 1}, {"row", 1, 37}, {"column", 37, 1}},
+			Matrices:    []Matrix{{"1x1", 1, 1, 0}, {"row", 1, 37, 0}, {"column", 37, 1, 0}},
 			Q8GroupSize: 1,
 			Positions:   []int{0},
 		},
@@ -67,28 +80,39 @@ func DefaultCases() []Case {
 			// Head size 7 is odd: no RoPE.
 			Name:      "odd n=7",
 			Shape:     kernels.Shape{Dim: 7, HiddenDim: 13, Heads: 1, KVHeads: 1, SeqLen: 37, VocabSize: 37},
-			Matrices:  []Matrix{{"wq", 7, 7}, {"w1", 13, 7}, {"w2", 7, 13}, {"classifier", 37, 7}},
+			Matrices:  []Matrix{{"wq", 7, 7, 0}, {"w1", 13, 7, 0}, {"w2", 7, 13, 0}, {"classifier", 37, 7, 0}},
 			Positions: []int{0, 1, 18, 36},
 		},
 		{
 			// Head size 6, key width 6 < query width 18: RoPE's k is shorter.
 			Name:      "odd dim=18",
 			Shape:     kernels.Shape{Dim: 18, HiddenDim: 37, Heads: 3, KVHeads: 1, SeqLen: 13, VocabSize: 13},
-			Matrices:  []Matrix{{"wq", 18, 18}, {"wk", 6, 18}, {"w1", 37, 18}, {"w2", 18, 37}, {"classifier", 13, 18}},
+			Matrices:  []Matrix{{"wq", 18, 18, 0}, {"wk", 6, 18, 0}, {"w1", 37, 18, 0}, {"w2", 18, 37, 0}, {"classifier", 13, 18, 0}},
 			Positions: []int{0, 1, 6, 12},
 		},
 		{
 			Name:        "stories260K",
 			Shape:       kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
-			Matrices:    []Matrix{{"wq", 64, 64}, {"wk", 32, 64}, {"w1", 172, 64}, {"w2", 64, 172}, {"classifier", 512, 64}},
+			Matrices:    []Matrix{{"wq", 64, 64, 0}, {"wk", 32, 64, 0}, {"w1", 172, 64, 0}, {"w2", 64, 172, 0}, {"classifier", 512, 64, 0}},
 			Q8GroupSize: 4,
 			Positions:   []int{0, 1, 256, 511},
+		},
+		{
+			// A group size per matrix (retrollama quantize --format
+			// q8_0-per-matrix): stories260K's dim-wide inputs in one group
+			// per row, w2's 172-wide rows whole, halved and in quarters
+			// (43: odd, no multiple of any SIMD width).
+			Name:  "stories260K per matrix",
+			Shape: kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
+			Matrices: []Matrix{{"wq", 64, 64, 64}, {"w1", 172, 64, 64}, {"w2", 64, 172, 172}, {"w2", 64, 172, 86},
+				{"w2", 64, 172, 43}, {"classifier", 512, 64, 64}},
+			Ops: []kernels.Op{kernels.MatMul},
 		},
 		{
 			// Eight query heads share one KV head, Llama 2 70B's ratio.
 			Name:      "gqa 8:1",
 			Shape:     kernels.Shape{Dim: 256, HiddenDim: 688, Heads: 8, KVHeads: 1, SeqLen: 128, VocabSize: 1000},
-			Matrices:  []Matrix{{"wq", 256, 256}, {"wk", 32, 256}},
+			Matrices:  []Matrix{{"wq", 256, 256, 0}, {"wk", 32, 256, 0}},
 			Positions: []int{0, 1, 64, 127},
 			Ops:       []kernels.Op{kernels.MatMul, kernels.RoPE, kernels.Attention},
 		},
@@ -103,14 +127,14 @@ func DefaultCases() []Case {
 		{
 			Name:        "stories15M",
 			Shape:       kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000},
-			Matrices:    []Matrix{{"wq", 288, 288}, {"w1", 768, 288}, {"w2", 288, 768}, {"classifier", 32000, 288}},
+			Matrices:    []Matrix{{"wq", 288, 288, 0}, {"w1", 768, 288, 0}, {"w2", 288, 768, 0}, {"classifier", 32000, 288, 0}},
 			Q8GroupSize: 32,
 			Positions:   []int{0, 1, 128, 255},
 		},
 		{
 			Name:        "stories110M",
 			Shape:       kernels.Shape{Dim: 768, HiddenDim: 2048, Heads: 12, KVHeads: 12, SeqLen: 1024, VocabSize: 32000},
-			Matrices:    []Matrix{{"wq", 768, 768}, {"w1", 2048, 768}, {"w2", 768, 2048}, {"classifier", 32000, 768}},
+			Matrices:    []Matrix{{"wq", 768, 768, 0}, {"w1", 2048, 768, 0}, {"w2", 768, 2048, 0}, {"classifier", 32000, 768, 0}},
 			Q8GroupSize: 64,
 			Positions:   []int{0, 1, 512, 1023},
 			Large:       true,
@@ -135,8 +159,8 @@ func (c Case) validate() error {
 		if m.Rows <= 0 || m.Cols <= 0 {
 			return fmt.Errorf("case %q: matrix %s is %dx%d", c.Name, m.Name, m.Rows, m.Cols)
 		}
-		if c.Q8GroupSize > 0 && m.Cols%c.Q8GroupSize != 0 {
-			return fmt.Errorf("case %q: Q8 group size %d does not divide matrix %s's %d columns", c.Name, c.Q8GroupSize, m.Name, m.Cols)
+		if gs := m.groupSize(c); gs > 0 && m.Cols%gs != 0 {
+			return fmt.Errorf("case %q: Q8 group size %d does not divide matrix %s's %d columns", c.Name, gs, m.Name, m.Cols)
 		}
 	}
 	for _, p := range c.Positions {

@@ -29,7 +29,7 @@ func (c Case) calls(seed uint64) iter.Seq[Call] {
 				if !yield(Call{Op: kernels.MatMul, Case: l, Weight: w, X: x}) {
 					return
 				}
-				if gs := c.Q8GroupSize; gs > 0 {
+				if gs := m.groupSize(c); gs > 0 {
 					l := fmt.Sprintf("%s q8_0 gs=%d", l, gs)
 					if !yield(Call{Op: kernels.MatMul, Case: l, Weight: quantized(w, gs), X: x}) {
 						return
