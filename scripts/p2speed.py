@@ -3,7 +3,8 @@
 
   p2speed.py weights CHECKPOINT
       prints the bytes of weights one generated token reads from CHECKPOINT (llama2.c's
-      legacy fp32 format, its version 1 fp32 format, or runq.c's version 2 Q8_0 format),
+      legacy fp32 format, its version 1 fp32 format, runq.c's version 2 Q8_0 format or
+      retrollama's version 3 Q8_0 per matrix),
       computed from the header: every layer's norms and matrices, the final norm, the
       classifier and one row of the token embedding. Not counted: the header, the legacy
       format's RoPE tables (unused), the rest of an unshared embedding table.
@@ -28,6 +29,10 @@ def die(msg):
     sys.exit(1)
 
 
+# The matrix kinds of a version 3 header's group sizes, in header order.
+KINDS = ("token_embedding", "wq", "wk", "wv", "wo", "w1", "w2", "w3", "classifier")
+
+
 def weights(path):
     with open(path, "rb") as f:
         head = f.read(256)
@@ -38,28 +43,33 @@ def weights(path):
         dim, hidden, layers, heads, kv_heads, vocab, seq = struct.unpack_from("<7i", head, 8)
         shared = head[36] != 0
         if version == 1:
-            gs, q = 0, False
+            gs, q = {}, False
         elif version == 2:
-            (gs,) = struct.unpack_from("<i", head, 37)
-            q = True
+            (g,) = struct.unpack_from("<i", head, 37)
+            gs, q = {k: g for k in KINDS}, True
+        elif version == 3:  # retrollama's Q8_0 per matrix: nine group sizes
+            gs, q = dict(zip(KINDS, struct.unpack_from("<9i", head, 37))), True
         else:
-            die(f"{path}: format version {version} is not 1 (fp32) or 2 (Q8_0)")
+            die(f"{path}: format version {version} is not 1 (fp32), 2 (Q8_0) or 3 (Q8_0 per matrix)")
     else:
         dim, hidden, layers, heads, kv_heads, vocab, seq = struct.unpack_from("<7i", head, 0)
-        shared, vocab, gs, q = vocab > 0, abs(vocab), 0, False
+        shared, vocab, gs, q = vocab > 0, abs(vocab), {}, False
     if min(dim, hidden, layers, heads, kv_heads, vocab) <= 0 or dim % heads:
         die(f"{path}: implausible header {dim, hidden, layers, heads, kv_heads, vocab}")
     kv_dim = dim * kv_heads // heads
 
-    def mat(n):  # bytes of an n-element matrix
+    def mat(kind, n):  # bytes of an n-element matrix of a kind
         if not q:
             return 4 * n
-        if n % gs:
-            die(f"{path}: {n} elements are not a multiple of group size {gs}")
-        return n + 4 * (n // gs)  # int8 values + one fp32 scale per group
+        g = gs[kind]
+        if g <= 0 or n % g:
+            die(f"{path}: {kind}'s {n} elements are not a multiple of its group size {g}")
+        return n + 4 * (n // g)  # int8 values + one fp32 scale per group
 
-    per_layer = 2 * 4 * dim + 2 * mat(dim * dim) + 2 * mat(dim * kv_dim) + 3 * mat(dim * hidden)
-    total = layers * per_layer + 4 * dim + mat(vocab * dim) + mat(dim)
+    per_layer = (2 * 4 * dim + mat("wq", dim * dim) + mat("wo", dim * dim) + mat("wk", dim * kv_dim)
+                 + mat("wv", dim * kv_dim) + mat("w1", dim * hidden) + mat("w2", dim * hidden) + mat("w3", dim * hidden))
+    # the classifier, and one row of the embedding (whose group size divides dim)
+    total = layers * per_layer + 4 * dim + mat("classifier", vocab * dim) + mat("token_embedding", dim)
     del shared  # shared or not, the classifier is vocab x dim and the embedding one row
     return total
 

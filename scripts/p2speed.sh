@@ -131,6 +131,12 @@ measure 'retrollama, stories260K fp32' "$n260" yes "$models/stories260K.bin" \
   -- "$bin" run stories260K.bin -z tokenizer.bin -t 0
 measure 'retrollama, stories260K Q8_0 gs 4' "$n260" no "$models/stories260K_q80_gs4.bin" \
   -- "$bin" run stories260K_q80_gs4.bin -z tokenizer.bin -t 0
+# retrollama's per-matrix Q8_0 (quantize --format q8_0-per-matrix, default
+# bound): one scale per row for the dim-wide inputs, w2 in groups of 172.
+"$native" quantize --format q8_0-per-matrix --agree 0 "$models/stories260K.bin" "$tmp/stories260K_q8pm.bin" >&2 ||
+  die "quantize --format q8_0-per-matrix failed"
+measure 'retrollama, stories260K Q8_0 per matrix (64; w2 172)' "$n260" yes "$tmp/stories260K_q8pm.bin" \
+  -- "$bin" run stories260K_q8pm.bin -z tokenizer.bin -t 0
 # 256 MB: p2run hands files over in the guest's initramfs, which holds the
 # 61 MB checkpoint twice while unpacking (a real machine maps it from disk).
 measure 'retrollama, stories15M fp32 (synthetic)' "$n15" no "$tmp/stories15M.bin" --mem 256 \

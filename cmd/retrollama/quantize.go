@@ -8,7 +8,10 @@ import (
 
 	"github.com/retrollama/retrollama/host/agreement"
 	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/quantize"
+	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // Quantized formats "retrollama quantize --format" writes.
@@ -24,13 +27,15 @@ func newQuantizeCmd(stdout, stderr io.Writer) *cobra.Command {
 		format string
 		maxRel float64
 		agree  int
+		kf     kernelFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "quantize IN.bin OUT.bin [flags]",
 		Short: "fp32 checkpoint → llama2.c's Q8_0 (runq.c's format), or Q8_0 with a group size per matrix",
 		Long: `Writes a Q8_0 checkpoint from any fp32 checkpoint, and reports the largest quantization
 error and how many of the first --agree greedy tokens the quantized model shares with the
-fp32 one (both on the reference kernels).
+fp32 one, both run on the kernel profile (--profile; every profile computes the reference's
+bits, so the profile changes only how long that takes).
 
 --format q8_0 (default): llama2.c's "version 2", what runq.c reads. One group size for the
 whole file, which must divide dim and hidden_dim; by default the largest of 64, 32, 16, 8,
@@ -93,14 +98,23 @@ OUT is written atomically and may not be IN.`,
 			}
 			fmt.Fprintf(stdout, "max quantization error %.3g (in %s); max relative RMS error %.3g (in %s)\n", st.MaxError, st.WorstTensor, st.MaxRelError, st.WorstRelTensor)
 			if agree == 0 {
-				fmt.Fprintln(stdout, "greedy agreement: not measured (--agree 0)")
+				fmt.Fprintln(stdout, "against the fp32 model: not compared (--agree 0)")
 				return nil
 			}
-			r, err := greedyAgreement(files[0], files[1], agree)
+			var profile string
+			tables := func(s kernels.Shape) (*dispatch.Table, error) {
+				f, p, err := kf.load()
+				if err != nil {
+					return nil, err
+				}
+				profile = p
+				return registry.Open(f, p, s, registry.Options{Threads: kf.threads, Logger: newLogger(stderr), Fallback: kf.fallback})
+			}
+			r, err := greedyAgreement(files[0], files[1], agree, tables)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "greedy agreement with %s: %v (reference kernels, from BOS)\n", files[0], r)
+			fmt.Fprintf(stdout, "against the fp32 model, from BOS: %v; profile %s\n", r, profile)
 			return nil
 		},
 	}
@@ -108,11 +122,13 @@ OUT is written atomically and may not be IN.`,
 	cmd.Flags().IntVar(&gs, "group-size", 0, "q8_0: values per quantization group (0: the largest of 64, 32, ... 1 dividing dim and hidden_dim)")
 	cmd.Flags().Float64Var(&maxRel, "max-rel-error", quantize.DefaultMaxRelError, "q8_0-per-matrix: largest relative RMS error allowed per matrix")
 	cmd.Flags().IntVar(&agree, "agree", 256, "greedy tokens compared between the fp32 and the quantized model (0: skip)")
+	kf.register(cmd.Flags(), stderr)
 	return cmd
 }
 
-// greedyAgreement opens both files and compares their greedy decoding.
-func greedyAgreement(base, quantized string, steps int) (agreement.Result, error) {
+// greedyAgreement opens both files and compares their greedy decoding on
+// tables' kernels.
+func greedyAgreement(base, quantized string, steps int, tables agreement.Tables) (agreement.Result, error) {
 	b, err := checkpoint.Open(base)
 	if err != nil {
 		return agreement.Result{}, err
@@ -123,5 +139,5 @@ func greedyAgreement(base, quantized string, steps int) (agreement.Result, error
 		return agreement.Result{}, err
 	}
 	defer q.Close()
-	return agreement.Greedy(b, q, steps)
+	return agreement.Greedy(b, q, steps, tables)
 }

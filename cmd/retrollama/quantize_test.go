@@ -22,11 +22,11 @@ func TestQuantizeCommand(t *testing.T) {
 		want []string
 	}{
 		{"runq format", []string{"quantize", in, filepath.Join(dir, "q8.bin")},
-			[]string{"Q8_0, group size 4\n", "max relative RMS error", `greedy agreement with .*stories260K.bin: agrees on \d+ of 256 greedy tokens \(first difference at token \d+\)`}},
+			[]string{"Q8_0, group size 4\n", "max relative RMS error", `against the fp32 model, from BOS: \d+ of 256 greedy tokens agree \(first difference at token \d+\); profile \w+`}},
 		{"per matrix", []string{"quantize", "--format", "q8_0-per-matrix", in, filepath.Join(dir, "pm.bin")},
-			[]string{"Q8_0 per matrix \\(retrollama's format; runq.c does not read it\\), group sizes token_embedding 64, wq 64, .*w2 172", `agrees on \d+ of 256`}},
+			[]string{"Q8_0 per matrix \\(retrollama's format; runq.c does not read it\\), group sizes token_embedding 64, wq 64, .*w2 172", `\d+ of 256 greedy tokens agree`}},
 		{"no agreement", []string{"quantize", "--agree", "0", in, filepath.Join(dir, "q8b.bin")},
-			[]string{"greedy agreement: not measured \\(--agree 0\\)"}},
+			[]string{"against the fp32 model: not compared \\(--agree 0\\)"}},
 	} {
 		out, errText, code := runCLI(t, c.args...)
 		if code != 0 {

@@ -1,6 +1,7 @@
 // Package agreement measures how closely a quantized model follows the
-// model it was quantized from: greedy decoding from BOS, both on the
-// scalar reference kernels, token by token. It is what `retrollama
+// model it was quantized from: greedy decoding from BOS, token by token,
+// both on one kernel profile (every shipped profile computes the
+// reference's bits, so which one changes only the time). It is what `retrollama
 // quantize` reports next to the quantization error, because a small
 // weight error says little about whether the text changes.
 package agreement
@@ -12,6 +13,7 @@ import (
 	"github.com/retrollama/retrollama/host/dispatch"
 	"github.com/retrollama/retrollama/host/model"
 	"github.com/retrollama/retrollama/internal/f32"
+	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
@@ -31,30 +33,42 @@ type Result struct {
 	Prefix int
 }
 
-// String is "agrees on A of N greedy tokens (first difference at token P)"
+// String is "A of N greedy tokens agree (first difference at token P)"
 // or "... (no difference)".
 func (r Result) String() string {
 	tail := fmt.Sprintf("first difference at token %d", r.Prefix+1)
 	if r.Prefix == r.Steps {
 		tail = "no difference"
 	}
-	return fmt.Sprintf("agrees on %d of %d greedy tokens (%s)", r.Agree, r.Steps, tail)
+	return fmt.Sprintf("%d of %d greedy tokens agree (%s)", r.Agree, r.Steps, tail)
 }
 
-// Greedy decodes steps greedy tokens of base from BOS on the scalar
-// reference and reports how candidate (same shape and vocabulary) agrees
-// with them (Result). Neither checkpoint is closed.
-func Greedy(base, candidate *checkpoint.Checkpoint, steps int) (Result, error) {
+// Tables builds a dispatch table for a model shape: the kernels both
+// models run on. Reference is the scalar reference for every op.
+type Tables func(kernels.Shape) (*dispatch.Table, error)
+
+// Reference builds tables that send every op to the scalar reference.
+func Reference(s kernels.Shape) (*dispatch.Table, error) {
+	return dispatch.New(dispatch.Uniform(scalar.New(), "builtin.scalar"), s)
+}
+
+// Greedy decodes steps greedy tokens of base from BOS on tables' kernels
+// (Reference when nil) and reports how candidate (same shape and
+// vocabulary) agrees with them (Result). Neither checkpoint is closed.
+func Greedy(base, candidate *checkpoint.Checkpoint, steps int, tables Tables) (Result, error) {
 	if base.Config != candidate.Config {
 		return Result{}, fmt.Errorf("agreement: %s is %v but %s is %v", base.Path, base.Config, candidate.Path, candidate.Config)
 	}
+	if tables == nil {
+		tables = Reference
+	}
 	steps = min(steps, base.Config.SeqLen)
-	b, closeB, err := transformer(base)
+	b, closeB, err := transformer(base, tables)
 	if err != nil {
 		return Result{}, err
 	}
 	defer closeB()
-	c, closeC, err := transformer(candidate)
+	c, closeC, err := transformer(candidate, tables)
 	if err != nil {
 		return Result{}, err
 	}
@@ -84,9 +98,9 @@ func Greedy(base, candidate *checkpoint.Checkpoint, steps int) (Result, error) {
 	return r, nil
 }
 
-// transformer builds ck on the scalar reference for every op.
-func transformer(ck *checkpoint.Checkpoint) (*model.Transformer, func(), error) {
-	ops, err := dispatch.New(dispatch.Uniform(scalar.New(), "builtin.scalar"), model.Shape(ck.Config))
+// transformer builds ck on a table from tables.
+func transformer(ck *checkpoint.Checkpoint, tables Tables) (*model.Transformer, func(), error) {
+	ops, err := tables(model.Shape(ck.Config))
 	if err != nil {
 		return nil, nil, fmt.Errorf("agreement: %s: %w", ck.Path, err)
 	}

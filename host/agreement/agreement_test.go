@@ -24,14 +24,14 @@ func TestGreedy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q8.Close()
-	self, err := Greedy(fp, fp, 64)
+	self, err := Greedy(fp, fp, 64, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if self != (Result{Steps: 64, Agree: 64, Prefix: 64}) || !strings.Contains(self.String(), "no difference") {
 		t.Errorf("self agreement %+v %q", self, self)
 	}
-	r, err := Greedy(fp, q8, 256)
+	r, err := Greedy(fp, q8, 256, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func TestGreedy(t *testing.T) {
 	if !strings.Contains(r.String(), "first difference at token") {
 		t.Errorf("String() = %q", r)
 	}
-	long, err := Greedy(fp, fp, 10*fp.Config.SeqLen)
+	long, err := Greedy(fp, fp, 10*fp.Config.SeqLen, nil)
 	if err != nil || long.Steps != fp.Config.SeqLen {
 		t.Errorf("steps beyond the context: %+v, %v", long, err)
 	}
@@ -50,7 +50,7 @@ func TestGreedy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s15.Close()
-	if _, err := Greedy(fp, s15, 4); err == nil || !strings.Contains(err.Error(), "agreement") {
+	if _, err := Greedy(fp, s15, 4, nil); err == nil || !strings.Contains(err.Error(), "agreement") {
 		t.Errorf("different shapes: %v", err)
 	}
 }
