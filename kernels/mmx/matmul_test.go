@@ -402,3 +402,60 @@ func TestUsable(t *testing.T) {
 		t.Logf("mmx: running the pure-Go kernels (%v)", err)
 	}
 }
+
+// TestMatMulSameX: MatMul skips quantizing an x it quantized last time
+// for the same layout. Weights prepared once, one x slice: the same x
+// through matrices of equal and of different group sizes and widths, and
+// x changed in place between calls (one value, 0 to -0, a NaN) must each
+// give the reference's bits — a stale quantized x would not.
+func TestMatMulSameX(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
+	type prepared struct {
+		tensor   kernels.Tensor
+		ref, got kernels.Weight
+	}
+	var ws []prepared
+	for _, sh := range []q8Shape{{7, 64, 64}, {9, 64, 64}, {7, 64, 4}, {5, 64, 16}, {6, 172, 43}, {6, 172, 172}} {
+		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
+		wr, err := ref.Prepare(tensor)
+		must(t, err)
+		wp, err := p.Prepare(tensor)
+		must(t, err)
+		ws = append(ws, prepared{tensor, wr, wp})
+	}
+	x := kerneltest.Random(r, 172)
+	x[5] = 0
+	call := func(what string, w prepared) {
+		t.Helper()
+		n := w.tensor.Cols
+		want := make([]float32, w.tensor.Rows)
+		must(t, ref.MatMul(want, w.ref, x[:n]))
+		got, intact := guarded(t, w.tensor.Rows)
+		must(t, p.MatMul(got, w.got, x[:n]))
+		intact(what)
+		if i, ok := sameBits(got, want); !ok {
+			t.Fatalf("%s, gs %d: out[%d] = %v, want %v", what, w.tensor.GroupSize, i, got[i], want[i])
+		}
+	}
+	for round := range 2 {
+		for i, w := range ws {
+			call(fmt.Sprintf("round %d matrix %d", round, i), w)
+			call(fmt.Sprintf("round %d matrix %d again", round, i), w)
+		}
+	}
+	for _, change := range []struct {
+		name string
+		f    func()
+	}{
+		{"one value", func() { x[3] *= 2 }},
+		{"0 to -0", func() { x[5] = float32(math.Copysign(0, -1)) }},
+		{"a NaN", func() { x[7] = float32(math.NaN()) }},
+		{"the last value", func() { x[63] = -x[63] }},
+	} {
+		call("before "+change.name, ws[0])
+		change.f()
+		call("after "+change.name, ws[0])
+		call("then wider", ws[4])
+	}
+}

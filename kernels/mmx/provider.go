@@ -3,6 +3,8 @@ package mmx
 import (
 	"fmt"
 	"math"
+	"slices"
+	"unsafe"
 
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -29,6 +31,15 @@ type Provider struct {
 	xs    []float32
 	ivals []int32
 	row   []int8
+
+	// last is the x that q, qp, x16 and xs now hold, as bits, quantized
+	// for rows of lastCols values in groups of lastGS (lastCols 0: none).
+	// The engine multiplies one x by several matrices in a row (wq, wk and
+	// wv; w1 and w3), so a MatMul whose x and layout are the last one's
+	// skips quantizing and widening it again: the same bits in, the same
+	// bits out.
+	last             []uint32
+	lastCols, lastGS int
 }
 
 // New returns an mmx provider; Init must be called before use.
@@ -62,6 +73,7 @@ func (p *Provider) Init(s kernels.Shape) error {
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.q, p.qp, p.row = make([]int8, n+8), nil, nil
 	p.x16, p.xs, p.ivals = make([]int16, n+8), make([]float32, n), make([]int32, 4*(n+1))
+	p.last, p.lastCols = make([]uint32, n), 0
 	return nil
 }
 
@@ -181,6 +193,10 @@ func (p *Provider) grow(m *matrix) {
 	if l.over > 0 && len(p.row) < m.cols+16 {
 		p.row = make([]int8, m.cols+16) // tailRows(m) rows and the bytes read past them
 	}
+	if len(p.last) < m.cols {
+		p.last = make([]uint32, m.cols)
+	}
+	p.lastCols = 0 // the buffers may have been replaced
 }
 
 // scalesSafe reports whether every scale is zero or has 2^-63 ≤ |s| <
@@ -205,19 +221,21 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 	n, ng := m.cols, l.ng
 	out = out[:m.rows]
 	xs := p.xs[:ng]
-	quantize(p.q[:n], xs, x[:n], l.gs)
-	src := p.q
-	switch {
-	case l.split:
-		clear(p.q[n:l.nx]) // the missing half of an odd last pair
-	case l.padded:
-		clear(p.qp[:l.nx])
-		for s := range l.nsub {
-			copy(p.qp[s*l.p:], p.q[s*l.d:(s+1)*l.d])
+	if !p.sameX(x[:n], l.gs) {
+		quantize(p.q[:n], xs, x[:n], l.gs)
+		src := p.q
+		switch {
+		case l.split:
+			clear(p.q[n:l.nx]) // the missing half of an odd last pair
+		case l.padded:
+			clear(p.qp[:l.nx])
+			for s := range l.nsub {
+				copy(p.qp[s*l.p:], p.q[s*l.d:(s+1)*l.d])
+			}
+			src = p.qp
 		}
-		src = p.qp
+		widen(p.x16[:l.nx], src[:l.nx])
 	}
-	widen(p.x16[:l.nx], src[:l.nx])
 	fast := l.exact && m.safe && scalesSafe(xs)
 	rows := m.rows - tailRows(m)
 	p.rowsQ8(out[:rows], m.q, m.scales, m, rows, fast)
@@ -226,6 +244,20 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 		p.rowsQ8(out[rows:], p.row, m.scales[rows*ng:], m, m.rows-rows, fast)
 	}
 	return nil
+}
+
+// sameX reports whether x, for rows of len(x) values in groups of gs, is
+// what the buffers were last computed from (its bits: a NaN is itself, 0
+// and -0 differ), and if not records it as the x about to be. Compared as
+// integers: the float compare is a software routine on GO386=softfloat.
+func (p *Provider) sameX(x []float32, gs int) bool {
+	bits := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+	if p.lastCols == len(x) && p.lastGS == gs && slices.Equal(p.last[:len(x)], bits) {
+		return true
+	}
+	copy(p.last, bits)
+	p.lastCols, p.lastGS = len(x), gs
+	return false
 }
 
 // tailRows returns how many of m's last rows the kernel must read from a
