@@ -1,6 +1,10 @@
 package checkpoint
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/retrollama/retrollama/internal/f32"
+)
 
 // Q8 is one Q8_0 matrix as llama2.c's runq.c stores it: the values
 // row-major as int8, and one float32 scale per group of GroupSize
@@ -66,8 +70,9 @@ func dequantize(q Q8, groupSize int) []float32 {
 // as runq.c dequantizes them (one float32 multiply per value); off and
 // len(dst) are multiples of groupSize, as a row of a matrix is.
 func DequantizeRange(dst []float32, q Q8, off, groupSize int) {
-	for i := range dst {
-		dst[i] = float32(q.Q[off+i]) * q.S[(off+i)/groupSize]
+	for start := 0; start < len(dst); start += groupSize {
+		end := min(start+groupSize, len(dst))
+		f32.ScaleInt8(dst[start:end], q.Q[off+start:off+end], q.S[(off+start)/groupSize])
 	}
 }
 

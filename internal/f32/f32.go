@@ -1,7 +1,7 @@
 // Package f32 holds the few float32 loops of the engine's glue that run
-// outside the kernel providers: the residual add of the forward pass and
-// the sampler's temperature scaling, argmax and cumulative-probability
-// search. In the Pentium II build (GOARCH=386 GO386=softfloat) every Go
+// outside the kernel providers: the residual add of the forward pass, a
+// Q8_0 embedding row's dequantization, and the sampler's temperature
+// scaling, argmax and cumulative-probability search. In the Pentium II build (GOARCH=386 GO386=softfloat) every Go
 // float32 operation is a software routine of about a hundred instructions,
 // so on 386 these loops are x87 assembly (f32_386.s) running with the
 // precision control set to single, which rounds each operation exactly as
@@ -13,6 +13,8 @@
 // probabilities lives there.
 package f32
 
+import "math"
+
 // Add adds y to x element by element: x[i] += y[i] for i < len(x).
 // len(y) must be at least len(x).
 func Add(x, y []float32) {
@@ -22,6 +24,29 @@ func Add(x, y []float32) {
 	if len(x) > 0 {
 		add(x, y[:len(x)])
 	}
+}
+
+// ScaleInt8 sets dst[i] = float32(q[i]) · s for i < len(dst): a Q8_0
+// group dequantized as runq.c does (one float32 multiply per value). It
+// is exact everywhere, subnormals included: a scale whose products could
+// be subnormal (|s| < 2^-119), or that is not finite, is done in Go.
+// len(q) must be at least len(dst).
+func ScaleInt8(dst []float32, q []int8, s float32) {
+	if len(q) < len(dst) {
+		panic("f32.ScaleInt8: q shorter than dst")
+	}
+	if len(dst) == 0 {
+		return
+	}
+	// Integer tests of the bits: a float comparison is a software routine
+	// on GO386=softfloat.
+	if b := math.Float32bits(s) &^ (1 << 31); b != 0 && (b>>23 < 127-119 || b>>23 == 0xff) {
+		for i := range dst { // products may be subnormal, or s is Inf/NaN: exact in Go
+			dst[i] = float32(q[i]) * s
+		}
+		return
+	}
+	scaleInt8(dst, q[:len(dst)], s)
 }
 
 // Div divides every element of x by d: x[i] /= d (llama2.c's temperature

@@ -16,3 +16,6 @@ func argmax(x []float32) int
 
 //go:noescape
 func search(p []float32, coin float32) int
+
+//go:noescape
+func scaleInt8(dst []float32, q []int8, s float32)

@@ -101,3 +101,25 @@ searchfound:
 	FLDCW	0(SP)
 	MOVL	AX, ret+16(FP)
 	RET
+
+// func scaleInt8(dst []float32, q []int8, s float32): dst[i] = float32(q[i])·s.
+// FILD of the sign-extended byte is exact; FMUL rounds to 24 bits.
+TEXT ·scaleInt8(SB), NOSPLIT, $8-28
+	MOVL	dst_base+0(FP), DI
+	MOVL	dst_len+4(FP), CX
+	MOVL	q_base+12(FP), SI
+	FSTCW	0(SP)
+	MOVW	$0x007F, 2(SP)
+	FLDCW	2(SP)
+scaleloop:
+	MOVBLSX	(SI), AX
+	MOVL	AX, 4(SP)
+	FMOVL	4(SP), F0	// float(q[i]), exact
+	FMULF	s+24(FP), F0	// · s, rounded to float32's significand
+	FMOVFP	F0, (DI)
+	ADDL	$4, DI
+	INCL	SI
+	DECL	CX
+	JNE	scaleloop
+	FLDCW	0(SP)
+	RET

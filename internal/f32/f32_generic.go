@@ -15,6 +15,13 @@ func div(x []float32, d float32) {
 	}
 }
 
+func scaleInt8(dst []float32, q []int8, s float32) {
+	q = q[:len(dst)]
+	for i, v := range q {
+		dst[i] = float32(v) * s
+	}
+}
+
 func argmax(x []float32) int {
 	best, bestV := 0, x[0]
 	for i := 1; i < len(x); i++ {

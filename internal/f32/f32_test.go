@@ -166,3 +166,31 @@ func TestSearch(t *testing.T) {
 		t.Errorf("Search at an exact boundary = %d, want 2 (coin < cdf is strict)", got)
 	}
 }
+
+// TestScaleInt8: every int8 times scales from the smallest subnormal to
+// the largest float32, zeros, infinities and a NaN, against Go's float32
+// multiply, bit for bit (on 386 the x87 path and its Go fallback).
+func TestScaleInt8(t *testing.T) {
+	q := make([]int8, 256)
+	for i := range q {
+		q[i] = int8(i - 128)
+	}
+	scales := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 1.0 / 127, 3.5e-3, math.SmallestNonzeroFloat32,
+		math.Float32frombits(0x00400000), math.Float32frombits(0x04000000), math.Float32frombits(0x04800000),
+		math.Float32frombits(0x03ffffff), 1e30, math.MaxFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for _, s := range scales {
+		got := make([]float32, len(q)+1)
+		got[len(q)] = 42 // guard
+		ScaleInt8(got[:len(q)], q, s)
+		for i, v := range q {
+			want := float32(v) * s
+			if math.Float32bits(got[i]) != math.Float32bits(want) && !(want != want && got[i] != got[i]) {
+				t.Fatalf("scale %g (%#08x): q %d gives %g (%#08x), want %g (%#08x)", s, math.Float32bits(s), v, got[i], math.Float32bits(got[i]), want, math.Float32bits(want))
+			}
+		}
+		if got[len(q)] != 42 {
+			t.Fatalf("scale %g: wrote past dst", s)
+		}
+	}
+	ScaleInt8(nil, nil, 1) // nothing to do
+}
