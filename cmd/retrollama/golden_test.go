@@ -273,7 +273,7 @@ func TestRunBadInput(t *testing.T) {
 	}
 	huge := write("huge.bin", header(1<<30, 1<<30, 1<<30, 8, 8, 1<<30, 1<<30))
 	zeroDim := write("zero.bin", header(0, 172, 5, 8, 4, 512, 512))
-	v3 := write("v3.bin", append(header(0x616b3432, 3, 64, 172, 5, 8, 4, 512, 512), make([]byte, 220)...))
+	v9 := write("v9.bin", append(header(0x616b3432, 9, 64, 172, 5, 8, 4, 512, 512), make([]byte, 220)...))
 	tests := []struct {
 		name string
 		args []string
@@ -283,7 +283,7 @@ func TestRunBadInput(t *testing.T) {
 		{"empty checkpoint", []string{"run", empty, "-z", tok}, "empty.bin"},
 		{"huge dims", []string{"run", huge, "-z", tok}, "huge.bin"},
 		{"zero dim", []string{"run", zeroDim, "-z", tok}, "dim"},
-		{"unsupported version", []string{"run", v3, "-z", tok}, "version"},
+		{"unsupported version", []string{"run", v9, "-z", tok}, "version"},
 		{"missing checkpoint", []string{"run", filepath.Join(dir, "nope.bin"), "-z", tok}, "nope.bin"},
 		{"short tokenizer", []string{"run", model, "-z", shortTok}, "short_tok.bin"},
 		{"unknown flag", []string{"run", model, "-q", "1"}, "Usage:"},

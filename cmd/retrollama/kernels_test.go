@@ -120,7 +120,7 @@ func TestKernelsCheck(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s\n%s", code, errText, out)
 			}
-			if !strings.HasSuffix(out, tt.say) || !regexp.MustCompile(`builtin.unroll4 +PASS +651 +0 +0`).MatchString(out) || regexp.MustCompile(`\bFAIL\b`).MatchString(out) {
+			if !strings.HasSuffix(out, tt.say) || !regexp.MustCompile(`builtin.unroll4 +PASS +663 +0 +0`).MatchString(out) || regexp.MustCompile(`\bFAIL\b`).MatchString(out) {
 				t.Errorf("want %q and %q in the check output:\n%s", tt.say, tt.mode, out)
 			}
 		})

@@ -43,7 +43,9 @@ func TestBuiltinOnPentium2(t *testing.T) {
 	p2run.Tool(t)
 	shared := p2run.Shared(t)
 	bin := p2run.BuildTest(t, "./kernels/builtin")
-	r := p2run.Run(t, p2run.Options{Files: []string{shared}, Env: []string{p2run.SharedEnv}, Timeout: 5 * time.Minute},
+	// 10 minutes: about one of guest time alone, but the emulator shares
+	// two cores with the rest of go test ./... (5 timed out there).
+	r := p2run.Run(t, p2run.Options{Files: []string{shared}, Env: []string{p2run.SharedEnv}, Timeout: 10 * time.Minute},
 		bin, "-test.short", "-test.v", "-test.run", "TestConformance/mmx|TestReplay/mmx")
 	if r.Exit != 0 || !strings.Contains(r.Stdout, "\nPASS\n") {
 		t.Fatalf("exit %d, want 0 and PASS:\n%s\n%s", r.Exit, r.Stdout, r.Stderr)
