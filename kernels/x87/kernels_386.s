@@ -16,14 +16,43 @@ GLOBL	eps<>(SB), RODATA|NOPTR, $4
 // func matMul(out, w, x []float32, stride int)
 //
 // out[i] = Σ_j w[i·stride+j]·x[j], j in order, for i < len(out). Four rows
-// at a time keep their sums in F1..F4 (F0 holds x[j], loaded once for the
-// four); the sums are independent, so their adds overlap in the FPU's
-// pipeline, yet each is the same sequence of float32 operations as
-// scalar's. Rows are addressed from their ends with a negative index
-// CX = j - len(x), which counts up to zero.
+// at a time keep their sums in F0..F3. Every product is FLD x[j], FMUL
+// w[i][j] (the load folded into the multiply), FADDP into the row's sum:
+// one load, one multiply and one add per multiply-add, the fewest an x87
+// product can take (sharing one FLD of x[j] between the rows needs an FLD
+// of a copy per row instead, the same count). The sums are independent,
+// so their adds overlap in the FPU's pipeline, yet each is the same
+// sequence of float32 operations as scalar's. The j loop runs four
+// columns a pass (loop overhead a quarter per column), after len(x)%4
+// single columns first, so the order stays j = 0, 1, 2, ... Rows are
+// addressed from their ends with a negative index CX = j - len(x), which
+// counts up to zero.
 //
 // Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) rows left,
 // 12(SP) stride in bytes.
+
+// MAC4(off) adds w[i][j]·x[j] to the four sums for the column at byte
+// offset off from CX's: rows at AX, BX, DX, BP; stack s0 s1 s2 s3.
+#define MAC4(off) \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	off(AX)(CX*4), F0 \
+	FADDDP	F0, F1 \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	off(BX)(CX*4), F0 \
+	FADDDP	F0, F2 \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	off(DX)(CX*4), F0 \
+	FADDDP	F0, F3 \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	off(BP)(CX*4), F0 \
+	FADDDP	F0, F4
+
+// MAC1(off): the same for one row, at AX; stack s.
+#define MAC1(off) \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	off(AX)(CX*4), F0 \
+	FADDDP	F0, F1
+
 TEXT ·matMul(SB), NOSPLIT, $16-40
 	FSTCW	0(SP)
 	FLDCW	cw24<>(SB)
@@ -53,24 +82,24 @@ block:
 	FLDZ
 	FLDZ
 	FLDZ                          // s0 s1 s2 s3
+
+odd4:
+	TESTL	$3, CX                // len(x)%4 columns left before the quads
+	JEQ	quads4
+	MAC4(0)
+	INCL	CX
+	JMP	odd4
+
+quads4:
 	TESTL	CX, CX
 	JEQ	store4
 
 loop4:
-	FMOVF	(DI)(CX*4), F0        // x s0 s1 s2 s3
-	FMOVF	(AX)(CX*4), F0        // w0 x s0 s1 s2 s3
-	FMULD	F1, F0                // w0·x x s0 s1 s2 s3
-	FADDDP	F0, F2                // x s0 s1 s2 s3
-	FMOVF	(BX)(CX*4), F0
-	FMULD	F1, F0
-	FADDDP	F0, F3
-	FMOVF	(DX)(CX*4), F0
-	FMULD	F1, F0
-	FADDDP	F0, F4
-	FMOVF	(BP)(CX*4), F0        // w3 x s0 s1 s2 s3
-	FMULDP	F0, F1                // w3·x s0 s1 s2 s3
-	FADDDP	F0, F4                // s0 s1 s2 s3
-	INCL	CX
+	MAC4(0)
+	MAC4(4)
+	MAC4(8)
+	MAC4(12)
+	ADDL	$4, CX
 	JNE	loop4
 
 store4:
@@ -94,14 +123,24 @@ tail:
 row:
 	MOVL	4(SP), CX
 	FLDZ
+
+odd1:
+	TESTL	$3, CX
+	JEQ	quads1
+	MAC1(0)
+	INCL	CX
+	JMP	odd1
+
+quads1:
 	TESTL	CX, CX
 	JEQ	store1
 
 loop1:
-	FMOVF	(DI)(CX*4), F0
-	FMULF	(AX)(CX*4), F0
-	FADDDP	F0, F1
-	INCL	CX
+	MAC1(0)
+	MAC1(4)
+	MAC1(8)
+	MAC1(12)
+	ADDL	$4, CX
 	JNE	loop1
 
 store1:
