@@ -4,10 +4,10 @@
 // func expAMD64(x float32) float32
 TEXT ·expAMD64(SB), NOSPLIT, $8-12
 	FSTCW	0(SP)
-	FLDCW	cw24<>(SB)
-	LEAQ	cw24<>(SB), DI
+	FLDCW	cw64<>(SB)
 	MOVL	x+0(FP), AX
+	FMOVF	x+0(FP), F0
 	CALL	exp<>(SB)
-	MOVL	AX, ret+8(FP)
+	FMOVFP	F0, ret+8(FP)
 	FLDCW	0(SP)
 	RET

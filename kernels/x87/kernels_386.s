@@ -343,24 +343,35 @@ rdone:
 
 // func divide(x []float32, d float32)
 //
-// x[i] /= d. Under cw53 the quotient of two float32s rounded to double and
-// then to float32 by the store is the correctly rounded float32 quotient,
-// subnormal results included.
+// x[i] /= d, as x[i]·R for R = 1/d rounded to 64 bits (cw64), one FDIV a
+// call instead of one an element. x[i]·R is within 2^-63 relative of
+// x[i]/d, and a quotient of two float32s is never that close to a
+// float32 rounding boundary unless it is exact: with x = X·2^a and d =
+// D·2^b for integers X, D < 2^24, a midpoint m = (2M+1)·2^c between two
+// float32s (M < 2^24) has x - m·d a nonzero multiple of 2^min(a, b+c)
+// (m·d's 49 bits cannot equal a 24-bit x unless D is a power of two, and
+// then R is exact), so |x/d - m| ≥ 2^-49 relative, subnormal results
+// included. So the store, rounding x[i]·R to float32, gives the correctly
+// rounded quotient, as SSE's division; infinities, zeros and NaNs of d
+// and x give what division gives (1/±0 = ±Inf, 1/±Inf = ±0, x·Inf,
+// 0·Inf = NaN).
 TEXT ·divide(SB), NOSPLIT, $8-16
 	MOVL	x_len+4(FP), CX
 	TESTL	CX, CX
 	JEQ	ddone
 	FSTCW	0(SP)
-	FLDCW	cw53<>(SB)
+	FLDCW	cw64<>(SB)
 	MOVL	x_base+0(FP), SI
-	FMOVF	d+12(FP), F0
+	LEAL	(SI)(CX*4), SI
+	NEGL	CX
+	FLD1
+	FDIVF	d+12(FP), F0          // R = 1/d
 
 dloop:
-	FMOVF	0(SI), F0
-	FDIVD	F1, F0
-	FMOVFP	F0, 0(SI)
-	ADDL	$4, SI
-	DECL	CX
+	FMOVF	(SI)(CX*4), F0
+	FMULD	F1, F0
+	FMOVFP	F0, (SI)(CX*4)        // x[i]·R, rounded to float32
+	INCL	CX
 	JNE	dloop
 
 	FMOVDP	F0, F0
@@ -373,16 +384,18 @@ ddone:
 //
 // scalar's softmax: max (v > max, so NaNs never become the max unless x[0]
 // is one), x[i] = expf(x[i] - max) with a sequential float32 sum, then
-// x[i] /= sum under cw53 as in divide.
+// x[i] /= sum as in divide: x[i]·(1/sum). All under cw64 (exp<>'s):
+// x[i] - max and the sum are rounded to float32 by storing them (64 ≥
+// 2·24+2, so rounding to 64 bits and then to float32 is rounding once).
 //
-// Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) exp's argument.
+// Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) the sum as a
+// float32.
 TEXT ·softmax(SB), NOSPLIT, $12-12
 	MOVL	x_len+4(FP), CX
 	TESTL	CX, CX
 	JEQ	sret
 	FSTCW	0(SP)
-	FLDCW	cw24<>(SB)
-	LEAL	cw24<>(SB), DI        // exp<> keeps cw24
+	FLDCW	cw64<>(SB)
 	MOVL	x_base+0(FP), SI
 	LEAL	(SI)(CX*4), SI
 	NEGL	CX
@@ -405,22 +418,26 @@ maxdone:
 
 exploop:
 	FMOVF	(SI)(CX*4), F0
-	FSUBD	F2, F0                // x[i] - max
-	FMOVFP	F0, 8(SP)             // as a float32
-	MOVL	8(SP), AX
+	FSUBD	F2, F0
+	FMOVFP	F0, (SI)(CX*4)        // x[i] - max, as a float32: exp's argument
+	MOVL	(SI)(CX*4), AX
+	FMOVF	(SI)(CX*4), F0
 	CALL	exp<>(SB)
-	MOVL	AX, (SI)(CX*4)
-	FADDF	(SI)(CX*4), F0        // sum += x[i]
+	FMOVFP	F0, (SI)(CX*4)        // x[i] = expf(x[i] - max)
+	FADDF	(SI)(CX*4), F0
+	FMOVFP	F0, 8(SP)
+	FMOVF	8(SP), F0             // sum += x[i], rounded to float32
 	INCL	CX
 	JNE	exploop
 
-	FLDCW	cw53<>(SB)
+	FLD1
+	FDIVRDP	F0, F1                // R = 1/sum; max
 	MOVL	4(SP), CX
 
 sdiv:
 	FMOVF	(SI)(CX*4), F0
-	FDIVD	F1, F0                // x[i] / sum
-	FMOVFP	F0, (SI)(CX*4)
+	FMULD	F1, F0
+	FMOVFP	F0, (SI)(CX*4)        // x[i]·R, rounded to float32: x[i] / sum
 	INCL	CX
 	JNE	sdiv
 
@@ -434,10 +451,11 @@ sret:
 // func swiGLU(gate, up []float32)
 //
 // gate[i] = v·(1/(1+expf(-v)))·up[i] for v = gate[i], every step rounded
-// to float32 in scalar's order. The steps run under cw53 and each result
-// is stored as a float32 before the next step reads it: the store rounds
-// the double to float32, which gives the correctly rounded float32 result
-// of each +, / and · (subnormals included), as SSE computes it.
+// to float32 in scalar's order. The steps run under cw64 (exp<>'s) and
+// each result is stored as a float32 before the next step reads it: the
+// store rounds the 64-bit result to float32, which gives the correctly
+// rounded float32 result of each +, / and · (64 ≥ 2·24+2; subnormals
+// included), as SSE computes it.
 //
 // Frame: 0(SP) caller's control word, 8(SP) a float32 temporary.
 TEXT ·swiGLU(SB), NOSPLIT, $12-24
@@ -445,8 +463,7 @@ TEXT ·swiGLU(SB), NOSPLIT, $12-24
 	TESTL	CX, CX
 	JEQ	gret
 	FSTCW	0(SP)
-	FLDCW	cw53<>(SB)
-	LEAL	cw53<>(SB), DI        // exp<> keeps cw53
+	FLDCW	cw64<>(SB)
 	MOVL	gate_base+0(FP), SI
 	MOVL	up_base+12(FP), BP
 	LEAL	(SI)(CX*4), SI
@@ -456,16 +473,18 @@ TEXT ·swiGLU(SB), NOSPLIT, $12-24
 gloop:
 	MOVL	(SI)(CX*4), AX
 	XORL	$0x80000000, AX       // -v
+	FMOVF	(SI)(CX*4), F0
+	FCHS                          // -v
 	CALL	exp<>(SB)
-	MOVL	AX, 8(SP)             // e = expf(-v)
+	FMOVFP	F0, 8(SP)             // e = expf(-v)
 	FLD1
 	FADDF	8(SP), F0
 	FMOVFP	F0, 8(SP)             // 1 + e
 	FLD1
 	FDIVF	8(SP), F0
 	FMOVFP	F0, 8(SP)             // 1 / (1 + e)
-	FMOVF	8(SP), F0
-	FMULF	(SI)(CX*4), F0
+	FMOVF	(SI)(CX*4), F0
+	FMULF	8(SP), F0
 	FMOVFP	F0, 8(SP)             // v·(1/(1+e))
 	FMOVF	8(SP), F0
 	FMULF	(BP)(CX*4), F0
@@ -481,10 +500,10 @@ gret:
 // func expf(x float32) float32
 TEXT ·expf(SB), NOSPLIT, $4-8
 	FSTCW	0(SP)
-	FLDCW	cw24<>(SB)
-	LEAL	cw24<>(SB), DI
+	FLDCW	cw64<>(SB)
 	MOVL	x+0(FP), AX
+	FMOVF	x+0(FP), F0
 	CALL	exp<>(SB)
-	MOVL	AX, ret+4(FP)
+	FMOVFP	F0, ret+4(FP)
 	FLDCW	0(SP)
 	RET
