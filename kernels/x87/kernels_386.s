@@ -159,10 +159,28 @@ done:
 // out[i] = Σ_t a[t]·v[t·stride+i], t in order, for i < len(out): the
 // weighted sum of attention's value rows. scalar adds a[t]·v_t into out
 // row after row; for each out[i] that is the same sequence of float32
-// operations as this column-wise loop, which keeps four out[i] in F1..F4
-// and loads each a[t] once for them.
+// operations as this column-wise loop, which keeps four out[i] in F0..F3.
+// Each product is FLD a[t], FMUL m32 v, FADDP, as in matMul; two rows t,
+// t+1 a pass (after a single one if len(a) is odd), at SI and SI+BP.
 //
 // Frame: 0(SP) caller's control word, 4(SP) columns left.
+
+// TMAC4(off, v0, v1, v2, v3): the products of a[t] at off(DI)(CX*4) and
+// one row of v, its four columns at v0..v3, added to s0 s1 s2 s3.
+#define TMAC4(off, v0, v1, v2, v3) \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	v0, F0 \
+	FADDDP	F0, F1 \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	v1, F0 \
+	FADDDP	F0, F2 \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	v2, F0 \
+	FADDDP	F0, F3 \
+	FMOVF	off(DI)(CX*4), F0 \
+	FMULF	v3, F0 \
+	FADDDP	F0, F4
+
 TEXT ·matMulT(SB), NOSPLIT, $8-40
 	FSTCW	0(SP)
 	FLDCW	cw24<>(SB)
@@ -186,25 +204,21 @@ tblock:
 	FLDZ                          // s0 s1 s2 s3
 	MOVL	AX, CX
 	MOVL	BX, SI
+	TESTL	$1, CX
+	JEQ	tpairs4
+	TMAC4(0, 0(SI), 4(SI), 8(SI), 12(SI)) // the odd row first
+	ADDL	BP, SI
+	INCL	CX
+
+tpairs4:
 	TESTL	CX, CX
 	JEQ	tstore4
 
 tloop4:
-	FMOVF	(DI)(CX*4), F0        // a s0 s1 s2 s3
-	FMOVF	0(SI), F0
-	FMULD	F1, F0
-	FADDDP	F0, F2
-	FMOVF	4(SI), F0
-	FMULD	F1, F0
-	FADDDP	F0, F3
-	FMOVF	8(SI), F0
-	FMULD	F1, F0
-	FADDDP	F0, F4
-	FMOVF	12(SI), F0
-	FMULDP	F0, F1
-	FADDDP	F0, F4
-	ADDL	BP, SI
-	INCL	CX
+	TMAC4(0, 0(SI), 4(SI), 8(SI), 12(SI))
+	TMAC4(4, 0(SI)(BP*1), 4(SI)(BP*1), 8(SI)(BP*1), 12(SI)(BP*1))
+	LEAL	(SI)(BP*2), SI
+	ADDL	$2, CX
 	JNE	tloop4
 
 tstore4:
