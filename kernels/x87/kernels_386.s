@@ -1,5 +1,5 @@
 // The x87 kernels. Each function saves the caller's control word, runs
-// with its own (cw24: float32 rounding, or cw53 where every result is
+// with its own (cw24: float32 rounding, or cw64 where every result is
 // stored to a float32 at once) and restores the caller's before it
 // returns, with the x87 stack empty again. Register names in comments:
 // F0 is the top of the x87 stack; "a b c" lists it from the top down.

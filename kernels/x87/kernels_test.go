@@ -132,6 +132,21 @@ func TestDivide(t *testing.T) {
 		divide(got, d)
 		assertIdentical(t, label("divide subnormals by %g", d), got, want)
 	}
+	// divide multiplies by 1/d rounded to 64 bits: random float32 bit
+	// patterns for x and d (every exponent, subnormals, infinities and
+	// NaNs included), against the division.
+	y := make([]float32, 512)
+	for range 300 {
+		d := math.Float32frombits(r.Uint32())
+		for i := range y {
+			y[i] = math.Float32frombits(r.Uint32())
+		}
+		want := slices.Clone(y)
+		genericDivide(want, d)
+		got := slices.Clone(y)
+		divide(got, d)
+		assertIdentical(t, label("divide random bits by %g (%#08x)", d, math.Float32bits(d)), got, want)
+	}
 }
 
 // softmaxInputs returns logits of several kinds: ordinary, large (where
