@@ -2,16 +2,6 @@
 // (kernels_386.s) and the amd64 build of the same instructions that lets
 // the tests compare it with internal/mathf.Exp on every float32 natively
 // (exp_amd64.s). See doc.go for the algorithm and why it is bit-identical.
-//
-// exp<> is a private routine, reached by CALL from the kernels:
-//   in:  AX = the bits of the float32 argument x, F0 = x; the control
-//        word cw64 in force (it stays so: exp<> never changes it); at
-//        most 6 x87 registers in use, x included (exp<> needs 2).
-//   out: F0 = expf(x) before its final rounding, glibc's y·s as a double
-//        (or 0, +Inf, x+x), which the caller stores as a float32 (a
-//        store rounds the double once, as glibc's conversion); the rest
-//        of the x87 stack as on entry. Clobbers AX, BX and DX; preserves
-//        CX, SI, DI, BP.
 
 // Control words: exceptions masked, round to nearest, precision control
 // single (24-bit significand) or extended (64).
@@ -69,95 +59,116 @@ DATA	exptab<>+240(SB)/8, $0x3fefa4afa2a490da
 DATA	exptab<>+248(SB)/8, $0x3fefd0765b6e4540
 GLOBL	exptab<>(SB), RODATA|NOPTR, $256
 
-// Frame: 0(SP) z, then y, then y·s as float64s; 8(SP) k as an int32,
-// then the scale s = 2^(k/32) as a float64; 16(SP) y1 as a float64.
+// EXPF is expf, expanded inline in its callers (softmax, swiGLU, and the
+// expf wrappers of the tests):
+//   in:  AX = the bits of the float32 argument x, F0 = x; the control
+//        word cw64 in force (it stays so: EXPF never changes it); at most
+//        6 x87 registers in use, x included (EXPF needs 2).
+//   out: F0 = expf(x) before its final rounding, glibc's y·s as a double
+//        (or 0, +Inf, x+x), which the caller stores as a float32 (a store
+//        rounds the double once, as glibc's conversion); the rest of the
+//        x87 stack as on entry. Clobbers AX, BX and DX and 16(SP)..39(SP)
+//        of the caller's frame.
+// The caller places EXPSPECIAL, the arguments |x| >= 88, Inf and NaN, out
+// of its straight line (after its RET); the two define the labels
+// exppoly, expdone, expspecial, expneg, expzero, expinf and expnan.
 //
-// Everything runs under cw64, the caller's: a product or sum is rounded
-// to 64 bits, and where glibc rounds a value to double it is stored as a
-// float64 and loaded back (two moves, where a switch of the control word
-// to cw53 and back costs two FLDCWs, ~10 cycles each on a P6). Rounding to
-// 64 bits and then to 53 can differ from rounding once to 53 when the
-// exact value lies within 2^-64 relative of a double's rounding boundary;
-// as for the products (see doc.go), the exhaustive comparison with
-// mathf.Exp (TestExpX87EveryFloat32: 0 mismatches in 2^32 arguments) is
-// what shows that this never changes a float32 result.
-TEXT exp<>(SB), NOSPLIT, $24-0
-	MOVL	AX, DX
-	SHRL	$20, DX
-	ANDL	$0x7ff, DX
-	CMPL	DX, $0x42b // |x| >= 88, Inf or NaN
-	JAE	special
+// Frame: 16(SP) z, then y·s as float64s; 24(SP) k as an int32, then the
+// scale s = 2^(k/32) as a float64; 32(SP) y1 as a float64.
+//
+// Everything runs under cw64: a product or sum is rounded to 64 bits, and
+// where glibc rounds a value to double it is stored as a float64 and
+// loaded back (two moves, where a switch of the control word to cw53 and
+// back costs two FLDCWs, ~10 cycles each on a P6). Rounding to 64 bits
+// and then to 53 can differ from rounding once to 53 when the exact value
+// lies within 2^-64 relative of a double's rounding boundary; as for the
+// products (see doc.go), the exhaustive comparison with mathf.Exp
+// (TestExpX87EveryFloat32: 0 mismatches in 2^32 arguments) is what shows
+// that this never changes a float32 result. y = zz·r² + y1 is used as
+// computed, to 64 bits (rounding it to double first changed no result in
+// the exhaustive test); y·s must be rounded to double before float32, as
+// glibc's double rounding (without, 1 argument of 2^32 differed).
+//
+// The steps:
+//   z = x·32/ln2, rounded to double; k = z rounded to the nearest integer,
+//   ties to even (FIST), as glibc's kd = z + 0x1.8p52 - 0x1.8p52; r = z - k
+//   (exact); s = 2^(k/32) = exptab[k%32] + k<<47 (only k's low word
+//   matters); y = fma(fma(c0, r, c1), r², fma(c2, r, 1)) with the products
+//   in extended precision (within 2^-64 of exact), y1 = c2·r + 1 rounded to
+//   double like the fused operation's, zz = c0·r + c1 extended (its last
+//   bits move y by less than 2^-66), zz·r² as (zz·r)·r, within 2^-63 of
+//   exact, where glibc's r² is a double; then y·s.
 
-poly:
-	FMULD	invln2n<>(SB), F0     // x·32/ln2
-	FMOVDP	F0, 0(SP)
-	FMOVD	0(SP), F0             // z = x·32/ln2, rounded to double
-	FMOVL	F0, 8(SP)             // k = z rounded to the nearest integer, ties to even (FIST),
-	                              // as glibc's kd = z + 0x1.8p52 - 0x1.8p52
-	FMOVL	8(SP), F0             // k z
-	FSUBDP	F0, F1                // r = z - k (exact)
-
-	// s = 2^(k/32): exptab[k%32] + k<<47; only k's low word matters.
-	MOVL	8(SP), DX
-	MOVL	DX, BX
-	ANDL	$31, BX
-	SHLL	$15, DX
 #ifdef GOARCH_amd64
-	LEAQ	exptab<>(SB), AX
-	ADDL	4(AX)(BX*8), DX
-	MOVL	DX, 12(SP)
+#define EXPSCALE \
+	LEAQ	exptab<>(SB), AX \
+	ADDL	4(AX)(BX*8), DX \
+	MOVL	DX, 28(SP) \
 	MOVL	(AX)(BX*8), DX
 #else
-	ADDL	exptab<>+4(SB)(BX*8), DX
-	MOVL	DX, 12(SP)
+#define EXPSCALE \
+	ADDL	exptab<>+4(SB)(BX*8), DX \
+	MOVL	DX, 28(SP) \
 	MOVL	exptab<>+0(SB)(BX*8), DX
 #endif
-	MOVL	DX, 8(SP)
 
-	// y = fma(fma(c0, r, c1), r², fma(c2, r, 1)): products in extended
-	// precision (64-bit significands: within 2^-64 of exact), y1 and y
-	// rounded to double like the fused operations'; zz = c0·r + c1 stays
-	// extended (its last bits move y by less than 2^-66), and zz·r² is
-	// (zz·r)·r, within 2^-63 of exact, where glibc's r² is a double.
-	FMOVD	expc2<>(SB), F0
-	FMULD	F1, F0                // c2·r r
-	FADDD	one<>(SB), F0         // c2·r + 1 r
-	FMOVDP	F0, 16(SP)            // y1 = c2·r + 1, rounded to double; r
-	FMOVD	expc0<>(SB), F0
-	FMULD	F1, F0                // c0·r r
-	FADDD	expc1<>(SB), F0       // zz = c0·r + c1; r
-	FMULD	F1, F0                // zz·r r
-	FMULDP	F0, F1                // zz·r·r
-	FADDD	16(SP), F0            // zz·r² + y1
-	FMOVDP	F0, 0(SP)
-	FMOVD	0(SP), F0             // y, rounded to double
-	FMULD	8(SP), F0             // y·s
-	FMOVDP	F0, 0(SP)
-	FMOVD	0(SP), F0             // rounded to double: glibc's y·s, which the caller rounds to float32
-	RET
+#define EXPF \
+	MOVL	AX, DX \
+	SHRL	$20, DX \
+	ANDL	$0x7ff, DX \
+	CMPL	DX, $0x42b /* |x| >= 88, Inf or NaN */ \
+	JAE	expspecial \
+exppoly: \
+	FMULD	invln2n<>(SB), F0     /* x·32/ln2 */ \
+	FMOVDP	F0, 16(SP) \
+	FMOVD	16(SP), F0            /* z, rounded to double */ \
+	FMOVL	F0, 24(SP)            /* k = z rounded to an integer (FIST) */ \
+	FMOVL	24(SP), F0            /* k z */ \
+	FSUBDP	F0, F1                /* r = z - k */ \
+	MOVL	24(SP), DX \
+	MOVL	DX, BX \
+	ANDL	$31, BX \
+	SHLL	$15, DX \
+	EXPSCALE \
+	MOVL	DX, 24(SP)            /* s */ \
+	FMOVD	expc2<>(SB), F0 \
+	FMULD	F1, F0                /* c2·r r */ \
+	FADDD	one<>(SB), F0         /* c2·r + 1 r */ \
+	FMOVDP	F0, 32(SP)            /* y1, rounded to double; r */ \
+	FMOVD	expc0<>(SB), F0 \
+	FMULD	F1, F0                /* c0·r r */ \
+	FADDD	expc1<>(SB), F0       /* zz = c0·r + c1; r */ \
+	FMULD	F1, F0                /* zz·r r */ \
+	FMULDP	F0, F1                /* zz·r·r */ \
+	FADDD	32(SP), F0            /* y = zz·r² + y1 */ \
+	FMULD	24(SP), F0            /* y·s */ \
+	FMOVDP	F0, 16(SP) \
+	FMOVD	16(SP), F0            /* rounded to double: glibc's y·s */ \
+expdone:
 
-special:
-	CMPL	AX, $0xff800000 // -Inf
-	JEQ	zero
-	CMPL	DX, $0x7f8 // NaN, +Inf: x + x
-	JAE	nan
-	TESTL	AX, AX
-	JS	negative
-	CMPL	AX, $0x42b17217 // x > 0x1.62e42ep6: overflow
-	JHI	inf
-	JMP	poly
-negative:
-	CMPL	AX, $0xc2cff1b4 // x < -0x1.9fe368p6: underflow
-	JHI	zero
-	JMP	poly
-zero:
-	FMOVDP	F0, F0
-	FLDZ
-	RET
-inf:
-	FMOVDP	F0, F0
-	FMOVF	inf32<>(SB), F0
-	RET
-nan:
-	FADDD	F0, F0
-	RET
+#define EXPSPECIAL \
+expspecial: \
+	CMPL	AX, $0xff800000 /* -Inf */ \
+	JEQ	expzero \
+	CMPL	DX, $0x7f8 /* NaN, +Inf: x + x */ \
+	JAE	expnan \
+	TESTL	AX, AX \
+	JS	expneg \
+	CMPL	AX, $0x42b17217 /* x > 0x1.62e42ep6: overflow */ \
+	JHI	expinf \
+	JMP	exppoly \
+expneg: \
+	CMPL	AX, $0xc2cff1b4 /* x < -0x1.9fe368p6: underflow */ \
+	JHI	expzero \
+	JMP	exppoly \
+expzero: \
+	FMOVDP	F0, F0 \
+	FLDZ \
+	JMP	expdone \
+expinf: \
+	FMOVDP	F0, F0 \
+	FMOVF	inf32<>(SB), F0 \
+	JMP	expdone \
+expnan: \
+	FADDD	F0, F0 \
+	JMP	expdone

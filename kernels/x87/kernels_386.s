@@ -398,13 +398,13 @@ ddone:
 //
 // scalar's softmax: max (v > max, so NaNs never become the max unless x[0]
 // is one), x[i] = expf(x[i] - max) with a sequential float32 sum, then
-// x[i] /= sum as in divide: x[i]·(1/sum). All under cw64 (exp<>'s):
+// x[i] /= sum as in divide: x[i]·(1/sum). All under cw64 (EXPF's):
 // x[i] - max and the sum are rounded to float32 by storing them (64 ≥
 // 2·24+2, so rounding to 64 bits and then to float32 is rounding once).
 //
 // Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) the sum as a
-// float32.
-TEXT ·softmax(SB), NOSPLIT, $12-12
+// float32, 16(SP)..39(SP) EXPF's.
+TEXT ·softmax(SB), NOSPLIT, $40-12
 	MOVL	x_len+4(FP), CX
 	TESTL	CX, CX
 	JEQ	sret
@@ -436,7 +436,7 @@ exploop:
 	FMOVFP	F0, (SI)(CX*4)        // x[i] - max, as a float32: exp's argument
 	MOVL	(SI)(CX*4), AX
 	FMOVF	(SI)(CX*4), F0
-	CALL	exp<>(SB)
+	EXPF
 	FMOVFP	F0, (SI)(CX*4)        // x[i] = expf(x[i] - max)
 	FADDF	(SI)(CX*4), F0
 	FMOVFP	F0, 8(SP)
@@ -462,17 +462,20 @@ sdiv:
 sret:
 	RET
 
+	EXPSPECIAL
+
 // func swiGLU(gate, up []float32)
 //
 // gate[i] = v·(1/(1+expf(-v)))·up[i] for v = gate[i], every step rounded
-// to float32 in scalar's order. The steps run under cw64 (exp<>'s) and
+// to float32 in scalar's order. The steps run under cw64 (EXPF's) and
 // each result is stored as a float32 before the next step reads it: the
 // store rounds the 64-bit result to float32, which gives the correctly
 // rounded float32 result of each +, / and · (64 ≥ 2·24+2; subnormals
 // included), as SSE computes it.
 //
-// Frame: 0(SP) caller's control word, 8(SP) a float32 temporary.
-TEXT ·swiGLU(SB), NOSPLIT, $12-24
+// Frame: 0(SP) caller's control word, 8(SP) a float32 temporary,
+// 16(SP)..39(SP) EXPF's.
+TEXT ·swiGLU(SB), NOSPLIT, $40-24
 	MOVL	gate_len+4(FP), CX
 	TESTL	CX, CX
 	JEQ	gret
@@ -489,7 +492,7 @@ gloop:
 	XORL	$0x80000000, AX       // -v
 	FMOVF	(SI)(CX*4), F0
 	FCHS                          // -v
-	CALL	exp<>(SB)
+	EXPF
 	FMOVFP	F0, 8(SP)             // e = expf(-v)
 	FLD1
 	FADDF	8(SP), F0
@@ -511,13 +514,17 @@ gloop:
 gret:
 	RET
 
+	EXPSPECIAL
+
 // func expf(x float32) float32
-TEXT ·expf(SB), NOSPLIT, $4-8
+TEXT ·expf(SB), NOSPLIT, $40-8
 	FSTCW	0(SP)
 	FLDCW	cw64<>(SB)
 	MOVL	x+0(FP), AX
 	FMOVF	x+0(FP), F0
-	CALL	exp<>(SB)
+	EXPF
 	FMOVFP	F0, ret+4(FP)
 	FLDCW	0(SP)
 	RET
+
+	EXPSPECIAL
