@@ -84,11 +84,12 @@
 // expf works in double precision as glibc does, with three fused
 // multiply-adds that the x87 unit lacks. exp_x87.h runs under cw64: its
 // products are within 2^-64 of exact (where a double product would be
-// within 2^-53), and each value that glibc rounds to double (z = x·32/ln2,
-// y1, y, y·s) is rounded to 64 bits and then to double by a float64 store
-// and load; the rounding of z to an integer k is FIST's, ties to even, as
-// glibc's shift trick. So ours and glibc's differ only when an exact value
-// lies within ~2^-64 relative of a rounding boundary of the double, and
+// within 2^-53), the values that glibc rounds to double (z = x·32/ln2, y1,
+// y·s) are rounded to 64 bits and then to double by a float64 store (and
+// a load), y = zz·r² + y1 is used to 64 bits, and the rounding of z to an
+// integer k is FIST's, ties to even, as glibc's shift trick. So ours and
+// glibc's differ only when an exact value lies within ~2^-64 relative of
+// a rounding boundary of the double (or y's last 11 bits matter), and
 // even then the float32 result changes only if the double lands on a
 // float32 rounding boundary. That leaves a small chance, not a proof; the
 // proof is exhaustive: the same instructions, assembled for amd64
