@@ -28,7 +28,12 @@ GLOBL	eps<>(SB), RODATA|NOPTR, $4
 // addressed from their ends with a negative index CX = j - len(x), which
 // counts up to zero.
 //
-// Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) rows left,
+// Column 0's products are the sums' first values, without scalar's
+// 0 + p (one FLDZ and FADDP fewer a row): the same value but for p = -0,
+// where 0 + -0 is +0; a row's sum can then end -0 only if every product
+// was -0, where scalar's is +0, so a stored -0 is made +0.
+//
+// Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) &out[len(out)],
 // 12(SP) stride in bytes.
 
 // MAC4(off) adds w[i][j]·x[j] to the four sums for the column at byte
@@ -68,9 +73,13 @@ TEXT ·matMul(SB), NOSPLIT, $16-40
 	MOVL	DX, 12(SP)
 	MOVL	out_base+0(FP), SI
 	MOVL	out_len+4(FP), BX
-	MOVL	BX, 8(SP)
-	CMPL	BX, $4
-	JLT	tail
+	LEAL	(SI)(BX*4), DX
+	MOVL	DX, 8(SP)             // &out[len(out)]
+	TESTL	CX, CX
+	JEQ	zeros
+	SUBL	$16, DX               // the last block's &out[i]
+	CMPL	SI, DX
+	JA	tail
 
 block:
 	MOVL	12(SP), BP
@@ -78,13 +87,20 @@ block:
 	LEAL	(AX)(BP*2), DX        // end of row 2
 	LEAL	(DX)(BP*1), BP        // end of row 3
 	MOVL	4(SP), CX
-	FLDZ
-	FLDZ
-	FLDZ
-	FLDZ                          // s0 s1 s2 s3
+	// Column 0's products start the sums (scalar's 0 + p is p, but for
+	// p = -0: fixed after the store).
+	FMOVF	(DI)(CX*4), F0
+	FMULF	(BP)(CX*4), F0
+	FMOVF	(DI)(CX*4), F0
+	FMULF	(DX)(CX*4), F0
+	FMOVF	(DI)(CX*4), F0
+	FMULF	(BX)(CX*4), F0
+	FMOVF	(DI)(CX*4), F0
+	FMULF	(AX)(CX*4), F0        // s0 s1 s2 s3
+	INCL	CX
 
 odd4:
-	TESTL	$3, CX                // len(x)%4 columns left before the quads
+	TESTL	$3, CX                // (len(x)-1)%4 columns before the quads
 	JEQ	quads4
 	MAC4(0)
 	INCL	CX
@@ -107,22 +123,35 @@ store4:
 	FMOVFP	F0, 4(SI)
 	FMOVFP	F0, 8(SI)
 	FMOVFP	F0, 12(SI)
+	CMPL	0(SI), $0x80000000    // a -0 sum: every product -0, where
+	JEQ	negz0                 // scalar's 0 + -0 + ... is +0
+back0:
+	CMPL	4(SI), $0x80000000
+	JEQ	negz1
+back1:
+	CMPL	8(SI), $0x80000000
+	JEQ	negz2
+back2:
+	CMPL	12(SI), $0x80000000
+	JEQ	negz3
+back3:
 	ADDL	$16, SI
 	MOVL	BP, AX
 	ADDL	12(SP), AX            // end of the next block's row 0
-	MOVL	8(SP), BX
-	SUBL	$4, BX
-	MOVL	BX, 8(SP)
-	CMPL	BX, $4
-	JGE	block
+	MOVL	8(SP), DX
+	SUBL	$16, DX
+	CMPL	SI, DX
+	JBE	block
 
 tail:
-	CMPL	8(SP), $0
+	CMPL	SI, 8(SP)
 	JEQ	done
 
 row:
 	MOVL	4(SP), CX
-	FLDZ
+	FMOVF	(DI)(CX*4), F0
+	FMULF	(AX)(CX*4), F0        // s
+	INCL	CX
 
 odd1:
 	TESTL	$3, CX
@@ -145,14 +174,40 @@ loop1:
 
 store1:
 	FMOVFP	F0, 0(SI)
+	CMPL	0(SI), $0x80000000
+	JEQ	negz
+back:
 	ADDL	$4, SI
 	ADDL	12(SP), AX
-	DECL	8(SP)
+	CMPL	SI, 8(SP)
 	JNE	row
 
 done:
 	FLDCW	0(SP)
 	RET
+
+zeros:                                // len(x) = 0: every sum is 0
+	CMPL	SI, 8(SP)
+	JEQ	done
+	MOVL	$0, 0(SI)
+	ADDL	$4, SI
+	JMP	zeros
+
+negz0:
+	MOVL	$0, 0(SI)
+	JMP	back0
+negz1:
+	MOVL	$0, 4(SI)
+	JMP	back1
+negz2:
+	MOVL	$0, 8(SI)
+	JMP	back2
+negz3:
+	MOVL	$0, 12(SI)
+	JMP	back3
+negz:
+	MOVL	$0, 0(SI)
+	JMP	back
 
 // func matMulT(out, a, v []float32, stride int)
 //
