@@ -23,8 +23,8 @@ GLOBL	eps<>(SB), RODATA|NOPTR, $4
 // of a copy per row instead, the same count). The sums are independent,
 // so their adds overlap in the FPU's pipeline, yet each is the same
 // sequence of float32 operations as scalar's. The j loop runs four
-// columns a pass (loop overhead a quarter per column), after len(x)%4
-// single columns first, so the order stays j = 0, 1, 2, ... Rows are
+// columns a pass (loop overhead a quarter per column), its first pass
+// entered part way (below), so the order stays j = 0, 1, 2, ... Rows are
 // addressed from their ends with a negative index CX = j - len(x), which
 // counts up to zero.
 //
@@ -33,8 +33,12 @@ GLOBL	eps<>(SB), RODATA|NOPTR, $4
 // where 0 + -0 is +0; a row's sum can then end -0 only if every product
 // was -0, where scalar's is +0, so a stored -0 is made +0.
 //
+// The columns after column 0 run in quads, the first entered at the stage
+// that leaves a whole number of quads after it (len(x) = 4n: at its
+// second column), so no column runs outside the unrolled loop.
+//
 // Frame: 0(SP) caller's control word, 4(SP) -len(x), 8(SP) &out[len(out)],
-// 12(SP) stride in bytes.
+// 12(SP) stride in bytes, 16(SP) the stage e, 20(SP) the first quad's CX.
 
 // MAC4(off) adds w[i][j]·x[j] to the four sums for the column at byte
 // offset off from CX's: rows at AX, BX, DX, BP; stack s0 s1 s2 s3.
@@ -58,7 +62,7 @@ GLOBL	eps<>(SB), RODATA|NOPTR, $4
 	FMULF	off(AX)(CX*4), F0 \
 	FADDDP	F0, F1
 
-TEXT ·matMul(SB), NOSPLIT, $16-40
+TEXT ·matMul(SB), NOSPLIT, $24-40
 	FSTCW	0(SP)
 	FLDCW	cw24<>(SB)
 	MOVL	x_len+28(FP), CX
@@ -71,6 +75,12 @@ TEXT ·matMul(SB), NOSPLIT, $16-40
 	MOVL	stride+36(FP), DX
 	SHLL	$2, DX
 	MOVL	DX, 12(SP)
+	LEAL	1(CX), BX             // -(len(x)-1): the columns after column 0
+	ANDL	$3, BX
+	MOVL	BX, 16(SP)            // e = -(len(x)-1) mod 4, the quad's stage to start at
+	LEAL	1(CX), DX
+	SUBL	BX, DX
+	MOVL	DX, 20(SP)            // that quad's CX: column 1 is its stage e
 	MOVL	out_base+0(FP), SI
 	MOVL	out_len+4(FP), BX
 	LEAL	(SI)(BX*4), DX
@@ -97,23 +107,23 @@ block:
 	FMULF	(BX)(CX*4), F0
 	FMOVF	(DI)(CX*4), F0
 	FMULF	(AX)(CX*4), F0        // s0 s1 s2 s3
-	INCL	CX
-
-odd4:
-	TESTL	$3, CX                // (len(x)-1)%4 columns before the quads
-	JEQ	quads4
-	MAC4(0)
-	INCL	CX
-	JMP	odd4
-
-quads4:
-	TESTL	CX, CX
+	MOVL	20(SP), CX            // columns 1.. in quads, the first entered at stage e
+	CMPL	16(SP), $1
+	JEQ	stage1
+	CMPL	16(SP), $2
+	JEQ	stage2
+	CMPL	16(SP), $3
+	JEQ	stage3
+	TESTL	CX, CX                // e = 0: none left if len(x) = 1
 	JEQ	store4
 
 loop4:
 	MAC4(0)
+stage1:
 	MAC4(4)
+stage2:
 	MAC4(8)
+stage3:
 	MAC4(12)
 	ADDL	$4, CX
 	JNE	loop4
@@ -151,23 +161,23 @@ row:
 	MOVL	4(SP), CX
 	FMOVF	(DI)(CX*4), F0
 	FMULF	(AX)(CX*4), F0        // s
-	INCL	CX
-
-odd1:
-	TESTL	$3, CX
-	JEQ	quads1
-	MAC1(0)
-	INCL	CX
-	JMP	odd1
-
-quads1:
+	MOVL	20(SP), CX
+	CMPL	16(SP), $1
+	JEQ	stage1r
+	CMPL	16(SP), $2
+	JEQ	stage2r
+	CMPL	16(SP), $3
+	JEQ	stage3r
 	TESTL	CX, CX
 	JEQ	store1
 
 loop1:
 	MAC1(0)
+stage1r:
 	MAC1(4)
+stage2r:
 	MAC1(8)
+stage3r:
 	MAC1(12)
 	ADDL	$4, CX
 	JNE	loop1
