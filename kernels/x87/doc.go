@@ -10,8 +10,10 @@
 // # The ops
 //
 //   - MatMul: out[i] = Σ_j W[i][j]·x[j], each row's sum in j order as
-//     scalar's, four rows per pass: their four sums stay on the x87 stack
-//     and each x[j] is loaded once for them. The four sums are independent,
+//     scalar's, four rows per pass: their four sums stay on the x87 stack,
+//     and each product is FLD x[j], FMUL W[i][j] from memory, FADDP into
+//     its sum (one load, one multiply, one add: an x87 product takes no
+//     fewer), four columns per loop pass. The four sums are independent,
 //     so the FPU overlaps their adds (a P6 FADD takes 3 cycles, one can
 //     start every cycle) while each is scalar's own sequence of operations.
 //   - RMSNorm: sequential sum of squares, /n, +1e-5, 1/sqrtf (FSQRT, then
@@ -28,13 +30,17 @@
 //     accumulation, with four out[i] on the stack and each weight loaded
 //     once.
 //   - Softmax: max (FUCOMI and FCMOV, with scalar's v > max semantics for
-//     NaNs), x[i] = expf(x[i] - max) with a sequential sum, x[i] /= sum.
+//     NaNs), x[i] = expf(x[i] - max) with a sequential sum, x[i] /= sum as
+//     x[i]·(1/sum) (see Divide).
+//   - Divide (attention's scores by sqrtf(HeadSize)): x[i]·R for R = 1/d
+//     rounded to 64 bits, one FDIV a call: see below why that is the
+//     correctly rounded quotient.
 //   - SwiGLU: gate[i] = v·(1/(1+expf(-v)))·up[i], step by step as scalar.
 //   - expf: glibc's algorithm exactly as internal/mathf.Exp has it (x·32/ln2
 //     rounded to an integer k by the 0x1.8p52 shift trick, 2^(k/32) from
 //     the 32-entry table as float64 bits, a cubic in the remainder r, the
 //     special cases -Inf → 0, NaN and +Inf → x+x, overflow → +Inf,
-//     underflow → 0) in exp_x87.h.
+//     underflow → 0) in exp_x87.h, with no change of the control word.
 //
 // # Why the results are bit-identical
 //
@@ -55,26 +61,39 @@
 // never do.
 //
 // Where each step's result is stored as a float32 anyway (SwiGLU's steps,
-// Softmax's and Attention's divisions), the kernels run under precision
-// control double (cw53) and store every result as a float32 before the
-// next step reads it: rounding the exact result to 53 bits and then to
-// float32 equals rounding it once to float32 for +, -, ·, / and sqrt
-// (53 ≥ 2·24+2, the classic double-rounding bound), and the store rounds
-// subnormals and overflows exactly as SSE does. These steps are exact for
-// every input, tiny results of silu's tail and of a widely spread softmax
-// included.
+// Softmax's steps and sum, Attention's divisions), the kernels run under
+// precision control extended (cw64, which expf needs) and store every
+// result as a float32 before the next step reads it: rounding the exact
+// result to 64 bits and then to float32 equals rounding it once to float32
+// for +, -, ·, / and sqrt (64 ≥ 2·24+2, the classic double-rounding
+// bound), and the store rounds subnormals and overflows exactly as SSE
+// does. These steps are exact for every input, tiny results of silu's
+// tail and of a widely spread softmax included.
+//
+// A division x/d of float32s, where d is the same for many x (Softmax's
+// sum, Attention's sqrtf(HeadSize)), is x·R with R = 1/d rounded to 64
+// bits, the product rounded to 64 bits and then stored as a float32: x·R
+// is within 2^-63 relative of x/d, while x/d, unless exact, is at least
+// 2^-49 relative away from every float32 rounding boundary (a midpoint m
+// between two float32s times d has up to 49 significant bits, so x - m·d
+// is a nonzero multiple of a unit 2^-49 relative to x; if d is a power of
+// two, R is exact). So both round to the same float32, subnormal results
+// included; zeros, infinities and NaNs of x and d give what the division
+// gives.
 //
 // expf works in double precision as glibc does, with three fused
-// multiply-adds that the x87 unit lacks. exp_x87.h computes their products
-// in extended precision (cw64: within 2^-64 of exact, where a double
-// product would be within 2^-53) and rounds the two sums that glibc's
-// result depends on to the last bit once to double under cw53, so a fused
-// result and ours differ only when the exact value lies within ~2^-64
-// relative of a rounding boundary of the double, and even then the
-// float32 result changes only if the double lands on a float32 rounding
-// boundary. That leaves a small chance, not a proof; the proof is
-// exhaustive: the same instructions, assembled for amd64 (exp_amd64.s),
-// agree with mathf.Exp on all 2^32 float32 arguments
+// multiply-adds that the x87 unit lacks. exp_x87.h runs under cw64: its
+// products are within 2^-64 of exact (where a double product would be
+// within 2^-53), the values that glibc rounds to double (z = x·32/ln2, y1,
+// y·s) are rounded to 64 bits and then to double by a float64 store (and
+// a load), y = zz·r² + y1 is used to 64 bits, and the rounding of z to an
+// integer k is FIST's, ties to even, as glibc's shift trick. So ours and
+// glibc's differ only when an exact value lies within ~2^-64 relative of
+// a rounding boundary of the double (or y's last 11 bits matter), and
+// even then the float32 result changes only if the double lands on a
+// float32 rounding boundary. That leaves a small chance, not a proof; the
+// proof is exhaustive: the same instructions, assembled for amd64
+// (exp_amd64.s), agree with mathf.Exp on all 2^32 float32 arguments
 // (TestExpX87EveryFloat32 with RETROLLAMA_X87_EXHAUSTIVE set), and the
 // 386 build agrees on 2^20 arguments on the emulated Pentium II.
 //
@@ -84,13 +103,13 @@
 // # Control word discipline
 //
 // Every assembly function saves the caller's control word (FSTCW), loads
-// its own with all exceptions masked and rounding to nearest (cw24, cw53
-// or cw64), and restores the caller's before returning, with the x87 stack
+// its own with all exceptions masked and rounding to nearest (cw24 or
+// cw64), and restores the caller's before returning, with the x87 stack
 // as it found it (empty: Go code does not use it). Go does not preempt
 // assembly functions asynchronously, and the kernel saves the FPU state
 // of a thread it interrupts, so nothing else observes or changes the
-// control word in between. expf switches between cw53 and cw64 inside and
-// returns to the control word its caller runs under.
+// control word in between. expf runs under its callers' cw64 and never
+// changes the control word (an FLDCW costs ~10 cycles on a P6).
 //
 // # Files and builds
 //

@@ -2,12 +2,14 @@
 #include "exp_x87.h"
 
 // func expAMD64(x float32) float32
-TEXT ·expAMD64(SB), NOSPLIT, $8-12
+TEXT ·expAMD64(SB), NOSPLIT, $40-12
 	FSTCW	0(SP)
-	FLDCW	cw24<>(SB)
-	LEAQ	cw24<>(SB), DI
+	FLDCW	cw64<>(SB)
 	MOVL	x+0(FP), AX
-	CALL	exp<>(SB)
-	MOVL	AX, ret+8(FP)
+	FMOVF	x+0(FP), F0
+	EXPF
+	FMOVFP	F0, ret+8(FP)
 	FLDCW	0(SP)
 	RET
+
+	EXPSPECIAL

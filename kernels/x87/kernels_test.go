@@ -36,6 +36,41 @@ func TestMatMul(t *testing.T) {
 	}
 }
 
+// TestMatMulZeros: sums of signed zeros (scalar's 0 + -0 + ... is +0,
+// so a row whose products are all -0 sums to +0) and zero columns.
+func TestMatMulZeros(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	negZero := float32(math.Copysign(0, -1))
+	for _, rows := range []int{1, 3, 4, 5, 8, 9} {
+		for _, cols := range []int{0, 1, 2, 4, 5, 9} {
+			w := uniform(r, rows*cols, -1, 1)
+			for i := 0; i < rows; i += 2 { // even rows: all negative
+				for j := range cols {
+					w[i*cols+j] = -1 - r.Float32()
+				}
+			}
+			for _, x := range [][]float32{make([]float32, cols), slices.Repeat([]float32{negZero}, cols)} {
+				if len(x) > 0 && math.Signbit(float64(x[0])) { // -0·w: all -0 for positive w
+					for i := range w {
+						w[i] = -w[i]
+					}
+				}
+				want := make([]float32, rows)
+				genericMatMul(want, w, x, cols)
+				gw, gx, gout := guarded(w), guarded(x), guarded(uniform(r, rows, -1000, 1000))
+				matMul(gout.s(), gw.s(), gx.s(), cols)
+				what := label("matMul zeros %dx%d", rows, cols)
+				for i, v := range gout.s() {
+					if math.Float32bits(v) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: [%d] = %#08x, want %#08x", what, i, math.Float32bits(v), math.Float32bits(want[i]))
+					}
+				}
+				gout.check(t, what)
+			}
+		}
+	}
+}
+
 func TestMatMulT(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{1, 2, 3, 5, 8, 37, 256} { // rows of v: positions
@@ -131,6 +166,21 @@ func TestDivide(t *testing.T) {
 		got := slices.Clone(x)
 		divide(got, d)
 		assertIdentical(t, label("divide subnormals by %g", d), got, want)
+	}
+	// divide multiplies by 1/d rounded to 64 bits: random float32 bit
+	// patterns for x and d (every exponent, subnormals, infinities and
+	// NaNs included), against the division.
+	y := make([]float32, 512)
+	for range 300 {
+		d := math.Float32frombits(r.Uint32())
+		for i := range y {
+			y[i] = math.Float32frombits(r.Uint32())
+		}
+		want := slices.Clone(y)
+		genericDivide(want, d)
+		got := slices.Clone(y)
+		divide(got, d)
+		assertIdentical(t, label("divide random bits by %g (%#08x)", d, math.Float32bits(d)), got, want)
 	}
 }
 
