@@ -235,7 +235,7 @@ func TestKernelsMatchGo(t *testing.T) {
 			t.Fatalf("widen: x16[%d] = %d, want %d", i, got[i], want[i])
 		}
 	}
-	for _, sh := range []q8Shape{{9, 64, 8}, {7, 64, 4}, {6, 60, 4}, {5, 30, 3}, {3, 1040, 520}, {4, 96, 32}} {
+	for _, sh := range []q8Shape{{9, 64, 8}, {7, 64, 4}, {6, 60, 4}, {5, 30, 3}, {3, 1040, 520}, {4, 96, 32}, {13, 64, 64}, {12, 172, 172}, {11, 4, 4}, {8, 288, 32}} {
 		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
 		for i := range tensor.Q8 {
 			tensor.Q8[i] = int8(r.Uint32())
@@ -261,23 +261,25 @@ func TestKernelsMatchGo(t *testing.T) {
 		}
 		widen(p.x16[:l.nx], src[:l.nx])
 		rows := sh.rows - 1 // the last row may be read past its end
-		for i := 0; i < rows; i += 4 {
-			nr := min(4, rows-i)
-			gotI, wantI := make([]int32, len(p.ivals)), make([]int32, len(p.ivals))
-			matQ8(nil, m.q[i*sh.cols:], nil, p.x16, p.xs, gotI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false)
-			matQ8Go(nil, m.q[i*sh.cols:], nil, p.x16, p.xs, wantI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false)
+		ns := l.subs()
+		for _, nr := range []int{rows, 1, min(rows, 5), min(rows, 6)} {
+			gotI, wantI := make([]int32, ivalsLen(nr, ns)), make([]int32, ivalsLen(nr, ns))
+			matQ8(nil, m.q, nil, p.x16, p.xs, gotI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false, false)
+			matQ8Go(nil, m.q, nil, p.x16, p.xs, wantI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false, false)
 			for j := range gotI {
 				if gotI[j] != wantI[j] {
-					t.Fatalf("%+v rows %d..%d: ivals[%d] = %d, want %d", sh, i, i+nr-1, j, gotI[j], wantI[j])
+					t.Fatalf("%+v %d rows: ivals[%d] = %d, want %d", sh, nr, j, gotI[j], wantI[j])
 				}
 			}
 		}
 		if l.exact {
-			gotO, wantO := make([]float32, rows), make([]float32, rows)
-			matQ8(gotO, m.q, m.scales, p.x16, p.xs, p.ivals, rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true)
-			matQ8Go(wantO, m.q, m.scales, p.x16, p.xs, make([]int32, len(p.ivals)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true)
-			if i, ok := sameBits(gotO, wantO); !ok {
-				t.Fatalf("%+v fast: out[%d] = %v, want %v", sh, i, gotO[i], wantO[i])
+			for _, pos := range []bool{false, m.pos} {
+				gotO, wantO := make([]float32, rows), make([]float32, rows)
+				matQ8(gotO, m.q, m.scales, p.x16, p.xs, make([]int32, ivalsLen(rows, ns)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true, pos)
+				matQ8Go(wantO, m.q, m.scales, p.x16, p.xs, make([]int32, ivalsLen(rows, ns)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true, pos)
+				if i, ok := sameBits(gotO, wantO); !ok {
+					t.Fatalf("%+v fast (pos %v): out[%d] = %v, want %v", sh, pos, i, gotO[i], wantO[i])
+				}
 			}
 		}
 	}
