@@ -102,6 +102,9 @@ func TestMatMulExtremes(t *testing.T) {
 		"mixed":        func() float32 { return math.Float32frombits(r.Uint32() & 0x7F7FFFFF) },
 		"subnormal":    func() float32 { return sub * float32(r.IntN(1<<23)) },
 		"inf and zero": func() float32 { return []float32{float32(math.Inf(1)), 0, 1}[r.IntN(3)] },
+		// Negative scales and -0: a row of one group is then 0 + its
+		// product, where -0 becomes +0.
+		"signed": func() float32 { return []float32{-r.Float32() / 127, float32(math.Copysign(0, -1)), r.Float32() / 127}[r.IntN(3)] },
 	}
 	values := map[string]func() int8{
 		"random": func() int8 { return int8(r.Uint32()) },
@@ -134,7 +137,7 @@ func TestMatMulExtremes(t *testing.T) {
 		"tiny":  func(n int) []float32 { return scaled(kerneltest.Random(r, n), -100) },
 		"zeros": func(n int) []float32 { return make([]float32, n) },
 	}
-	shapes := []q8Shape{{5, 64, 4}, {6, 96, 32}, {3, 72, 8}, {2, 36, 12}, {5, 1024, 512}, {3, 30, 3}, {2, 1040, 520}}
+	shapes := []q8Shape{{5, 64, 4}, {6, 96, 32}, {3, 72, 8}, {2, 36, 12}, {5, 1024, 512}, {3, 30, 3}, {2, 1040, 520}, {7, 64, 64}, {6, 44, 44}}
 	for sn, sf := range scales {
 		for vn, vf := range values {
 			for xn, xf := range xs {
