@@ -104,7 +104,9 @@ func TestMatMulExtremes(t *testing.T) {
 		"inf and zero": func() float32 { return []float32{float32(math.Inf(1)), 0, 1}[r.IntN(3)] },
 		// Negative scales and -0: a row of one group is then 0 + its
 		// product, where -0 becomes +0.
-		"signed": func() float32 { return []float32{-r.Float32() / 127, float32(math.Copysign(0, -1)), r.Float32() / 127}[r.IntN(3)] },
+		"signed": func() float32 {
+			return []float32{-r.Float32() / 127, float32(math.Copysign(0, -1)), r.Float32() / 127}[r.IntN(3)]
+		},
 	}
 	values := map[string]func() int8{
 		"random": func() int8 { return int8(r.Uint32()) },
