@@ -193,11 +193,11 @@ wdone:
 // sum is stored without the addition.
 //
 // Locals: 0 saved control word, 2 our control word, 4 and 8 the mask
-// 0xFF00FF00, 12 rows left, 16 ivals cursor, 20 layout groups left,
+// 0xFF00FF00, 12 rows left, 16 ivals cursor,
 // 24 block's row 0 + p in w, 28 -p, 32 2p, 36 5n, 40 x16 + 2p,
 // 44 split, 48 sub-groups per row (NS), 52 ivals bytes per block less
-// 20, 56 4ng.
-TEXT ·matQ8(SB), NOSPLIT, $60-99
+// 20, 56 4ng, 60 x16 + 2p·nlg (DI at the last layout group).
+TEXT ·matQ8(SB), NOSPLIT, $64-99
 	FSTCW	0(SP)
 	MOVL	CW_SINGLE, AX
 	MOVW	AX, 2(SP)
@@ -227,6 +227,10 @@ TEXT ·matQ8(SB), NOSPLIT, $60-99
 	MOVL	CX, 44(SP)
 	SHLL	CX, AX
 	MOVL	AX, 48(SP)	// NS = nlg, or 2·nlg with split
+	MOVL	nlg+92(FP), CX
+	IMULL	32(SP), CX
+	ADDL	x16_base+36(FP), CX
+	MOVL	CX, 60(SP)
 	LEAL	(AX)(AX*4), AX
 	SHLL	$2, AX
 	SUBL	$20, AX
@@ -247,28 +251,8 @@ mblock:
 	LEAL	(BX)(AX*1), DX
 	LEAL	(DX)(AX*1), BP
 	LEAL	(BP)(AX*1), CX
-	JMP	mrows
-mpart:
-	MOVL	SI, BX
-	CMPL	12(SP), $1
-	JLE	mp1
-	ADDL	AX, BX
-mp1:
-	MOVL	BX, DX
-	CMPL	12(SP), $2
-	JLE	mp2
-	ADDL	AX, DX
-mp2:
-	MOVL	DX, BP
-	CMPL	12(SP), $3
-	JLE	mp3
-	ADDL	AX, BP
-mp3:
-	MOVL	BP, CX
 mrows:
 	MOVL	40(SP), DI
-	MOVL	nlg+92(FP), AX
-	MOVL	AX, 20(SP)
 
 mgroup:
 	MOVL	28(SP), AX
@@ -315,7 +299,18 @@ mgend:
 	BYTE $0x0F; BYTE $0xFE; BYTE $0xFD	// PADDD     MM7, MM5
 	MOVQ	M7, 16(AX)
 	ADDL	$20, AX
-	JMP	mstored
+mstored:
+	MOVL	AX, 16(SP)
+	CMPL	DI, 60(SP)
+	JEQ	mbdone
+	MOVL	wgs+84(FP), AX
+	ADDL	AX, SI
+	ADDL	AX, BX
+	ADDL	AX, DX
+	ADDL	AX, BP
+	ADDL	AX, CX
+	ADDL	32(SP), DI
+	JMP	mgroup
 msplit:
 	BYTE $0x0F; BYTE $0x6F; BYTE $0xF9	// MOVQ      MM7, MM1
 	BYTE $0x0F; BYTE $0x62; BYTE $0xFA	// PUNPCKLDQ MM7, MM2
@@ -333,18 +328,25 @@ msplit:
 	MOVQ	M3, 28(AX)
 	MOVQ	M5, 36(AX)
 	ADDL	$40, AX
-mstored:
-	MOVL	AX, 16(SP)
-	DECL	20(SP)
-	JEQ	mbdone
-	MOVL	wgs+84(FP), AX
-	ADDL	AX, SI
+	JMP	mstored
+mpart:
+	MOVL	SI, BX
+	CMPL	12(SP), $1
+	JLE	mp1
 	ADDL	AX, BX
+mp1:
+	MOVL	BX, DX
+	CMPL	12(SP), $2
+	JLE	mp2
 	ADDL	AX, DX
+mp2:
+	MOVL	DX, BP
+	CMPL	12(SP), $3
+	JLE	mp3
 	ADDL	AX, BP
-	ADDL	AX, CX
-	ADDL	32(SP), DI
-	JMP	mgroup
+mp3:
+	MOVL	BP, CX
+	JMP	mrows
 mbdone:
 	MOVL	36(SP), AX
 	ADDL	AX, 24(SP)
@@ -376,8 +378,8 @@ mbdone:
 	TESTL	DX, DX
 	JEQ	mone0
 mone:
-	FMOVL	(DI)(AX*4), F0	// ival, exact
-	FMULF	(SI)(AX*4), F0	// · ws, rounded to float32
+	FMOVF	(SI)(AX*4), F0	// ws
+	FMULL	(DI)(AX*4), F0	// · ival (FIMUL, exact int), rounded to float32
 	FMULF	(CX), F0	// · xs, rounded to float32
 	FMOVFP	F0, (BP)(AX*4)	// = 0 + itself (pos)
 	INCL	AX
@@ -385,8 +387,8 @@ mone:
 	JMP	mdone
 mone0:
 	FLDZ
-	FMOVL	(DI)(AX*4), F0
-	FMULF	(SI)(AX*4), F0
+	FMOVF	(SI)(AX*4), F0
+	FMULL	(DI)(AX*4), F0
 	FMULF	(CX), F0
 	FADDDP	F0, F1	// 0 + v: -0 becomes +0, as in the reference
 	FMOVFP	F0, (BP)(AX*4)
@@ -411,8 +413,8 @@ mrow:
 	MOVL	ng+80(FP), AX
 	NEGL	AX
 mg:
-	FMOVL	(DX), F0	// ival, exact
-	FMULF	(SI)(AX*4), F0	// · ws, rounded to float32
+	FMOVF	(SI)(AX*4), F0	// ws
+	FMULL	(DX), F0	// · ival (FIMUL, exact int), rounded to float32
 	FMULF	(CX)(AX*4), F0	// · xs[g], rounded to float32
 	FADDDP	F0, F1	// added to the row's sum, rounded to float32
 	ADDL	$20, DX
