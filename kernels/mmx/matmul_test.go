@@ -466,3 +466,22 @@ func TestMatMulSameX(t *testing.T) {
 		call("then wider", ws[4])
 	}
 }
+
+// TestMatMulBatches: matrices of more rows than one matQ8 call takes
+// (batchRows), on the x87 scaling and on the Go one (huge x scales, and
+// groups of more than 512), so that the batches' rows, scales and ivals
+// line up.
+func TestMatMulBatches(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
+	for _, sh := range []q8Shape{{232, 288, 32}, {2051, 8, 8}, {205, 1040, 520}, {123, 172, 4}} {
+		l := newLayout(sh.cols, sh.gs)
+		if ns := l.subs(); sh.rows <= batchRows(ns) {
+			t.Fatalf("%+v: %d rows fit one batch of %d", sh, sh.rows, batchRows(ns))
+		}
+		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
+		x := kerneltest.Random(r, sh.cols)
+		check(t, fmt.Sprintf("%+v", sh), ref, p, tensor, x)
+		check(t, fmt.Sprintf("%+v huge x", sh), ref, p, tensor, scaled(x, 60))
+	}
+}
