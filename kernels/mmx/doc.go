@@ -25,12 +25,16 @@
 // 2. Widen x to int16 (widen, MMX), eight values at a time with the even
 // ones first, the order step 3 multiplies them in.
 //
-// 3. Integer dot products (matQ8, MMX), four rows per pass over x, each
-// chunk of x loaded once for the four. Eight weights are loaded straight
-// from the row; PAND with 0xFF00 in every word leaves 256·(odd weight),
-// PSLLW by 8 gives 256·(even weight); PMADDWD against x's odd and even
-// values and PADDD into the row's two int32 lanes (elements 0-3 and 4-7 of
-// each chunk); at the end of a group PSRAD by 8 drops the factor 256.
+// 3. Integer dot products (matQ8, MMX), five rows per pass over x (MM1-
+// MM5), PMADDWD taking x's values straight from memory. Eight weights
+// are loaded straight from the row; PAND with 0xFF00 in every word
+// leaves 256·(odd weight), PSLLW by 8 gives 256·(even weight); PMADDWD
+// against x's odd and even values and PADDD into the row's two int32
+// lanes (elements 0-3 and 4-7 of each chunk; a group's first chunk sets
+// them instead); at the end of a group PSRAD by 8 drops the factor 256
+// and the lanes are summed and stored, five rows' sums in a run. A call
+// takes up to about 2048 sums (Provider.rowsQ8 cuts a matrix in such
+// batches), then runs one EMMS before the x87 part.
 // The layout follows the group size gs: a multiple of 8 is whole chunks;
 // gs = 4 (stories260K) puts two groups in a chunk, one per lane; any
 // other gs pads each group's x with zeros to a multiple of 8, the chunk
@@ -40,8 +44,11 @@
 // are summed in sub-groups of at most 512, added in Go.
 //
 // 4. Scaling (matQ8, x87, precision control single): per row and group in
-// order, FILD the int32 sum, FMUL by the weight's scale, FMUL by x's,
-// FADD into the row's sum kept on the x87 stack; four rows' sums at once.
+// order, FLD the weight's scale, FIMUL by the int32 sum (the same product
+// as FILD then FMUL: the sum is exact as a float32), FMUL by x's, FADD
+// into the row's sum. A row of one group (stories260K's per-matrix
+// format) is its one product when every scale of the matrix is positive:
+// the product is then never -0, so 0 + it is itself.
 //
 // # Why it is exact
 //

@@ -28,7 +28,7 @@ func TestFPUStateRestored(t *testing.T) {
 			"widen":    func() { widen(p.x16[:m.lay.nx], p.q[:m.lay.nx]) },
 			"matQ8": func() {
 				l := &m.lay
-				matQ8(out, m.q, m.scales, p.x16, p.xs, p.ivals, 4, n, l.ng, l.wgs, l.p, l.nlg, l.split, l.exact)
+				matQ8(out, m.q, m.scales, p.x16, p.xs, p.ivals, 4, n, l.ng, l.wgs, l.p, l.nlg, l.split, l.exact, m.pos)
 			},
 			"MatMul": func() { must(t, p.MatMul(out, w, x)) },
 		}

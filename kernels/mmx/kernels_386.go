@@ -40,7 +40,7 @@ func widen(x16 []int16, q []int8)
 //
 //go:noescape
 func matQ8(out []float32, w []int8, ws []float32, x16 []int16, xs []float32, ivals []int32,
-	rows, n, ng, wgs, p, nlg int, split, fast bool)
+	rows, n, ng, wgs, p, nlg int, split, fast, pos bool)
 
 // fpuEnv returns the x87 control, status and tag words (for tests).
 func fpuEnv() (cw, sw, tw uint16)

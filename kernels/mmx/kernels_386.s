@@ -135,264 +135,303 @@ wloop:
 wdone:
 	RET
 
-// One row's multiply-adds for one chunk of eight weights at (R)(AX*1),
-// whose x values are in MM1 (even-indexed) and MM2 (odd-indexed) as
-// int16; MM0 holds 0xFF00 in every word. The weights are loaded twice
-// into MM7: masked, each word is 256·(odd weight); shifted left by 8,
-// 256·(even weight); PMADDWD with the matching x and PADDD into the
-// row's accumulator (two int32 lanes, 256·the sums of elements 0-3 and
-// 4-7 of the chunk). PADDD's ModRM is 0xC7 | acc<<3.
+// The chunk loop's operands: AX runs from -p to 0 in steps of 8; a row's
+// eight weights are at (R)(AX*1); the chunk's x values (int16) at
+// (DI)(AX*2), even-indexed, and 8(DI)(AX*2), odd-indexed. PMADDWD takes
+// them straight from memory, which leaves MM1-MM5 for five rows' sums
+// (MM0 holds 0xFF00 in every word, MM7 is scratch). Accumulator k's
+// ModRMs: PADDD acc, MM7 = 0xC7|k<<3; PAND acc, MM0 = 0xC0|k<<3;
+// PMADDWD acc, 8(DI)(AX*2) = 0x44|k<<3, SIB 0x47, disp8 8.
+//
+// ROWCHUNK: the weights loaded twice into MM7: masked, each word is
+// 256·(odd weight); shifted left by 8, 256·(even weight); PMADDWD with
+// the matching x and PADDD into the row's accumulator (two int32 lanes,
+// 256·the sums of elements 0-3 and 4-7 of the chunk).
 #define ROWCHUNK(R, PADDD_MODRM) \
 	MOVQ	(R)(AX*1), M7; \
 	BYTE $0x0F; BYTE $0xDB; BYTE $0xF8; \
-	BYTE $0x0F; BYTE $0xF5; BYTE $0xFA; \
+	BYTE $0x0F; BYTE $0xF5; BYTE $0x7C; BYTE $0x47; BYTE $0x08; \
 	BYTE $0x0F; BYTE $0xFE; BYTE PADDD_MODRM; \
 	MOVQ	(R)(AX*1), M7; \
 	BYTE $0x0F; BYTE $0x71; BYTE $0xF7; BYTE $0x08; \
-	BYTE $0x0F; BYTE $0xF5; BYTE $0xF9; \
+	BYTE $0x0F; BYTE $0xF5; BYTE $0x3C; BYTE $0x47; \
 	BYTE $0x0F; BYTE $0xFE; BYTE PADDD_MODRM
-// (PAND MM7, MM0; PMADDWD MM7, MM2; PADDD acc, MM7;
-//  PSLLW MM7, 8; PMADDWD MM7, MM1; PADDD acc, MM7)
+// (PAND MM7, MM0; PMADDWD MM7, 8(DI)(AX*2); PADDD acc, MM7;
+//  PSLLW MM7, 8; PMADDWD MM7, (DI)(AX*2); PADDD acc, MM7)
 
-// Zero the four accumulators MM3-MM6.
-#define ZEROACC \
-	BYTE $0x0F; BYTE $0xEF; BYTE $0xDB; \
-	BYTE $0x0F; BYTE $0xEF; BYTE $0xE4; \
-	BYTE $0x0F; BYTE $0xEF; BYTE $0xED; \
-	BYTE $0x0F; BYTE $0xEF; BYTE $0xF6
-// (PXOR MM3, MM3; PXOR MM4, MM4; PXOR MM5, MM5; PXOR MM6, MM6)
+// ROWFIRST: a group's first chunk, which sets the accumulator instead
+// of adding to it (no zeroing).
+#define ROWFIRST(R, ACC, PAND_MODRM, PMADD_MODRM, PADDD_MODRM) \
+	MOVQ	(R)(AX*1), ACC; \
+	BYTE $0x0F; BYTE $0xDB; BYTE PAND_MODRM; \
+	BYTE $0x0F; BYTE $0xF5; BYTE PMADD_MODRM; BYTE $0x47; BYTE $0x08; \
+	MOVQ	(R)(AX*1), M7; \
+	BYTE $0x0F; BYTE $0x71; BYTE $0xF7; BYTE $0x08; \
+	BYTE $0x0F; BYTE $0xF5; BYTE $0x3C; BYTE $0x47; \
+	BYTE $0x0F; BYTE $0xFE; BYTE PADDD_MODRM
+// (PAND acc, MM0; PMADDWD acc, 8(DI)(AX*2);
+//  PSLLW MM7, 8; PMADDWD MM7, (DI)(AX*2); PADDD acc, MM7)
 
 // func matQ8(out []float32, w []int8, ws []float32, x16 []int16, xs []float32, ivals []int32,
-//	rows, n, ng, wgs, p, nlg int, split, fast bool)
+//	rows, n, ng, wgs, p, nlg int, split, fast, pos bool)
 //
-// Rows 0..rows-1 of a Q8_0 matmul, four at a time (a last block of
-// R < 4 rows repeats its last row). Per block:
+// Rows 0..rows-1 of a Q8_0 matmul; see matQ8Go for the layout of ivals.
 //
-// MMX: for each of nlg layout groups (wgs weight bytes of a row, p
+// MMX, five rows at a time (a last block of R < 5 rows repeats its last
+// row): for each of nlg layout groups (wgs weight bytes of a row, p
 // widened x values, p a multiple of 8), the int32 dot products of the
-// four rows with x, into ivals[4s+r] for sub-group s and row r: one per
-// layout group, or, when split, one per lane (two 4-value groups per
-// layout group). Then EMMS.
+// five rows with x, stored as ivals[25b+5s+r]-style runs of five per
+// sub-group s of block b (one sub-group per layout group, or with split
+// two, one per lane); a pair store writes a sixth value, overwritten by
+// the next run (ivals has room for one more at the end). Then one EMMS.
 //
 // x87, only when fast (precision control single): out[i] = Σ_g
-// float32(float32(float32(ival)·ws)·xs[g]) in group order, the four rows'
-// sums on the x87 stack. Without fast, matQ8 stops after the MMX part of
-// the first block and the caller does the scaling (rows ≤ 4).
+// float32(float32(float32(ival)·ws)·xs[g]) in group order. With one
+// sub-group per row the ivals are out's order and the loop is one row
+// per pass; with pos too (every ws > 0), 0 + v is v (v is never -0:
+// ival = 0 gives +0, else xs ≠ 0 and the product is nonzero), so the
+// sum is stored without the addition.
 //
 // Locals: 0 saved control word, 2 our control word, 4 and 8 the mask
-// 0xFF00FF00, 12 first row of the block, 16 ivals cursor, 20 layout
-// groups left, 24 rows in the block (≤ 4), 28 -p, 32 2p, 36 ivals bytes
-// per layout group.
-TEXT ·matQ8(SB), NOSPLIT, $40-98
+// 0xFF00FF00, 12 rows left, 16 ivals cursor,
+// 24 block's row 0 + p in w, 28 -p, 32 2p, 36 5n, 40 x16 + 2p,
+// 44 split, 48 sub-groups per row (NS), 52 ivals bytes per block less
+// 20, 56 4ng, 60 x16 + 2p·nlg (DI at the last layout group).
+TEXT ·matQ8(SB), NOSPLIT, $64-99
 	FSTCW	0(SP)
 	MOVL	CW_SINGLE, AX
 	MOVW	AX, 2(SP)
 	FLDCW	2(SP)
+	MOVL	rows+72(FP), AX
+	TESTL	AX, AX
+	JEQ	mdone
+	MOVL	AX, 12(SP)
 	MOVL	$0xFF00FF00, 4(SP)
 	MOVL	$0xFF00FF00, 8(SP)
 	MOVL	p+88(FP), AX
 	MOVL	AX, CX
 	NEGL	CX
 	MOVL	CX, 28(SP)
+	MOVL	w_base+12(FP), CX
+	ADDL	AX, CX
+	MOVL	CX, 24(SP)
 	SHLL	$1, AX
 	MOVL	AX, 32(SP)
-	MOVL	$16, 36(SP)
-	MOVBLZX	split+96(FP), AX
-	TESTL	AX, AX
-	JEQ	mnosplit
-	MOVL	$32, 36(SP)
-mnosplit:
-	MOVL	$0, 12(SP)
-	MOVL	rows+72(FP), AX
-	TESTL	AX, AX
-	JEQ	mdone
-
-mblock:
-	// R = min(4, rows - i)
-	MOVL	rows+72(FP), AX
-	SUBL	12(SP), AX
-	CMPL	AX, $4
-	JLE	mrset
-	MOVL	$4, AX
-mrset:
-	MOVL	AX, 24(SP)
-
+	ADDL	x16_base+36(FP), AX
+	MOVL	AX, 40(SP)
+	MOVL	n+76(FP), AX
+	LEAL	(AX)(AX*4), AX
+	MOVL	AX, 36(SP)
 	MOVL	nlg+92(FP), AX
-	TESTL	AX, AX
-	JEQ	mmmxdone
-	MOVL	AX, 20(SP)
+	MOVBLZX	split+96(FP), CX
+	MOVL	CX, 44(SP)
+	SHLL	CX, AX
+	MOVL	AX, 48(SP)	// NS = nlg, or 2·nlg with split
+	MOVL	nlg+92(FP), CX
+	IMULL	32(SP), CX
+	ADDL	x16_base+36(FP), CX
+	MOVL	CX, 60(SP)
+	LEAL	(AX)(AX*4), AX
+	SHLL	$2, AX
+	SUBL	$20, AX
+	MOVL	AX, 52(SP)
 	MOVL	ivals_base+60(FP), AX
 	MOVL	AX, 16(SP)
-
-	// Row pointers SI, BX, DX, BP: rows i..i+3, the last one repeated,
-	// each advanced by p so that AX runs from -p to 0.
-	MOVL	12(SP), AX
-	IMULL	n+76(FP), AX
-	MOVL	w_base+12(FP), SI
-	ADDL	AX, SI
-	MOVL	n+76(FP), CX
-	MOVL	SI, BX
-	CMPL	24(SP), $1
-	JLE	mw1
-	ADDL	CX, BX
-mw1:
-	MOVL	BX, DX
-	CMPL	24(SP), $2
-	JLE	mw2
-	ADDL	CX, DX
-mw2:
-	MOVL	DX, BP
-	CMPL	24(SP), $3
-	JLE	mw3
-	ADDL	CX, BP
-mw3:
-	MOVL	p+88(FP), CX
-	ADDL	CX, SI
-	ADDL	CX, BX
-	ADDL	CX, DX
-	ADDL	CX, BP
-	MOVL	x16_base+36(FP), DI
-	ADDL	32(SP), DI
-
 	MOVQ	4(SP), M0
-	ZEROACC
+
+mblock:
+	// Row pointers SI, BX, DX, BP, CX: the block's five rows (the last
+	// one repeated when fewer are left), each advanced by p so that AX
+	// runs from -p to 0.
+	MOVL	24(SP), SI
+	MOVL	n+76(FP), AX
+	CMPL	12(SP), $5
+	JLT	mpart
+	LEAL	(SI)(AX*1), BX
+	LEAL	(BX)(AX*1), DX
+	LEAL	(DX)(AX*1), BP
+	LEAL	(BP)(AX*1), CX
+mrows:
+	MOVL	40(SP), DI
 
 mgroup:
 	MOVL	28(SP), AX
+	ROWFIRST(SI, M1, $0xC8, $0x4C, $0xCF)
+	ROWFIRST(BX, M2, $0xD0, $0x54, $0xD7)
+	ROWFIRST(DX, M3, $0xD8, $0x5C, $0xDF)
+	ROWFIRST(BP, M4, $0xE0, $0x64, $0xE7)
+	ROWFIRST(CX, M5, $0xE8, $0x6C, $0xEF)
+	ADDL	$8, AX
+	JEQ	mgend
 mchunk:
-	MOVQ	(DI)(AX*2), M1	// x values 0, 2, 4, 6 of the chunk
-	MOVQ	8(DI)(AX*2), M2	// x values 1, 3, 5, 7
-	ROWCHUNK(SI, $0xDF)	// accumulator MM3
-	ROWCHUNK(BX, $0xE7)	// MM4
-	ROWCHUNK(DX, $0xEF)	// MM5
-	ROWCHUNK(BP, $0xF7)	// MM6
+	ROWCHUNK(SI, $0xCF)	// accumulator MM1
+	ROWCHUNK(BX, $0xD7)	// MM2
+	ROWCHUNK(DX, $0xDF)	// MM3
+	ROWCHUNK(BP, $0xE7)	// MM4
+	ROWCHUNK(CX, $0xEF)	// MM5
 	ADDL	$8, AX
 	JNE	mchunk
-
-	// Lanes to int32 sums: drop the factor 256 (exact), then transpose
-	// the rows' lanes so that one MOVQ stores the same lane of two rows.
+mgend:
+	// Lanes to int32 sums: drop the factor 256 (exact), then pair the
+	// rows' lanes so that one MOVQ stores the same lane of two rows
+	// (row 4 is paired with itself).
+	BYTE $0x0F; BYTE $0x72; BYTE $0xE1; BYTE $0x08	// PSRAD     MM1, 8
+	BYTE $0x0F; BYTE $0x72; BYTE $0xE2; BYTE $0x08	// PSRAD     MM2, 8
 	BYTE $0x0F; BYTE $0x72; BYTE $0xE3; BYTE $0x08	// PSRAD     MM3, 8
 	BYTE $0x0F; BYTE $0x72; BYTE $0xE4; BYTE $0x08	// PSRAD     MM4, 8
 	BYTE $0x0F; BYTE $0x72; BYTE $0xE5; BYTE $0x08	// PSRAD     MM5, 8
-	BYTE $0x0F; BYTE $0x72; BYTE $0xE6; BYTE $0x08	// PSRAD     MM6, 8
-	BYTE $0x0F; BYTE $0x6F; BYTE $0xFB	// MOVQ      MM7, MM3
-	BYTE $0x0F; BYTE $0x62; BYTE $0xFC	// PUNPCKLDQ MM7, MM4: lane 0 of rows 0, 1
-	BYTE $0x0F; BYTE $0x6A; BYTE $0xDC	// PUNPCKHDQ MM3, MM4: lane 1 of rows 0, 1
-	BYTE $0x0F; BYTE $0x6F; BYTE $0xE5	// MOVQ      MM4, MM5
-	BYTE $0x0F; BYTE $0x62; BYTE $0xE6	// PUNPCKLDQ MM4, MM6: lane 0 of rows 2, 3
-	BYTE $0x0F; BYTE $0x6A; BYTE $0xEE	// PUNPCKHDQ MM5, MM6: lane 1 of rows 2, 3
 	MOVL	16(SP), AX
-	MOVBLZX	split+96(FP), CX
-	TESTL	CX, CX
+	CMPL	44(SP), $0
 	JNE	msplit
-	BYTE $0x0F; BYTE $0xFE; BYTE $0xFB	// PADDD     MM7, MM3: rows 0, 1
-	BYTE $0x0F; BYTE $0xFE; BYTE $0xE5	// PADDD     MM4, MM5: rows 2, 3
+	BYTE $0x0F; BYTE $0x6F; BYTE $0xF9	// MOVQ      MM7, MM1
+	BYTE $0x0F; BYTE $0x62; BYTE $0xFA	// PUNPCKLDQ MM7, MM2: lane 0 of rows 0, 1
+	BYTE $0x0F; BYTE $0x6A; BYTE $0xCA	// PUNPCKHDQ MM1, MM2: lane 1 of rows 0, 1
+	BYTE $0x0F; BYTE $0xFE; BYTE $0xF9	// PADDD     MM7, MM1
 	MOVQ	M7, (AX)
-	MOVQ	M4, 8(AX)
-	JMP	mstored
-msplit:
-	MOVQ	M7, (AX)	// sub-group 2c
-	MOVQ	M4, 8(AX)
-	MOVQ	M3, 16(AX)	// sub-group 2c+1
-	MOVQ	M5, 24(AX)
+	BYTE $0x0F; BYTE $0x6F; BYTE $0xFB	// MOVQ      MM7, MM3
+	BYTE $0x0F; BYTE $0x62; BYTE $0xFC	// PUNPCKLDQ MM7, MM4: lane 0 of rows 2, 3
+	BYTE $0x0F; BYTE $0x6A; BYTE $0xDC	// PUNPCKHDQ MM3, MM4: lane 1 of rows 2, 3
+	BYTE $0x0F; BYTE $0xFE; BYTE $0xFB	// PADDD     MM7, MM3
+	MOVQ	M7, 8(AX)
+	BYTE $0x0F; BYTE $0x6F; BYTE $0xFD	// MOVQ      MM7, MM5
+	BYTE $0x0F; BYTE $0x62; BYTE $0xFD	// PUNPCKLDQ MM7, MM5: lane 0 of row 4, twice
+	BYTE $0x0F; BYTE $0x6A; BYTE $0xED	// PUNPCKHDQ MM5, MM5: lane 1 of row 4, twice
+	BYTE $0x0F; BYTE $0xFE; BYTE $0xFD	// PADDD     MM7, MM5
+	MOVQ	M7, 16(AX)
+	ADDL	$20, AX
 mstored:
-	ADDL	36(SP), AX
 	MOVL	AX, 16(SP)
-	ZEROACC
+	CMPL	DI, 60(SP)
+	JEQ	mbdone
 	MOVL	wgs+84(FP), AX
 	ADDL	AX, SI
 	ADDL	AX, BX
 	ADDL	AX, DX
 	ADDL	AX, BP
+	ADDL	AX, CX
 	ADDL	32(SP), DI
-	DECL	20(SP)
-	JNE	mgroup
+	JMP	mgroup
+msplit:
+	BYTE $0x0F; BYTE $0x6F; BYTE $0xF9	// MOVQ      MM7, MM1
+	BYTE $0x0F; BYTE $0x62; BYTE $0xFA	// PUNPCKLDQ MM7, MM2
+	BYTE $0x0F; BYTE $0x6A; BYTE $0xCA	// PUNPCKHDQ MM1, MM2
+	MOVQ	M7, (AX)	// sub-group 2l, rows 0, 1
+	BYTE $0x0F; BYTE $0x6F; BYTE $0xFB	// MOVQ      MM7, MM3
+	BYTE $0x0F; BYTE $0x62; BYTE $0xFC	// PUNPCKLDQ MM7, MM4
+	BYTE $0x0F; BYTE $0x6A; BYTE $0xDC	// PUNPCKHDQ MM3, MM4
+	MOVQ	M7, 8(AX)	// rows 2, 3
+	BYTE $0x0F; BYTE $0x6F; BYTE $0xFD	// MOVQ      MM7, MM5
+	BYTE $0x0F; BYTE $0x62; BYTE $0xFD	// PUNPCKLDQ MM7, MM5
+	BYTE $0x0F; BYTE $0x6A; BYTE $0xED	// PUNPCKHDQ MM5, MM5
+	MOVQ	M7, 16(AX)	// row 4 (and a value the next store replaces)
+	MOVQ	M1, 20(AX)	// sub-group 2l+1
+	MOVQ	M3, 28(AX)
+	MOVQ	M5, 36(AX)
+	ADDL	$40, AX
+	JMP	mstored
+mpart:
+	MOVL	SI, BX
+	CMPL	12(SP), $1
+	JLE	mp1
+	ADDL	AX, BX
+mp1:
+	MOVL	BX, DX
+	CMPL	12(SP), $2
+	JLE	mp2
+	ADDL	AX, DX
+mp2:
+	MOVL	DX, BP
+	CMPL	12(SP), $3
+	JLE	mp3
+	ADDL	AX, BP
+mp3:
+	MOVL	BP, CX
+	JMP	mrows
+mbdone:
+	MOVL	36(SP), AX
+	ADDL	AX, 24(SP)
+	SUBL	$5, 12(SP)
+	JGT	mblock
 	BYTE $0x0F; BYTE $0x77	// EMMS
 
-mmmxdone:
 	MOVBLZX	fast+97(FP), AX
 	TESTL	AX, AX
-	JEQ	mdone	// the caller scales this block
+	JEQ	mdone	// the caller scales
 
-	// ws row pointers SI, BX, DX, BP, as the weight rows.
-	MOVL	ng+80(FP), CX
-	SHLL	$2, CX
-	MOVL	12(SP), AX
-	IMULL	CX, AX
-	MOVL	ws_base+24(FP), SI
-	ADDL	AX, SI
-	MOVL	SI, BX
-	CMPL	24(SP), $1
-	JLE	ms1
-	ADDL	CX, BX
-ms1:
-	MOVL	BX, DX
-	CMPL	24(SP), $2
-	JLE	ms2
-	ADDL	CX, DX
-ms2:
-	MOVL	DX, BP
-	CMPL	24(SP), $3
-	JLE	ms3
-	ADDL	CX, BP
-ms3:
+	MOVL	rows+72(FP), AX
+	MOVL	ng+80(FP), DX
+	SHLL	$2, DX
+	MOVL	DX, 56(SP)
 	MOVL	xs_base+48(FP), CX
+	CMPL	48(SP), $1
+	JNE	mgeneral
+
+	// One sub-group per row: ivals, ws and out run in step.
 	MOVL	ivals_base+60(FP), DI
-	XORL	AX, AX
-	FLDZ	// F3 = row 3's sum
-	FLDZ	// F2 = row 2's
-	FLDZ	// F1 = row 1's
-	FLDZ	// F0 = row 0's
-	CMPL	AX, ng+80(FP)
-	JGE	mstore
-mscale:
-	FMOVL	0(DI), F0	// row 0's ival, exact
-	FMULF	(SI)(AX*4), F0	// · ws, rounded to float32
+	LEAL	(DI)(AX*4), DI
+	MOVL	ws_base+24(FP), SI
+	LEAL	(SI)(AX*4), SI
+	MOVL	out_base+0(FP), BP
+	LEAL	(BP)(AX*4), BP
+	NEGL	AX
+	MOVBLZX	pos+98(FP), DX
+	TESTL	DX, DX
+	JEQ	mone0
+mone:
+	FMOVF	(SI)(AX*4), F0	// ws
+	FMULL	(DI)(AX*4), F0	// · ival (FIMUL, exact int), rounded to float32
+	FMULF	(CX), F0	// · xs, rounded to float32
+	FMOVFP	F0, (BP)(AX*4)	// = 0 + itself (pos)
+	INCL	AX
+	JNE	mone
+	JMP	mdone
+mone0:
+	FLDZ
+	FMOVF	(SI)(AX*4), F0
+	FMULL	(DI)(AX*4), F0
+	FMULF	(CX), F0
+	FADDDP	F0, F1	// 0 + v: -0 becomes +0, as in the reference
+	FMOVFP	F0, (BP)(AX*4)
+	INCL	AX
+	JNE	mone0
+	JMP	mdone
+
+mgeneral:
+	// Row by row: SI the end of the row's scales, CX the end of xs, DI
+	// the row's first ival (then DX runs over its sub-groups, 20 bytes
+	// apart), BX the row's place in its block.
+	MOVL	ws_base+24(FP), SI
+	ADDL	DX, SI
+	ADDL	DX, CX
+	MOVL	ivals_base+60(FP), DI
+	MOVL	out_base+0(FP), BP
+	XORL	BX, BX
+	MOVL	AX, 12(SP)
+mrow:
+	FLDZ
+	MOVL	DI, DX
+	MOVL	ng+80(FP), AX
+	NEGL	AX
+mg:
+	FMOVF	(SI)(AX*4), F0	// ws
+	FMULL	(DX), F0	// · ival (FIMUL, exact int), rounded to float32
 	FMULF	(CX)(AX*4), F0	// · xs[g], rounded to float32
 	FADDDP	F0, F1	// added to the row's sum, rounded to float32
-	FMOVL	4(DI), F0
-	FMULF	(BX)(AX*4), F0
-	FMULF	(CX)(AX*4), F0
-	FADDDP	F0, F2
-	FMOVL	8(DI), F0
-	FMULF	(DX)(AX*4), F0
-	FMULF	(CX)(AX*4), F0
-	FADDDP	F0, F3
-	FMOVL	12(DI), F0
-	FMULF	(BP)(AX*4), F0
-	FMULF	(CX)(AX*4), F0
-	FADDDP	F0, F4
-	ADDL	$16, DI
+	ADDL	$20, DX
 	INCL	AX
-	CMPL	AX, ng+80(FP)
-	JLT	mscale
-
-mstore:
-	// out[i+min(r, R-1)] = sum r: a repeated row stores its value again.
-	MOVL	12(SP), AX
-	MOVL	out_base+0(FP), DI
-	LEAL	(DI)(AX*4), DI
-	FMOVFP	F0, (DI)
-	CMPL	24(SP), $1
-	JLE	mo1
+	JNE	mg
+	FMOVFP	F0, (BP)
+	ADDL	$4, BP
+	ADDL	56(SP), SI
 	ADDL	$4, DI
-mo1:
-	FMOVFP	F0, (DI)
-	CMPL	24(SP), $2
-	JLE	mo2
-	ADDL	$4, DI
-mo2:
-	FMOVFP	F0, (DI)
-	CMPL	24(SP), $3
-	JLE	mo3
-	ADDL	$4, DI
-mo3:
-	FMOVFP	F0, (DI)
-
-	ADDL	$4, 12(SP)
-	MOVL	12(SP), AX
-	CMPL	AX, rows+72(FP)
-	JLT	mblock
+	INCL	BX
+	CMPL	BX, $5
+	JNE	mrnext
+	XORL	BX, BX
+	ADDL	52(SP), DI
+mrnext:
+	DECL	12(SP)
+	JNE	mrow
 
 mdone:
 	FLDCW	0(SP)

@@ -27,6 +27,6 @@ func quantize(q []int8, xs []float32, x []float32, gs int) { scalar.Quantize(q, 
 func widen(x16 []int16, q []int8) { widenGo(x16, q) }
 
 func matQ8(out []float32, w []int8, ws []float32, x16 []int16, xs []float32, ivals []int32,
-	rows, n, ng, wgs, p, nlg int, split, fast bool) {
-	matQ8Go(out, w, ws, x16, xs, ivals, rows, n, ng, wgs, p, nlg, split, fast)
+	rows, n, ng, wgs, p, nlg int, split, fast, pos bool) {
+	matQ8Go(out, w, ws, x16, xs, ivals, rows, n, ng, wgs, p, nlg, split, fast, pos)
 }

@@ -102,6 +102,11 @@ func TestMatMulExtremes(t *testing.T) {
 		"mixed":        func() float32 { return math.Float32frombits(r.Uint32() & 0x7F7FFFFF) },
 		"subnormal":    func() float32 { return sub * float32(r.IntN(1<<23)) },
 		"inf and zero": func() float32 { return []float32{float32(math.Inf(1)), 0, 1}[r.IntN(3)] },
+		// Negative scales and -0: a row of one group is then 0 + its
+		// product, where -0 becomes +0.
+		"signed": func() float32 {
+			return []float32{-r.Float32() / 127, float32(math.Copysign(0, -1)), r.Float32() / 127}[r.IntN(3)]
+		},
 	}
 	values := map[string]func() int8{
 		"random": func() int8 { return int8(r.Uint32()) },
@@ -134,7 +139,7 @@ func TestMatMulExtremes(t *testing.T) {
 		"tiny":  func(n int) []float32 { return scaled(kerneltest.Random(r, n), -100) },
 		"zeros": func(n int) []float32 { return make([]float32, n) },
 	}
-	shapes := []q8Shape{{5, 64, 4}, {6, 96, 32}, {3, 72, 8}, {2, 36, 12}, {5, 1024, 512}, {3, 30, 3}, {2, 1040, 520}}
+	shapes := []q8Shape{{5, 64, 4}, {6, 96, 32}, {3, 72, 8}, {2, 36, 12}, {5, 1024, 512}, {3, 30, 3}, {2, 1040, 520}, {7, 64, 64}, {6, 44, 44}}
 	for sn, sf := range scales {
 		for vn, vf := range values {
 			for xn, xf := range xs {
@@ -235,7 +240,7 @@ func TestKernelsMatchGo(t *testing.T) {
 			t.Fatalf("widen: x16[%d] = %d, want %d", i, got[i], want[i])
 		}
 	}
-	for _, sh := range []q8Shape{{9, 64, 8}, {7, 64, 4}, {6, 60, 4}, {5, 30, 3}, {3, 1040, 520}, {4, 96, 32}} {
+	for _, sh := range []q8Shape{{9, 64, 8}, {7, 64, 4}, {6, 60, 4}, {5, 30, 3}, {3, 1040, 520}, {4, 96, 32}, {13, 64, 64}, {12, 172, 172}, {11, 4, 4}, {8, 288, 32}} {
 		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
 		for i := range tensor.Q8 {
 			tensor.Q8[i] = int8(r.Uint32())
@@ -261,23 +266,25 @@ func TestKernelsMatchGo(t *testing.T) {
 		}
 		widen(p.x16[:l.nx], src[:l.nx])
 		rows := sh.rows - 1 // the last row may be read past its end
-		for i := 0; i < rows; i += 4 {
-			nr := min(4, rows-i)
-			gotI, wantI := make([]int32, len(p.ivals)), make([]int32, len(p.ivals))
-			matQ8(nil, m.q[i*sh.cols:], nil, p.x16, p.xs, gotI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false)
-			matQ8Go(nil, m.q[i*sh.cols:], nil, p.x16, p.xs, wantI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false)
+		ns := l.subs()
+		for _, nr := range []int{rows, 1, min(rows, 5), min(rows, 6)} {
+			gotI, wantI := make([]int32, ivalsLen(nr, ns)), make([]int32, ivalsLen(nr, ns))
+			matQ8(nil, m.q, nil, p.x16, p.xs, gotI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false, false)
+			matQ8Go(nil, m.q, nil, p.x16, p.xs, wantI, nr, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, false, false)
 			for j := range gotI {
 				if gotI[j] != wantI[j] {
-					t.Fatalf("%+v rows %d..%d: ivals[%d] = %d, want %d", sh, i, i+nr-1, j, gotI[j], wantI[j])
+					t.Fatalf("%+v %d rows: ivals[%d] = %d, want %d", sh, nr, j, gotI[j], wantI[j])
 				}
 			}
 		}
 		if l.exact {
-			gotO, wantO := make([]float32, rows), make([]float32, rows)
-			matQ8(gotO, m.q, m.scales, p.x16, p.xs, p.ivals, rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true)
-			matQ8Go(wantO, m.q, m.scales, p.x16, p.xs, make([]int32, len(p.ivals)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true)
-			if i, ok := sameBits(gotO, wantO); !ok {
-				t.Fatalf("%+v fast: out[%d] = %v, want %v", sh, i, gotO[i], wantO[i])
+			for _, pos := range []bool{false, m.pos} {
+				gotO, wantO := make([]float32, rows), make([]float32, rows)
+				matQ8(gotO, m.q, m.scales, p.x16, p.xs, make([]int32, ivalsLen(rows, ns)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true, pos)
+				matQ8Go(wantO, m.q, m.scales, p.x16, p.xs, make([]int32, ivalsLen(rows, ns)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true, pos)
+				if i, ok := sameBits(gotO, wantO); !ok {
+					t.Fatalf("%+v fast (pos %v): out[%d] = %v, want %v", sh, pos, i, gotO[i], wantO[i])
+				}
 			}
 		}
 	}
@@ -457,5 +464,24 @@ func TestMatMulSameX(t *testing.T) {
 		change.f()
 		call("after "+change.name, ws[0])
 		call("then wider", ws[4])
+	}
+}
+
+// TestMatMulBatches: matrices of more rows than one matQ8 call takes
+// (batchRows), on the x87 scaling and on the Go one (huge x scales, and
+// groups of more than 512), so that the batches' rows, scales and ivals
+// line up.
+func TestMatMulBatches(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	ref, p := kerneltest.Initialised(t, scalar.New(), testShape), kerneltest.Initialised(t, New(), testShape)
+	for _, sh := range []q8Shape{{232, 288, 32}, {2051, 8, 8}, {205, 1040, 520}, {123, 172, 4}} {
+		l := newLayout(sh.cols, sh.gs)
+		if ns := l.subs(); sh.rows <= batchRows(ns) {
+			t.Fatalf("%+v: %d rows fit one batch of %d", sh, sh.rows, batchRows(ns))
+		}
+		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
+		x := kerneltest.Random(r, sh.cols)
+		check(t, fmt.Sprintf("%+v", sh), ref, p, tensor, x)
+		check(t, fmt.Sprintf("%+v huge x", sh), ref, p, tensor, scaled(x, 60))
 	}
 }

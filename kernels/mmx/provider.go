@@ -72,7 +72,7 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 func (p *Provider) Init(s kernels.Shape) error {
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.q, p.qp, p.row = make([]int8, n+8), nil, nil
-	p.x16, p.xs, p.ivals = make([]int16, n+8), make([]float32, n), make([]int32, 4*(n+1))
+	p.x16, p.xs, p.ivals = make([]int16, n+8), make([]float32, n), make([]int32, ivalsLen(batchRows(1), 1))
 	p.last, p.lastCols = make([]uint32, n), 0
 	return nil
 }
@@ -151,7 +151,12 @@ type matrix struct {
 	lay        layout
 	// safe: every scale is 0 or 2^-63 ≤ |s| < 2^40, a range where the
 	// x87's single precision (with its wider exponent) rounds as float32.
-	safe bool
+	// pos: every scale is positive (neither 0 nor -0), so that a row of
+	// one group is its one product, which is never -0 (see matQ8).
+	safe, pos bool
+	// tail is tailRows(m); batch is batchRows for the layout (both fixed
+	// at Prepare: a division is some 40 cycles on the Pentium II).
+	tail, batch int
 }
 
 // Prepare implements kernels.Provider: it checks a Q8_0 tensor as the
@@ -168,6 +173,8 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	}
 	m := &matrix{rows: t.Rows, cols: t.Cols, q: t.Q8, scales: t.Scales, lay: newLayout(t.Cols, t.GroupSize)}
 	m.safe = scalesSafe(t.Scales)
+	m.pos = scalesPositive(t.Scales)
+	m.tail, m.batch = tailRows(m), batchRows(m.lay.subs())
 	p.grow(m)
 	return m, nil
 }
@@ -187,7 +194,7 @@ func (p *Provider) grow(m *matrix) {
 	if len(p.xs) < l.ng {
 		p.xs = make([]float32, l.ng)
 	}
-	if n := 4 * (l.nsub + 1); len(p.ivals) < n {
+	if n := ivalsLen(batchRows(l.subs()), l.subs()); len(p.ivals) < n {
 		p.ivals = make([]int32, n)
 	}
 	if l.over > 0 && len(p.row) < m.cols+16 {
@@ -198,6 +205,35 @@ func (p *Provider) grow(m *matrix) {
 	}
 	p.lastCols = 0 // the buffers may have been replaced
 }
+
+// scalesPositive reports whether every scale is positive (its sign bit
+// clear and not 0).
+func scalesPositive(s []float32) bool {
+	for _, v := range s {
+		if b := math.Float32bits(v); b == 0 || b>>31 != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// subs returns how many sub-group sums matQ8 stores per row: one per
+// layout group, two with split.
+func (l *layout) subs() int {
+	if l.split {
+		return 2 * l.nlg
+	}
+	return l.nlg
+}
+
+// ivalsRows is about how many sub-group sums one matQ8 call stores (the
+// MMX part runs over that many before the x87 part scales them, one EMMS
+// per call): 8 KB of ivals.
+const ivalsRows = 2048
+
+// batchRows returns how many rows of ns sub-groups one matQ8 call takes:
+// a multiple of 5, at least 5.
+func batchRows(ns int) int { return 5 * max(1, ivalsRows/(5*max(ns, 1))) }
 
 // scalesSafe reports whether every scale is zero or has 2^-63 ≤ |s| <
 // 2^40 (so no NaN, infinity or subnormal).
@@ -220,6 +256,10 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 	l := &m.lay
 	n, ng := m.cols, l.ng
 	out = out[:m.rows]
+	if n == 0 {
+		clear(out) // sums of nothing
+		return nil
+	}
 	xs := p.xs[:ng]
 	if !p.sameX(x[:n], l.gs) {
 		quantize(p.q[:n], xs, x[:n], l.gs)
@@ -237,8 +277,12 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 		widen(p.x16[:l.nx], src[:l.nx])
 	}
 	fast := l.exact && m.safe && scalesSafe(xs)
-	rows := m.rows - tailRows(m)
-	p.rowsQ8(out[:rows], m.q, m.scales, m, rows, fast)
+	rows := m.rows - m.tail
+	if fast && rows <= m.batch { // one call (rowsQ8's loop, inline)
+		matQ8(out, m.q, m.scales, p.x16, p.xs, p.ivals, rows, n, ng, l.wgs, l.p, l.nlg, l.split, true, m.pos)
+	} else {
+		p.rowsQ8(out[:rows], m.q, m.scales, m, rows, fast)
+	}
 	if rows < m.rows { // the last rows, from a copy with room after them
 		copy(p.row, m.q[rows*n:])
 		p.rowsQ8(out[rows:], p.row, m.scales[rows*ng:], m, m.rows-rows, fast)
@@ -271,27 +315,28 @@ func tailRows(m *matrix) int {
 }
 
 // rowsQ8 computes out[i] for the first rows rows of w (row-major, m.cols
-// values a row) and their scales ws, with x in p.x16 and p.xs.
+// values a row) and their scales ws, with x in p.x16 and p.xs, in calls
+// of batchRows rows to matQ8.
 func (p *Provider) rowsQ8(out []float32, w []int8, ws []float32, m *matrix, rows int, fast bool) {
 	l := &m.lay
-	n, ng := m.cols, l.ng
-	if fast {
-		matQ8(out, w, ws, p.x16, p.xs, p.ivals, rows, n, ng, l.wgs, l.p, l.nlg, l.split, true)
-		return
-	}
-	// Scales outside the safe range, or groups summed in several
-	// sub-groups: the MMX dot products, then runq.c's scaling in Go.
+	n, ng, ns := m.cols, l.ng, l.subs()
+	batch := m.batch
 	k := l.gs / l.d // sub-groups per group
-	for i := 0; i < rows; i += 4 {
-		nr := min(4, rows-i)
-		matQ8(out, w[i*n:], ws, p.x16, p.xs, p.ivals, nr, n, ng, l.wgs, l.p, l.nlg, l.split, false)
+	for i := 0; i < rows; i += batch {
+		nr := min(batch, rows-i)
+		matQ8(out[i:], w[i*n:], ws[i*ng:], p.x16, p.xs, p.ivals, nr, n, ng, l.wgs, l.p, l.nlg, l.split, fast, m.pos)
+		if fast {
+			continue
+		}
+		// Scales outside the safe range, or groups summed in several
+		// sub-groups: runq.c's scaling in Go.
 		for r := range nr {
 			s := ws[(i+r)*ng : (i+r+1)*ng]
 			var v float32
 			for g, sx := range p.xs[:ng] {
 				var ival int32
 				for j := g * k; j < (g+1)*k; j++ {
-					ival += p.ivals[4*j+r]
+					ival += p.ivals[ivalIndex(r, j, ns)]
 				}
 				v += float32(float32(float32(ival)*s[g]) * sx) // as runq.c, no fused multiply-add
 			}
