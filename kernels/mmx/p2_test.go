@@ -21,7 +21,7 @@ func TestOnPentium2(t *testing.T) {
 	p2run.Tool(t)
 	shared := p2run.Shared(t)
 	bin := p2run.BuildTest(t, "./kernels/mmx")
-	r := p2run.Run(t, p2run.Options{Files: []string{shared}, Env: []string{p2run.SharedEnv}, Timeout: 5 * time.Minute}, bin, "-test.v")
+	r := p2run.Run(t, p2run.Options{Files: []string{shared}, Env: []string{p2run.SharedEnv}, Timeout: 10 * time.Minute}, bin, "-test.v")
 	if r.Exit != 0 || !strings.Contains(r.Stdout, "\nPASS\n") || !strings.Contains(r.Stdout, "running the MMX and x87 assembly") {
 		t.Fatalf("exit %d, want 0, PASS and the assembly in use:\n%s\n%s", r.Exit, r.Stdout, r.Stderr)
 	}
