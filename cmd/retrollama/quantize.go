@@ -101,14 +101,12 @@ OUT is written atomically and may not be IN.`,
 				fmt.Fprintln(stdout, "against the fp32 model: not compared (--agree 0)")
 				return nil
 			}
-			var profile string
+			f, profile, err := kf.load() // once: both models run on this profile
+			if err != nil {
+				return err
+			}
 			tables := func(s kernels.Shape) (*dispatch.Table, error) {
-				f, p, err := kf.load()
-				if err != nil {
-					return nil, err
-				}
-				profile = p
-				return registry.Open(f, p, s, registry.Options{Threads: kf.threads, Logger: newLogger(stderr), Fallback: kf.fallback})
+				return registry.Open(f, profile, s, registry.Options{Threads: kf.threads, Logger: newLogger(stderr), Fallback: kf.fallback})
 			}
 			r, err := greedyAgreement(files[0], files[1], agree, tables)
 			if err != nil {

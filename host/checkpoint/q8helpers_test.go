@@ -23,36 +23,7 @@ func randomQ8(tb testing.TB, cfg Config, shared bool, gs int, seed uint64) *q8Mo
 	if err := cfg.CheckGroupSize(gs); err != nil {
 		tb.Fatalf("randomQ8(%v): %v", cfg, err)
 	}
-	src := synth(tb, cfg, true)
-	r := newRNG(seed)
-	matrix := func(rows, cols int) Q8 {
-		f := make([]float32, rows*cols)
-		r.fill(f, 0, 127.4)
-		m := Q8{Q: make([]int8, len(f)), S: make([]float32, len(f)/gs)}
-		for i, v := range f {
-			m.Q[i] = int8(math.Round(float64(v)))
-		}
-		r.fill(m.S, 0.02, 0.01)
-		return m
-	}
-	layers := func(rows, cols int) []Q8 {
-		ms := make([]Q8, cfg.Layers)
-		for l := range ms {
-			ms[l] = matrix(rows, cols)
-		}
-		return ms
-	}
-	d, h, kv := cfg.Dim, cfg.HiddenDim, cfg.KVDim()
-	q := &QuantizedWeights{
-		TokenEmbedding: matrix(cfg.VocabSize, d),
-		WQ:             layers(d, d), WK: layers(kv, d), WV: layers(kv, d), WO: layers(d, d),
-		W1: layers(h, d), W2: layers(d, h), W3: layers(h, d),
-	}
-	q.Classifier = q.TokenEmbedding
-	if !shared {
-		q.Classifier = matrix(cfg.VocabSize, d)
-	}
-	rms := &Weights{RMSAtt: src.Weights.RMSAtt, RMSFFN: src.Weights.RMSFFN, RMSFinal: src.Weights.RMSFinal}
+	rms, q := randomPerMatrix(tb, cfg, shared, Uniform(gs), seed)
 	return &q8Model{cfg: cfg, shared: shared, groupSize: gs, rms: rms, q: q}
 }
 

@@ -2,7 +2,6 @@ package quantize
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/retrollama/retrollama/host/checkpoint"
 )
@@ -25,24 +24,12 @@ func CheckGroupSize(cfg checkpoint.Config, gs int) error {
 	return cfg.CheckGroupSize(gs)
 }
 
-// relError is the quantization error of w (cols values per row) in
-// groups of gs, relative: sqrt(Σ(w − q·s)² / Σw²), 0 for an all-zero w.
-// It quantizes exactly as Quantize does.
+// relError is the relative RMS quantization error of w in groups of gs
+// (quantError.rel), quantizing exactly as Quantize does.
 func relError(w []float32, gs int) (float64, error) {
 	m := checkpoint.Q8{Q: make([]int8, len(w)), S: make([]float32, len(w)/gs)}
-	if _, err := quantizeInto(m, w, gs, false); err != nil {
-		return 0, err
-	}
-	var num, den float64
-	for i, v := range w {
-		d := float64(v) - float64(float32(m.Q[i])*m.S[i/gs])
-		num += d * d
-		den += float64(v) * float64(v)
-	}
-	if den == 0 {
-		return 0, nil
-	}
-	return math.Sqrt(num / den), nil
+	e, err := quantizeInto(m, w, gs, true)
+	return e.rel, err
 }
 
 // DefaultMaxRelError is the bound ChooseGroupSizes holds every matrix to

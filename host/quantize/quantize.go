@@ -24,12 +24,11 @@ type Stats struct {
 // job is one matrix to quantize: its name, its fp32 values, its kind's
 // group size and where the result goes.
 type job struct {
-	name   string
-	w      []float32
-	gs     int
-	out    *checkpoint.Q8
-	err    float64
-	relErr float64
+	name string
+	w    []float32
+	gs   int
+	out  *checkpoint.Q8
+	err  quantError
 }
 
 // Progress is told of a quantization's progress: done bytes of total,
@@ -118,9 +117,6 @@ func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, pro
 				j := &jobs[i]
 				var err error
 				*j.out, j.err, err = quantizeTensor(j.w, j.gs)
-				if err == nil {
-					j.relErr, err = relError(j.w, j.gs)
-				}
 				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", j.name, err)
 				} else if progress != nil {
@@ -142,11 +138,11 @@ func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, pro
 		if errs[i] != nil {
 			return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, errs[i])
 		}
-		if st.WorstTensor == "" || j.err > st.MaxError {
-			st.MaxError, st.WorstTensor = j.err, j.name
+		if st.WorstTensor == "" || j.err.max > st.MaxError {
+			st.MaxError, st.WorstTensor = j.err.max, j.name
 		}
-		if st.WorstRelTensor == "" || j.relErr > st.MaxRelError {
-			st.MaxRelError, st.WorstRelTensor = j.relErr, j.name
+		if st.WorstRelTensor == "" || j.err.rel > st.MaxRelError {
+			st.MaxRelError, st.WorstRelTensor = j.err.rel, j.name
 		}
 	}
 	if ck.SharedClassifier {
