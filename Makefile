@@ -11,8 +11,8 @@
 #                (pinned toolchains: clang 14.0.6 + lld, wabt 1.0.32, go1.26.8)
 #   make wasm-check  rebuild them into a temporary directory and fail if any
 #                byte differs from the committed ones (CI runs this)
-#   make plugins the example kernel plugins: dist/plugins/goexample (Go) and
-#                dist/plugins/cexample (C through cgo, the host's C compiler at
+#   make plugins the example kernel plugins: dist/plugins/goplugin (Go) and
+#                dist/plugins/cplugin (C through cgo, the host's C compiler at
 #                -O3 -march=native); kernels.hcl's profiles plugin and cplugin
 #   make proto   regenerate plugins/proto/kernelpb from kernelplugin.proto
 #                (pinned protoc 3.21.12, protoc-gen-go v1.36.12,
@@ -64,17 +64,17 @@ HOSTILE      := loop spin oob grow status abi2 noalloc badsig overlap imports in
 wasm:
 	plugins/wasm/simd128/build.sh
 	plugins/wasm/goexample/build.sh
-	host/wasmhost/testdata/gen.sh
+	internal/host/wasmhost/testdata/gen.sh
 
 wasm-check:
 	@tmp=$$(mktemp -d) && trap 'rm -rf '$$tmp EXIT && \
 	plugins/wasm/simd128/build.sh $$tmp/simd128.wasm && \
 	plugins/wasm/goexample/build.sh $$tmp/goexample.wasm && \
-	host/wasmhost/testdata/gen.sh $$tmp >/dev/null && \
+	internal/host/wasmhost/testdata/gen.sh $$tmp >/dev/null && \
 	cmp $$tmp/simd128.wasm plugins/wasm/simd128/simd128.wasm && \
 	cmp $$tmp/goexample.wasm plugins/wasm/goexample/goexample.wasm && \
 	gzip -dc plugins/wasm/goexample/goexample.wasm.gz | cmp - plugins/wasm/goexample/goexample.wasm && \
-	for m in $(HOSTILE); do cmp $$tmp/$$m.wasm host/wasmhost/testdata/$$m.wasm || exit 1; done && \
+	for m in $(HOSTILE); do cmp $$tmp/$$m.wasm internal/host/wasmhost/testdata/$$m.wasm || exit 1; done && \
 	echo "wasm-check: the committed modules are what their sources build"
 
 # -march=native: the C plugin is built for the machine that runs it, which
@@ -82,8 +82,8 @@ wasm-check:
 CEXAMPLE_CFLAGS := -O3 -march=native -ffp-contract=off
 
 plugins:
-	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(DIST)/plugins/goexample ./plugins/goexample
-	CGO_ENABLED=1 CGO_CFLAGS='$(CEXAMPLE_CFLAGS)' $(GO) build $(GOFLAGS_BUILD) -o $(DIST)/plugins/cexample ./plugins/cexample
+	CGO_ENABLED=0 $(GO) build $(GOFLAGS_BUILD) -o $(DIST)/plugins/goplugin ./plugins/goplugin
+	CGO_ENABLED=1 CGO_CFLAGS='$(CEXAMPLE_CFLAGS)' $(GO) build $(GOFLAGS_BUILD) -o $(DIST)/plugins/cplugin ./plugins/cplugin
 	@ls -l $(DIST)/plugins | awk 'NR > 1 {print $$5 " bytes  " $$9}'
 
 proto:

@@ -57,11 +57,11 @@ provider "wasm" "goexample" {    # the Go author's example: plain Go loops, GOOS
 # Kernel plugins shipped as source in plugins/; build them with "make plugins".
 # Relative paths are relative to this file (the built-in copy: to the
 # working directory), so run from the repository's root.
-provider "plugin" "goexample" {  # the unrolled kernels out of process (plugins/goexample)
-  path = "dist/plugins/goexample"
+provider "plugin" "goplugin" {  # the unrolled kernels out of process (plugins/goplugin)
+  path = "dist/plugins/goplugin"
 }
-provider "plugin" "cexample" {   # C kernels through cgo, -O3 -march=native (plugins/cexample)
-  path = "dist/plugins/cexample"
+provider "plugin" "cplugin" {   # C kernels through cgo, -O3 -march=native (plugins/cplugin)
+  path = "dist/plugins/cplugin"
 }
 
 profile "reference" {
@@ -106,13 +106,13 @@ profile "avx512" {
 
 # Every op in the Go example plugin: the unrolled kernels, out of process.
 profile "plugin" {
-  default  = [plugin.goexample]
+  default  = [plugin.goplugin]
   on_error = "fail"
 }
 
 # Every op the C plugin has, in C; A/B it against "fast" with retrollama bench.
 profile "cplugin" {
-  default  = [plugin.cexample]
+  default  = [plugin.cplugin]
   on_error = "fail"
 }
 

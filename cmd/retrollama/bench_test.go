@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
-	"github.com/retrollama/retrollama/bench/report"
+	"github.com/retrollama/retrollama/internal/bench/report"
 )
 
 // quick is a bench small enough for a unit test: it checks the command's
@@ -159,7 +159,7 @@ func TestBenchIsolate(t *testing.T) {
 // tok/s: FIGURE" or fails, as its first argument says.
 func fakeRun(t *testing.T) string {
 	t.Helper()
-	p, err := filepath.Abs("../../bench/runner/testdata/fakerun.sh")
+	p, err := filepath.Abs("../../internal/bench/runner/testdata/fakerun.sh")
 	if err != nil {
 		t.Fatal(err)
 	}

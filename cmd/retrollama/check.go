@@ -8,13 +8,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/retrollama/retrollama/host/config"
-	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/forward"
+	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/internal/table"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
-	"github.com/retrollama/retrollama/kernels/conformance/forward"
 )
 
 // replayPositions is how many positions of a greedy run "kernels check"

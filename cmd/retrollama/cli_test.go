@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/retrollama/retrollama/bench/ops"
-	"github.com/retrollama/retrollama/kernels/builtin"
+	"github.com/retrollama/retrollama/internal/bench/ops"
+	"github.com/retrollama/retrollama/internal/kernels/builtin"
 )
 
 // brokenKernels declares a profile per way a provider cannot run: its

@@ -12,9 +12,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/model"
-	"github.com/retrollama/retrollama/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/model"
+	"github.com/retrollama/retrollama/internal/host/quantize"
 	"github.com/retrollama/retrollama/internal/raceflag"
 	"github.com/retrollama/retrollama/internal/testdata"
 )

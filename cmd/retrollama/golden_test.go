@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama"
-	"github.com/retrollama/retrollama/host/config"
-	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/raceflag"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
@@ -149,7 +149,7 @@ type shippedProfile struct {
 
 // pluginEnv is the go command's environment for building a shipped
 // plugin, as "make plugins" builds it.
-var pluginEnv = map[string][]string{"plugins/cexample": cexampleEnv}
+var pluginEnv = map[string][]string{"plugins/cplugin": cpluginEnv}
 
 // shippedKernels returns a copy of the shipped kernels.hcl whose plugin
 // providers point at plugins built for this test (plugins/NAME for
@@ -170,7 +170,7 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 			continue
 		}
 		pkg := "plugins/" + filepath.Base(p.Plugin.Path)
-		if pkg == "plugins/cexample" && !cgoWorks() {
+		if pkg == "plugins/cplugin" && !cgoWorks() {
 			unbuilt[p.Ref()] = "cgo is not available to build " + pkg
 			continue
 		}

@@ -6,13 +6,13 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/dispatch"
-	"github.com/retrollama/retrollama/host/model"
-	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/model"
+	"github.com/retrollama/retrollama/internal/host/registry"
+	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/internal/table"
 	"github.com/retrollama/retrollama/kernels"
-	"github.com/retrollama/retrollama/kernels/builtin"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/kernels/avx2"
-	"github.com/retrollama/retrollama/kernels/avx512"
+	"github.com/retrollama/retrollama/internal/kernels/avx2"
+	"github.com/retrollama/retrollama/internal/kernels/avx512"
 )
 
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {

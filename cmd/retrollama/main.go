@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/host/registry"
 )
 
 func main() {

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/quantize"
 	"github.com/retrollama/retrollama/internal/p2run"
 	"github.com/retrollama/retrollama/internal/testdata"
 )

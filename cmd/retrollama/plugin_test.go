@@ -20,7 +20,7 @@ import (
 	// The plugins are built by "go build" at test time, which go test's
 	// cache does not see; importing what they are made of makes a change
 	// there invalidate a cached result.
-	_ "github.com/retrollama/retrollama/kernels/unrolled"
+	_ "github.com/retrollama/retrollama/internal/kernels/unrolled"
 	_ "github.com/retrollama/retrollama/plugins/kernelplugin"
 )
 
@@ -54,7 +54,7 @@ profile "p" {
 // fp32 texts are llama2.c's, byte for byte, and stderr holds only the
 // tok/s line (a fallback to the reference would log a warning).
 func TestPluginGolden(t *testing.T) {
-	kernels := pluginKernels(t, "goexample", fmt.Sprintf("  path = %q", buildPlugin(t, "plugins/goexample")), "fallback")
+	kernels := pluginKernels(t, "goplugin", fmt.Sprintf("  path = %q", buildPlugin(t, "plugins/goplugin")), "fallback")
 	ran := 0
 	for _, c := range readCases(t) {
 		greedy := slices.Contains(c.args, "-t") && c.args[slices.Index(c.args, "-t")+1] == "0"

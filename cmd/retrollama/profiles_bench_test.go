@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/host/model"
-	"github.com/retrollama/retrollama/kernels/avx2"
+	"github.com/retrollama/retrollama/internal/host/model"
+	"github.com/retrollama/retrollama/internal/kernels/avx2"
 )
 
 // BenchmarkProfiles measures the forward pass (tokens/s over positions
@@ -43,12 +43,12 @@ func BenchmarkProfiles(b *testing.B) {
 				k := kernelFlags{profile: profile, threads: threads}
 				switch profile {
 				case "plugin":
-					k.file, k.profile = pluginKernels(b, "goexample", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/goexample")), "fail"), "p"
+					k.file, k.profile = pluginKernels(b, "goplugin", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/goplugin")), "fail"), "p"
 				case "cplugin":
 					if !cgoWorks() {
 						b.Skip("cgo is not available: no C plugin")
 					}
-					k.file, k.profile = pluginKernels(b, "cexample", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/cexample", cexampleEnv...)), "fail"), "p"
+					k.file, k.profile = pluginKernels(b, "cplugin", fmt.Sprintf("  path = %q", buildPlugin(b, "plugins/cplugin", cpluginEnv...)), "fail"), "p"
 				}
 				ck, err := syntheticModel(name)
 				if err != nil {
@@ -80,8 +80,8 @@ func BenchmarkProfiles(b *testing.B) {
 	}
 }
 
-// cexampleEnv is how make plugins builds the C plugin.
-var cexampleEnv = []string{"CGO_ENABLED=1", "CGO_CFLAGS=-O3 -march=native -ffp-contract=off"}
+// cpluginEnv is how make plugins builds the C plugin.
+var cpluginEnv = []string{"CGO_ENABLED=1", "CGO_CFLAGS=-O3 -march=native -ffp-contract=off"}
 
 // cgoWorks reports whether the go command here builds cgo code.
 func cgoWorks() bool {

@@ -6,11 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/retrollama/retrollama/host/agreement"
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/dispatch"
-	"github.com/retrollama/retrollama/host/quantize"
-	"github.com/retrollama/retrollama/host/registry"
+	"github.com/retrollama/retrollama/internal/host/agreement"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/kernels"
 )
 

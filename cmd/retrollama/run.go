@@ -9,12 +9,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/dispatch"
-	"github.com/retrollama/retrollama/host/generate"
-	"github.com/retrollama/retrollama/host/model"
-	"github.com/retrollama/retrollama/host/sampler"
-	"github.com/retrollama/retrollama/host/tokenizer"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/generate"
+	"github.com/retrollama/retrollama/internal/host/model"
+	"github.com/retrollama/retrollama/internal/host/sampler"
+	"github.com/retrollama/retrollama/internal/host/tokenizer"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )

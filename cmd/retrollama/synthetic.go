@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/quantize"
 )
 
 // q8Suffix asks for a synthetic model quantized to Q8_0 in memory:

@@ -6,9 +6,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/quantize"
 	"github.com/retrollama/retrollama/internal/atomicfile"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/quantize"
 	"github.com/spf13/cobra"
 )
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
-	"github.com/retrollama/retrollama/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/quantize"
 )
 
 // TestSyntheticCommand: the written file loads back in the asked format

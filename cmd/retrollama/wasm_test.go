@@ -9,7 +9,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/raceflag"
 
-	"github.com/retrollama/retrollama/host/wasmhost"
+	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
 
@@ -44,7 +44,7 @@ func TestWASMKernelsCheck(t *testing.T) {
 }
 
 // hostileKernels writes a kernels file whose profile "hostile" routes
-// every op to a misbehaving module of host/wasmhost/testdata.
+// every op to a misbehaving module of internal/host/wasmhost/testdata.
 func hostileKernels(t *testing.T, module, onError string) string {
 	t.Helper()
 	wasm, err := filepath.Abs(filepath.Join("..", "..", "host", "wasmhost", "testdata", module+".wasm"))

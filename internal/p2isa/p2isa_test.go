@@ -9,7 +9,7 @@ const sample = `
 08049000 <runtime.memmove>:
  8049000:	movdqu xmm0,XMMWORD PTR [esi]
 
-08049100 <github.com/retrollama/retrollama/kernels/x87.dot>:
+08049100 <github.com/retrollama/retrollama/internal/kernels/x87.dot>:
  8049100:	mov    esi,DWORD PTR [esp+0x4]
  8049104:	fld    DWORD PTR [esi]
  8049106:	fmul   DWORD PTR [edi]
@@ -23,7 +23,7 @@ const sample = `
  804911b:	punpcklbw mm1,mm1
  804911e:	psraw  mm1,0x8
  8049121:	emms
- 8049123:	jne    8049100 <github.com/retrollama/retrollama/kernels/x87.dot>
+ 8049123:	jne    8049100 <github.com/retrollama/retrollama/internal/kernels/x87.dot>
  8049125:	ret
  8049126:	...
 

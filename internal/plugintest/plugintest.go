@@ -23,7 +23,7 @@ type result struct {
 	err  error
 }
 
-// Build compiles the module's main package pkg ("plugins/goexample"),
+// Build compiles the module's main package pkg ("plugins/goplugin"),
 // with env added to the go command's environment, and returns the
 // binary's path; a failure fails tb, and every later Build of pkg too.
 //

@@ -4,7 +4,7 @@
 // rotates by the very bits the reference computes at each call.
 package ropetable
 
-import "github.com/retrollama/retrollama/internal/mathf"
+import "github.com/retrollama/retrollama/kernels/mathf"
 
 // Frequencies returns the rotation frequency of each pair of a head:
 // 1/10000^(2i/headSize), i < headSize/2.

@@ -3,11 +3,11 @@ package suggest
 import "testing"
 
 func TestDidYouMean(t *testing.T) {
-	names := []string{"reference", "fast", "avx2", "avx512", "plugin.goexample"}
+	names := []string{"reference", "fast", "avx2", "avx512", "plugin.goplugin"}
 	cases := []struct{ given, want string }{
 		{"fsat", ` Did you mean "fast"?`},
 		{"avx3", ` Did you mean "avx2"?`},
-		{"plugin.goexampel", ` Did you mean "plugin.goexample"?`},
+		{"plugin.gopluginl", ` Did you mean "plugin.goplugin"?`},
 		{"nothing-like-it", ""},
 		{"", ""},
 	}

@@ -35,7 +35,7 @@ func (c Call) query(s kernels.Shape) kernels.Query {
 	case kernels.MatMul:
 		q.DType, q.Rows, q.Cols = c.Weight.DType, c.Weight.Rows, c.Weight.Cols
 		if c.Weight.DType == kernels.Q8_0 {
-			q.GroupSize = c.Weight.GroupSize // as the engine asks (host/dispatch)
+			q.GroupSize = c.Weight.GroupSize // as the engine asks (internal/host/dispatch)
 		}
 	case kernels.RMSNorm:
 		q.DType = c.Weight.DType

@@ -28,7 +28,7 @@
 // across independent sums (matmul rows, attention positions or heads,
 // elementwise values), never within one; each sum starts at +0.0f and
 // adds its terms in run.c's order, each product rounded to float32 before
-// the add (no fused multiply-add); expf is glibc's (internal/mathf).
+// the add (no fused multiply-add); expf is glibc's (kernels/mathf).
 // Its outputs are therefore the scalar reference's bits, whatever the
 // thread or lane count, and the engine prints llama2.c's exact bytes. So
 // the suite's default, Options.Mode == Exact, demands exactly that: every

@@ -4,11 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/retrollama/retrollama/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/forward"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
-	"github.com/retrollama/retrollama/kernels/conformance/forward"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

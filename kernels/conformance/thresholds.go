@@ -21,7 +21,7 @@ const defaultNMSE = 1e-7
 // reference's Q8_0 result, not with fp32, and their integer sums are
 // exact, so a correct provider differs only by how it adds the per-group
 // float32 terms (the float64 provider of the tests: 2e-14) or not at all
-// (kernels/unrolled is bit-identical). Quantization's own error, 1e-5 to
+// (internal/kernels/unrolled is bit-identical). Quantization's own error, 1e-5 to
 // 3e-5 against fp32 on the suite's inputs, is documented by
 // TestQ8QuantizationError, not checked here; a provider that quantized x
 // differently (another rounding) flips int8 values, each flip costing

@@ -11,8 +11,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/mathf"
 )
 
 // Provider is the scalar reference. The zero value is not ready: use New.
@@ -338,7 +338,7 @@ func SoftmaxExp(x []float32) (sum float32) {
 }
 
 // The C library's single-precision functions, bit-identical to glibc's
-// (see internal/mathf for why that matters).
+// (see kernels/mathf for why that matters).
 func expf(x float32) float32    { return mathf.Exp(x) }
 func sqrtf(x float32) float32   { return mathf.Sqrt(x) }
 func powf(x, y float32) float32 { return mathf.Pow(x, y) }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/kernels/runq"
 	"github.com/retrollama/retrollama/kernels"
-	"github.com/retrollama/retrollama/kernels/internal/runq"
 )
 
 func newProvider(t *testing.T, s kernels.Shape) *Provider {

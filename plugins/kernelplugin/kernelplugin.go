@@ -15,7 +15,7 @@
 // back to gRPC calls where there is no shared memory. The weights arrive
 // mapped read-only from shared memory, so a plugin holds no copy of them.
 // Log through Options.Logger (hclog); nothing may be written to stdout,
-// which carries go-plugin's handshake. plugins/goexample is a complete
+// which carries go-plugin's handshake. plugins/goplugin is a complete
 // plugin in a dozen lines, plugins/PROTOCOL.md the wire format.
 package kernelplugin
 

@@ -9,9 +9,9 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
-	"github.com/retrollama/retrollama/host/wasmhost"
+	"github.com/retrollama/retrollama/internal/host/wasmhost"
+	"github.com/retrollama/retrollama/internal/kernels/unrolled"
 	"github.com/retrollama/retrollama/kernels"
-	"github.com/retrollama/retrollama/kernels/unrolled"
 	"github.com/retrollama/retrollama/plugins/wasm"
 )
 

@@ -2,7 +2,7 @@
 // any kernel runs: the go-plugin handshake, the protocol version, the name
 // under which the plugin is dispensed, the go-plugin glue for the gRPC
 // service of plugins/proto, and the conversions between the kernel
-// contract's types and the wire's. Both the host (host/pluginhost) and the
+// contract's types and the wire's. Both the host (internal/host/pluginhost) and the
 // SDK (plugins/kernelplugin) use it, so neither can drift from the other.
 package protocol
 

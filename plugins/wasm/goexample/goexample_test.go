@@ -1,7 +1,7 @@
 package main_test
 
 // These tests run on the host (main.go only builds for wasip1): they load
-// the committed goexample.wasm with wazero, as host/wasmhost does, and
+// the committed goexample.wasm with wazero, as internal/host/wasmhost does, and
 // check every op bit for bit against kernels/scalar, with both of wazero's
 // engines, plus the ABI's rules on alignment, imports and memory growth.
 

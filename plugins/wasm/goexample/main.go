@@ -41,7 +41,7 @@ package main
 import (
 	"math"
 
-	"github.com/retrollama/retrollama/internal/mathf"
+	"github.com/retrollama/retrollama/kernels/mathf"
 	"github.com/retrollama/retrollama/plugins/wasm/sdk"
 )
 

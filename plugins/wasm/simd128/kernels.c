@@ -17,7 +17,7 @@
 // run.c computes in sequence is split into partial sums. So a model on
 // this module alone gives llama2.c's exact output.
 //
-// expf is glibc's algorithm as internal/mathf.Exp writes it, its fused
+// expf is glibc's algorithm as kernels/mathf.Exp writes it, its fused
 // multiply-adds emulated in double with an exact product, an exact sum and
 // a round-to-odd addition (Boldo & Melquiond), so each is correctly
 // rounded like a hardware FMA; expf4 runs the same steps in f64x2 lanes.
@@ -166,7 +166,7 @@ static inline uint32_t hsum_i32(v128_t a) {
 	} while (0)
 
 // ---------------------------------------------------------------------
-// expf: glibc's, as internal/mathf.Exp.
+// expf: glibc's, as kernels/mathf.Exp.
 
 // Error-free transformations in double. two_sum: s + *e == a + b exactly.
 static inline double two_sum(double a, double b, double *e) {

@@ -19,9 +19,9 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
-	"github.com/retrollama/retrollama/internal/mathf"
 	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/kernels/mathf"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 

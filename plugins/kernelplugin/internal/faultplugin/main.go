@@ -1,5 +1,5 @@
 // Command faultplugin is a kernel plugin that misbehaves on request, for
-// the fault-injection tests of host/pluginhost and cmd/retrollama. It
+// the fault-injection tests of internal/host/pluginhost and cmd/retrollama. It
 // serves the scalar reference and, by its flags, crashes, hangs, lies
 // about lengths, exits before the handshake or speaks another protocol
 // version.

@@ -1,0 +1,180 @@
+// Package model is the Llama-2 transformer of llama2.c: the forward pass as
+// orchestration only. Every piece of arithmetic on weights goes through the
+// dispatch table, so the model never knows which kernel runs an op; only
+// the glue (copying an embedding row, adding residuals) happens here.
+package model
+
+import (
+	"fmt"
+
+	"github.com/retrollama/retrollama/internal/f32"
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/kernels"
+)
+
+// Transformer runs a loaded checkpoint on a dispatch table. It owns the
+// activations and the KV cache and allocates nothing per token.
+type Transformer struct {
+	cfg     checkpoint.Config
+	ops     *dispatch.Table
+	ck      *checkpoint.Checkpoint // the token embedding is read from it by row
+	weights weights
+	state   state
+}
+
+// layer holds one transformer block's prepared weight handles.
+type layer struct {
+	rmsAtt, rmsFFN     *dispatch.Weight
+	wq, wk, wv, wo     *dispatch.Weight
+	w1, w2, w3         *dispatch.Weight
+	keyCache, valCache []float32 // SeqLen×KVDim each
+}
+
+type weights struct {
+	layers     []layer
+	rmsFinal   *dispatch.Weight
+	classifier *dispatch.Weight
+}
+
+// state is run.c's RunState: every activation buffer, allocated once.
+type state struct {
+	x, xb, xb2 []float32 // residual stream and scratch, Dim
+	hb, hb2    []float32 // feed-forward, HiddenDim
+	q          []float32 // query, Dim
+	logits     []float32 // VocabSize
+}
+
+// Shape converts a checkpoint's configuration to the kernel contract's.
+func Shape(c checkpoint.Config) kernels.Shape {
+	return kernels.Shape{Dim: c.Dim, HiddenDim: c.HiddenDim, Heads: c.Heads, KVHeads: c.KVHeads, SeqLen: c.SeqLen, VocabSize: c.VocabSize, Layers: c.Layers}
+}
+
+// New prepares every weight of ck on the providers of ops and allocates the
+// run state. ops must have been built for Shape(ck.Config).
+func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
+	c, w := ck.Config, &ck.Weights
+	kvDim := c.KVDim()
+	t := &Transformer{cfg: c, ops: ops, ck: ck}
+	var err error
+	matrix := func(name string, rows, cols int, data []float32) *dispatch.Weight {
+		if err != nil {
+			return nil
+		}
+		var h *dispatch.Weight
+		h, err = ops.PrepareMatrix(name, rows, cols, data, ck.Releaser(data))
+		return h
+	}
+	vector := func(name string, data []float32) *dispatch.Weight {
+		if err != nil {
+			return nil
+		}
+		var h *dispatch.Weight
+		h, err = ops.PrepareVector(name, data)
+		return h
+	}
+	// quantized prepares a Q8_0 matrix in groups of gs, its kind's group
+	// size (ck.GroupSizes: one for the file, or one per kind).
+	quantized := func(name string, rows, cols int, q checkpoint.Q8, gs int) *dispatch.Weight {
+		if err != nil {
+			return nil
+		}
+		var h *dispatch.Weight
+		h, err = ops.PrepareQ8(name, rows, cols, q.Q, q.S, gs, ck.ReleaserQ8(q.Q, q.S, gs))
+		return h
+	}
+	// pick returns layer l's fp32 or Q8_0 matrix, whichever the checkpoint
+	// holds, prepared on the chosen provider.
+	qw := ck.Quantized
+	pick := func(name string, rows, cols int, f32 [][]float32, q8 []checkpoint.Q8, gs, l int) *dispatch.Weight {
+		if qw == nil {
+			return matrix(name, rows, cols, f32[l])
+		}
+		return quantized(name, rows, cols, q8[l], gs)
+	}
+	gs := ck.GroupSizes
+	var q8 checkpoint.QuantizedWeights
+	if qw != nil {
+		q8 = *qw
+	}
+	t.weights.layers = make([]layer, c.Layers)
+	for l := range t.weights.layers {
+		name := func(s string) string { return fmt.Sprintf("layers.%d.%s", l, s) }
+		t.weights.layers[l] = layer{
+			rmsAtt:   vector(name("rms_att"), w.RMSAtt[l]),
+			wq:       pick(name("wq"), c.Dim, c.Dim, w.WQ, q8.WQ, gs.WQ, l),
+			wk:       pick(name("wk"), kvDim, c.Dim, w.WK, q8.WK, gs.WK, l),
+			wv:       pick(name("wv"), kvDim, c.Dim, w.WV, q8.WV, gs.WV, l),
+			wo:       pick(name("wo"), c.Dim, c.Dim, w.WO, q8.WO, gs.WO, l),
+			rmsFFN:   vector(name("rms_ffn"), w.RMSFFN[l]),
+			w1:       pick(name("w1"), c.HiddenDim, c.Dim, w.W1, q8.W1, gs.W1, l),
+			w2:       pick(name("w2"), c.Dim, c.HiddenDim, w.W2, q8.W2, gs.W2, l),
+			w3:       pick(name("w3"), c.HiddenDim, c.Dim, w.W3, q8.W3, gs.W3, l),
+			keyCache: ops.AllocCache(c.SeqLen * kvDim),
+			valCache: ops.AllocCache(c.SeqLen * kvDim),
+		}
+	}
+	t.weights.rmsFinal = vector("rms_final", w.RMSFinal)
+	if qw == nil {
+		t.weights.classifier = matrix("classifier", c.VocabSize, c.Dim, w.Classifier)
+	} else {
+		t.weights.classifier = quantized("classifier", c.VocabSize, c.Dim, qw.Classifier, gs.Classifier)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", ck.Path, err)
+	}
+	t.state = state{
+		x: make([]float32, c.Dim), xb: make([]float32, c.Dim), xb2: make([]float32, c.Dim),
+		hb: make([]float32, c.HiddenDim), hb2: make([]float32, c.HiddenDim),
+		q: make([]float32, c.Dim), logits: make([]float32, c.VocabSize),
+	}
+	return t, nil
+}
+
+// Config returns the model's shape.
+func (t *Transformer) Config() checkpoint.Config { return t.cfg }
+
+// Forward runs token at position pos through the model and returns the
+// logits, a slice owned by the Transformer and overwritten by the next
+// call. Positions must be fed in order from 0 (the KV cache holds 0..pos).
+func (t *Transformer) Forward(token, pos int) ([]float32, error) {
+	c, s, ops := t.cfg, &t.state, t.ops
+	if token < 0 || token >= c.VocabSize {
+		return nil, fmt.Errorf("forward: token %d outside vocabulary [0,%d)", token, c.VocabSize)
+	}
+	if pos < 0 || pos >= c.SeqLen {
+		return nil, fmt.Errorf("forward: position %d outside [0,%d)", pos, c.SeqLen)
+	}
+	kvDim := c.KVDim()
+	x := s.x
+	t.ck.Embedding(x, token)
+
+	for _, l := range t.weights.layers {
+		// attention: x += wo · attention(rope(wq·norm(x)), cache)
+		ops.RMSNorm(s.xb, x, l.rmsAtt)
+		k := l.keyCache[pos*kvDim : (pos+1)*kvDim]
+		v := l.valCache[pos*kvDim : (pos+1)*kvDim]
+		ops.MatMul(s.q, l.wq, s.xb)
+		ops.MatMul(k, l.wk, s.xb)
+		ops.MatMul(v, l.wv, s.xb)
+		ops.RoPE(s.q, k, pos)
+		ops.Attention(s.xb, s.q, l.keyCache, l.valCache, pos)
+		ops.MatMul(s.xb2, l.wo, s.xb)
+		f32.Add(x, s.xb2)
+
+		// feed-forward: x += w2 · (silu(w1·norm(x)) * w3·norm(x))
+		ops.RMSNorm(s.xb, x, l.rmsFFN)
+		ops.MatMul(s.hb, l.w1, s.xb)
+		ops.MatMul(s.hb2, l.w3, s.xb)
+		ops.SwiGLU(s.hb, s.hb2)
+		ops.MatMul(s.xb, l.w2, s.hb)
+		f32.Add(x, s.xb)
+	}
+
+	ops.RMSNorm(x, x, t.weights.rmsFinal)
+	ops.MatMul(s.logits, t.weights.classifier, x)
+	if err := ops.Err(); err != nil {
+		return nil, fmt.Errorf("forward: token %d at position %d: %w", token, pos, err)
+	}
+	return s.logits, nil
+}
