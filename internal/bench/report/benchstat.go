@@ -12,8 +12,10 @@ import (
 	"github.com/retrollama/retrollama/internal/bench"
 )
 
-// benchPkg is the "pkg:" of the Benchstat output.
-const benchPkg = "github.com/retrollama/retrollama/internal/bench"
+// benchPkg is the "pkg:" of the Benchstat output: a label benchstat groups
+// by, kept as it was before the bench packages moved under internal/ so that
+// saved outputs stay comparable.
+const benchPkg = "github.com/retrollama/retrollama/bench"
 
 // Benchstat writes r in the Go benchmark format that benchstat and
 // golang.org/x/perf/benchfmt read. A header of configuration lines

@@ -271,7 +271,7 @@ provider "plugin" "plain" { path = "/opt/plain" }
 }
 
 func TestShippedKernelsHCL(t *testing.T) {
-	f, diags := Load("../../kernels.hcl")
+	f, diags := Load("../../../kernels.hcl")
 	if diags.HasErrors() {
 		t.Fatal(DiagnosticsError(f, diags))
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 // sharedDir is the read-only reference data beside the checkout.
-const sharedDir = "../../../shared"
+const sharedDir = "../../../../shared"
 
 // entry is one tokenizer.bin record for building test files.
 type entry struct {
