@@ -31,7 +31,7 @@ func BenchmarkMatMul(b *testing.B) {
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
 				p := kerneltest.Initialised(b, v.new(), kerneltest.Stories15M())
-				w := prepare(b, p, rows, cols, data)
+				w := kerneltest.PrepareF32(b, p, rows, cols, data)
 				for b.Loop() {
 					if err := p.MatMul(out, w, x); err != nil {
 						b.Fatal(err)
@@ -80,7 +80,7 @@ func BenchmarkParallelThreshold(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%dx%d/t%d", rows, cols, threads), func(b *testing.B) {
 				p := kerneltest.Initialised(b, New(8, threads), kerneltest.Stories15M()).(*Provider)
-				m := prepare(b, p, rows, cols, data).(*matrix)
+				m := kerneltest.PrepareF32(b, p, rows, cols, data).(*matrix)
 				for b.Loop() {
 					p.matMulSplit(out, m, x)
 				}
