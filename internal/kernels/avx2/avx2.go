@@ -42,6 +42,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/retrollama/retrollama/internal/kernels/exact"
 	"github.com/retrollama/retrollama/internal/kernels/workpool"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/mathf"
@@ -377,14 +378,7 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	if len(out) < n || len(m.data) < n {
 		return fmt.Errorf("avx2: rmsnorm: x has %d values, out %d, weight %d", n, len(out), len(m.data))
 	}
-	var ss float32
-	for _, v := range x {
-		ss += float32(v * v) // the conversion forbids a fused multiply-add
-	}
-	ss /= float32(n)
-	ss += 1e-5
-	ss = 1 / mathf.Sqrt(ss)
-	scaleMul(out, m.data, x, ss)
+	scaleMul(out, m.data, x, exact.RMSScale(x))
 	return nil
 }
 
