@@ -72,6 +72,26 @@ func BenchMatMul(b *testing.B, name string, newProvider func() kernels.Provider,
 	})
 }
 
+// Variant is one provider a benchmark measures: its name in the results
+// and how to make a fresh one.
+type Variant struct {
+	Name string
+	New  func() kernels.Provider
+}
+
+// BenchMatMuls runs BenchMatMul for each variant at each of stories15M's
+// matmul shapes (Stories15MMatMuls), on the weights and x that data
+// returns for the shape, so that every provider's figures are taken on
+// the same shapes and read side by side.
+func BenchMatMuls(b *testing.B, variants []Variant, data func(rows, cols int) (kernels.Tensor, []float32)) {
+	for _, sh := range Stories15MMatMuls() {
+		t, x := data(sh[0], sh[1])
+		for _, v := range variants {
+			BenchMatMul(b, v.Name, v.New, Stories15M(), t, x)
+		}
+	}
+}
+
 // NMSE is Σ(got-want)² / Σwant², the normalised mean squared error of got
 // against want (ggml's measure); for an all-zero want it is Σgot², so 0
 // only for an exact match.
