@@ -275,11 +275,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 			{"Attention parallel", func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
 		}
 		for _, c := range calls {
-			var err error
-			if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
-				t.Errorf("threads %d %s: %v allocations per call", threads, c.name, n)
-			}
-			kerneltest.Must(t, err)
+			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
 		}
 	}
 }

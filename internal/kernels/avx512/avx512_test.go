@@ -272,11 +272,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
 		}
 		for _, c := range calls {
-			var err error
-			if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
-				t.Errorf("threads %d %s: %v allocations per call", threads, c.name, n)
-			}
-			kerneltest.Must(t, err)
+			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
 		}
 	}
 }

@@ -108,6 +108,18 @@ func NMSE(got, want []float32) float64 {
 	return num / den
 }
 
+// AssertNoAllocs fails tb if call allocates, averaged over runs calls
+// (testing.AllocsPerRun), or returns an error: a provider's per-token
+// calls allocate nothing.
+func AssertNoAllocs(tb testing.TB, what string, runs int, call func() error) {
+	tb.Helper()
+	var err error
+	if n := testing.AllocsPerRun(runs, func() { err = call() }); n != 0 {
+		tb.Errorf("%s: %v allocations per call", what, n)
+	}
+	Must(tb, err)
+}
+
 // SmallGQA returns a small grouped-query model: 8 query heads sharing 4
 // KV heads of size 8; buffers sized for it grow at Prepare for wider
 // matrices.

@@ -318,13 +318,9 @@ func TestMatMulNoAllocation(t *testing.T) {
 	p := kerneltest.Initialised(t, New(), kerneltest.Stories15M())
 	for _, sh := range []q8Shape{{9, 288, 32}, {7, 172, 4}, {5, 30, 3}, {3, 1024, 1024}, {5, 1024, 64}} {
 		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), kerneltest.Random(r, sh.cols)
-		var err error
 		w := kerneltest.Prepare(t, p, tensor)
 		out := make([]float32, sh.rows)
-		if n := testing.AllocsPerRun(10, func() { err = p.MatMul(out, w, x) }); n != 0 {
-			t.Errorf("%+v: %v allocations per call", sh, n)
-		}
-		kerneltest.Must(t, err)
+		kerneltest.AssertNoAllocs(t, fmt.Sprintf("%+v", sh), 10, func() error { return p.MatMul(out, w, x) })
 	}
 }
 

@@ -154,11 +154,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 				{"Softmax", func() error { return p.Softmax(hidden) }},
 			}
 			for _, c := range calls {
-				var err error
-				if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
-					t.Errorf("unroll%d threads %d %s: %v allocations per call", width, threads, c.name, n)
-				}
-				kerneltest.Must(t, err)
+				kerneltest.AssertNoAllocs(t, fmt.Sprintf("unroll%d threads %d %s", width, threads, c.name), 20, c.call)
 			}
 		}
 	}

@@ -166,13 +166,9 @@ func TestMatMulQ8NoAllocation(t *testing.T) {
 			p := kerneltest.Initialised(t, New(width, threads), s)
 			for _, sh := range shapes {
 				tensor, x := randomQ8Call(r, sh, false)
-				var err error
 				w := kerneltest.Prepare(t, p, tensor)
 				out := make([]float32, sh.rows)
-				if n := testing.AllocsPerRun(20, func() { err = p.MatMul(out, w, x) }); n != 0 {
-					t.Errorf("unroll%d threads %d %+v: %v allocations per call", width, threads, sh, n)
-				}
-				kerneltest.Must(t, err)
+				kerneltest.AssertNoAllocs(t, fmt.Sprintf("unroll%d threads %d %+v", width, threads, sh), 20, func() error { return p.MatMul(out, w, x) })
 			}
 		}
 	}
