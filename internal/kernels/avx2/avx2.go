@@ -49,8 +49,8 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// parallelMACs is the smallest matmul split across the pool (see
-// RATIONALE.md for the measurement).
+// parallelMACs is the smallest matmul split across the pool. Why 32K:
+// RATIONALE.md, section "AVX2 provider and the worker pool".
 const parallelMACs = 32 << 10
 
 // Usable reports nil when this CPU runs the provider, else why not.

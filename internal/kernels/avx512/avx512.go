@@ -122,14 +122,10 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 }
 
-// declinedF32 is why the fp32 matmul is declined, for "kernels explain".
-// On the only AVX-512 machine measured, the 16×16 transposes ran at
-// parity with avx2's 8×8 ones, and avx2's panels (a one-stream prototype)
-// 1.14–1.6× faster than avx2's transposes on the classifier, each pair
-// measured in one run; avx512 against the panels was never measured side
-// by side, so the choice is an inference from those two pairs, and avx2
-// does every fp32 matmul (RATIONALE.md, "Exact by construction"). The
-// kernel stays, tested, for a machine where a measurement shows otherwise.
+// declinedF32 is why the fp32 matmul is declined, for "kernels explain":
+// avx2 does every fp32 matmul. The kernel stays, tested, for a machine
+// where a measurement shows otherwise. Why: RATIONALE.md, section "Exact
+// by construction".
 const declinedF32 = "fp32 matmul declined for avx2's (inferred, not measured side by side: these transposes matched avx2's, which avx2's panels beat)"
 
 // Init implements kernels.Provider: it sizes the buffers of quantized x

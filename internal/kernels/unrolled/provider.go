@@ -15,7 +15,8 @@
 // independent sums (rows, attention positions, elements) and never within
 // one; every product is rounded to float32 before it is added (no fused
 // multiply-add, see dot.go); the Q8_0 MatMul's integer sums are exact in
-// any order (see q8.go). RATIONALE.md has the measurements.
+// any order (see q8.go). Why: RATIONALE.md, sections "Exact by
+// construction" and "Unrolled kernels".
 package unrolled
 
 import (
