@@ -15,6 +15,26 @@ import (
 // On 386 that checks the x87 assembly; elsewhere the kernels are the Go
 // versions and the tests check the harness itself.
 
+// checkGuarded runs kernel on guarded copies of out (filled with garbage
+// it must overwrite) and of the inputs, and fails t unless out ends as
+// want bit for bit, no guard changed and no input was modified.
+func checkGuarded(t *testing.T, what string, want, out []float32, kernel func(out []float32, in [][]float32), in ...[]float32) {
+	t.Helper()
+	gout, gin := kerneltest.GuardedCopy(out), make([]kerneltest.Guarded, len(in))
+	ins := make([][]float32, len(in))
+	for i, v := range in {
+		gin[i] = kerneltest.GuardedCopy(v)
+		ins[i] = gin[i].S()
+	}
+	kernel(gout.S(), ins)
+	kerneltest.AssertIdentical(t, what, gout.S(), want)
+	gout.Check(t, what)
+	for i, g := range gin {
+		g.Check(t, label("%s input %d", what, i))
+		unchanged(t, label("%s input %d", what, i), g.S(), in[i])
+	}
+}
+
 func TestMatMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, rows := range []int{1, 2, 3, 4, 5, 7, 8, 9, 13, 64} {
@@ -25,13 +45,8 @@ func TestMatMul(t *testing.T) {
 				x := uniform(r, cols, -2, 2)
 				want := make([]float32, rows)
 				genericMatMul(want, w, x, stride)
-				gw, gx, gout := kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(uniform(r, rows, -1000, 1000))
-				matMul(gout.S(), gw.S(), gx.S(), stride)
-				what := label("matMul %dx%d stride %d", rows, cols, stride)
-				kerneltest.AssertIdentical(t, what, gout.S(), want)
-				gout.Check(t, what)
-				unchanged(t, what+" w", gw.S(), w)
-				unchanged(t, what+" x", gx.S(), x)
+				checkGuarded(t, label("matMul %dx%d stride %d", rows, cols, stride), want, uniform(r, rows, -1000, 1000),
+					func(out []float32, in [][]float32) { matMul(out, in[0], in[1], stride) }, w, x)
 			}
 		}
 	}
@@ -82,13 +97,8 @@ func TestMatMulT(t *testing.T) {
 				v := uniform(r, (n-1)*stride+cols, -1, 1)
 				want := make([]float32, cols)
 				genericMatMulT(want, a, v, stride)
-				ga, gv, gout := kerneltest.GuardedCopy(a), kerneltest.GuardedCopy(v), kerneltest.GuardedCopy(uniform(r, cols, -1000, 1000))
-				matMulT(gout.S(), ga.S(), gv.S(), stride)
-				what := label("matMulT %d rows × %d stride %d", n, cols, stride)
-				kerneltest.AssertIdentical(t, what, gout.S(), want)
-				gout.Check(t, what)
-				unchanged(t, what+" a", ga.S(), a)
-				unchanged(t, what+" v", gv.S(), v)
+				checkGuarded(t, label("matMulT %d rows × %d stride %d", n, cols, stride), want, uniform(r, cols, -1000, 1000),
+					func(out []float32, in [][]float32) { matMulT(out, in[0], in[1], stride) }, a, v)
 			}
 		}
 	}
