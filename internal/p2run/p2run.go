@@ -202,6 +202,34 @@ func Run(tb testing.TB, o Options, bin string, args ...string) Result {
 	return r
 }
 
+// Test runs the tests of pkg (relative to the module root, built by
+// BuildTest) on the emulated Pentium II with args, and fails tb unless
+// they exit 0 with every string of want in their standard output: the
+// check each package's TestOnPentium2 makes. It skips tb, before building,
+// where Tool does. The result is returned for further checks and logs.
+func Test(tb testing.TB, pkg string, o Options, want []string, args ...string) Result {
+	tb.Helper()
+	Tool(tb)
+	r := Run(tb, o, BuildTest(tb, pkg), args...)
+	var missing []string
+	for _, w := range want {
+		if !strings.Contains(r.Stdout, w) {
+			missing = append(missing, w)
+		}
+	}
+	if r.Exit != 0 || len(missing) > 0 {
+		tb.Fatalf("%s on the Pentium II: exit %d, want 0; missing from the output: %q\n%s\n%s", pkg, r.Exit, missing, lastLines(r.Stdout, 100), r.Stderr)
+	}
+	return r
+}
+
+// lastLines is the last n lines of s: a failed guest run's verdict is at
+// the end of an output too long to read whole.
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
 // SharedEnv is the environment entry that points testdata.SharedDir at
 // the copy of ../shared made by Options.Files = SharedFiles(...).
 const SharedEnv = testdata.EnvShared + "=/data/shared"

@@ -42,14 +42,15 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/retrollama/retrollama/internal/kernels/exact"
 	"github.com/retrollama/retrollama/internal/kernels/workpool"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/mathf"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// parallelMACs is the smallest matmul split across the pool (see
-// RATIONALE.md for the measurement).
+// parallelMACs is the smallest matmul split across the pool. Why 32K:
+// RATIONALE.md, section "AVX2 provider and the worker pool".
 const parallelMACs = 32 << 10
 
 // Usable reports nil when this CPU runs the provider, else why not.
@@ -65,16 +66,14 @@ func Usable() error {
 type Provider struct {
 	kernels.Declined // RoPE, SwiGLU, Softmax: declined in Supports
 
-	threads int
-	shared  *workpool.Pool // the table's pool (NewShared), else nil
-	shape   kernels.Shape
-	pool    *workpool.Pool
-	task    task        // the in-flight parallel fp32 matmul on row-major weights
-	ptask   panelTask   // the in-flight parallel fp32 matmul on panels
-	q8      q8Task      // the in-flight parallel Q8_0 matmul
-	q8p     q8PanelTask // the in-flight parallel Q8_0 matmul on panels
-	attn    attnTask
-	att     []float32
+	pool  workpool.Threads
+	shape kernels.Shape
+	task  task        // the in-flight parallel fp32 matmul on row-major weights
+	ptask panelTask   // the in-flight parallel fp32 matmul on panels
+	q8    q8Task      // the in-flight parallel Q8_0 matmul
+	q8p   q8PanelTask // the in-flight parallel Q8_0 matmul on panels
+	attn  attnTask
+	att   []float32
 	// xq and xs hold x quantized for a Q8_0 matmul; sized at Init for
 	// the model's widest input and grown at Prepare, never in MatMul.
 	xq []int8
@@ -84,15 +83,13 @@ type Provider struct {
 // New returns an avx2 provider splitting large matmuls over threads
 // goroutines (<= 0: runtime.GOMAXPROCS(0), as workpool.New).
 func New(threads int) *Provider {
-	return &Provider{Declined: kernels.Declined{Provider: "avx2"}, threads: threads}
+	return NewOn(workpool.Own(threads))
 }
 
-// NewShared returns an avx2 provider splitting large ops over pool, which
-// its caller owns and closes (see workpool.Start).
-func NewShared(pool *workpool.Pool) *Provider {
-	p := New(pool.Size())
-	p.shared = pool
-	return p
+// NewOn returns an avx2 provider splitting large ops over pool: a pool of
+// its own (workpool.Own) or the dispatch table's (workpool.Sharing).
+func NewOn(pool workpool.Threads) *Provider {
+	return &Provider{Declined: kernels.Declined{Provider: "avx2"}, pool: pool}
 }
 
 // Name implements kernels.Provider.
@@ -128,7 +125,7 @@ func (p *Provider) Init(s kernels.Shape) error {
 	p.att = make([]float32, max(s.Heads*s.SeqLen, 0))
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.xq, p.xs = make([]int8, n), make([]float32, n)
-	p.pool = workpool.Start(p.shared, p.threads)
+	p.pool.Start()
 	return nil
 }
 
@@ -381,14 +378,7 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	if len(out) < n || len(m.data) < n {
 		return fmt.Errorf("avx2: rmsnorm: x has %d values, out %d, weight %d", n, len(out), len(m.data))
 	}
-	var ss float32
-	for _, v := range x {
-		ss += float32(v * v) // the conversion forbids a fused multiply-add
-	}
-	ss /= float32(n)
-	ss += 1e-5
-	ss = 1 / mathf.Sqrt(ss)
-	scaleMul(out, m.data, x, ss)
+	scaleMul(out, m.data, x, exact.RMSScale(x))
 	return nil
 }
 
@@ -459,8 +449,7 @@ func (t *attnTask) Do(lo, hi int) {
 
 // Close implements kernels.Provider.
 func (p *Provider) Close() error {
-	workpool.Stop(p.pool, p.shared)
-	p.pool = nil
+	p.pool.Stop()
 	return nil
 }
 

@@ -23,33 +23,14 @@ func skipWithout(tb testing.TB) {
 	}
 }
 
-// same reports whether a and b are the same float32: the same bits, or
-// both NaN. A NaN's payload depends on which operand the compiler puts
-// first in the reference's multiply, which the language does not fix; it
-// is never part of a result that matters.
-func same(a, b float32) bool {
-	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
-}
-
-// sameAll fails t at the first element where got and want differ (see
-// same).
-func sameAll(t testing.TB, what string, got, want []float32) {
-	t.Helper()
-	for i := range want {
-		if !same(got[i], want[i]) {
-			t.Fatalf("%s: [%d] = %v (%#08x), reference %v (%#08x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-		}
-	}
-}
-
 // refMatMul returns the scalar reference's W·x for a rows×cols W.
 func refMatMul(t testing.TB, rows, cols int, w, x []float32) []float32 {
 	t.Helper()
 	ref := scalar.New()
-	must(t, ref.Init(kerneltest.Stories15M()))
+	kerneltest.Must(t, ref.Init(kerneltest.Stories15M()))
 	defer ref.Close()
 	want := make([]float32, rows)
-	must(t, ref.MatMul(want, prepare(t, ref, f32(rows, cols, w)), x))
+	kerneltest.Must(t, ref.MatMul(want, kerneltest.Prepare(t, ref, kerneltest.F32(rows, cols, w)), x))
 	return want
 }
 
@@ -59,11 +40,11 @@ func checkMatMul(t *testing.T, p kernels.Provider, name string, rows, cols int, 
 	t.Helper()
 	want := refMatMul(t, rows, cols, w, x)
 	w0, x0 := slices.Clone(w), slices.Clone(x)
-	out, check := guarded(t, rows)
-	must(t, p.MatMul(out, prepare(t, p, f32(rows, cols, w)), x))
+	out, check := kerneltest.GuardedOut(t, rows)
+	kerneltest.Must(t, p.MatMul(out, kerneltest.Prepare(t, p, kerneltest.F32(rows, cols, w)), x))
 	check(name)
-	sameAll(t, name, out, want)
-	if !sameBits(w, w0) || !sameBits(x, x0) {
+	kerneltest.AssertIdentical(t, name, out, want)
+	if kerneltest.Mismatch(w, w0) >= 0 || kerneltest.Mismatch(x, x0) >= 0 {
 		t.Fatalf("%s: modified w or x", name)
 	}
 	checkPanels(t, p, name, rows, cols, w, x, want)
@@ -78,7 +59,7 @@ func checkMatMul(t *testing.T, p kernels.Provider, name string, rows, cols int, 
 func checkPanels(t *testing.T, p kernels.Provider, name string, rows, cols int, w, x, want []float32) {
 	t.Helper()
 	wp := slices.Clone(w)
-	tensor := f32(rows, cols, wp)
+	tensor := kerneltest.F32(rows, cols, wp)
 	released := 0
 	tensor.Release = func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -86,18 +67,13 @@ func checkPanels(t *testing.T, p kernels.Provider, name string, rows, cols int, 
 		}
 		released += hi - lo
 	}
-	out, check := guarded(t, rows)
-	must(t, p.MatMul(out, prepare(t, p, tensor), x))
+	out, check := kerneltest.GuardedOut(t, rows)
+	kerneltest.Must(t, p.MatMul(out, kerneltest.Prepare(t, p, tensor), x))
 	check(name + " (panels)")
-	sameAll(t, name+" (panels)", out, want)
+	kerneltest.AssertIdentical(t, name+" (panels)", out, want)
 	if rows > 1 && cols > 0 && released != rows*cols {
 		t.Fatalf("%s (panels): released %d of %d values", name, released, rows*cols)
 	}
-}
-
-// sameBits reports whether a and b hold the same bits.
-func sameBits(a, b []float32) bool {
-	return slices.EqualFunc(a, b, func(u, v float32) bool { return math.Float32bits(u) == math.Float32bits(v) })
 }
 
 // TestMatMulExact: the fp32 matmul is the reference's bit for bit for
@@ -137,7 +113,7 @@ func TestMatMulSplits(t *testing.T) {
 		w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 		want := refMatMul(t, rows, cols, w, x)
 		for trial := range 50 {
-			out, check := guarded(t, rows)
+			out, check := kerneltest.GuardedOut(t, rows)
 			for lo := 0; lo < rows; {
 				hi := min(rows, lo+1+r.IntN(20))
 				matmulRows(out, w, x, rows, cols, cols, lo, hi)
@@ -145,7 +121,7 @@ func TestMatMulSplits(t *testing.T) {
 			}
 			name := fmt.Sprintf("%d×%d trial %d", rows, cols, trial)
 			check(name)
-			sameAll(t, name, out, want)
+			kerneltest.AssertIdentical(t, name, out, want)
 		}
 	}
 }
@@ -260,7 +236,7 @@ func FuzzMatMulF32(f *testing.F) {
 		}
 		w, x := vals[:rows*cols], vals[rows*cols:]
 		p := New(1)
-		must(t, p.Init(kerneltest.Stories15M()))
+		kerneltest.Must(t, p.Init(kerneltest.Stories15M()))
 		defer p.Close()
 		checkMatMul(t, p, fmt.Sprintf("%d×%d", rows, cols), rows, cols, w, x)
 	})
@@ -366,7 +342,7 @@ func TestPanelSplits(t *testing.T) {
 		m := &matrix{rows: rows, cols: cols, data: w, panels: panelize(w, rows, cols, func(lo, hi int) {})}
 		units := (rows + panelUnit - 1) / panelUnit
 		for trial := range 30 {
-			out, check := guarded(t, rows)
+			out, check := kerneltest.GuardedOut(t, rows)
 			for lo := 0; lo < units; {
 				hi := min(units, lo+1+r.IntN(4))
 				panelUnits(out, m, x, lo, hi)
@@ -374,7 +350,7 @@ func TestPanelSplits(t *testing.T) {
 			}
 			name := fmt.Sprintf("%d×%d trial %d", rows, cols, trial)
 			check(name)
-			sameAll(t, name, out, want)
+			kerneltest.AssertIdentical(t, name, out, want)
 		}
 	}
 }

@@ -13,43 +13,7 @@ import (
 )
 
 // gqaShape is a GQA model: 8 query heads sharing 4 KV heads of size 8.
-var gqaShape = kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqLen: 64, VocabSize: 100}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func prepare(t testing.TB, p kernels.Provider, tensor kernels.Tensor) kernels.Weight {
-	t.Helper()
-	w, err := p.Prepare(tensor)
-	must(t, err)
-	return w
-}
-
-func f32(rows, cols int, data []float32) kernels.Tensor {
-	return kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: data}
-}
-
-// guarded returns a slice of n NaNs followed by guard NaNs, and a check
-// that the guards are untouched.
-func guarded(t *testing.T, n int) ([]float32, func(what string)) {
-	const guard = 8
-	buf := make([]float32, n+guard)
-	for i := range buf {
-		buf[i] = float32(math.NaN())
-	}
-	return buf[:n], func(what string) {
-		t.Helper()
-		for i := n; i < n+guard; i++ {
-			if !math.IsNaN(float64(buf[i])) {
-				t.Fatalf("%s: wrote past the end (index %d)", what, i)
-			}
-		}
-	}
-}
+var gqaShape = kerneltest.SmallGQA()
 
 // TestMatMulQ8Exact: the Q8_0 matmul is the reference's bit for bit, for
 // row counts around the quads, group sizes that are multiples of 32 (the
@@ -93,10 +57,10 @@ func TestMatMulQ8Exact(t *testing.T) {
 					}
 				}
 				want := make([]float32, sh.rows)
-				must(t, ref.MatMul(want, prepare(t, ref, tensor), x))
+				kerneltest.Must(t, ref.MatMul(want, kerneltest.Prepare(t, ref, tensor), x))
 				x0 := slices.Clone(x)
-				out, check := guarded(t, sh.rows)
-				must(t, p.MatMul(out, prepare(t, p, tensor), x))
+				out, check := kerneltest.GuardedOut(t, sh.rows)
+				kerneltest.Must(t, p.MatMul(out, kerneltest.Prepare(t, p, tensor), x))
 				check(name)
 				for i := range want {
 					if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
@@ -131,8 +95,8 @@ func checkQ8Panels(t *testing.T, p kernels.Provider, name string, tensor kernels
 		}
 		released += hi - lo
 	}
-	out, check := guarded(t, tensor.Rows)
-	must(t, p.MatMul(out, prepare(t, p, tensor), x))
+	out, check := kerneltest.GuardedOut(t, tensor.Rows)
+	kerneltest.Must(t, p.MatMul(out, kerneltest.Prepare(t, p, tensor), x))
 	check(name + " (panels)")
 	for i := range want {
 		if math.Float32bits(out[i]) != math.Float32bits(want[i]) {
@@ -183,14 +147,14 @@ func TestRMSNormExact(t *testing.T) {
 			}
 			name := fmt.Sprintf("n=%d variant %d", n, variant)
 			want := make([]float32, n)
-			must(t, ref.RMSNorm(want, x, prepare(t, ref, f32(1, n, w))))
-			out, check := guarded(t, n)
-			must(t, p.RMSNorm(out, x, prepare(t, p, f32(1, n, w))))
+			kerneltest.Must(t, ref.RMSNorm(want, x, kerneltest.Prepare(t, ref, kerneltest.F32(1, n, w))))
+			out, check := kerneltest.GuardedOut(t, n)
+			kerneltest.Must(t, p.RMSNorm(out, x, kerneltest.Prepare(t, p, kerneltest.F32(1, n, w))))
 			check(name)
-			sameAll(t, name, out, want)
+			kerneltest.AssertIdentical(t, name, out, want)
 			inPlace := slices.Clone(x)
-			must(t, p.RMSNorm(inPlace, inPlace, prepare(t, p, f32(1, n, w))))
-			sameAll(t, name+" in place", inPlace, want)
+			kerneltest.Must(t, p.RMSNorm(inPlace, inPlace, kerneltest.Prepare(t, p, kerneltest.F32(1, n, w))))
+			kerneltest.AssertIdentical(t, name+" in place", inPlace, want)
 		}
 	}
 }
@@ -224,12 +188,12 @@ func TestAttentionExact(t *testing.T) {
 			}
 			q := kerneltest.Random(r, s.Dim)
 			want := make([]float32, s.Dim)
-			must(t, ref.Attention(want, q, keys, values, pos))
-			out, check := guarded(t, s.Dim)
-			must(t, p.Attention(out, q, keys, values, pos))
+			kerneltest.Must(t, ref.Attention(want, q, keys, values, pos))
+			out, check := kerneltest.GuardedOut(t, s.Dim)
+			kerneltest.Must(t, p.Attention(out, q, keys, values, pos))
 			name := fmt.Sprintf("threads %d dim %d heads %d/%d pos %d", c.threads, s.Dim, s.Heads, s.KVHeads, pos)
 			check(name)
-			sameAll(t, name, out, want)
+			kerneltest.AssertIdentical(t, name, out, want)
 		}
 		if err := p.Attention(make([]float32, s.Dim), make([]float32, s.Dim), keys, values, s.SeqLen); err == nil {
 			t.Fatalf("attention past the cache: no error")
@@ -267,10 +231,10 @@ func TestAttentionSpecialValues(t *testing.T) {
 		}
 		pos := r.IntN(s.SeqLen)
 		want := make([]float32, s.Dim)
-		must(t, ref.Attention(want, q, keys, values, pos))
+		kerneltest.Must(t, ref.Attention(want, q, keys, values, pos))
 		out := make([]float32, s.Dim)
-		must(t, p.Attention(out, q, keys, values, pos))
-		sameAll(t, fmt.Sprintf("trial %d pos %d", trial, pos), out, want)
+		kerneltest.Must(t, p.Attention(out, q, keys, values, pos))
+		kerneltest.AssertIdentical(t, fmt.Sprintf("trial %d pos %d", trial, pos), out, want)
 	}
 }
 
@@ -282,17 +246,17 @@ func TestNoAllocationPerCall(t *testing.T) {
 	for _, threads := range []int{1, 3} {
 		p := kerneltest.Initialised(t, New(threads), s)
 		bigRows := parallelMACs/s.Dim + 1
-		big := prepare(t, p, f32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
-		bigQ8 := prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		big := kerneltest.Prepare(t, p, kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
+		bigQ8 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
 		// The same shapes on panels, as from a mapped file.
 		release := func(lo, hi int) {}
-		bigPanels := f32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
+		bigPanels := kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
 		bigPanels.Release = release
 		bigQ8Panels := kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32)
 		bigQ8Panels.Release = release
-		panels, q8Panels := prepare(t, p, bigPanels), prepare(t, p, bigQ8Panels)
-		small := prepare(t, p, f32(3, 5, kerneltest.Random(r, 15)))
-		norm := prepare(t, p, f32(1, s.Dim, kerneltest.Random(r, s.Dim)))
+		panels, q8Panels := kerneltest.Prepare(t, p, bigPanels), kerneltest.Prepare(t, p, bigQ8Panels)
+		small := kerneltest.Prepare(t, p, kerneltest.F32(3, 5, kerneltest.Random(r, 15)))
+		norm := kerneltest.Prepare(t, p, kerneltest.F32(1, s.Dim, kerneltest.Random(r, s.Dim)))
 		x := kerneltest.Random(r, s.Dim)
 		out := make([]float32, max(bigRows, s.Dim))
 		q := kerneltest.Random(r, s.Dim)
@@ -311,102 +275,22 @@ func TestNoAllocationPerCall(t *testing.T) {
 			{"Attention parallel", func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
 		}
 		for _, c := range calls {
-			var err error
-			if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
-				t.Errorf("threads %d %s: %v allocations per call", threads, c.name, n)
-			}
-			must(t, err)
+			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
 		}
 	}
 }
 
-// checkQuantize compares quantizeFast with the reference's quantizer on x:
-// where it claims success, every int8 and scale must be the reference's;
-// where the reference's scales are all normal and x has no NaN, it must
-// claim success.
-func checkQuantize(t *testing.T, x []float32, gs int) {
-	t.Helper()
-	n := len(x) / gs * gs
-	x = x[:n]
-	wantQ, wantS := make([]int8, n), make([]float32, n/gs)
-	scalar.Quantize(wantQ, wantS, x, gs)
-	gotQ, gotS := make([]int8, n+8), make([]float32, n/gs+8) // guards
-	ok := quantizeFast(gotQ[:n], gotS[:n/gs], x, gs)
-	for i := n; i < len(gotQ); i++ {
-		if gotQ[i] != 0 {
-			t.Fatalf("wrote past xq")
-		}
-	}
-	for i := n / gs; i < len(gotS); i++ {
-		if gotS[i] != 0 {
-			t.Fatalf("wrote past xs")
-		}
-	}
-	usable := !slices.ContainsFunc(x, func(v float32) bool { return v != v }) &&
-		!slices.ContainsFunc(wantS, func(s float32) bool { return !(s >= 0x1p-126 && s <= math.MaxFloat32) })
-	if ok != usable {
-		t.Fatalf("quantizeFast reports %v, want %v (scales %v)", ok, usable, wantS)
-	}
-	if !ok {
-		return
-	}
-	for g, s := range wantS {
-		if math.Float32bits(gotS[g]) != math.Float32bits(s) {
-			t.Fatalf("scale %d = %v, reference %v", g, gotS[g], s)
-		}
-	}
-	for i, q := range wantQ {
-		if gotQ[i] != q {
-			t.Fatalf("q[%d] = %d, reference %d (x %v, scale %v)", i, gotQ[i], q, x[i], wantS[i/gs])
-		}
-	}
+// fastQuantizer is quantizeFast as a kerneltest.FastQuantizer.
+func fastQuantizer(_ testing.TB, q []int8, s []float32, x []float32, gs int) bool {
+	return quantizeFast(q, s, x, gs)
 }
 
 // TestQuantizeMatchesReference: the assembly's quantization of x is the
-// reference's bit for bit, including exact halves (which round away from
-// zero), magnitudes from tiny to huge, and the degenerate groups (zero,
-// subnormal, infinite, NaN) it must hand back.
+// reference's bit for bit, and hands back exactly the groups it must
+// (kerneltest.TestFastQuantizer).
 func TestQuantizeMatchesReference(t *testing.T) {
 	skipWithout(t)
-	r := rand.New(rand.NewPCG(19, 20))
-	for _, gs := range []int{32, 64, 96} {
-		for trial := range 300 {
-			x := make([]float32, gs*(1+trial%5))
-			for i := range x {
-				switch trial % 6 {
-				case 0: // uniform
-					x[i] = 2*r.Float32() - 1
-				case 1: // exact halves: max 127 makes the scale 1
-					x[i] = float32(r.IntN(255)-127) + 0.5*float32(r.IntN(2))
-				case 2: // wide magnitudes
-					x[i] = float32(math.Ldexp(r.Float64()-0.5, r.IntN(200)-100))
-				case 3: // halves at other scales
-					x[i] = float32(r.IntN(255)-127) * 0.5
-				default:
-					x[i] = float32(r.NormFloat64())
-				}
-			}
-			if trial%6 == 1 || trial%6 == 3 {
-				x[0] = 127
-			}
-			checkQuantize(t, x, gs)
-		}
-	}
-	base := kerneltest.Random(r, 64)
-	for name, edit := range map[string]func(x []float32){
-		"zero group":      func(x []float32) { clear(x[:32]) },
-		"subnormal group": func(x []float32) { clear(x[:32]); x[3] = 1e-40 },
-		"tiny scale":      func(x []float32) { clear(x[:32]); x[3] = 1e-36 },
-		"infinity":        func(x []float32) { x[40] = float32(math.Inf(-1)) },
-		"NaN":             func(x []float32) { x[5] = float32(math.NaN()) },
-		"huge":            func(x []float32) { x[7] = math.MaxFloat32 },
-	} {
-		t.Run(name, func(t *testing.T) {
-			x := slices.Clone(base)
-			edit(x)
-			checkQuantize(t, x, 32)
-		})
-	}
+	kerneltest.TestFastQuantizer(t, fastQuantizer, []int{32, 64, 96}, rand.New(rand.NewPCG(19, 20)))
 }
 
 // FuzzQuantize: differential fuzzing of the assembly quantizer against
@@ -423,7 +307,7 @@ func FuzzQuantize(f *testing.F) {
 			x[i] = math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
 		}
 		if len(x) > 0 {
-			checkQuantize(t, x, 32)
+			kerneltest.CheckFastQuantizer(t, fastQuantizer, x, 32)
 		}
 	})
 }
@@ -442,10 +326,10 @@ func BenchmarkAttention(b *testing.B) {
 			name string
 			p    kernels.Provider
 		}{{"avx2", New(1)}, {"scalar", scalar.New()}} {
-			must(b, c.p.Init(s))
+			kerneltest.Must(b, c.p.Init(s))
 			b.Run(fmt.Sprintf("pos%d/%s", pos, c.name), func(b *testing.B) {
 				for b.Loop() {
-					must(b, c.p.Attention(out, q, keys, values, pos))
+					kerneltest.Must(b, c.p.Attention(out, q, keys, values, pos))
 				}
 			})
 			c.p.Close()
@@ -467,14 +351,14 @@ func TestQ8PanelSplits(t *testing.T) {
 		w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
 		tensor := kerneltest.Q8Tensor(w, rows, cols, gs)
 		want := make([]float32, rows)
-		must(t, ref.MatMul(want, prepare(t, ref, tensor), x))
+		kerneltest.Must(t, ref.MatMul(want, kerneltest.Prepare(t, ref, tensor), x))
 		m := &q8Matrix{rows: rows, cols: cols, gs: gs, groups: cols / gs}
 		m.panels, m.s32 = q8panelize(tensor.Q8, tensor.Scales, rows, cols, gs, func(lo, hi int) {})
 		xq, xs := make([]int8, cols), make([]float32, cols/gs)
 		scalar.Quantize(xq, xs, x, gs)
 		units := (rows + q8PanelUnit - 1) / q8PanelUnit
 		for trial := range 30 {
-			out, check := guarded(t, rows)
+			out, check := kerneltest.GuardedOut(t, rows)
 			for lo := 0; lo < units; {
 				hi := min(units, lo+1+r.IntN(4))
 				q8PanelUnits(out, m, xq, xs, lo, hi)

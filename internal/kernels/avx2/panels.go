@@ -10,8 +10,8 @@ package avx2
 // only where the engine can release the original's memory
 // (kernels.Tensor.Release: a memory-mapped checkpoint), so the process
 // still holds one copy of the model; on the Go heap the kernel on the
-// engine's row-major layout runs instead (matmulRows). RATIONALE.md,
-// "Exact by construction", has the measurements behind the layout.
+// engine's row-major layout runs instead (matmulRows). Why:
+// RATIONALE.md, section "Exact by construction".
 
 // panelRows is the rows of a block, the assembly's pass: 8 panels of 8.
 const panelRows = 64

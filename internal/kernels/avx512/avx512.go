@@ -70,11 +70,9 @@ func takesGroupSize(gs int) bool { return gs == 32 || gs > 0 && gs%64 == 0 }
 type Provider struct {
 	kernels.Declined // RMSNorm, RoPE, Attention, SwiGLU, Softmax: declined
 
-	threads int
-	shared  *workpool.Pool // the table's pool (NewShared), else nil
-	pool    *workpool.Pool
-	f32     f32Task // the in-flight parallel fp32 matmul
-	q8      q8Task  // the in-flight parallel Q8_0 matmul
+	pool workpool.Threads
+	f32  f32Task // the in-flight parallel fp32 matmul
+	q8   q8Task  // the in-flight parallel Q8_0 matmul
 	// xq, xs and corr hold x quantized for a Q8_0 matmul (its int8
 	// values, one scale per group, and 128·Σxq per group); sized at Init
 	// for the model's widest input and grown at Prepare, never in
@@ -87,15 +85,13 @@ type Provider struct {
 // New returns an avx512 provider splitting large matmuls over threads
 // goroutines (<= 0: runtime.GOMAXPROCS(0), as workpool.New).
 func New(threads int) *Provider {
-	return &Provider{Declined: kernels.Declined{Provider: "avx512"}, threads: threads}
+	return NewOn(workpool.Own(threads))
 }
 
-// NewShared returns an avx512 provider splitting large matmuls over pool,
-// which its caller owns and closes (see workpool.Start).
-func NewShared(pool *workpool.Pool) *Provider {
-	p := New(pool.Size())
-	p.shared = pool
-	return p
+// NewOn returns an avx512 provider splitting large ops over pool: a pool of
+// its own (workpool.Own) or the dispatch table's (workpool.Sharing).
+func NewOn(pool workpool.Threads) *Provider {
+	return &Provider{Declined: kernels.Declined{Provider: "avx512"}, pool: pool}
 }
 
 // Name implements kernels.Provider.
@@ -126,14 +122,10 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 }
 
-// declinedF32 is why the fp32 matmul is declined, for "kernels explain".
-// On the only AVX-512 machine measured, the 16×16 transposes ran at
-// parity with avx2's 8×8 ones, and avx2's panels (a one-stream prototype)
-// 1.14–1.6× faster than avx2's transposes on the classifier, each pair
-// measured in one run; avx512 against the panels was never measured side
-// by side, so the choice is an inference from those two pairs, and avx2
-// does every fp32 matmul (RATIONALE.md, "Exact by construction"). The
-// kernel stays, tested, for a machine where a measurement shows otherwise.
+// declinedF32 is why the fp32 matmul is declined, for "kernels explain":
+// avx2 does every fp32 matmul. The kernel stays, tested, for a machine
+// where a measurement shows otherwise. Why: RATIONALE.md, section "Exact
+// by construction".
 const declinedF32 = "fp32 matmul declined for avx2's (inferred, not measured side by side: these transposes matched avx2's, which avx2's panels beat)"
 
 // Init implements kernels.Provider: it sizes the buffers of quantized x
@@ -141,7 +133,7 @@ const declinedF32 = "fp32 matmul declined for avx2's (inferred, not measured sid
 func (p *Provider) Init(s kernels.Shape) error {
 	p.Close() // a second Init starts afresh
 	p.grow(max(s.Dim, s.HiddenDim, 0))
-	p.pool = workpool.Start(p.shared, p.threads)
+	p.pool.Start()
 	return nil
 }
 
@@ -327,8 +319,7 @@ func q8Ref(out []float32, b q8Block) {
 
 // Close implements kernels.Provider.
 func (p *Provider) Close() error {
-	workpool.Stop(p.pool, p.shared)
-	p.pool = nil
+	p.pool.Stop()
 	return nil
 }
 

@@ -27,66 +27,19 @@ func skipWithoutQ8(tb testing.TB) {
 	}
 }
 
-func must(tb testing.TB, err error) {
-	tb.Helper()
-	if err != nil {
-		tb.Fatal(err)
-	}
-}
-
-func prepare(tb testing.TB, p kernels.Provider, t kernels.Tensor) kernels.Weight {
-	tb.Helper()
-	w, err := p.Prepare(t)
-	must(tb, err)
-	return w
-}
-
-func f32(rows, cols int, data []float32) kernels.Tensor {
-	return kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: data}
-}
-
-// guarded returns a slice of n NaNs followed by guard NaNs, and a check
-// that the guards are untouched.
-func guarded(tb testing.TB, n int) ([]float32, func(what string)) {
-	const guard = 16
-	buf := make([]float32, n+guard)
-	for i := range buf {
-		buf[i] = math.Float32frombits(0x7fc01234)
-	}
-	return buf[:n], func(what string) {
-		tb.Helper()
-		for i := n; i < n+guard; i++ {
-			if math.Float32bits(buf[i]) != 0x7fc01234 {
-				tb.Fatalf("%s: wrote past the end (index %d)", what, i)
-			}
-		}
-	}
-}
-
-// sameBits reports whether a and b are the same float32, bit for bit; two
-// NaNs count as the same (a NaN's payload depends on the operand order a
-// compiler picks for a commutative multiply, not on the arithmetic).
-func sameBits(a, b float32) bool {
-	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
-}
-
 // checkExact runs the fp32 or Q8_0 tensor through the reference and p
 // and fails unless every output is the reference's bit for bit, nothing
 // past out is written and x is unchanged.
 func checkExact(tb testing.TB, ref, p kernels.Provider, tensor kernels.Tensor, x []float32, name string) {
 	tb.Helper()
 	want := make([]float32, tensor.Rows)
-	must(tb, ref.MatMul(want, prepare(tb, ref, tensor), x))
+	kerneltest.Must(tb, ref.MatMul(want, kerneltest.Prepare(tb, ref, tensor), x))
 	x0 := slices.Clone(x)
-	out, check := guarded(tb, tensor.Rows)
-	must(tb, p.MatMul(out, prepare(tb, p, tensor), x))
+	out, check := kerneltest.GuardedOut(tb, tensor.Rows)
+	kerneltest.Must(tb, p.MatMul(out, kerneltest.Prepare(tb, p, tensor), x))
 	check(name)
-	for i := range want {
-		if !sameBits(out[i], want[i]) {
-			tb.Fatalf("%s: out[%d] = %v (%#08x), reference %v (%#08x)", name, i, out[i], math.Float32bits(out[i]), want[i], math.Float32bits(want[i]))
-		}
-	}
-	if !slices.EqualFunc(x, x0, func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }) {
+	kerneltest.AssertIdentical(tb, name, out, want)
+	if kerneltest.Mismatch(x, x0) >= 0 {
 		tb.Fatalf("%s: modified x", name)
 	}
 }
@@ -114,7 +67,7 @@ func TestMatMulF32Exact(t *testing.T) {
 		for _, sh := range shapes {
 			rows, cols := sh[0], sh[1]
 			w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
-			checkExact(t, ref, p, f32(rows, cols, w), x, fmt.Sprintf("threads %d %d×%d", threads, rows, cols))
+			checkExact(t, ref, p, kerneltest.F32(rows, cols, w), x, fmt.Sprintf("threads %d %d×%d", threads, rows, cols))
 		}
 	}
 }
@@ -150,7 +103,7 @@ func TestMatMulF32SpecialValues(t *testing.T) {
 				x[i] = 1 + float32(i)
 			}
 		}
-		checkExact(t, ref, p, f32(rows, cols, w), x, fmt.Sprintf("trial %d %d×%d", trial, rows, cols))
+		checkExact(t, ref, p, kerneltest.F32(rows, cols, w), x, fmt.Sprintf("trial %d %d×%d", trial, rows, cols))
 	}
 }
 
@@ -229,12 +182,12 @@ func TestThreadsAgree(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	rows, cols := 1031, 288
 	w, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
-	for _, tensor := range []kernels.Tensor{f32(rows, cols, w), kerneltest.Q8Tensor(w, rows, cols, 32)} {
+	for _, tensor := range []kernels.Tensor{kerneltest.F32(rows, cols, w), kerneltest.Q8Tensor(w, rows, cols, 32)} {
 		var first []float32
 		for threads := 1; threads <= 5; threads++ {
 			p := kerneltest.Initialised(t, New(threads), kerneltest.Stories15M())
 			out := make([]float32, rows)
-			must(t, p.MatMul(out, prepare(t, p, tensor), x))
+			kerneltest.Must(t, p.MatMul(out, kerneltest.Prepare(t, p, tensor), x))
 			if first == nil {
 				first = out
 			} else if !slices.Equal(out, first) {
@@ -303,10 +256,10 @@ func TestNoAllocationPerCall(t *testing.T) {
 	for _, threads := range []int{1, 3} {
 		p := kerneltest.Initialised(t, New(threads), s)
 		bigRows := parallelMACs/s.Dim + 17
-		big := prepare(t, p, f32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
-		bigQ8 := prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
-		bigQ64 := prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*256), bigRows, 256, 64))
-		small := prepare(t, p, f32(3, 5, kerneltest.Random(r, 15)))
+		big := kerneltest.Prepare(t, p, kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
+		bigQ8 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		bigQ64 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*256), bigRows, 256, 64))
+		small := kerneltest.Prepare(t, p, kerneltest.F32(3, 5, kerneltest.Random(r, 15)))
 		x := kerneltest.Random(r, s.Dim)
 		out := make([]float32, bigRows)
 		calls := []struct {
@@ -319,11 +272,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
 		}
 		for _, c := range calls {
-			var err error
-			if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
-				t.Errorf("threads %d %s: %v allocations per call", threads, c.name, n)
-			}
-			must(t, err)
+			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
 		}
 	}
 }
@@ -332,7 +281,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 // out-of-bounds accesses.
 func TestBadOperands(t *testing.T) {
 	p := kerneltest.Initialised(t, New(1), kerneltest.Stories15M())
-	w := prepare(t, p, f32(4, 8, make([]float32, 32)))
+	w := kerneltest.Prepare(t, p, kerneltest.F32(4, 8, make([]float32, 32)))
 	if err := p.MatMul(make([]float32, 4), w, make([]float32, 7)); err == nil {
 		t.Error("short x: no error")
 	}
@@ -342,7 +291,7 @@ func TestBadOperands(t *testing.T) {
 	if err := p.MatMul(make([]float32, 4), struct{}{}, make([]float32, 8)); err != kernels.ErrForeignWeight {
 		t.Errorf("foreign weight: %v", err)
 	}
-	if _, err := p.Prepare(f32(4, 8, make([]float32, 31))); err == nil {
+	if _, err := p.Prepare(kerneltest.F32(4, 8, make([]float32, 31))); err == nil {
 		t.Error("Prepare took 31 values for 4×8")
 	}
 }

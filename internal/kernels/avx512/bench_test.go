@@ -49,7 +49,7 @@ func dataFor(s benchShape) *benchData {
 	}
 	r := rand.New(rand.NewPCG(uint64(s.rows), uint64(s.cols)))
 	w := kerneltest.Random(r, s.rows*s.cols)
-	d := &benchData{f32: f32(s.rows, s.cols, w), q8: kerneltest.Q8Tensor(w, s.rows, s.cols, s.gs), x: kerneltest.Random(r, s.cols)}
+	d := &benchData{f32: kerneltest.F32(s.rows, s.cols, w), q8: kerneltest.Q8Tensor(w, s.rows, s.cols, s.gs), x: kerneltest.Random(r, s.cols)}
 	benchCache[s] = d
 	return d
 }

@@ -43,7 +43,7 @@ func FuzzMatMulF32(f *testing.F) {
 	f.Fuzz(func(t *testing.T, rows uint8, cols uint16, b []byte) {
 		r, c := 1+int(rows)%40, 1+int(cols)%300
 		w, x := floats(b, r*c, 0), floats(b, c, 3)
-		checkExact(t, ref, p, f32(r, c, w), x, "fuzz")
+		checkExact(t, ref, p, kerneltest.F32(r, c, w), x, "fuzz")
 	})
 }
 

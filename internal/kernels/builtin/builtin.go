@@ -27,6 +27,15 @@ type Options struct {
 	Pool *workpool.Pool
 }
 
+// pool is the worker pool o asks for: the table's shared Pool, else one
+// of Threads workers.
+func (o Options) pool() workpool.Threads {
+	if o.Pool != nil {
+		return workpool.Sharing(o.Pool)
+	}
+	return workpool.Own(o.Threads)
+}
+
 // Info describes one builtin provider variant.
 type Info struct {
 	Name        string // the label in kernels.hcl: provider "builtin" "<Name>"
@@ -50,34 +59,19 @@ func All() []Info {
 			Name:        "unroll4",
 			Description: "pure Go, 4 rows' sums per pass (each in run.c's order), bit-identical to the reference; rows split over threads; any CPU",
 			Usable:      always,
-			New: func(o Options) kernels.Provider {
-				if o.Pool != nil {
-					return unrolled.NewShared(4, o.Pool)
-				}
-				return unrolled.New(4, o.Threads)
-			},
+			New:         func(o Options) kernels.Provider { return unrolled.NewOn(4, o.pool()) },
 		},
 		{
 			Name:        "unroll8",
 			Description: "pure Go, 8 rows' sums per pass (each in run.c's order), bit-identical to the reference; rows split over threads; any CPU",
 			Usable:      always,
-			New: func(o Options) kernels.Provider {
-				if o.Pool != nil {
-					return unrolled.NewShared(8, o.Pool)
-				}
-				return unrolled.New(8, o.Threads)
-			},
+			New:         func(o Options) kernels.Provider { return unrolled.NewOn(8, o.pool()) },
 		},
 		{
 			Name:        "swar",
 			Description: "pure Go, q8_0 matmul only: 3 int8 multiply-adds per 64-bit multiply, rows split over threads; any CPU",
 			Usable:      always,
-			New: func(o Options) kernels.Provider {
-				if o.Pool != nil {
-					return swar.NewShared(o.Pool)
-				}
-				return swar.New(o.Threads)
-			},
+			New:         func(o Options) kernels.Provider { return swar.NewOn(o.pool()) },
 		},
 		{
 			Name:        "mmx",
@@ -95,23 +89,13 @@ func All() []Info {
 			Name:        "avx2",
 			Description: "AVX2 assembly (amd64): fp32 and q8_0 (group sizes multiple of 32) matmul, on panels for a mapped checkpoint's weights, rmsnorm, attention, all bit-identical to the reference; rows and heads split over threads; declines the elementwise ops",
 			Usable:      avx2.Usable,
-			New: func(o Options) kernels.Provider {
-				if o.Pool != nil {
-					return avx2.NewShared(o.Pool)
-				}
-				return avx2.New(o.Threads)
-			},
+			New:         func(o Options) kernels.Provider { return avx2.NewOn(o.pool()) },
 		},
 		{
 			Name:        "avx512",
 			Description: "AVX-512 assembly (amd64): q8_0 matmul (AVX512_VNNI, group size 32 or a multiple of 64), bit-identical to the reference; rows split over threads; declines the fp32 matmul (avx2's panels are faster) and the other ops",
 			Usable:      avx512.Usable,
-			New: func(o Options) kernels.Provider {
-				if o.Pool != nil {
-					return avx512.NewShared(o.Pool)
-				}
-				return avx512.New(o.Threads)
-			},
+			New:         func(o Options) kernels.Provider { return avx512.NewOn(o.pool()) },
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/forward"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/internal/raceflag"
@@ -67,22 +68,19 @@ func TestConformance(t *testing.T) {
 // TestReplay replays, in exact mode, the kernel calls of eight greedy
 // steps of stories260K (the real model when ../shared has it, else the
 // synthetic one) on every registered builtin provider.
-func TestReplay(t *testing.T) {
-	shape, calls, err := forward.Record(forward.Stories260K(t), 8, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eachProvider(t, func(t *testing.T, name string, f conformance.Factory) {
-		conformance.Check(t, conformance.Replay(name, f, shape, calls, conformance.Options{Mode: conformance.Exact}))
-	})
-}
+func TestReplay(t *testing.T) { replay(t, forward.Stories260K(t)) }
 
 // TestReplayQ8 replays, in exact mode, eight greedy steps of stories260K
 // in Q8_0 (group size 4) on every registered builtin provider: its
 // matmuls are the quantized ones, which providers such as swar run and
 // the fp32 replay never reaches.
-func TestReplayQ8(t *testing.T) {
-	shape, calls, err := forward.Record(forward.Stories260KQ8(t), 8, 0)
+func TestReplayQ8(t *testing.T) { replay(t, forward.Stories260KQ8(t)) }
+
+// replay records eight greedy steps of ck and replays their kernel
+// calls, in exact mode, on every registered builtin provider.
+func replay(t *testing.T, ck *checkpoint.Checkpoint) {
+	t.Helper()
+	shape, calls, err := forward.Record(ck, 8, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

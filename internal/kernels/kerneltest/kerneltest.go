@@ -1,7 +1,8 @@
 // Package kerneltest holds what the providers' own tests and benchmarks
 // share: the stories15M shape, provider set-up, random inputs, Q8_0 test
-// tensors and the matmul benchmark body, so that every provider's
-// figures are measured the same way and read side by side.
+// tensors, the matmul benchmark body, bit-for-bit comparison and guarded
+// buffers, so that every provider is checked and measured the same way
+// and its figures read side by side.
 package kerneltest
 
 import (
@@ -70,6 +71,26 @@ func BenchMatMul(b *testing.B, name string, newProvider func() kernels.Provider,
 	})
 }
 
+// Variant is one provider a benchmark measures: its name in the results
+// and how to make a fresh one.
+type Variant struct {
+	Name string
+	New  func() kernels.Provider
+}
+
+// BenchMatMuls runs BenchMatMul for each variant at each of stories15M's
+// matmul shapes (Stories15MMatMuls), on the weights and x that data
+// returns for the shape, so that every provider's figures are taken on
+// the same shapes and read side by side.
+func BenchMatMuls(b *testing.B, variants []Variant, data func(rows, cols int) (kernels.Tensor, []float32)) {
+	for _, sh := range Stories15MMatMuls() {
+		t, x := data(sh[0], sh[1])
+		for _, v := range variants {
+			BenchMatMul(b, v.Name, v.New, Stories15M(), t, x)
+		}
+	}
+}
+
 // NMSE is Σ(got-want)² / Σwant², the normalised mean squared error of got
 // against want (ggml's measure); for an all-zero want it is Σgot², so 0
 // only for an exact match.
@@ -84,4 +105,50 @@ func NMSE(got, want []float32) float64 {
 		return num
 	}
 	return num / den
+}
+
+// AssertNoAllocs fails tb if call allocates, averaged over runs calls
+// (testing.AllocsPerRun), or returns an error: a provider's per-token
+// calls allocate nothing.
+func AssertNoAllocs(tb testing.TB, what string, runs int, call func() error) {
+	tb.Helper()
+	var err error
+	if n := testing.AllocsPerRun(runs, func() { err = call() }); n != 0 {
+		tb.Errorf("%s: %v allocations per call", what, n)
+	}
+	Must(tb, err)
+}
+
+// SmallGQA returns a small grouped-query model: 8 query heads sharing 4
+// KV heads of size 8; buffers sized for it grow at Prepare for wider
+// matrices.
+func SmallGQA() kernels.Shape {
+	return kernels.Shape{Dim: 64, HiddenDim: 160, Heads: 8, KVHeads: 4, SeqLen: 64, VocabSize: 100}
+}
+
+// Must fails tb if err is not nil.
+func Must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// F32 returns data as a rows×cols fp32 tensor named "w".
+func F32(rows, cols int, data []float32) kernels.Tensor {
+	return kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: data}
+}
+
+// Prepare returns p's weight for t, failing tb if Prepare does.
+func Prepare(tb testing.TB, p kernels.Provider, t kernels.Tensor) kernels.Weight {
+	tb.Helper()
+	w, err := p.Prepare(t)
+	Must(tb, err)
+	return w
+}
+
+// PrepareF32 returns p's weight for data as a rows×cols fp32 tensor.
+func PrepareF32(tb testing.TB, p kernels.Provider, rows, cols int, data []float32) kernels.Weight {
+	tb.Helper()
+	return Prepare(tb, p, F32(rows, cols, data))
 }

@@ -18,17 +18,13 @@ import (
 // values and scales, not a quantized float matrix: the guest's 128 MB
 // could not hold the classifier's floats besides.
 func BenchmarkMatMulQ8(b *testing.B) {
-	variants := []struct {
-		name string
-		new  func() kernels.Provider
-	}{
-		{"scalar", func() kernels.Provider { return scalar.New() }},
-		{"mmx", func() kernels.Provider { return New() }},
+	variants := []kerneltest.Variant{
+		{Name: "scalar", New: func() kernels.Provider { return scalar.New() }},
+		{Name: "mmx", New: func() kernels.Provider { return New() }},
 	}
 	const gs = 32
 	r := rand.New(rand.NewPCG(19, 20))
-	for _, sh := range kerneltest.Stories15MMatMuls() {
-		rows, cols := sh[0], sh[1]
+	kerneltest.BenchMatMuls(b, variants, func(rows, cols int) (kernels.Tensor, []float32) {
 		tensor := kernels.Tensor{Name: "bench", DType: kernels.Q8_0, Rows: rows, Cols: cols, GroupSize: gs,
 			Q8: make([]int8, rows*cols), Scales: make([]float32, rows*cols/gs)}
 		for i := range tensor.Q8 {
@@ -41,8 +37,6 @@ func BenchmarkMatMulQ8(b *testing.B) {
 		for i := range x {
 			x[i] = float32(r.IntN(1<<20)-1<<19) * 0x1p-19
 		}
-		for _, v := range variants {
-			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
-		}
-	}
+		return tensor, x
+	})
 }

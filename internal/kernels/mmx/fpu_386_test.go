@@ -18,8 +18,7 @@ func TestFPUStateRestored(t *testing.T) {
 	for _, sh := range []q8Shape{{5, 1024, 4}, {5, 1026, 3}, {5, 1024, 32}, {5, 1024, 1024}, {5, 1028, 1028}} {
 		n, gs := sh.cols, sh.gs
 		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*n), sh.rows, n, gs)
-		w, err := p.Prepare(tensor)
-		must(t, err)
+		w := kerneltest.Prepare(t, p, tensor)
 		m := w.(*matrix)
 		x := kerneltest.Random(r, n)
 		out := make([]float32, sh.rows)
@@ -30,7 +29,7 @@ func TestFPUStateRestored(t *testing.T) {
 				l := &m.lay
 				matQ8(out, m.q, m.scales, p.x16, p.xs, p.ivals, 4, n, l.ng, l.wgs, l.p, l.nlg, l.split, l.exact, m.pos)
 			},
-			"MatMul": func() { must(t, p.MatMul(out, w, x)) },
+			"MatMul": func() { kerneltest.Must(t, p.MatMul(out, w, x)) },
 		}
 		// Go's 0x027F, Linux's 0x037F, and one with round-up and
 		// single precision the kernels must not inherit or keep.

@@ -47,15 +47,13 @@ func q8Shapes() []q8Shape {
 func check(t *testing.T, what string, ref, p kernels.Provider, tensor kernels.Tensor, x []float32) {
 	t.Helper()
 	want := make([]float32, tensor.Rows)
-	wr, err := ref.Prepare(tensor)
-	must(t, err)
-	must(t, ref.MatMul(want, wr, x))
-	got, intact := guarded(t, tensor.Rows)
-	w, err := p.Prepare(tensor)
-	must(t, err)
-	must(t, p.MatMul(got, w, x))
+	wr := kerneltest.Prepare(t, ref, tensor)
+	kerneltest.Must(t, ref.MatMul(want, wr, x))
+	got, intact := kerneltest.GuardedOut(t, tensor.Rows)
+	w := kerneltest.Prepare(t, p, tensor)
+	kerneltest.Must(t, p.MatMul(got, w, x))
 	intact(what)
-	if i, ok := sameBits(got, want); !ok {
+	if i := kerneltest.Mismatch(got, want); i >= 0 {
 		t.Fatalf("%s (fast path %v): out[%d] = %v (%#08x), want %v (%#08x)", what, fastPath(p, w),
 			i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
 	}
@@ -189,9 +187,8 @@ func TestPaths(t *testing.T) {
 		{"tiny weights", kerneltest.Q8Tensor(scaled(kerneltest.Random(r, 8*64), -70), 8, 64, 32), kerneltest.Random(r, 64), false},
 	}
 	for _, tc := range tests {
-		w, err := p.Prepare(tc.tensor)
-		must(t, err)
-		must(t, p.MatMul(make([]float32, tc.tensor.Rows), w, tc.x))
+		w := kerneltest.Prepare(t, p, tc.tensor)
+		kerneltest.Must(t, p.MatMul(make([]float32, tc.tensor.Rows), w, tc.x))
 		if got := fastPath(p, w); got != tc.fast {
 			t.Errorf("%s: fast path %v, want %v", tc.name, got, tc.fast)
 		}
@@ -246,8 +243,7 @@ func TestKernelsMatchGo(t *testing.T) {
 			tensor.Q8[i] = int8(r.Uint32())
 		}
 		p := kerneltest.Initialised(t, New(), testShape).(*Provider)
-		wt, err := p.Prepare(tensor)
-		must(t, err)
+		wt := kerneltest.Prepare(t, p, tensor)
 		m := wt.(*matrix)
 		l := &m.lay
 		x := kerneltest.Random(r, sh.cols)
@@ -282,7 +278,7 @@ func TestKernelsMatchGo(t *testing.T) {
 				gotO, wantO := make([]float32, rows), make([]float32, rows)
 				matQ8(gotO, m.q, m.scales, p.x16, p.xs, make([]int32, ivalsLen(rows, ns)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true, pos)
 				matQ8Go(wantO, m.q, m.scales, p.x16, p.xs, make([]int32, ivalsLen(rows, ns)), rows, sh.cols, l.ng, l.wgs, l.p, l.nlg, l.split, true, pos)
-				if i, ok := sameBits(gotO, wantO); !ok {
+				if i := kerneltest.Mismatch(gotO, wantO); i >= 0 {
 					t.Fatalf("%+v fast (pos %v): out[%d] = %v, want %v", sh, pos, i, gotO[i], wantO[i])
 				}
 			}
@@ -322,13 +318,9 @@ func TestMatMulNoAllocation(t *testing.T) {
 	p := kerneltest.Initialised(t, New(), kerneltest.Stories15M())
 	for _, sh := range []q8Shape{{9, 288, 32}, {7, 172, 4}, {5, 30, 3}, {3, 1024, 1024}, {5, 1024, 64}} {
 		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), kerneltest.Random(r, sh.cols)
-		w, err := p.Prepare(tensor)
-		must(t, err)
+		w := kerneltest.Prepare(t, p, tensor)
 		out := make([]float32, sh.rows)
-		if n := testing.AllocsPerRun(10, func() { err = p.MatMul(out, w, x) }); n != 0 {
-			t.Errorf("%+v: %v allocations per call", sh, n)
-		}
-		must(t, err)
+		kerneltest.AssertNoAllocs(t, fmt.Sprintf("%+v", sh), 10, func() error { return p.MatMul(out, w, x) })
 	}
 }
 
@@ -425,10 +417,8 @@ func TestMatMulSameX(t *testing.T) {
 	var ws []prepared
 	for _, sh := range []q8Shape{{7, 64, 64}, {9, 64, 64}, {7, 64, 4}, {5, 64, 16}, {6, 172, 43}, {6, 172, 172}} {
 		tensor := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs)
-		wr, err := ref.Prepare(tensor)
-		must(t, err)
-		wp, err := p.Prepare(tensor)
-		must(t, err)
+		wr := kerneltest.Prepare(t, ref, tensor)
+		wp := kerneltest.Prepare(t, p, tensor)
 		ws = append(ws, prepared{tensor, wr, wp})
 	}
 	x := kerneltest.Random(r, 172)
@@ -437,11 +427,11 @@ func TestMatMulSameX(t *testing.T) {
 		t.Helper()
 		n := w.tensor.Cols
 		want := make([]float32, w.tensor.Rows)
-		must(t, ref.MatMul(want, w.ref, x[:n]))
-		got, intact := guarded(t, w.tensor.Rows)
-		must(t, p.MatMul(got, w.got, x[:n]))
+		kerneltest.Must(t, ref.MatMul(want, w.ref, x[:n]))
+		got, intact := kerneltest.GuardedOut(t, w.tensor.Rows)
+		kerneltest.Must(t, p.MatMul(got, w.got, x[:n]))
 		intact(what)
-		if i, ok := sameBits(got, want); !ok {
+		if i := kerneltest.Mismatch(got, want); i >= 0 {
 			t.Fatalf("%s, gs %d: out[%d] = %v, want %v", what, w.tensor.GroupSize, i, got[i], want[i])
 		}
 	}

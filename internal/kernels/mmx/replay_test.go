@@ -19,10 +19,10 @@ import (
 // every Q8_0 matmul's output to have the reference's bits.
 func TestReplayQ8(t *testing.T) {
 	ck, err := checkpoint.Open(testdata.Path(t, "models", "stories260K_q80_gs4.bin"))
-	must(t, err)
+	kerneltest.Must(t, err)
 	defer ck.Close()
 	shape, calls, err := forward.Record(ck, 8, 0)
-	must(t, err)
+	kerneltest.Must(t, err)
 	conformance.Check(t, conformance.Replay("mmx", func() kernels.Provider { return New() }, shape, calls, conformance.Options{}))
 
 	ref, p := kerneltest.Initialised(t, scalar.New(), shape), kerneltest.Initialised(t, New(), shape)

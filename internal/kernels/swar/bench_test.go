@@ -19,22 +19,15 @@ import (
 //
 // shows swar beside unroll8's Q8_0 and fp32 paths in one run.
 func BenchmarkMatMulQ8(b *testing.B) {
-	variants := []struct {
-		name string
-		new  func() kernels.Provider
-	}{
-		{"swar-t1", func() kernels.Provider { return New(1) }},
-		{"swar-t2", func() kernels.Provider { return New(2) }},
+	variants := []kerneltest.Variant{
+		{Name: "swar-t1", New: func() kernels.Provider { return New(1) }},
+		{Name: "swar-t2", New: func() kernels.Provider { return New(2) }},
 	}
 	const gs = 32
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, sh := range kerneltest.Stories15MMatMuls() {
-		rows, cols := sh[0], sh[1]
-		tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
-		for _, v := range variants {
-			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
-		}
-	}
+	kerneltest.BenchMatMuls(b, variants, func(rows, cols int) (kernels.Tensor, []float32) {
+		return kerneltest.Q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
+	})
 }
 
 // BenchmarkParallelThreshold times swar on one and two threads for

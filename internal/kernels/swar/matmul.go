@@ -1,8 +1,8 @@
 package swar
 
 // parallelMACs is the smallest matmul (rows × cols multiply-adds) split
-// across the pool; smaller ones run on the caller's goroutine. See
-// internal/kernels/unrolled's parallelMACs for the measurement behind 32K.
+// across the pool; smaller ones run on the caller's goroutine. Why 32K:
+// RATIONALE.md, section "AVX2 provider and the worker pool".
 const parallelMACs = 32 << 10
 
 // task is a matmul being split by quads of rows, with x already quantized
@@ -62,8 +62,9 @@ func scale(v0, v1, v2, v3 float32, d0, d1, d2, d3 int32, sg *[4]float32, sx floa
 
 // quad returns the four rows of one quad (w its packed words, s its
 // scales) times x, for groups of full sub-blocks of 11 words (their 44
-// multiply-adds written out: calling a function for each was 20% slower)
-// and then a sub-block of tail words (0 for none) summed by dot4.
+// multiply-adds written out rather than a call per sub-block; why:
+// RATIONALE.md, section "SWAR Q8_0 matmul") and then a sub-block of tail
+// words (0 for none) summed by dot4.
 //
 //go:noinline
 func quad(w []uint64, s []float32, xw []uint64, xs []float32, full, tail int) (v0, v1, v2, v3 float32) {

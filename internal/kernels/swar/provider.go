@@ -19,10 +19,8 @@ const maxWords = min(1<<43, math.MaxInt/8)
 type Provider struct {
 	kernels.Declined // every op but MatMul
 
-	threads int            // as workpool.New: <= 0 is GOMAXPROCS
-	shared  *workpool.Pool // the table's pool (NewShared), else nil
-	pool    *workpool.Pool
-	task    task // the one in-flight parallel matmul
+	pool workpool.Threads
+	task task // the one in-flight parallel matmul
 	// xq, xs and xw hold x quantized for a MatMul (int8 values, one scale
 	// per group) and packed (xw). Sized at Init for the model's widest
 	// input and grown at Prepare for a wider matrix, never in MatMul.
@@ -34,15 +32,13 @@ type Provider struct {
 // New returns a swar provider that splits large matmuls over threads
 // goroutines (<= 0 means runtime.GOMAXPROCS(0), as workpool.New).
 func New(threads int) *Provider {
-	return &Provider{Declined: kernels.Declined{Provider: "swar"}, threads: threads}
+	return NewOn(workpool.Own(threads))
 }
 
-// NewShared returns a swar provider splitting large matmuls over pool,
-// which its caller owns and closes (see workpool.Start).
-func NewShared(pool *workpool.Pool) *Provider {
-	p := New(pool.Size())
-	p.shared = pool
-	return p
+// NewOn returns a swar provider splitting large ops over pool: a pool of
+// its own (workpool.Own) or the dispatch table's (workpool.Sharing).
+func NewOn(pool workpool.Threads) *Provider {
+	return &Provider{Declined: kernels.Declined{Provider: "swar"}, pool: pool}
 }
 
 // Name implements kernels.Provider.
@@ -64,11 +60,10 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 // Init implements kernels.Provider: it sizes the buffers of x for the
 // model's widest matmul input and starts the worker pool.
 func (p *Provider) Init(s kernels.Shape) error {
-	workpool.Stop(p.pool, p.shared)
 	n := max(s.Dim, s.HiddenDim, 0)
 	// A row packs into at most one word per value (GroupSize 1).
 	p.xq, p.xs, p.xw = make([]int8, n), make([]float32, n), make([]uint64, n)
-	p.pool = workpool.Start(p.shared, p.threads)
+	p.pool.Start()
 	return nil
 }
 
@@ -149,8 +144,7 @@ func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 // Close implements kernels.Provider: it stops the worker pool and drops
 // the buffers.
 func (p *Provider) Close() error {
-	workpool.Stop(p.pool, p.shared)
-	p.pool = nil
+	p.pool.Stop()
 	p.xq, p.xs, p.xw = nil, nil, nil
 	return nil
 }

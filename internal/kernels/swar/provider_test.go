@@ -61,7 +61,7 @@ func TestMatMulExact(t *testing.T) {
 			want := reference(t, tensor, x)
 			for i, p := range providers {
 				got := run(t, p, tensor, x)
-				assertIdentical(t, fmt.Sprintf("threads %d %+v zero %v", i+1, sh, zero), got, want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("threads %d %+v zero %v", i+1, sh, zero), got, want)
 			}
 		}
 	}
@@ -118,7 +118,7 @@ func TestMatMulExtremes(t *testing.T) {
 					tc.xmod(x, gs)
 				}
 				want := reference(t, tensor, x)
-				assertIdentical(t, fmt.Sprintf("%s %+v", tc.name, sh), run(t, p, tensor, x), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("%s %+v", tc.name, sh), run(t, p, tensor, x), want)
 			}
 		}
 	}
@@ -152,13 +152,9 @@ func TestMatMulNoAllocation(t *testing.T) {
 		p := kerneltest.Initialised(t, New(threads), s)
 		for _, sh := range []shape{{3, s.Dim, 32}, {parallelMACs/s.Dim + 1, s.Dim, 32}, {5, 1024, 64}, {7, s.HiddenDim, 1}} {
 			tensor, x := kerneltest.Q8Tensor(kerneltest.Random(r, sh.rows*sh.cols), sh.rows, sh.cols, sh.gs), kerneltest.Random(r, sh.cols)
-			w, err := p.Prepare(tensor)
-			must(t, err)
+			w := kerneltest.Prepare(t, p, tensor)
 			out := make([]float32, sh.rows)
-			if n := testing.AllocsPerRun(20, func() { err = p.MatMul(out, w, x) }); n != 0 {
-				t.Errorf("threads %d %+v: %v allocations per call", threads, sh, n)
-			}
-			must(t, err)
+			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %+v", threads, sh), 20, func() error { return p.MatMul(out, w, x) })
 		}
 	}
 }

@@ -14,32 +14,20 @@ import (
 // w2, the classifier) for the scalar reference and the unrolled variants,
 // reporting GFLOP/s (two flops per multiply-add).
 func BenchmarkMatMul(b *testing.B) {
-	variants := []struct {
-		name string
-		new  func() kernels.Provider
-	}{
-		{"scalar", func() kernels.Provider { return scalar.New() }},
-		{"unroll4-t1", func() kernels.Provider { return New(4, 1) }},
-		{"unroll8-t1", func() kernels.Provider { return New(8, 1) }},
-		{"unroll8-t2", func() kernels.Provider { return New(8, 2) }},
-	}
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, sh := range kerneltest.Stories15MMatMuls() {
-		rows, cols := sh[0], sh[1]
-		data, x := kerneltest.Random(r, rows*cols), kerneltest.Random(r, cols)
-		out := make([]float32, rows)
-		for _, v := range variants {
-			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
-				p := kerneltest.Initialised(b, v.new(), kerneltest.Stories15M())
-				w := prepare(b, p, rows, cols, data)
-				for b.Loop() {
-					if err := p.MatMul(out, w, x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			})
-		}
+	kerneltest.BenchMatMuls(b, benchVariants(), func(rows, cols int) (kernels.Tensor, []float32) {
+		return kerneltest.F32(rows, cols, kerneltest.Random(r, rows*cols)), kerneltest.Random(r, cols)
+	})
+}
+
+// benchVariants are the providers the matmul benchmarks compare: the
+// scalar reference and the unrolled widths on one and two threads.
+func benchVariants() []kerneltest.Variant {
+	return []kerneltest.Variant{
+		{Name: "scalar", New: func() kernels.Provider { return scalar.New() }},
+		{Name: "unroll4-t1", New: func() kernels.Provider { return New(4, 1) }},
+		{Name: "unroll8-t1", New: func() kernels.Provider { return New(8, 1) }},
+		{Name: "unroll8-t2", New: func() kernels.Provider { return New(8, 2) }},
 	}
 }
 
@@ -48,24 +36,11 @@ func BenchmarkMatMul(b *testing.B) {
 // (GFLOP/s counts a multiply-add as two flops; x's quantization is
 // included), so the two read side by side.
 func BenchmarkMatMulQ8(b *testing.B) {
-	variants := []struct {
-		name string
-		new  func() kernels.Provider
-	}{
-		{"scalar", func() kernels.Provider { return scalar.New() }},
-		{"unroll4-t1", func() kernels.Provider { return New(4, 1) }},
-		{"unroll8-t1", func() kernels.Provider { return New(8, 1) }},
-		{"unroll8-t2", func() kernels.Provider { return New(8, 2) }},
-	}
 	const gs = 32
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, sh := range kerneltest.Stories15MMatMuls() {
-		rows, cols := sh[0], sh[1]
-		tensor, x := q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
-		for _, v := range variants {
-			kerneltest.BenchMatMul(b, v.name, v.new, kerneltest.Stories15M(), tensor, x)
-		}
-	}
+	kerneltest.BenchMatMuls(b, benchVariants(), func(rows, cols int) (kernels.Tensor, []float32) {
+		return q8Tensor(kerneltest.Random(r, rows*cols), rows, cols, gs), kerneltest.Random(r, cols)
+	})
 }
 
 // BenchmarkParallelThreshold times unroll8 on one and two threads for
@@ -80,7 +55,7 @@ func BenchmarkParallelThreshold(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%dx%d/t%d", rows, cols, threads), func(b *testing.B) {
 				p := kerneltest.Initialised(b, New(8, threads), kerneltest.Stories15M()).(*Provider)
-				m := prepare(b, p, rows, cols, data).(*matrix)
+				m := kerneltest.PrepareF32(b, p, rows, cols, data).(*matrix)
 				for b.Loop() {
 					p.matMulSplit(out, m, x)
 				}

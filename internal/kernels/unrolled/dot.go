@@ -27,8 +27,7 @@ type rowsFunc func(out, w []float32, stride int, x []float32)
 // pass's left off, so W is read as four long sequential streams that the
 // hardware prefetchers follow. Four adjacent rows per pass would be four
 // short streams (1152 bytes for a stories15M row) that restart every
-// pass, and a matrix that does not fit in cache, the classifier, ran at
-// half the speed that way (see RATIONALE.md).
+// pass. Why: RATIONALE.md, section "Unrolled kernels".
 func rows4(out, w []float32, stride int, x []float32) {
 	q := len(out) / 4
 	if q > 0 {
@@ -101,7 +100,7 @@ func dot4(w []float32, stride int, x []float32) (s0, s1, s2, s3 float32) {
 // all eight products before the adds, which with eight accumulators and
 // x[j] needs 17 float registers where amd64 has 15 (X15 is reserved as
 // zero), and two accumulators go through the stack every iteration; split,
-// each half fits. See RATIONALE.md for the measurement.
+// each half fits. Why: RATIONALE.md, section "Unrolled kernels".
 func dot8(w []float32, stride int, x []float32) (s0, s1, s2, s3, s4, s5, s6, s7 float32) {
 	n := len(x)
 	w0 := w[:n:n]

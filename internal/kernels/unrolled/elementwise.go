@@ -5,8 +5,8 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// parallelSwiGLU is the shortest SwiGLU split over the pool (each
-// element costs a glibc expf, ~10 ns; a hand-off well under 1 µs).
+// parallelSwiGLU is the shortest SwiGLU split over the pool. Why 256:
+// RATIONALE.md, section "Unrolled kernels".
 const parallelSwiGLU = 256
 
 // swigluUnit is the elements the pool hands out at a time: whole cache

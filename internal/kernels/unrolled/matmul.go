@@ -3,12 +3,9 @@ package unrolled
 import "github.com/retrollama/retrollama/kernels"
 
 // parallelMACs is the smallest matmul (rows × cols multiply-adds) split
-// across the pool; smaller ones run on the caller's goroutine. Workers
-// spin between the calls of a token (workpool.SpinFor), so a hand-off
-// costs about a microsecond and 32K splits every stories15M matmul; see
-// RATIONALE.md ("Unrolled kernels"; "AVX2 provider and the worker pool")
-// for the measurements behind the figure, and BenchmarkParallelThreshold
-// to re-tune it.
+// across the pool; smaller ones run on the caller's goroutine.
+// BenchmarkParallelThreshold re-tunes it. Why 32K: RATIONALE.md, section
+// "AVX2 provider and the worker pool".
 const parallelMACs = 32 << 10
 
 // matmulTask is a matmul being split over the pool; it lives in the

@@ -56,9 +56,9 @@ func TestMatMulIdenticalToScalar(t *testing.T) {
 	for _, sh := range matmulShapes() {
 		rows, cols := sh[0], sh[1]
 		c := call{rows: rows, cols: cols, want: make([]float32, rows)}
-		c.w = newGuarded(rows*cols, kerneltest.Random(r, rows*cols)).s()
-		c.x = newGuarded(cols, kerneltest.Random(r, cols)).s()
-		must(t, ref.MatMul(c.want, prepare(t, ref, rows, cols, c.w), c.x))
+		c.w = kerneltest.NewGuarded(rows*cols, kerneltest.Random(r, rows*cols)).S()
+		c.x = kerneltest.NewGuarded(cols, kerneltest.Random(r, cols)).S()
+		kerneltest.Must(t, ref.MatMul(c.want, kerneltest.PrepareF32(t, ref, rows, cols, c.w), c.x))
 		calls = append(calls, c)
 	}
 	// Rows whose every product is -0 (positive weights, x all -0): the
@@ -70,8 +70,8 @@ func TestMatMulIdenticalToScalar(t *testing.T) {
 		for i := range w {
 			w[i] = float32(math.Abs(float64(w[i])))
 		}
-		c.w, c.x = newGuarded(rows*cols, w).s(), newGuarded(cols, negZeros(cols)).s()
-		must(t, ref.MatMul(c.want, prepare(t, ref, rows, cols, c.w), c.x))
+		c.w, c.x = kerneltest.NewGuarded(rows*cols, w).S(), kerneltest.NewGuarded(cols, negZeros(cols)).S()
+		kerneltest.Must(t, ref.MatMul(c.want, kerneltest.PrepareF32(t, ref, rows, cols, c.w), c.x))
 		calls = append(calls, c)
 	}
 	for _, width := range []int{4, 8} {
@@ -79,16 +79,16 @@ func TestMatMulIdenticalToScalar(t *testing.T) {
 			p := kerneltest.Initialised(t, New(width, threads), testShape).(*Provider)
 			for _, c := range calls {
 				what := fmt.Sprintf("unroll%d threads %d %d×%d", width, threads, c.rows, c.cols)
-				w := prepare(t, p, c.rows, c.cols, c.w)
-				out := newGuarded(c.rows, nil)
-				must(t, p.MatMul(out.s(), w, c.x))
-				out.check(t, what)
-				assertIdentical(t, what, out.s(), c.want)
+				w := kerneltest.PrepareF32(t, p, c.rows, c.cols, c.w)
+				out := kerneltest.NewGuarded(c.rows, nil)
+				kerneltest.Must(t, p.MatMul(out.S(), w, c.x))
+				out.Check(t, what)
+				kerneltest.AssertIdentical(t, what, out.S(), c.want)
 
-				split := newGuarded(c.rows, nil)
-				p.matMulSplit(split.s(), w.(*matrix), c.x)
-				split.check(t, what+" split")
-				assertIdentical(t, what+" split", split.s(), c.want)
+				split := kerneltest.NewGuarded(c.rows, nil)
+				p.matMulSplit(split.S(), w.(*matrix), c.x)
+				split.Check(t, what+" split")
+				kerneltest.AssertIdentical(t, what+" split", split.S(), c.want)
 			}
 		}
 	}

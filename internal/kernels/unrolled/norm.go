@@ -3,8 +3,8 @@ package unrolled
 import (
 	"fmt"
 
+	"github.com/retrollama/retrollama/internal/kernels/exact"
 	"github.com/retrollama/retrollama/kernels"
-	"github.com/retrollama/retrollama/kernels/mathf"
 )
 
 // RMSNorm implements kernels.RMSNorm, bit-identical to the scalar
@@ -19,17 +19,6 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 		}
 		return kernels.ErrForeignWeight
 	}
-	n := len(x)
-	var ss float32
-	for _, v := range x {
-		ss += float32(v * v) // the conversion forbids a fused multiply-add
-	}
-	ss /= float32(n)
-	ss += 1e-5
-	ss = 1 / mathf.Sqrt(ss)
-	out, wd := out[:n:n], m.data[:n:n]
-	for j, v := range x {
-		out[j] = wd[j] * (ss * v)
-	}
+	exact.RMSNorm(out, x, m.data)
 	return nil
 }

@@ -20,17 +20,17 @@ func TestRMSNormIdenticalToScalar(t *testing.T) {
 		ref, got := pair(t, testShape, width, 1)
 		for _, n := range vectorLengths {
 			what := fmt.Sprintf("unroll%d n=%d", width, n)
-			x, w := newGuarded(n, kerneltest.Random(r, n)), newGuarded(n, kerneltest.Random(r, n))
+			x, w := kerneltest.NewGuarded(n, kerneltest.Random(r, n)), kerneltest.NewGuarded(n, kerneltest.Random(r, n))
 			want := make([]float32, n)
-			must(t, ref.RMSNorm(want, x.s(), prepare(t, ref, 1, n, w.s())))
-			out := newGuarded(n, nil)
-			must(t, got.RMSNorm(out.s(), x.s(), prepare(t, got, 1, n, w.s())))
-			out.check(t, what)
-			assertIdentical(t, what, out.s(), want)
-			inPlace := newGuarded(n, x.s())
-			must(t, got.RMSNorm(inPlace.s(), inPlace.s(), prepare(t, got, 1, n, w.s())))
-			inPlace.check(t, what+" in place")
-			assertIdentical(t, what+" in place", inPlace.s(), want)
+			kerneltest.Must(t, ref.RMSNorm(want, x.S(), kerneltest.PrepareF32(t, ref, 1, n, w.S())))
+			out := kerneltest.NewGuarded(n, nil)
+			kerneltest.Must(t, got.RMSNorm(out.S(), x.S(), kerneltest.PrepareF32(t, got, 1, n, w.S())))
+			out.Check(t, what)
+			kerneltest.AssertIdentical(t, what, out.S(), want)
+			inPlace := kerneltest.NewGuarded(n, x.S())
+			kerneltest.Must(t, got.RMSNorm(inPlace.S(), inPlace.S(), kerneltest.PrepareF32(t, got, 1, n, w.S())))
+			inPlace.Check(t, what+" in place")
+			kerneltest.AssertIdentical(t, what+" in place", inPlace.S(), want)
 		}
 	}
 }
@@ -68,15 +68,15 @@ func TestAttentionIdenticalToScalar(t *testing.T) {
 				for _, pos := range positions {
 					what := fmt.Sprintf("unroll%d threads %d %+v pos %d", width, threads, s, pos)
 					valid := (pos + 1) * kvDim
-					keys := newGuarded(s.SeqLen*kvDim, kerneltest.Random(r, valid))
-					values := newGuarded(s.SeqLen*kvDim, kerneltest.Random(r, valid))
-					q := newGuarded(s.Dim, kerneltest.Random(r, s.Dim))
+					keys := kerneltest.NewGuarded(s.SeqLen*kvDim, kerneltest.Random(r, valid))
+					values := kerneltest.NewGuarded(s.SeqLen*kvDim, kerneltest.Random(r, valid))
+					q := kerneltest.NewGuarded(s.Dim, kerneltest.Random(r, s.Dim))
 					want := make([]float32, s.Dim)
-					must(t, ref.Attention(want, q.s(), keys.s(), values.s(), pos))
-					out := newGuarded(s.Dim, nil)
-					must(t, got.Attention(out.s(), q.s(), keys.s(), values.s(), pos))
-					out.check(t, what)
-					assertIdentical(t, what, out.s(), want)
+					kerneltest.Must(t, ref.Attention(want, q.S(), keys.S(), values.S(), pos))
+					out := kerneltest.NewGuarded(s.Dim, nil)
+					kerneltest.Must(t, got.Attention(out.S(), q.S(), keys.S(), values.S(), pos))
+					out.Check(t, what)
+					kerneltest.AssertIdentical(t, what, out.S(), want)
 				}
 			}
 		}
@@ -94,10 +94,10 @@ func TestExactOps(t *testing.T) {
 			for _, pos := range []int{0, 1, 1, 37, 1, 37, 37, s.SeqLen - 1, 0} {
 				q, k := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.KVDim())
 				wq, wk := slices.Clone(q), slices.Clone(k)
-				must(t, ref.RoPE(wq, wk, pos))
-				must(t, got.RoPE(q, k, pos))
-				assertIdentical(t, fmt.Sprintf("unroll%d RoPE q pos %d", width, pos), q, wq)
-				assertIdentical(t, fmt.Sprintf("unroll%d RoPE k pos %d", width, pos), k, wk)
+				kerneltest.Must(t, ref.RoPE(wq, wk, pos))
+				kerneltest.Must(t, got.RoPE(q, k, pos))
+				kerneltest.AssertIdentical(t, fmt.Sprintf("unroll%d RoPE q pos %d", width, pos), q, wq)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("unroll%d RoPE k pos %d", width, pos), k, wk)
 			}
 		}
 	}
@@ -111,18 +111,18 @@ func TestExactOps(t *testing.T) {
 				gate[i] *= 10 // reach silu's tails
 			}
 			want := slices.Clone(gate)
-			must(t, ref.SwiGLU(want, up))
-			must(t, got.SwiGLU(gate, up))
-			assertIdentical(t, fmt.Sprintf("unroll%d SwiGLU n=%d", width, n), gate, want)
+			kerneltest.Must(t, ref.SwiGLU(want, up))
+			kerneltest.Must(t, got.SwiGLU(gate, up))
+			kerneltest.AssertIdentical(t, fmt.Sprintf("unroll%d SwiGLU n=%d", width, n), gate, want)
 
 			x := kerneltest.Random(r, n)
 			for i := range x {
 				x[i] *= 20
 			}
 			want = slices.Clone(x)
-			must(t, ref.Softmax(want))
-			must(t, got.Softmax(x))
-			assertIdentical(t, fmt.Sprintf("unroll%d Softmax n=%d", width, n), x, want)
+			kerneltest.Must(t, ref.Softmax(want))
+			kerneltest.Must(t, got.Softmax(x))
+			kerneltest.AssertIdentical(t, fmt.Sprintf("unroll%d Softmax n=%d", width, n), x, want)
 		}
 	}
 }
@@ -134,9 +134,9 @@ func TestNoAllocationPerCall(t *testing.T) {
 		for _, threads := range []int{1, 3} {
 			p := kerneltest.Initialised(t, New(width, threads), s)
 			bigRows := parallelMACs/s.Dim + 1 // split over the pool
-			big := prepare(t, p, bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
-			small := prepare(t, p, 3, 5, kerneltest.Random(r, 15))
-			norm := prepare(t, p, 1, s.Dim, kerneltest.Random(r, s.Dim))
+			big := kerneltest.PrepareF32(t, p, bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
+			small := kerneltest.PrepareF32(t, p, 3, 5, kerneltest.Random(r, 15))
+			norm := kerneltest.PrepareF32(t, p, 1, s.Dim, kerneltest.Random(r, s.Dim))
 			x, hidden := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.HiddenDim)
 			out, up := make([]float32, max(bigRows, s.HiddenDim)), kerneltest.Random(r, s.HiddenDim)
 			q, k := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.KVDim())
@@ -154,11 +154,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 				{"Softmax", func() error { return p.Softmax(hidden) }},
 			}
 			for _, c := range calls {
-				var err error
-				if n := testing.AllocsPerRun(20, func() { err = c.call() }); n != 0 {
-					t.Errorf("unroll%d threads %d %s: %v allocations per call", width, threads, c.name, n)
-				}
-				must(t, err)
+				kerneltest.AssertNoAllocs(t, fmt.Sprintf("unroll%d threads %d %s", width, threads, c.name), 20, c.call)
 			}
 		}
 	}

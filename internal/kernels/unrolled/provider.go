@@ -15,7 +15,8 @@
 // independent sums (rows, attention positions, elements) and never within
 // one; every product is rounded to float32 before it is added (no fused
 // multiply-add, see dot.go); the Q8_0 MatMul's integer sums are exact in
-// any order (see q8.go). RATIONALE.md has the measurements.
+// any order (see q8.go). Why: RATIONALE.md, sections "Exact by
+// construction" and "Unrolled kernels".
 package unrolled
 
 import (
@@ -28,11 +29,10 @@ import (
 // Provider is the unrolled provider. The zero value is not ready: use New,
 // then Init.
 type Provider struct {
-	width   int            // rows per pass: 4 or 8
-	name    string         // "unroll4" or "unroll8"
-	rows    rowsFunc       // rows4 or rows8; nil for a bad width
-	threads int            // as workpool.New: <= 0 is GOMAXPROCS
-	shared  *workpool.Pool // the table's pool (NewShared), else nil
+	width int              // rows per pass: 4 or 8
+	name  string           // "unroll4" or "unroll8"
+	rows  rowsFunc         // rows4 or rows8; nil for a bad width
+	pool  workpool.Threads // the worker pool, own or shared (NewOn)
 
 	shape kernels.Shape
 	att   []float32 // attention scores, Heads × SeqLen
@@ -44,7 +44,6 @@ type Provider struct {
 	cos, sin []float32
 	ropePos  int
 	swiglu   swigluTask // the one in-flight parallel SwiGLU
-	pool     *workpool.Pool
 	mm       matmulTask // the one in-flight parallel fp32 matmul
 	q8       q8Task     // the one in-flight parallel Q8_0 matmul
 	// xq and xs hold x quantized for a Q8_0 MatMul: its int8 values and
@@ -60,22 +59,19 @@ type Provider struct {
 // other width the provider declines every op in Supports, saying why, and
 // Init returns an error, so a bad configuration is reported by the engine
 // like any unsupported provider rather than crashing it.
-func New(width, threads int) *Provider {
-	p := &Provider{width: width, name: fmt.Sprintf("unroll%d", width), threads: threads}
+func New(width, threads int) *Provider { return NewOn(width, workpool.Own(threads)) }
+
+// NewOn returns an unrolled provider like New that splits its large ops
+// over pool: a pool of its own (workpool.Own) or the dispatch table's
+// (workpool.Sharing).
+func NewOn(width int, pool workpool.Threads) *Provider {
+	p := &Provider{width: width, name: fmt.Sprintf("unroll%d", width), pool: pool}
 	switch width {
 	case 4:
 		p.rows = rows4
 	case 8:
 		p.rows = rows8
 	}
-	return p
-}
-
-// NewShared returns an unrolled provider like New that splits its large
-// ops over pool, which its caller owns and closes (see workpool.Start).
-func NewShared(width int, pool *workpool.Pool) *Provider {
-	p := New(width, pool.Size())
-	p.shared = pool
 	return p
 }
 
@@ -104,14 +100,13 @@ func (p *Provider) Init(s kernels.Shape) error {
 		s.Dim%s.Heads != 0 || s.Heads%s.KVHeads != 0 {
 		return fmt.Errorf("%s: init: bad shape %+v", p.name, s)
 	}
-	workpool.Stop(p.pool, p.shared)
 	p.shape = s
 	p.att = make([]float32, s.Heads*s.SeqLen)
 	p.freq = ropeFrequencies(s.HeadSize())
 	p.cos, p.sin, p.ropePos = make([]float32, s.HeadSize()), make([]float32, s.HeadSize()), -1
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.xq, p.xs = make([]int8, n), make([]float32, n)
-	p.pool = workpool.Start(p.shared, p.threads)
+	p.pool.Start()
 	return nil
 }
 
@@ -145,8 +140,7 @@ func (p *Provider) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 // Close implements kernels.Provider: it stops the worker pool and drops
 // the scratch memory.
 func (p *Provider) Close() error {
-	workpool.Stop(p.pool, p.shared)
-	p.pool = nil
+	p.pool.Stop()
 	p.att, p.freq, p.xq, p.xs, p.cos, p.sin = nil, nil, nil, nil, nil, nil
 	return nil
 }

@@ -80,7 +80,7 @@ func TestRejectsForeignWeightAndBadTensors(t *testing.T) {
 
 func TestCloseIdempotent(t *testing.T) {
 	p := New(4, 3)
-	must(t, p.Init(testShape))
-	must(t, p.Close())
-	must(t, p.Close())
+	kerneltest.Must(t, p.Init(testShape))
+	kerneltest.Must(t, p.Close())
+	kerneltest.Must(t, p.Close())
 }

@@ -83,15 +83,13 @@ func TestMatMulQ8Exact(t *testing.T) {
 			xq, xs := runq.Quantize(x, sh.gs)
 			runq.MatMul(want, xq, xs, tensor.Q8, tensor.Scales, sh.cols, sh.rows, sh.gs)
 			got := make([]float32, sh.rows)
-			w, err := ref.Prepare(tensor)
-			must(t, err)
-			must(t, ref.MatMul(got, w, x))
-			assertIdentical(t, fmt.Sprintf("scalar %+v zero group %v", sh, zero), got, want)
+			w := kerneltest.Prepare(t, ref, tensor)
+			kerneltest.Must(t, ref.MatMul(got, w, x))
+			kerneltest.AssertIdentical(t, fmt.Sprintf("scalar %+v zero group %v", sh, zero), got, want)
 			for _, p := range providers {
-				w, err := p.Prepare(tensor)
-				must(t, err)
-				must(t, p.MatMul(got, w, x))
-				assertIdentical(t, fmt.Sprintf("%s threads %d %+v zero group %v", p.Name(), p.(*Provider).pool.Size(), sh, zero), got, want)
+				w := kerneltest.Prepare(t, p, tensor)
+				kerneltest.Must(t, p.MatMul(got, w, x))
+				kerneltest.AssertIdentical(t, fmt.Sprintf("%s threads %d %+v zero group %v", p.Name(), p.(*Provider).pool.Size(), sh, zero), got, want)
 			}
 		}
 	}
@@ -134,8 +132,7 @@ func TestSupportsQ8(t *testing.T) {
 func TestPrepareQ8Rejects(t *testing.T) {
 	p := kerneltest.Initialised(t, New(8, 1), testShape)
 	ok := kernels.Tensor{Name: "ok", DType: kernels.Q8_0, Rows: 2, Cols: 4, GroupSize: 2, Q8: make([]int8, 8), Scales: make([]float32, 4)}
-	w, err := p.Prepare(ok)
-	must(t, err)
+	w := kerneltest.Prepare(t, p, ok)
 	if err := p.RMSNorm(make([]float32, 4), make([]float32, 4), w); err == nil || !strings.Contains(err.Error(), "q8_0") {
 		t.Errorf("RMSNorm with a Q8_0 weight: %v, want a dtype error", err)
 	}
@@ -169,13 +166,9 @@ func TestMatMulQ8NoAllocation(t *testing.T) {
 			p := kerneltest.Initialised(t, New(width, threads), s)
 			for _, sh := range shapes {
 				tensor, x := randomQ8Call(r, sh, false)
-				w, err := p.Prepare(tensor)
-				must(t, err)
+				w := kerneltest.Prepare(t, p, tensor)
 				out := make([]float32, sh.rows)
-				if n := testing.AllocsPerRun(20, func() { err = p.MatMul(out, w, x) }); n != 0 {
-					t.Errorf("unroll%d threads %d %+v: %v allocations per call", width, threads, sh, n)
-				}
-				must(t, err)
+				kerneltest.AssertNoAllocs(t, fmt.Sprintf("unroll%d threads %d %+v", width, threads, sh), 20, func() error { return p.MatMul(out, w, x) })
 			}
 		}
 	}

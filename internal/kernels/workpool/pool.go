@@ -35,7 +35,8 @@ import (
 // chunks, polls before parking. It covers the gaps between the parallel
 // calls of one token (other ops, a few to tens of microseconds) so that a
 // forward pass never parks, and is short enough that an idle pool stops
-// using a core almost at once. See RATIONALE.md for the measurement.
+// using a core almost at once. Why 200 µs: RATIONALE.md, section
+// "AVX2 provider and the worker pool".
 const SpinFor = 200 * time.Microsecond
 
 // Pool is a fixed set of worker goroutines; the goroutine calling Run is

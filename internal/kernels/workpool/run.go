@@ -134,8 +134,6 @@ func blocksFor(n, k int) int {
 // block per participant. A small call (a stories15M layer's matmul: 18 to
 // 48 units of rows, a few microseconds) loses more to the shared
 // counter's cache-line trips (one per block, each way) than balancing
-// wins back: one block each
-// took 2-thread stories15M from 582 to 626 tok/s (Q8_0, medians of 9
-// alternated runs) and 302 to 309 (fp32). Large calls (the classifier's
-// 1,000-2,000 units) still balance.
+// wins back. Large calls (the classifier's 1,000-2,000 units) still
+// balance. Why 128: RATIONALE.md, section "AVX2 provider and the worker pool".
 const staticBelow = 128

@@ -7,8 +7,8 @@ package workpool
 // matmul, unroll8 the SwiGLU after it), and each pool's idle workers spin
 // for SpinFor before parking. Two pools on two cores are three spinning
 // goroutines for two threads, so a call often finds its worker off the
-// CPU; one pool per table keeps exactly one worker per spare core. See
-// RATIONALE.md ("One worker pool per table") for the measurement.
+// CPU; one pool per table keeps exactly one worker per spare core.
+// Why: RATIONALE.md, section "AVX2 provider and the worker pool".
 func Start(shared *Pool, n int) *Pool {
 	if shared != nil {
 		return shared

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -35,11 +36,11 @@ func BenchmarkMatMul(b *testing.B) {
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
 				p := v.new()
-				must(b, p.Init(s))
+				kerneltest.Must(b, p.Init(s))
 				defer p.Close()
-				w := prepare(b, p, rows, cols, data)
+				w := kerneltest.PrepareF32(b, p, rows, cols, data)
 				for b.Loop() {
-					must(b, p.MatMul(out, w, x))
+					kerneltest.Must(b, p.MatMul(out, w, x))
 				}
 				b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e6, "MFLOP/s")
 			})
@@ -60,22 +61,22 @@ func BenchmarkExpOps(b *testing.B) {
 	x, g := make([]float32, len(logits)), make([]float32, len(gate))
 	for _, v := range variants {
 		p := v.new()
-		must(b, p.Init(s))
+		kerneltest.Must(b, p.Init(s))
 		b.Run("softmax32000/"+v.name, func(b *testing.B) {
 			for b.Loop() {
 				copy(x, logits)
-				must(b, p.Softmax(x))
+				kerneltest.Must(b, p.Softmax(x))
 			}
 		})
 		b.Run("swiglu768/"+v.name, func(b *testing.B) {
 			for b.Loop() {
 				copy(g, gate)
-				must(b, p.SwiGLU(g, up))
+				kerneltest.Must(b, p.SwiGLU(g, up))
 			}
 		})
 		b.Run("attention255/"+v.name, func(b *testing.B) {
 			for b.Loop() {
-				must(b, p.Attention(out, q, keys, values, s.SeqLen-1))
+				kerneltest.Must(b, p.Attention(out, q, keys, values, s.SeqLen-1))
 			}
 		})
 		p.Close()

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/kernels/mathf"
 )
 
@@ -25,7 +26,7 @@ func TestExpX87EveryFloat32(t *testing.T) {
 		step = 4093
 	}
 	for _, x := range expSpecials() {
-		if got, want := expAMD64(x), mathf.Exp(x); !same(got, want) {
+		if got, want := expAMD64(x), mathf.Exp(x); !kerneltest.Same(got, want) {
 			t.Errorf("expf(%g = %#08x) = %#08x, want %#08x", x, math.Float32bits(x), math.Float32bits(got), math.Float32bits(want))
 		}
 	}
@@ -38,7 +39,7 @@ func TestExpX87EveryFloat32(t *testing.T) {
 			for b := w * step; b < 1<<32; b += workers * step {
 				x := math.Float32frombits(uint32(b))
 				n++
-				if got, want := expAMD64(x), mathf.Exp(x); !same(got, want) {
+				if got, want := expAMD64(x), mathf.Exp(x); !kerneltest.Same(got, want) {
 					if bad.Add(1) <= 10 {
 						t.Errorf("expf(%g = %#08x) = %#08x, want %#08x", x, uint32(b), math.Float32bits(got), math.Float32bits(want))
 					}

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/kernels/mathf"
 )
 
@@ -37,7 +38,7 @@ func TestExp(t *testing.T) {
 	var bad int
 	check := func(x float32) {
 		got, want := expf(x), mathf.Exp(x)
-		if !same(got, want) {
+		if !kerneltest.Same(got, want) {
 			if bad++; bad <= 10 {
 				t.Errorf("expf(%g = %#08x) = %g (%#08x), want %g (%#08x)", x, math.Float32bits(x),
 					got, math.Float32bits(got), want, math.Float32bits(want))

@@ -1,6 +1,9 @@
 package x87
 
-import "github.com/retrollama/retrollama/kernels/mathf"
+import (
+	"github.com/retrollama/retrollama/internal/kernels/exact"
+	"github.com/retrollama/retrollama/kernels/mathf"
+)
 
 // The generic* functions are the kernels in Go, with exactly the
 // semantics of the assembly in kernels_386.s: the build for every other
@@ -33,18 +36,7 @@ func genericMatMulT(out, a, v []float32, stride int) {
 }
 
 // genericRMSNorm is scalar's RMSNorm; out may be x.
-func genericRMSNorm(out, x, w []float32) {
-	var ss float32
-	for _, v := range x {
-		ss += float32(v * v)
-	}
-	ss /= float32(len(x))
-	ss += 1e-5
-	ss = 1 / mathf.Sqrt(ss)
-	for j, v := range x {
-		out[j] = w[j] * (ss * v)
-	}
-}
+func genericRMSNorm(out, x, w []float32) { exact.RMSNorm(out, x, w) }
 
 // genericRoPE rotates the pairs of every len(cs)-value head of v by the
 // angles whose cosines and sines cs interleaves.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/internal/ropetable"
 )
 
@@ -13,6 +14,26 @@ import (
 // for bit with its Go version (generic.go), which is scalar's arithmetic.
 // On 386 that checks the x87 assembly; elsewhere the kernels are the Go
 // versions and the tests check the harness itself.
+
+// checkGuarded runs kernel on guarded copies of out (filled with garbage
+// it must overwrite) and of the inputs, and fails t unless out ends as
+// want bit for bit, no guard changed and no input was modified.
+func checkGuarded(t *testing.T, what string, want, out []float32, kernel func(out []float32, in [][]float32), in ...[]float32) {
+	t.Helper()
+	gout, gin := kerneltest.GuardedCopy(out), make([]kerneltest.Guarded, len(in))
+	ins := make([][]float32, len(in))
+	for i, v := range in {
+		gin[i] = kerneltest.GuardedCopy(v)
+		ins[i] = gin[i].S()
+	}
+	kernel(gout.S(), ins)
+	kerneltest.AssertIdentical(t, what, gout.S(), want)
+	gout.Check(t, what)
+	for i, g := range gin {
+		g.Check(t, label("%s input %d", what, i))
+		unchanged(t, label("%s input %d", what, i), g.S(), in[i])
+	}
+}
 
 func TestMatMul(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
@@ -24,13 +45,8 @@ func TestMatMul(t *testing.T) {
 				x := uniform(r, cols, -2, 2)
 				want := make([]float32, rows)
 				genericMatMul(want, w, x, stride)
-				gw, gx, gout := guarded(w), guarded(x), guarded(uniform(r, rows, -1000, 1000))
-				matMul(gout.s(), gw.s(), gx.s(), stride)
-				what := label("matMul %dx%d stride %d", rows, cols, stride)
-				assertIdentical(t, what, gout.s(), want)
-				gout.check(t, what)
-				unchanged(t, what+" w", gw.s(), w)
-				unchanged(t, what+" x", gx.s(), x)
+				checkGuarded(t, label("matMul %dx%d stride %d", rows, cols, stride), want, uniform(r, rows, -1000, 1000),
+					func(out []float32, in [][]float32) { matMul(out, in[0], in[1], stride) }, w, x)
 			}
 		}
 	}
@@ -57,15 +73,15 @@ func TestMatMulZeros(t *testing.T) {
 				}
 				want := make([]float32, rows)
 				genericMatMul(want, w, x, cols)
-				gw, gx, gout := guarded(w), guarded(x), guarded(uniform(r, rows, -1000, 1000))
-				matMul(gout.s(), gw.s(), gx.s(), cols)
+				gw, gx, gout := kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(uniform(r, rows, -1000, 1000))
+				matMul(gout.S(), gw.S(), gx.S(), cols)
 				what := label("matMul zeros %dx%d", rows, cols)
-				for i, v := range gout.s() {
+				for i, v := range gout.S() {
 					if math.Float32bits(v) != math.Float32bits(want[i]) {
 						t.Fatalf("%s: [%d] = %#08x, want %#08x", what, i, math.Float32bits(v), math.Float32bits(want[i]))
 					}
 				}
-				gout.check(t, what)
+				gout.Check(t, what)
 			}
 		}
 	}
@@ -81,13 +97,8 @@ func TestMatMulT(t *testing.T) {
 				v := uniform(r, (n-1)*stride+cols, -1, 1)
 				want := make([]float32, cols)
 				genericMatMulT(want, a, v, stride)
-				ga, gv, gout := guarded(a), guarded(v), guarded(uniform(r, cols, -1000, 1000))
-				matMulT(gout.s(), ga.s(), gv.s(), stride)
-				what := label("matMulT %d rows × %d stride %d", n, cols, stride)
-				assertIdentical(t, what, gout.s(), want)
-				gout.check(t, what)
-				unchanged(t, what+" a", ga.s(), a)
-				unchanged(t, what+" v", gv.s(), v)
+				checkGuarded(t, label("matMulT %d rows × %d stride %d", n, cols, stride), want, uniform(r, cols, -1000, 1000),
+					func(out []float32, in [][]float32) { matMulT(out, in[0], in[1], stride) }, a, v)
 			}
 		}
 	}
@@ -101,16 +112,16 @@ func TestRMSNorm(t *testing.T) {
 			w := uniform(r, n, 0.5, 1.5)
 			want := make([]float32, n)
 			genericRMSNorm(want, x, w)
-			gx, gw, gout := guarded(x), guarded(w), guarded(uniform(r, n, -1000, 1000))
-			rmsNorm(gout.s(), gx.s(), gw.s())
+			gx, gw, gout := kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(uniform(r, n, -1000, 1000))
+			rmsNorm(gout.S(), gx.S(), gw.S())
 			what := label("rmsNorm n=%d scale %g", n, scale)
-			assertIdentical(t, what, gout.s(), want)
-			gout.check(t, what)
-			unchanged(t, what+" x", gx.s(), x)
-			unchanged(t, what+" w", gw.s(), w)
-			rmsNorm(gx.s(), gx.s(), gw.s())
-			assertIdentical(t, what+" in place", gx.s(), want)
-			gx.check(t, what+" in place")
+			kerneltest.AssertIdentical(t, what, gout.S(), want)
+			gout.Check(t, what)
+			unchanged(t, what+" x", gx.S(), x)
+			unchanged(t, what+" w", gw.S(), w)
+			rmsNorm(gx.S(), gx.S(), gw.S())
+			kerneltest.AssertIdentical(t, what+" in place", gx.S(), want)
+			gx.Check(t, what+" in place")
 		}
 	}
 }
@@ -126,12 +137,12 @@ func TestRoPE(t *testing.T) {
 				v := uniform(r, heads*hs, -2, 2)
 				want := slices.Clone(v)
 				genericRoPE(want, cs)
-				gv, gcs := guarded(v), guarded(cs)
-				rope(gv.s(), gcs.s())
+				gv, gcs := kerneltest.GuardedCopy(v), kerneltest.GuardedCopy(cs)
+				rope(gv.S(), gcs.S())
 				what := label("rope head size %d × %d pos %d", hs, heads, pos)
-				assertIdentical(t, what, gv.s(), want)
-				gv.check(t, what)
-				unchanged(t, what+" cs", gcs.s(), cs)
+				kerneltest.AssertIdentical(t, what, gv.S(), want)
+				gv.Check(t, what)
+				unchanged(t, what+" cs", gcs.S(), cs)
 			}
 		}
 	}
@@ -147,11 +158,11 @@ func TestDivide(t *testing.T) {
 			}
 			want := slices.Clone(x)
 			genericDivide(want, d)
-			gx := guarded(x)
-			divide(gx.s(), d)
+			gx := kerneltest.GuardedCopy(x)
+			divide(gx.S(), d)
 			what := label("divide n=%d by %g", n, d)
-			assertIdentical(t, what, gx.s(), want)
-			gx.check(t, what)
+			kerneltest.AssertIdentical(t, what, gx.S(), want)
+			gx.Check(t, what)
 		}
 	}
 	// Subnormal quotients, where rounding to 24 bits first and then to
@@ -165,7 +176,7 @@ func TestDivide(t *testing.T) {
 		genericDivide(want, d)
 		got := slices.Clone(x)
 		divide(got, d)
-		assertIdentical(t, label("divide subnormals by %g", d), got, want)
+		kerneltest.AssertIdentical(t, label("divide subnormals by %g", d), got, want)
 	}
 	// divide multiplies by 1/d rounded to 64 bits: random float32 bit
 	// patterns for x and d (every exponent, subnormals, infinities and
@@ -180,7 +191,7 @@ func TestDivide(t *testing.T) {
 		genericDivide(want, d)
 		got := slices.Clone(y)
 		divide(got, d)
-		assertIdentical(t, label("divide random bits by %g (%#08x)", d, math.Float32bits(d)), got, want)
+		kerneltest.AssertIdentical(t, label("divide random bits by %g (%#08x)", d, math.Float32bits(d)), got, want)
 	}
 }
 
@@ -217,11 +228,11 @@ func TestSoftmax(t *testing.T) {
 		for kind, x := range softmaxInputs(r, n) {
 			want := slices.Clone(x)
 			genericSoftmax(want)
-			gx := guarded(x)
-			softmax(gx.s())
+			gx := kerneltest.GuardedCopy(x)
+			softmax(gx.S())
 			what := label("softmax n=%d %s", n, kind)
-			assertIdentical(t, what, gx.s(), want)
-			gx.check(t, what)
+			kerneltest.AssertIdentical(t, what, gx.S(), want)
+			gx.Check(t, what)
 		}
 	}
 }
@@ -233,12 +244,12 @@ func TestSwiGLU(t *testing.T) {
 			gate, up := uniform(r, n, -span, span), uniform(r, n, -2, 2)
 			want := slices.Clone(gate)
 			genericSwiGLU(want, up)
-			gg, gu := guarded(gate), guarded(up)
-			swiGLU(gg.s(), gu.s())
+			gg, gu := kerneltest.GuardedCopy(gate), kerneltest.GuardedCopy(up)
+			swiGLU(gg.S(), gu.S())
 			what := label("swiGLU n=%d span %g", n, span)
-			assertIdentical(t, what, gg.s(), want)
-			gg.check(t, what)
-			unchanged(t, what+" up", gu.s(), up)
+			kerneltest.AssertIdentical(t, what, gg.S(), want)
+			gg.Check(t, what)
+			unchanged(t, what+" up", gu.S(), up)
 		}
 	}
 	// The band where 1/(1+e^-v) is subnormal and v·that is not.
@@ -250,5 +261,5 @@ func TestSwiGLU(t *testing.T) {
 	want := slices.Clone(gate)
 	genericSwiGLU(want, up)
 	swiGLU(gate, up)
-	assertIdentical(t, "swiGLU subnormal band", gate, want)
+	kerneltest.AssertIdentical(t, "swiGLU subnormal band", gate, want)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/cpuid"
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -26,30 +27,9 @@ var shapes = map[string]kernels.Shape{
 func pair(t testing.TB, s kernels.Shape) (ref *scalar.Provider, got *Provider) {
 	t.Helper()
 	ref, got = scalar.New(), New()
-	for _, p := range []kernels.Provider{ref, got} {
-		if err := p.Init(s); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-	}
+	kerneltest.Initialised(t, ref, s)
+	kerneltest.Initialised(t, got, s)
 	return ref, got
-}
-
-// prepare hands data to p as a rows×cols F32 tensor.
-func prepare(t testing.TB, p kernels.Provider, rows, cols int, data []float32) kernels.Weight {
-	t.Helper()
-	w, err := p.Prepare(kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestProviderMatchesScalar checks every op of the provider bit for bit
@@ -70,26 +50,26 @@ func TestProviderMatchesScalar(t *testing.T) {
 			for _, m := range mats {
 				data, x := uniform(r, m[0]*m[1], -0.1, 0.1), uniform(r, m[1], -2, 2)
 				want, out := make([]float32, m[0]), make([]float32, m[0])
-				must(t, ref.MatMul(want, prepare(t, ref, m[0], m[1], data), x))
-				must(t, got.MatMul(out, prepare(t, got, m[0], m[1], data), x))
-				assertIdentical(t, label("MatMul %dx%d", m[0], m[1]), out, want)
+				kerneltest.Must(t, ref.MatMul(want, kerneltest.PrepareF32(t, ref, m[0], m[1], data), x))
+				kerneltest.Must(t, got.MatMul(out, kerneltest.PrepareF32(t, got, m[0], m[1], data), x))
+				kerneltest.AssertIdentical(t, label("MatMul %dx%d", m[0], m[1]), out, want)
 			}
 
 			x, w := uniform(r, s.Dim, -2, 2), uniform(r, s.Dim, 0.5, 1.5)
 			want, out := make([]float32, s.Dim), make([]float32, s.Dim)
-			must(t, ref.RMSNorm(want, x, prepare(t, ref, 1, s.Dim, w)))
-			must(t, got.RMSNorm(out, x, prepare(t, got, 1, s.Dim, w)))
-			assertIdentical(t, "RMSNorm", out, want)
+			kerneltest.Must(t, ref.RMSNorm(want, x, kerneltest.PrepareF32(t, ref, 1, s.Dim, w)))
+			kerneltest.Must(t, got.RMSNorm(out, x, kerneltest.PrepareF32(t, got, 1, s.Dim, w)))
+			kerneltest.AssertIdentical(t, "RMSNorm", out, want)
 
 			if hs%2 == 0 {
 				// s.SeqLen+3 is past the table: computed at the call.
 				for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1, s.SeqLen + 3} {
 					q, k := uniform(r, s.Dim, -2, 2), uniform(r, kvDim, -2, 2)
 					wq, wk := slices.Clone(q), slices.Clone(k)
-					must(t, ref.RoPE(wq, wk, pos))
-					must(t, got.RoPE(q, k, pos))
-					assertIdentical(t, label("RoPE q pos %d", pos), q, wq)
-					assertIdentical(t, label("RoPE k pos %d", pos), k, wk)
+					kerneltest.Must(t, ref.RoPE(wq, wk, pos))
+					kerneltest.Must(t, got.RoPE(q, k, pos))
+					kerneltest.AssertIdentical(t, label("RoPE q pos %d", pos), q, wq)
+					kerneltest.AssertIdentical(t, label("RoPE k pos %d", pos), k, wk)
 				}
 			}
 
@@ -100,22 +80,22 @@ func TestProviderMatchesScalar(t *testing.T) {
 				}
 				q := uniform(r, s.Dim, -2, 2)
 				want, out := make([]float32, s.Dim), uniform(r, s.Dim, -1000, 1000)
-				must(t, ref.Attention(want, q, keys, values, pos))
-				must(t, got.Attention(out, q, keys, values, pos))
-				assertIdentical(t, label("Attention pos %d", pos), out, want)
+				kerneltest.Must(t, ref.Attention(want, q, keys, values, pos))
+				kerneltest.Must(t, got.Attention(out, q, keys, values, pos))
+				kerneltest.AssertIdentical(t, label("Attention pos %d", pos), out, want)
 			}
 
 			gate, up := uniform(r, s.HiddenDim, -8, 8), uniform(r, s.HiddenDim, -2, 2)
 			wgate := slices.Clone(gate)
-			must(t, ref.SwiGLU(wgate, up))
-			must(t, got.SwiGLU(gate, up))
-			assertIdentical(t, "SwiGLU", gate, wgate)
+			kerneltest.Must(t, ref.SwiGLU(wgate, up))
+			kerneltest.Must(t, got.SwiGLU(gate, up))
+			kerneltest.AssertIdentical(t, "SwiGLU", gate, wgate)
 
 			for kind, logits := range softmaxInputs(r, s.VocabSize) {
 				wl := slices.Clone(logits)
-				must(t, ref.Softmax(wl))
-				must(t, got.Softmax(logits))
-				assertIdentical(t, "Softmax "+kind, logits, wl)
+				kerneltest.Must(t, ref.Softmax(wl))
+				kerneltest.Must(t, got.Softmax(logits))
+				kerneltest.AssertIdentical(t, "Softmax "+kind, logits, wl)
 			}
 		})
 	}
@@ -178,20 +158,20 @@ func TestNoAllocationPerCall(t *testing.T) {
 	s := shapes["stories15M"]
 	r := rand.New(rand.NewPCG(21, 22))
 	_, p := pair(t, s)
-	w := prepare(t, p, s.HiddenDim, s.Dim, uniform(r, s.HiddenDim*s.Dim, -0.1, 0.1))
-	norm := prepare(t, p, 1, s.Dim, uniform(r, s.Dim, 0.5, 1.5))
+	w := kerneltest.PrepareF32(t, p, s.HiddenDim, s.Dim, uniform(r, s.HiddenDim*s.Dim, -0.1, 0.1))
+	norm := kerneltest.PrepareF32(t, p, 1, s.Dim, uniform(r, s.Dim, 0.5, 1.5))
 	x, hidden, up := uniform(r, s.Dim, -2, 2), uniform(r, s.HiddenDim, -2, 2), uniform(r, s.HiddenDim, -2, 2)
 	out, q, k := make([]float32, s.HiddenDim), uniform(r, s.Dim, -2, 2), uniform(r, s.KVDim(), -2, 2)
 	keys, values := uniform(r, s.SeqLen*s.KVDim(), -2, 2), uniform(r, s.SeqLen*s.KVDim(), -1, 1)
 	logits := uniform(r, 1000, -10, 10)
 	allocs := testing.AllocsPerRun(3, func() {
-		must(t, p.MatMul(out, w, x))
-		must(t, p.RMSNorm(x, x, norm))
-		must(t, p.RoPE(q, k, 17))
-		must(t, p.RoPE(q, k, s.SeqLen+1))
-		must(t, p.Attention(out[:s.Dim], q, keys, values, 40))
-		must(t, p.SwiGLU(hidden, up))
-		must(t, p.Softmax(logits))
+		kerneltest.Must(t, p.MatMul(out, w, x))
+		kerneltest.Must(t, p.RMSNorm(x, x, norm))
+		kerneltest.Must(t, p.RoPE(q, k, 17))
+		kerneltest.Must(t, p.RoPE(q, k, s.SeqLen+1))
+		kerneltest.Must(t, p.Attention(out[:s.Dim], q, keys, values, 40))
+		kerneltest.Must(t, p.SwiGLU(hidden, up))
+		kerneltest.Must(t, p.Softmax(logits))
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per round of calls, want 0", allocs)
