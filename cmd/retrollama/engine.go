@@ -24,6 +24,7 @@ import (
 	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // kernelFlags are the options every command takes to choose its kernels.
@@ -56,9 +57,9 @@ func (k *kernelFlags) loadFile() (*config.File, error) {
 		if err := textFile(k.file); err != nil {
 			return nil, err
 		}
-		f, d = config.Load(k.file)
+		f, d = registry.Load(k.file)
 	} else {
-		f, d = config.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
+		f, d = registry.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
 	}
 	if d.HasErrors() {
 		return nil, config.DiagnosticsError(f, d)
@@ -70,8 +71,8 @@ func (k *kernelFlags) loadFile() (*config.File, error) {
 		fmt.Fprintf(k.stderr, "retrollama: warning: --threads %d is more than this machine's %d cores: threads will share cores (slower, not faster)\n", k.threads, cores)
 	}
 	if k.engine != "" {
-		if !slices.Contains(wasmhost.Engines(), k.engine) {
-			return nil, fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmhost.Engines(), ", "), k.engine)
+		if !slices.Contains(wasmspec.Engines(), k.engine) {
+			return nil, fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmspec.Engines(), ", "), k.engine)
 		}
 		for _, p := range f.Providers {
 			if p.WASM != nil {

@@ -160,7 +160,7 @@ var pluginEnv = map[string][]string{"plugins/cplugin": cpluginEnv}
 func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 	t.Helper()
 	src := string(retrollama.DefaultKernelsHCL())
-	f, diags := config.Parse(retrollama.DefaultKernelsName, []byte(src))
+	f, diags := registry.Parse(retrollama.DefaultKernelsName, []byte(src))
 	if diags.HasErrors() {
 		t.Fatal(config.DiagnosticsError(f, diags))
 	}
@@ -189,7 +189,7 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if f, diags = config.Load(path); diags.HasErrors() {
+	if f, diags = registry.Load(path); diags.HasErrors() {
 		t.Fatal(config.DiagnosticsError(f, diags))
 	}
 	for _, prof := range f.Profiles {

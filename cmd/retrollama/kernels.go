@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
@@ -124,7 +125,10 @@ func kernelsList(k *kernelFlags, verbose bool, w io.Writer) error {
 		if err := registry.Usable(p); err != nil {
 			usable = "no: " + err.Error()
 		}
-		desc := p.Builtin.Description
+		var desc string
+		if info, ok := builtin.Lookup(p.Implementation); ok && p.Kind == config.KindBuiltin {
+			desc = info.Description
+		}
 		if p.WASM != nil {
 			desc = wasmDescription(p.WASM)
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/retrollama/retrollama/internal/host/dispatch"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
+	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -33,7 +34,10 @@ type Config struct {
 	Profiles []string
 	Commands map[string]*Command // by Name
 
-	Kernels      *config.File
+	Kernels *config.File
+	// Builtins is the catalog Kernels' builtin providers come from (nil:
+	// those compiled in), as registry.Options.Builtins.
+	Builtins     []builtin.Info
 	Checkpoint   *checkpoint.Checkpoint
 	Threads      int
 	GenTokens    int     // tokens generated per run (tg)
@@ -179,7 +183,7 @@ func open(c *Config) ([]*engine, error) {
 			closeAll(engines)
 			return nil, err
 		}
-		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, Fallback: c.Fallback})
+		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, Fallback: c.Fallback, Builtins: c.Builtins})
 		if err != nil {
 			closeAll(engines)
 			return nil, fmt.Errorf("profile %s: %w", name, err)

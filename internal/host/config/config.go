@@ -26,11 +26,10 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
-	"github.com/retrollama/retrollama/internal/host/wasmhost"
-	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/kernels"
-	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
+	pluginspec "github.com/retrollama/retrollama/plugins/kernelplugin/spec"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // Provider kinds that kernels.hcl may declare.
@@ -43,14 +42,10 @@ const (
 // knownKinds lists the provider kinds this build understands.
 func knownKinds() []string { return []string{KindBuiltin, KindWASM, KindPlugin} }
 
-// EmbeddedPrefix starts a wasm provider's path that names a module
-// compiled into the binary ("embedded:simd128.wasm") instead of a file.
-const EmbeddedPrefix = "embedded:"
-
 // WASM is the configuration of a provider of kind wasm (see
 // plugins/wasm/ABI.md and internal/host/wasmhost).
 type WASM struct {
-	// Path is the module as written: a file, or EmbeddedPrefix and the
+	// Path is the module as written: a file, or wasmspec.EmbeddedPrefix and the
 	// name of a shipped module.
 	Path string
 	// Module is Path with a relative file path made relative to the
@@ -76,9 +71,9 @@ type wasmSchema struct {
 	Timeout   *string `hcl:"timeout,optional"`
 }
 
-// wasmEngines are the valid engines of a wasm provider (the host's own
-// list; config keeps no copy that could drift).
-var wasmEngines = wasmhost.Engines()
+// wasmEngines are the valid engines of a wasm provider (the list the
+// host runs by; config keeps no copy that could drift).
+var wasmEngines = wasmspec.Engines()
 
 // Plugin is the configuration of a provider of kind plugin: a kernel
 // provider in its own process (see internal/host/pluginhost and
@@ -112,7 +107,7 @@ type pluginSchema struct {
 }
 
 // pluginTransports are the valid transports of a plugin provider.
-var pluginTransports = spec.Transports()
+var pluginTransports = pluginspec.Transports()
 
 // OnError values of a profile: what happens when a provider it names
 // cannot run here, load or start, or fails a call.
@@ -219,13 +214,12 @@ func decodeBench(bb benchBlock) (*Bench, hcl.Diagnostics) {
 // Provider is one provider block.
 type Provider struct {
 	Kind, Name string
-	// Implementation is the builtin provider to instantiate (default: Name).
+	// Implementation is the builtin provider to instantiate (default: Name),
+	// one of the builtin names the file was parsed with; the registry maps
+	// it to a constructor.
 	Implementation string
 	// Threads is the provider's thread count; 0 = the command's --threads.
 	Threads int
-	// Builtin is the implementation, for kind builtin (found in the catalog
-	// the file was parsed with).
-	Builtin builtin.Info
 	// WASM is the module's configuration, for kind wasm.
 	WASM *WASM
 	// Plugin is the plugin's configuration, for kind plugin.
@@ -294,24 +288,21 @@ type opBlock struct {
 	DeclRange hcl.Range      `hcl:",def_range"`
 }
 
-// Load reads and checks the kernels.hcl at path.
-func Load(path string) (*File, hcl.Diagnostics) {
+// Load reads and checks the kernels.hcl at path (see Parse).
+func Load(path string, builtins []string) (*File, hcl.Diagnostics) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read kernels file", Detail: err.Error()}}
 	}
-	return Parse(path, src)
+	return Parse(path, src, builtins)
 }
 
-// Parse reads and checks kernels.hcl source against the builtin providers
-// compiled in; filename is used in diagnostics.
-func Parse(filename string, src []byte) (*File, hcl.Diagnostics) {
-	return ParseWith(filename, src, builtin.All())
-}
-
-// ParseWith is Parse with another catalog of builtin providers: tests and
-// programs embedding retrollama can offer providers of their own.
-func ParseWith(filename string, src []byte, catalog []builtin.Info) (*File, hcl.Diagnostics) {
+// Parse reads and checks kernels.hcl source; filename is used in
+// diagnostics. builtins are the names a provider "builtin" block may
+// instantiate, in the order errors list them: the caller's catalog
+// (registry.Parse passes the providers compiled in), so that parsing
+// links none of them.
+func Parse(filename string, src []byte, builtins []string) (*File, hcl.Diagnostics) {
 	hf, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return &File{Path: filename, hclFile: hf}, diags
@@ -322,7 +313,7 @@ func ParseWith(filename string, src []byte, catalog []builtin.Info) (*File, hcl.
 		return f, d
 	}
 	for _, pb := range raw.Providers {
-		p, d := decodeProvider(pb, catalog)
+		p, d := decodeProvider(pb, builtins)
 		diags = append(diags, d...)
 		if p == nil {
 			continue
@@ -406,7 +397,7 @@ func (f *File) provider(ref string) *Provider {
 // Provider returns the provider declared as ref ("kind.name"), or nil.
 func (f *File) Provider(ref string) *Provider { return f.provider(ref) }
 
-func decodeProvider(pb providerBlock, catalog []builtin.Info) (*Provider, hcl.Diagnostics) {
+func decodeProvider(pb providerBlock, builtins []string) (*Provider, hcl.Diagnostics) {
 	if !slices.Contains(knownKinds(), pb.Kind) {
 		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown provider kind",
 			fmt.Sprintf("Provider kind %q is not known (known: %s).%s", pb.Kind, strings.Join(knownKinds(), ", "), didYouMean(pb.Kind, knownKinds())))}
@@ -425,16 +416,9 @@ func decodeProvider(pb providerBlock, catalog []builtin.Info) (*Provider, hcl.Di
 	if b.Implementation != nil {
 		p.Implementation = *b.Implementation
 	}
-	var names []string
-	for _, info := range catalog {
-		names = append(names, info.Name)
-		if info.Name == p.Implementation {
-			p.Builtin = info
-		}
-	}
-	if p.Builtin.New == nil {
+	if !slices.Contains(builtins, p.Implementation) {
 		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown builtin provider",
-			fmt.Sprintf("There is no builtin provider %q (builtin: %s).%s", p.Implementation, strings.Join(names, ", "), didYouMean(p.Implementation, names)))}
+			fmt.Sprintf("There is no builtin provider %q (builtin: %s).%s", p.Implementation, strings.Join(builtins, ", "), didYouMean(p.Implementation, builtins)))}
 	}
 	if b.Threads != nil {
 		if *b.Threads < 0 {
@@ -453,7 +437,7 @@ func decodeWASM(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	}
 	c := newChecks(pb)
 	at := c.at
-	w := &WASM{Path: b.Path, Engine: "auto"}
+	w := &WASM{Path: b.Path, Engine: wasmspec.EngineAuto}
 	p.Implementation = b.Path
 	if b.Path == "" {
 		c.diags = append(c.diags, errorAt(at("path"), "Empty path", "path names the module: a .wasm file, or embedded:NAME for a shipped module."))
@@ -468,13 +452,13 @@ func decodeWASM(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	}
 	if b.MemoryMiB != nil {
 		w.MemoryMiB = *b.MemoryMiB
-		if w.MemoryMiB < 1 || w.MemoryMiB > 4096 {
-			c.diags = append(c.diags, errorAt(at("memory_mib"), "Invalid memory_mib", "memory_mib must be 1 to 4096: WASM memory is 32-bit."))
+		if w.MemoryMiB < 1 || w.MemoryMiB > wasmspec.MaxMemoryMiB {
+			c.diags = append(c.diags, errorAt(at("memory_mib"), "Invalid memory_mib", fmt.Sprintf("memory_mib must be 1 to %d: WASM memory is 32-bit.", wasmspec.MaxMemoryMiB)))
 		}
 	}
 	w.Timeout = c.duration("timeout", b.Timeout, true)
 	w.Module = w.Path
-	if !strings.HasPrefix(w.Path, EmbeddedPrefix) {
+	if !strings.HasPrefix(w.Path, wasmspec.EmbeddedPrefix) {
 		w.Module = c.relative(w.Path)
 	}
 	p.WASM = w
@@ -702,7 +686,7 @@ func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	}
 	c := newChecks(pb)
 	at := c.at
-	g := &Plugin{Path: b.Path, Transport: spec.TransportAuto}
+	g := &Plugin{Path: b.Path, Transport: pluginspec.TransportAuto}
 	p.Implementation = b.Path
 	if b.Path == "" {
 		c.diags = append(c.diags, errorAt(at("path"), "Empty path", "path names the plugin binary, relative to this file's directory or absolute."))
@@ -713,9 +697,9 @@ func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
 	g.SHA256 = c.sha256(b.SHA256)
 	if b.ProtocolVersion != nil {
 		g.ProtocolVersion = *b.ProtocolVersion
-		if g.ProtocolVersion != spec.Version {
+		if g.ProtocolVersion != pluginspec.Version {
 			c.diags = append(c.diags, errorAt(at("protocol_version"), "Unsupported protocol_version",
-				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", spec.Version, g.ProtocolVersion)))
+				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", pluginspec.Version, g.ProtocolVersion)))
 		}
 	}
 	g.StartTimeout = c.duration("start_timeout", b.StartTimeout, false)

@@ -13,6 +13,7 @@ import (
 	"runtime"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
@@ -35,6 +36,64 @@ type Options struct {
 	// name it does not have. With it, Table.Substitutions says what ran
 	// instead, and why, for every report to name.
 	Fallback bool
+	// Builtins is the catalog a provider "builtin" block's implementation
+	// is found in: nil is the providers compiled in (builtin.All()); tests
+	// and programs embedding retrollama offer providers of their own. The
+	// kernels file must have been parsed with its names (ParseWith).
+	Builtins []builtin.Info
+}
+
+// catalog is the builtin catalog o names.
+func (o Options) catalog() []builtin.Info {
+	if o.Builtins == nil {
+		return builtin.All()
+	}
+	return o.Builtins
+}
+
+// builtinFor returns the catalog entry a provider "builtin" block
+// instantiates; false for another kind or a name not in the catalog.
+func (o Options) builtinFor(p *config.Provider) (builtin.Info, bool) {
+	if p.Kind != config.KindBuiltin {
+		return builtin.Info{}, false
+	}
+	for _, info := range o.catalog() {
+		if info.Name == p.Implementation {
+			return info, true
+		}
+	}
+	return builtin.Info{}, false
+}
+
+// BuiltinNames lists the names of a builtin catalog (nil: the providers
+// compiled in), for config.Parse.
+func BuiltinNames(catalog []builtin.Info) []string {
+	if catalog == nil {
+		catalog = builtin.All()
+	}
+	names := make([]string, len(catalog))
+	for i, info := range catalog {
+		names[i] = info.Name
+	}
+	return names
+}
+
+// Load reads and checks the kernels file at path against the builtin
+// providers compiled in.
+func Load(path string) (*config.File, hcl.Diagnostics) {
+	return config.Load(path, BuiltinNames(nil))
+}
+
+// Parse reads and checks kernels file source against the builtin
+// providers compiled in; filename is used in diagnostics.
+func Parse(filename string, src []byte) (*config.File, hcl.Diagnostics) {
+	return ParseWith(filename, src, nil)
+}
+
+// ParseWith is Parse against another builtin catalog (nil: the providers
+// compiled in); open the file with the same catalog in Options.Builtins.
+func ParseWith(filename string, src []byte, catalog []builtin.Info) (*config.File, hcl.Diagnostics) {
+	return config.Parse(filename, src, BuiltinNames(catalog))
 }
 
 // Open resolves profile in f, builds its providers and returns the
@@ -52,14 +111,18 @@ func Open(f *config.File, profile string, shape kernels.Shape, o Options) (*disp
 }
 
 // Usable reports nil when this CPU can run the declared provider, else why
-// not.
-func Usable(p *config.Provider) error {
+// not; a builtin provider is looked up among the providers compiled in.
+func Usable(p *config.Provider) error { return Options{}.usable(p) }
+
+// usable is Usable with o's builtin catalog.
+func (o Options) usable(p *config.Provider) error {
 	switch p.Kind {
 	case config.KindBuiltin:
-		if p.Builtin.Usable == nil {
+		info, ok := o.builtinFor(p)
+		if !ok {
 			return fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
-		return p.Builtin.Usable()
+		return info.Usable()
 	case config.KindWASM:
 		_, _, err := wasmhost.ChooseEngine(p.WASM.Engine)
 		return err
@@ -94,10 +157,11 @@ func shippedPlugin(path string) bool {
 func New(p *config.Provider, o Options) (kernels.Provider, error) {
 	switch p.Kind {
 	case config.KindBuiltin:
-		if p.Builtin.New == nil {
+		info, ok := o.builtinFor(p)
+		if !ok {
 			return nil, fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
-		return p.Builtin.New(builtin.Options{Threads: threads(p, o)}), nil
+		return info.New(builtin.Options{Threads: threads(p, o)}), nil
 	case config.KindWASM:
 		return newWASM(p, o)
 	case config.KindPlugin:
@@ -156,7 +220,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 				return plan, fmt.Errorf("%s: profile %s names undeclared provider %s", f.Path, r.Profile, ref.Name)
 			}
 			c := dispatch.Candidate{Label: ref.Name, Source: Source(route)}
-			if err := Usable(decl); err != nil {
+			if err := o.usable(decl); err != nil {
 				if !plan.Fallback {
 					return plan, &UnusableError{Profile: r.Profile, Provider: ref.Name, Op: op, Err: err}
 				}
@@ -173,8 +237,8 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 				p, ok := instances[ref.Name]
 				if !ok {
 					var err error
-					if decl.Kind == config.KindBuiltin && decl.Builtin.New != nil {
-						p = decl.Builtin.New(builtin.Options{Pool: pool(threads(decl, o))})
+					if info, ok := o.builtinFor(decl); ok {
+						p = info.New(builtin.Options{Pool: pool(threads(decl, o))})
 					} else if p, err = New(decl, o); err != nil {
 						if !plan.Fallback {
 							return plan, &UnusableError{Profile: r.Profile, Provider: ref.Name, Op: op, Err: fmt.Errorf("failed to load: %w", err)}
@@ -225,7 +289,8 @@ func Source(route config.Route) string {
 }
 
 // DefaultProfile returns the first profile of the file's default_profiles
-// whose providers can all run on this CPU, or "reference" when the file
+// whose providers (builtin ones from those compiled in) can all run on
+// this CPU, or "reference" when the file
 // has no preference list.
 func DefaultProfile(f *config.File) (string, error) {
 	if len(f.DefaultProfiles) == 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/wasm"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // log returns the options' logger or one that discards.
@@ -28,7 +29,7 @@ func log(o Options) hclog.Logger {
 // otherwise are refused.
 func ModuleBytes(w *config.WASM) ([]byte, error) {
 	var b []byte
-	if name, ok := strings.CutPrefix(w.Module, config.EmbeddedPrefix); ok {
+	if name, ok := strings.CutPrefix(w.Module, wasmspec.EmbeddedPrefix); ok {
 		var found bool
 		if b, found = wasm.Module(name); !found {
 			return nil, fmt.Errorf("no embedded module %q (shipped: %s)", name, strings.Join(wasm.Names(), ", "))
