@@ -28,7 +28,7 @@ import (
 	"github.com/retrollama/retrollama/internal/bench/runner"
 	"github.com/retrollama/retrollama/internal/bench/stats"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/kernels"
@@ -189,7 +189,7 @@ const benchExternalHelp = `External commands (e.g. llama2.c's run, to compare ag
 `
 
 // applyBench fills options from a bench block, keeping flags given.
-func (o *benchOptions) applyBench(b *config.Bench) {
+func (o *benchOptions) applyBench(b *kernelsfile.Bench) {
 	for i, r := range b.Profiles {
 		if i < len(o.profiles) && !o.set[string(rune('a'+i))] {
 			o.profiles[i] = r.Name
@@ -677,7 +677,7 @@ func sweepDTypes(dtype string) ([]kernels.DType, error) {
 
 // writeSweep saves a sweep's results as JSON (--json) and as an HTML page
 // with GFLOP/s and GB/s charts across the shapes (--html).
-func writeSweep(f *config.File, o *opsOptions, models []string, dtypes []kernels.DType, res []ops.Result) error {
+func writeSweep(f *kernelsfile.File, o *opsOptions, models []string, dtypes []kernels.DType, res []ops.Result) error {
 	if o.json == "" && o.html == "" {
 		return nil
 	}
@@ -706,7 +706,7 @@ func writeSweep(f *config.File, o *opsOptions, models []string, dtypes []kernels
 // opsProviders lists the providers bench ops measures: every declared one
 // that runs here (saying on stderr which it skips and why), or only the
 // one --provider names, which must run here.
-func opsProviders(f *config.File, provider string, threads int, stderr io.Writer) ([]ops.Named, error) {
+func opsProviders(f *kernelsfile.File, provider string, threads int, stderr io.Writer) ([]ops.Named, error) {
 	if provider != "" && f.Provider(provider) == nil {
 		var all []string
 		for _, p := range f.Providers {

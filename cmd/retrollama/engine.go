@@ -16,8 +16,8 @@ import (
 
 	"github.com/retrollama/retrollama"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
@@ -50,8 +50,8 @@ func (k *kernelFlags) register(fs *pflag.FlagSet, stderr io.Writer) {
 }
 
 // loadFile reads the kernels file the flags name, applying --engine.
-func (k *kernelFlags) loadFile() (*config.File, error) {
-	var f *config.File
+func (k *kernelFlags) loadFile() (*kernelsfile.File, error) {
+	var f *kernelsfile.File
 	var d hcl.Diagnostics
 	if k.file != "" {
 		if err := textFile(k.file); err != nil {
@@ -62,7 +62,7 @@ func (k *kernelFlags) loadFile() (*config.File, error) {
 		f, d = registry.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
 	}
 	if d.HasErrors() {
-		return nil, config.DiagnosticsError(f, d)
+		return nil, kernelsfile.DiagnosticsError(f, d)
 	}
 	if k.threads < 0 {
 		return nil, fmt.Errorf("--threads must be 0 (all cores) or more, not %d", k.threads)
@@ -85,7 +85,7 @@ func (k *kernelFlags) loadFile() (*config.File, error) {
 
 // load reads the kernels file and picks the profile: --profile, else the
 // first of default_profiles that runs here.
-func (k *kernelFlags) load() (*config.File, string, error) {
+func (k *kernelFlags) load() (*kernelsfile.File, string, error) {
 	f, err := k.loadFile()
 	if err != nil {
 		return nil, "", err
@@ -104,7 +104,7 @@ func (k *kernelFlags) load() (*config.File, string, error) {
 }
 
 // profileNames lists the profiles f declares.
-func profileNames(f *config.File) []string {
+func profileNames(f *kernelsfile.File) []string {
 	var names []string
 	for _, p := range f.Profiles {
 		names = append(names, p.Name)
@@ -153,7 +153,7 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 }
 
 // pluginDescription is "kernels list"'s line for a plugin provider.
-func pluginDescription(g *config.Plugin) string {
+func pluginDescription(g *kernelsfile.Plugin) string {
 	transport := g.Transport
 	if transport == spec.TransportAuto {
 		if err := shmring.Supported(); err != nil {
@@ -178,7 +178,7 @@ func pluginDescription(g *config.Plugin) string {
 
 // wasmDescription is "kernels list"'s line for a wasm provider: the
 // engine it would run on here and why, and its timeout.
-func wasmDescription(w *config.WASM) string {
+func wasmDescription(w *kernelsfile.WASM) string {
 	engine, why, err := wasmhost.ChooseEngine(w.Engine)
 	if err != nil {
 		return fmt.Sprintf("WASM module (ABI v%d): %v", wasmhost.ABIVersion, err)

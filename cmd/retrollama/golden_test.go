@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama"
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/raceflag"
 	"github.com/retrollama/retrollama/internal/testdata"
@@ -162,7 +162,7 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 	src := string(retrollama.DefaultKernelsHCL())
 	f, diags := registry.Parse(retrollama.DefaultKernelsName, []byte(src))
 	if diags.HasErrors() {
-		t.Fatal(config.DiagnosticsError(f, diags))
+		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
 	unbuilt := map[string]string{} // provider → why its plugin was not built
 	for _, p := range f.Providers {
@@ -190,12 +190,12 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 		t.Fatal(err)
 	}
 	if f, diags = registry.Load(path); diags.HasErrors() {
-		t.Fatal(config.DiagnosticsError(f, diags))
+		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
 	for _, prof := range f.Profiles {
 		r, diags := f.Resolve(prof.Name)
 		if diags.HasErrors() {
-			t.Fatal(config.DiagnosticsError(f, diags))
+			t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 		}
 		sp := shippedProfile{name: prof.Name}
 		for _, op := range kernels.AllOps() {

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
@@ -126,7 +126,7 @@ func kernelsList(k *kernelFlags, verbose bool, w io.Writer) error {
 			usable = "no: " + err.Error()
 		}
 		var desc string
-		if info, ok := builtin.Lookup(p.Implementation); ok && p.Kind == config.KindBuiltin {
+		if info, ok := builtin.Lookup(p.Implementation); ok && p.Kind == kernelsfile.KindBuiltin {
 			desc = info.Description
 		}
 		if p.WASM != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/bench/runner"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/kernels"
@@ -104,7 +104,7 @@ func Config(t testing.TB, profiles ...string) *runner.Config {
 	t.Helper()
 	f, diags := registry.ParseWith("test.hcl", []byte(Kernels), Catalog())
 	if diags.HasErrors() {
-		t.Fatal(config.DiagnosticsError(f, diags))
+		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
 	ck, err := checkpoint.Synthetic("stories260K")
 	if err != nil {

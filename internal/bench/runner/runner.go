@@ -19,8 +19,8 @@ import (
 	"github.com/retrollama/retrollama/internal/bench"
 	"github.com/retrollama/retrollama/internal/bench/stats"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
@@ -34,7 +34,7 @@ type Config struct {
 	Profiles []string
 	Commands map[string]*Command // by Name
 
-	Kernels *config.File
+	Kernels *kernelsfile.File
 	// Builtins is the catalog Kernels' builtin providers come from (nil:
 	// those compiled in), as registry.Options.Builtins.
 	Builtins     []builtin.Info

@@ -15,8 +15,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/internal/kernels/workpool"
@@ -53,8 +53,8 @@ func (o Options) catalog() []builtin.Info {
 
 // builtinFor returns the catalog entry a provider "builtin" block
 // instantiates; false for another kind or a name not in the catalog.
-func (o Options) builtinFor(p *config.Provider) (builtin.Info, bool) {
-	if p.Kind != config.KindBuiltin {
+func (o Options) builtinFor(p *kernelsfile.ProviderDecl) (builtin.Info, bool) {
+	if p.Kind != kernelsfile.KindBuiltin {
 		return builtin.Info{}, false
 	}
 	for _, info := range o.catalog() {
@@ -66,7 +66,7 @@ func (o Options) builtinFor(p *config.Provider) (builtin.Info, bool) {
 }
 
 // BuiltinNames lists the names of a builtin catalog (nil: the providers
-// compiled in), for config.Parse.
+// compiled in), for kernelsfile.Parse.
 func BuiltinNames(catalog []builtin.Info) []string {
 	if catalog == nil {
 		catalog = builtin.All()
@@ -80,28 +80,28 @@ func BuiltinNames(catalog []builtin.Info) []string {
 
 // Load reads and checks the kernels file at path against the builtin
 // providers compiled in.
-func Load(path string) (*config.File, hcl.Diagnostics) {
-	return config.Load(path, BuiltinNames(nil))
+func Load(path string) (*kernelsfile.File, hcl.Diagnostics) {
+	return kernelsfile.Load(path, BuiltinNames(nil))
 }
 
 // Parse reads and checks kernels file source against the builtin
 // providers compiled in; filename is used in diagnostics.
-func Parse(filename string, src []byte) (*config.File, hcl.Diagnostics) {
+func Parse(filename string, src []byte) (*kernelsfile.File, hcl.Diagnostics) {
 	return ParseWith(filename, src, nil)
 }
 
 // ParseWith is Parse against another builtin catalog (nil: the providers
 // compiled in); open the file with the same catalog in Options.Builtins.
-func ParseWith(filename string, src []byte, catalog []builtin.Info) (*config.File, hcl.Diagnostics) {
-	return config.Parse(filename, src, BuiltinNames(catalog))
+func ParseWith(filename string, src []byte, catalog []builtin.Info) (*kernelsfile.File, hcl.Diagnostics) {
+	return kernelsfile.Parse(filename, src, BuiltinNames(catalog))
 }
 
 // Open resolves profile in f, builds its providers and returns the
 // dispatch table for a model of the given shape.
-func Open(f *config.File, profile string, shape kernels.Shape, o Options) (*dispatch.Table, error) {
+func Open(f *kernelsfile.File, profile string, shape kernels.Shape, o Options) (*dispatch.Table, error) {
 	r, diags := f.Resolve(profile)
 	if diags.HasErrors() {
-		return nil, config.DiagnosticsError(f, diags)
+		return nil, kernelsfile.DiagnosticsError(f, diags)
 	}
 	plan, err := Build(f, r, o)
 	if err != nil {
@@ -112,21 +112,21 @@ func Open(f *config.File, profile string, shape kernels.Shape, o Options) (*disp
 
 // Usable reports nil when this CPU can run the declared provider, else why
 // not; a builtin provider is looked up among the providers compiled in.
-func Usable(p *config.Provider) error { return Options{}.usable(p) }
+func Usable(p *kernelsfile.ProviderDecl) error { return Options{}.usable(p) }
 
 // usable is Usable with o's builtin catalog.
-func (o Options) usable(p *config.Provider) error {
+func (o Options) usable(p *kernelsfile.ProviderDecl) error {
 	switch p.Kind {
-	case config.KindBuiltin:
+	case kernelsfile.KindBuiltin:
 		info, ok := o.builtinFor(p)
 		if !ok {
 			return fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
 		return info.Usable()
-	case config.KindWASM:
+	case kernelsfile.KindWASM:
 		_, _, err := wasmhost.ChooseEngine(p.WASM.Engine)
 		return err
-	case config.KindPlugin:
+	case kernelsfile.KindPlugin:
 		if err := pluginsBuilt(); err != nil {
 			return err
 		}
@@ -154,17 +154,17 @@ func shippedPlugin(path string) bool {
 }
 
 // New constructs a fresh instance of the provider a declaration describes.
-func New(p *config.Provider, o Options) (kernels.Provider, error) {
+func New(p *kernelsfile.ProviderDecl, o Options) (kernels.Provider, error) {
 	switch p.Kind {
-	case config.KindBuiltin:
+	case kernelsfile.KindBuiltin:
 		info, ok := o.builtinFor(p)
 		if !ok {
 			return nil, fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
 		return info.New(builtin.Options{Threads: threads(p, o)}), nil
-	case config.KindWASM:
+	case kernelsfile.KindWASM:
 		return newWASM(p, o)
-	case config.KindPlugin:
+	case kernelsfile.KindPlugin:
 		return newPlugin(p, o)
 	}
 	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
@@ -173,7 +173,7 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 // Build instantiates the providers profile r routes to and returns the plan
 // for dispatch.New. Providers this CPU cannot run are listed as unusable
 // candidates (so reports say why they were passed over), not instantiated.
-func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, err error) {
+func Build(f *kernelsfile.File, r *kernelsfile.Resolved, o Options) (plan dispatch.Plan, err error) {
 	defer func() {
 		if err != nil { // no table will own the providers or the pools
 			closed := map[kernels.Provider]bool{}
@@ -193,7 +193,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 	}()
 	plan = dispatch.Plan{
 		Candidates: map[kernels.Op][]dispatch.Candidate{},
-		Fallback:   r.OnError == config.OnErrorFallback || o.Fallback,
+		Fallback:   r.OnError == kernelsfile.OnErrorFallback || o.Fallback,
 		Logger:     o.Logger,
 	}
 	instances := map[string]kernels.Provider{}
@@ -280,7 +280,7 @@ func (e *UnusableError) Unwrap() error { return e.Err }
 
 // Source renders where a route was configured: "file:line:col (profile
 // P, op O)" or "(profile P, default)".
-func Source(route config.Route) string {
+func Source(route kernelsfile.Route) string {
 	if route.Profile == "" {
 		return "no provider configured"
 	}
@@ -292,7 +292,7 @@ func Source(route config.Route) string {
 // whose providers (builtin ones from those compiled in) can all run on
 // this CPU, or "reference" when the file
 // has no preference list.
-func DefaultProfile(f *config.File) (string, error) {
+func DefaultProfile(f *kernelsfile.File) (string, error) {
 	if len(f.DefaultProfiles) == 0 {
 		if f.Profile("reference") != nil {
 			return "reference", nil
@@ -303,7 +303,7 @@ func DefaultProfile(f *config.File) (string, error) {
 	for _, ref := range f.DefaultProfiles {
 		r, diags := f.Resolve(ref.Name)
 		if diags.HasErrors() {
-			return "", config.DiagnosticsError(f, diags)
+			return "", kernelsfile.DiagnosticsError(f, diags)
 		}
 		if err := profileUsable(f, r); err != nil {
 			why = append(why, fmt.Sprintf("%s: %v", ref.Name, err))
@@ -316,7 +316,7 @@ func DefaultProfile(f *config.File) (string, error) {
 
 // profileUsable reports whether every provider a profile names can run
 // here.
-func profileUsable(f *config.File, r *config.Resolved) error {
+func profileUsable(f *kernelsfile.File, r *kernelsfile.Resolved) error {
 	for _, op := range kernels.AllOps() {
 		for _, ref := range r.Routes[op].Use {
 			if err := Usable(f.Provider(ref.Name)); err != nil {
@@ -329,7 +329,7 @@ func profileUsable(f *config.File, r *config.Resolved) error {
 
 // threads is a provider's threads per op: its block's, else the
 // command's.
-func threads(p *config.Provider, o Options) int {
+func threads(p *kernelsfile.ProviderDecl, o Options) int {
 	if p.Threads != 0 {
 		return p.Threads
 	}

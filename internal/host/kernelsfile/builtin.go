@@ -1,4 +1,4 @@
-package config
+package kernelsfile
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ type builtinSchema struct {
 }
 
 // decodeBuiltin reads the body of a provider "builtin" block.
-func decodeBuiltin(p *Provider, pb providerBlock, builtins []string) (*Provider, hcl.Diagnostics) {
+func decodeBuiltin(p *ProviderDecl, pb providerBlock, builtins []string) (*ProviderDecl, hcl.Diagnostics) {
 	var b builtinSchema
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
 		return nil, d

@@ -1,4 +1,4 @@
-package config
+package kernelsfile
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ type pluginSchema struct {
 var pluginTransports = pluginspec.Transports()
 
 // decodePlugin reads the body of a provider "plugin" block.
-func decodePlugin(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
+func decodePlugin(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnostics) {
 	var b pluginSchema
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
 		return nil, d

@@ -1,4 +1,4 @@
-package config
+package kernelsfile
 
 import (
 	"fmt"
@@ -42,11 +42,11 @@ type wasmSchema struct {
 }
 
 // wasmEngines are the valid engines of a wasm provider (the list the
-// host runs by; config keeps no copy that could drift).
+// host runs by; the parser keeps no copy that could drift).
 var wasmEngines = wasmspec.Engines()
 
 // decodeWASM reads the body of a provider "wasm" block.
-func decodeWASM(p *Provider, pb providerBlock) (*Provider, hcl.Diagnostics) {
+func decodeWASM(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnostics) {
 	var b wasmSchema
 	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
 		return nil, d

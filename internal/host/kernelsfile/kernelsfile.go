@@ -1,4 +1,4 @@
-// Package config reads kernels.hcl: which kernel providers exist and, per
+// Package kernelsfile reads kernels.hcl: which kernel providers exist and, per
 // profile, which op goes to which provider. Every mistake in the file is an
 // HCL diagnostic with file:line:col, the offending text and, for misspelt
 // names, a "did you mean".
@@ -11,7 +11,7 @@
 //	  on_error = "fallback"
 //	}
 //	default_profiles = [fast, reference]
-package config
+package kernelsfile
 
 import (
 	"fmt"
@@ -35,7 +35,7 @@ func knownKinds() []string { return []string{KindBuiltin, KindWASM, KindPlugin} 
 // File is a parsed and checked kernels.hcl.
 type File struct {
 	Path            string
-	Providers       []*Provider
+	Providers       []*ProviderDecl
 	Profiles        []*Profile
 	DefaultProfiles []Ref // profile names, in order of preference
 	Benches         []*Bench
@@ -146,7 +146,7 @@ func (f *File) Profile(name string) *Profile {
 	return nil
 }
 
-func (f *File) provider(ref string) *Provider {
+func (f *File) provider(ref string) *ProviderDecl {
 	for _, p := range f.Providers {
 		if p.Ref() == ref {
 			return p
@@ -156,4 +156,4 @@ func (f *File) provider(ref string) *Provider {
 }
 
 // Provider returns the provider declared as ref ("kind.name"), or nil.
-func (f *File) Provider(ref string) *Provider { return f.provider(ref) }
+func (f *File) Provider(ref string) *ProviderDecl { return f.provider(ref) }

@@ -1,4 +1,4 @@
-package config
+package kernelsfile
 
 import (
 	"encoding/hex"
@@ -11,8 +11,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// Provider is one provider block.
-type Provider struct {
+// ProviderDecl is one provider block: a provider as declared, before the
+// registry instantiates it (a kernels.Provider).
+type ProviderDecl struct {
 	Kind, Name string
 	// Implementation is the builtin provider to instantiate (default: Name),
 	// one of the builtin names the file was parsed with; the registry maps
@@ -28,7 +29,7 @@ type Provider struct {
 }
 
 // Ref returns the reference by which profiles name the provider.
-func (p *Provider) Ref() string { return p.Kind + "." + p.Name }
+func (p *ProviderDecl) Ref() string { return p.Kind + "." + p.Name }
 
 type providerBlock struct {
 	Kind      string    `hcl:"kind,label"`
@@ -37,12 +38,12 @@ type providerBlock struct {
 	DeclRange hcl.Range `hcl:",def_range"`
 }
 
-func decodeProvider(pb providerBlock, builtins []string) (*Provider, hcl.Diagnostics) {
+func decodeProvider(pb providerBlock, builtins []string) (*ProviderDecl, hcl.Diagnostics) {
 	if !slices.Contains(knownKinds(), pb.Kind) {
 		return nil, hcl.Diagnostics{errorAt(&pb.DeclRange, "Unknown provider kind",
 			fmt.Sprintf("Provider kind %q is not known (known: %s).%s", pb.Kind, strings.Join(knownKinds(), ", "), didYouMean(pb.Kind, knownKinds())))}
 	}
-	p := &Provider{Kind: pb.Kind, Name: pb.Name, Implementation: pb.Name, DeclRange: pb.DeclRange}
+	p := &ProviderDecl{Kind: pb.Kind, Name: pb.Name, Implementation: pb.Name, DeclRange: pb.DeclRange}
 	if pb.Kind == KindWASM {
 		return decodeWASM(p, pb)
 	}
