@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/retrollama/retrollama/internal/bench"
+	"github.com/retrollama/retrollama/internal/bench/analysis"
 	"github.com/retrollama/retrollama/internal/bench/stats"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
@@ -640,6 +641,21 @@ func argmax(x []float32) int {
 		}
 	}
 	return best
+}
+
+// Bench is what "retrollama bench" reports: c measured (RunContext,
+// a partial report when ctx is cancelled), the environment recorded
+// (Environment) and the statistics filled in (analysis.Fill).
+func Bench(ctx context.Context, c *Config) (*bench.Report, error) {
+	r, err := RunContext(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	r.Env = Environment(c.Kernels, c.Checkpoint)
+	if err := analysis.Fill(r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Once is the measurement a fresh --isolate process makes: one profile's
