@@ -129,9 +129,9 @@ type entry struct {
 	cmd    *Command // nil for a profile
 }
 
-// run measures the entry once. A command or isolated process is killed
+// measureOnce measures the entry once. A command or isolated process is killed
 // when ctx is cancelled; an in-process run always runs to its end.
-func (e entry) run(ctx context.Context, seq []int, c *Config) (Sample, int64, error) {
+func (e entry) measureOnce(ctx context.Context, seq []int, c *Config) (Sample, int64, error) {
 	if e.cmd != nil {
 		s, err := e.cmd.RunContext(ctx)
 		return s, 0, err
@@ -452,7 +452,7 @@ func measure(ctx context.Context, c *Config, entries []entry, seq []int, r *benc
 				return s, nil
 			}
 			p := &r.Profiles[i]
-			s, rss, err := e.run(ctx, seq, c)
+			s, rss, err := e.measureOnce(ctx, seq, c)
 			if err != nil {
 				if s := stopped(false, run+1, total, i, err); s != nil {
 					return s, nil
