@@ -536,12 +536,10 @@ func benchOps(o *opsOptions, stdout, stderr io.Writer) error {
 	if err := checkOutputs(o.json, o.html); err != nil {
 		return err
 	}
-	if o.provider != "" && f.Provider(o.provider) == nil {
-		var all []string
-		for _, p := range f.Providers {
-			all = append(all, p.Ref())
+	if o.provider != "" {
+		if err := declared(f, o.provider); err != nil {
+			return err
 		}
-		return usageErrorf("%s declares no provider %s (providers: %s).%s", f.Path, o.provider, strings.Join(all, ", "), suggest.DidYouMean(o.provider, all))
 	}
 	ps, err := ops.Providers(f, o.provider, o.k.threads, stderr)
 	if err != nil {
