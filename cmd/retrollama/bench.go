@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -19,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/internal/bench"
 	"github.com/retrollama/retrollama/internal/bench/analysis"
 	"github.com/retrollama/retrollama/internal/bench/compare"
@@ -28,8 +24,7 @@ import (
 	"github.com/retrollama/retrollama/internal/bench/runner"
 	"github.com/retrollama/retrollama/internal/bench/stats"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
-	"github.com/retrollama/retrollama/internal/host/registry"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/kernels"
 )
@@ -189,7 +184,7 @@ const benchExternalHelp = `External commands (e.g. llama2.c's run, to compare ag
 `
 
 // applyBench fills options from a bench block, keeping flags given.
-func (o *benchOptions) applyBench(b *config.Bench) {
+func (o *benchOptions) applyBench(b *kernelsfile.Bench) {
 	for i, r := range b.Profiles {
 		if i < len(o.profiles) && !o.set[string(rune('a'+i))] {
 			o.profiles[i] = r.Name
@@ -255,9 +250,7 @@ func runBench(ctx context.Context, o *benchOptions, stdout, stderr io.Writer) er
 			return usageErrorf("--until-ci: %w", err)
 		}
 	}
-	switch o.format {
-	case "text", "md", "json", "csv", "benchstat":
-	default:
+	if !slices.Contains(report.Formats(), o.format) {
 		return usageErrorf("--format %q: want text, md, json, csv or benchstat", o.format)
 	}
 	if err := checkOutputs(o.out, o.html); err != nil {
@@ -293,27 +286,26 @@ func runBench(ctx context.Context, o *benchOptions, stdout, stderr io.Writer) er
 		UntilCI: untilCI, MaxRuns: o.maxRuns, HalfWidth: stats.HalfWidth, Fallback: o.kernels.fallback,
 	}
 	if o.worker {
-		return benchWorker(c, profiles, stdout)
+		if len(profiles) != 1 {
+			return errors.New("--worker measures exactly one profile (--a)")
+		}
+		return runner.MeasureWorker(c, profiles[0], stdout)
 	}
 	if o.isolate {
-		c.IsolatedContext = isolatedRun(o)
+		c.IsolatedContext = runner.IsolatedSelf(o.workerArgs)
 	}
 	b := newBar(stderr, c.PlannedRuns(), "bench rounds")
 	c.Progress = func(done, total int) { b.set(done) }
 	graceful(ctx) // Ctrl-C now ends the measuring, not the process: the runs so far are written
-	r, err := runner.RunContext(ctx, c)
+	r, err := runner.Bench(ctx, c)
 	b.finish()
 	if err != nil {
 		return err
 	}
-	r.Env = runner.Environment(f, ck)
 	if synthetic != "" {
 		r.Env.Model = "synthetic:" + synthetic + " written to " + o.modelPath
 	}
-	if err := analysis.Fill(r); err != nil {
-		return err
-	}
-	if err := writeReport(r, o.format, o.out, o.html, stdout); err != nil {
+	if err := report.Write(r, o.format, o.out, o.html, stdout); err != nil {
 		return err
 	}
 	for _, w := range r.Warnings {
@@ -406,8 +398,6 @@ func syntheticFile(name string, stderr io.Writer) (path string, cleanup func(), 
 	return path, cleanup, nil
 }
 
-// writeReport renders r in format to out (stdout when empty) and the HTML
-// page to html when set; files are written atomically.
 // checkOutputs fails at once when a file a command will write at the end
 // cannot be created there (a missing directory, no permission), instead
 // of after the whole measurement. It creates nothing.
@@ -433,86 +423,21 @@ func checkOutputs(paths ...string) error {
 	return nil
 }
 
-func writeReport(r *bench.Report, format, out, html string, stdout io.Writer) error {
-	render := func(w io.Writer) error {
-		switch format {
-		case "md":
-			return report.Markdown(w, r)
-		case "json":
-			return report.JSON(w, r)
-		case "csv":
-			return report.CSV(w, r)
-		case "benchstat":
-			return report.Benchstat(w, r)
-		}
-		return report.Text(w, r)
+// workerArgs is the command line of the --isolate worker that measures
+// one run of profile with these options (see runner.IsolatedSelf).
+func (o *benchOptions) workerArgs(profile string) []string {
+	args := []string{"bench", "--worker", "--a", profile,
+		"-n", strconv.Itoa(o.gen), "--prompt-tokens", strconv.Itoa(o.prompt),
+		"--warmup", strconv.Itoa(o.warmup), "--threads", strconv.Itoa(o.kernels.threads)}
+	if o.kernels.file != "" {
+		args = append(args, "--kernels", o.kernels.file)
 	}
-	if html != "" {
-		if err := atomicfile.Write(html, func(w io.Writer) error { return report.HTML(w, r) }); err != nil {
-			return fmt.Errorf("write %s: %w", html, err)
-		}
+	if o.modelPath != "" {
+		args = append(args, "--model", o.modelPath)
+	} else {
+		args = append(args, "--synthetic", o.synthetic)
 	}
-	if out != "" {
-		if err := atomicfile.Write(out, render); err != nil {
-			return fmt.Errorf("write %s: %w", out, err)
-		}
-		return nil
-	}
-	return render(stdout)
-}
-
-// workerResult is what a --worker process prints: one measured run.
-type workerResult struct {
-	Sample  runner.Sample `json:"sample"`
-	PeakRSS int64         `json:"peak_rss_bytes"`
-}
-
-// benchWorker is the fresh process of --isolate: one profile, warm-up,
-// one measured run, printed as JSON.
-func benchWorker(c *runner.Config, profiles []string, stdout io.Writer) error {
-	if len(profiles) != 1 {
-		return errors.New("--worker measures exactly one profile (--a)")
-	}
-	s, err := runner.Once(c, profiles[0])
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(stdout).Encode(workerResult{Sample: s, PeakRSS: runner.PeakRSS()})
-}
-
-// isolatedRun returns the runner hook that measures one run of a profile
-// in a fresh copy of this executable.
-func isolatedRun(o *benchOptions) func(context.Context, string) (runner.Sample, int64, error) {
-	return func(ctx context.Context, profile string) (runner.Sample, int64, error) {
-		exe, err := os.Executable()
-		if err != nil {
-			return runner.Sample{}, 0, fmt.Errorf("--isolate: %w", err)
-		}
-		args := []string{"bench", "--worker", "--a", profile,
-			"-n", strconv.Itoa(o.gen), "--prompt-tokens", strconv.Itoa(o.prompt),
-			"--warmup", strconv.Itoa(o.warmup), "--threads", strconv.Itoa(o.kernels.threads)}
-		if o.kernels.file != "" {
-			args = append(args, "--kernels", o.kernels.file)
-		}
-		if o.modelPath != "" {
-			args = append(args, "--model", o.modelPath)
-		} else {
-			args = append(args, "--synthetic", o.synthetic)
-		}
-		cmd := exec.CommandContext(ctx, exe, args...)
-		runner.OwnProcessGroup(cmd) // the terminal's Ctrl-C goes to bench, which cancels ctx
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return runner.Sample{}, 0, fmt.Errorf("--isolate worker for %s: %v: %s", profile, err, strings.TrimSpace(stderr.String()))
-		}
-		var res workerResult
-		if err := json.NewDecoder(bufio.NewReader(strings.NewReader(string(out)))).Decode(&res); err != nil {
-			return runner.Sample{}, 0, fmt.Errorf("--isolate worker for %s printed %q: %w", profile, out, err)
-		}
-		return res.Sample, res.PeakRSS, nil
-	}
+	return args
 }
 
 // newBenchCompareCmd is "retrollama bench compare OLD.json NEW.json".
@@ -533,21 +458,16 @@ differences (machine, CPU, Go, kernels.hcl, provider versions, runs) are listed 
 		RunE: func(c *cobra.Command, files []string) error {
 			var reports [2]*bench.Report
 			for i, path := range files {
-				f, err := os.Open(path)
-				if err != nil {
+				var err error
+				if reports[i], err = report.ReadJSONFile(path); err != nil {
 					return err
-				}
-				reports[i], err = report.ReadJSON(f)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("%s: %w", path, err)
 				}
 			}
 			r, err := analysis.BetweenWith(reports[0], reports[1], compare.Options{Force: force})
 			if err != nil {
 				return err
 			}
-			return writeReport(r, format, out, html, stdout)
+			return report.Write(r, format, out, html, stdout)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "report `format`: text, md, json, csv or benchstat")
@@ -616,7 +536,12 @@ func benchOps(o *opsOptions, stdout, stderr io.Writer) error {
 	if err := checkOutputs(o.json, o.html); err != nil {
 		return err
 	}
-	ps, err := opsProviders(f, o.provider, o.k.threads, stderr)
+	if o.provider != "" {
+		if err := declared(f, o.provider); err != nil {
+			return err
+		}
+	}
+	ps, err := ops.Providers(f, o.provider, o.k.threads, stderr)
 	if err != nil {
 		return err
 	}
@@ -626,9 +551,9 @@ func benchOps(o *opsOptions, stdout, stderr io.Writer) error {
 		if o.modelPath != "" || o.synthetic != "" {
 			return usageErrorf("--sweep takes --models, not --model or --synthetic")
 		}
-		dtypes, err := sweepDTypes(o.dtype)
+		dtypes, err := ops.ParseDTypes(o.dtype)
 		if err != nil {
-			return err
+			return usageErrorf("--dtype %w", err)
 		}
 		models := strings.Split(o.models, ",")
 		steps, err := ops.SweepSteps(models, dtypes)
@@ -662,22 +587,9 @@ func benchOps(o *opsOptions, stdout, stderr io.Writer) error {
 	return ops.WriteWidth(stdout, res, termWidth(stdout))
 }
 
-// sweepDTypes reads --dtype.
-func sweepDTypes(dtype string) ([]kernels.DType, error) {
-	switch dtype {
-	case "all":
-		return []kernels.DType{kernels.F32, kernels.Q8_0}, nil
-	case "f32":
-		return []kernels.DType{kernels.F32}, nil
-	case "q8_0", "q8":
-		return []kernels.DType{kernels.Q8_0}, nil
-	}
-	return nil, usageErrorf("--dtype %q: want f32, q8_0 or all", dtype)
-}
-
 // writeSweep saves a sweep's results as JSON (--json) and as an HTML page
 // with GFLOP/s and GB/s charts across the shapes (--html).
-func writeSweep(f *config.File, o *opsOptions, models []string, dtypes []kernels.DType, res []ops.Result) error {
+func writeSweep(f *kernelsfile.File, o *opsOptions, models []string, dtypes []kernels.DType, res []ops.Result) error {
 	if o.json == "" && o.html == "" {
 		return nil
 	}
@@ -690,48 +602,5 @@ func writeSweep(f *config.File, o *opsOptions, models []string, dtypes []kernels
 	if err != nil {
 		return err
 	}
-	if o.json != "" {
-		if err := atomicfile.Write(o.json, func(w io.Writer) error { return ops.WriteSweepJSON(w, r) }); err != nil {
-			return fmt.Errorf("write %s: %w", o.json, err)
-		}
-	}
-	if o.html != "" {
-		if err := atomicfile.Write(o.html, func(w io.Writer) error { return report.SweepHTML(w, r) }); err != nil {
-			return fmt.Errorf("write %s: %w", o.html, err)
-		}
-	}
-	return nil
-}
-
-// opsProviders lists the providers bench ops measures: every declared one
-// that runs here (saying on stderr which it skips and why), or only the
-// one --provider names, which must run here.
-func opsProviders(f *config.File, provider string, threads int, stderr io.Writer) ([]ops.Named, error) {
-	if provider != "" && f.Provider(provider) == nil {
-		var all []string
-		for _, p := range f.Providers {
-			all = append(all, p.Ref())
-		}
-		return nil, usageErrorf("%s declares no provider %s (providers: %s).%s", f.Path, provider, strings.Join(all, ", "), suggest.DidYouMean(provider, all))
-	}
-	var ps []ops.Named
-	for _, decl := range f.Providers {
-		if provider != "" && decl.Ref() != provider {
-			continue
-		}
-		if err := registry.Usable(decl); err != nil {
-			if provider != "" {
-				return nil, fmt.Errorf("provider %s cannot run here: %w", provider, err)
-			}
-			fmt.Fprintf(stderr, "%s: skipped: %v\n", decl.Ref(), err)
-			continue
-		}
-		ps = append(ps, ops.Named{Label: decl.Ref(), New: func() (kernels.Provider, error) {
-			return registry.New(decl, registry.Options{Threads: threads})
-		}})
-	}
-	if len(ps) == 0 {
-		return nil, fmt.Errorf("no provider of %s runs here", f.Path)
-	}
-	return ps, nil
+	return report.WriteSweep(r, o.json, o.html)
 }

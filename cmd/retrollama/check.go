@@ -6,12 +6,10 @@ import (
 	"io"
 	"io/fs"
 	"strconv"
-	"strings"
 
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/forward"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/registry"
-	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/internal/table"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
@@ -86,12 +84,8 @@ func kernelsCheck(k *kernelFlags, only, modelPath, synthetic string, mode confor
 	}
 	var refs []string
 	if only != "" {
-		if f.Provider(only) == nil {
-			var all []string
-			for _, p := range f.Providers {
-				all = append(all, p.Ref())
-			}
-			return verdictFail, usageErrorf("%s declares no provider %s (providers: %s).%s", f.Path, only, strings.Join(all, ", "), suggest.DidYouMean(only, all))
+		if err := declared(f, only); err != nil {
+			return verdictFail, err
 		}
 		refs = []string{only}
 	} else if k.profile == "" {
@@ -101,7 +95,7 @@ func kernelsCheck(k *kernelFlags, only, modelPath, synthetic string, mode confor
 	} else {
 		r, diags := f.Resolve(k.profile)
 		if diags.HasErrors() {
-			return verdictFail, config.DiagnosticsError(f, diags)
+			return verdictFail, kernelsfile.DiagnosticsError(f, diags)
 		}
 		seen := map[string]bool{}
 		for _, op := range kernels.AllOps() {
@@ -164,7 +158,7 @@ func kernelsCheck(k *kernelFlags, only, modelPath, synthetic string, mode confor
 
 // checkProvider runs the suite on one provider, adding its failures and
 // declines to tab, and returns its tally and verdict.
-func checkProvider(f *config.File, ref string, threads int, mode conformance.Mode, shape kernels.Shape, calls []conformance.Call, verbose bool, tab *table.T) providerCheck {
+func checkProvider(f *kernelsfile.File, ref string, threads int, mode conformance.Mode, shape kernels.Shape, calls []conformance.Call, verbose bool, tab *table.T) providerCheck {
 	pc := providerCheck{ref: ref}
 	decl := f.Provider(ref)
 	if err := registry.Usable(decl); err != nil {

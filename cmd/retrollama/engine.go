@@ -16,14 +16,15 @@ import (
 
 	"github.com/retrollama/retrollama"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // kernelFlags are the options every command takes to choose its kernels.
@@ -49,19 +50,19 @@ func (k *kernelFlags) register(fs *pflag.FlagSet, stderr io.Writer) {
 }
 
 // loadFile reads the kernels file the flags name, applying --engine.
-func (k *kernelFlags) loadFile() (*config.File, error) {
-	var f *config.File
+func (k *kernelFlags) loadFile() (*kernelsfile.File, error) {
+	var f *kernelsfile.File
 	var d hcl.Diagnostics
 	if k.file != "" {
 		if err := textFile(k.file); err != nil {
 			return nil, err
 		}
-		f, d = config.Load(k.file)
+		f, d = registry.Load(k.file)
 	} else {
-		f, d = config.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
+		f, d = registry.Parse(retrollama.DefaultKernelsName, retrollama.DefaultKernelsHCL())
 	}
 	if d.HasErrors() {
-		return nil, config.DiagnosticsError(f, d)
+		return nil, kernelsfile.DiagnosticsError(f, d)
 	}
 	if k.threads < 0 {
 		return nil, fmt.Errorf("--threads must be 0 (all cores) or more, not %d", k.threads)
@@ -70,8 +71,8 @@ func (k *kernelFlags) loadFile() (*config.File, error) {
 		fmt.Fprintf(k.stderr, "retrollama: warning: --threads %d is more than this machine's %d cores: threads will share cores (slower, not faster)\n", k.threads, cores)
 	}
 	if k.engine != "" {
-		if !slices.Contains(wasmhost.Engines(), k.engine) {
-			return nil, fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmhost.Engines(), ", "), k.engine)
+		if !slices.Contains(wasmspec.Engines(), k.engine) {
+			return nil, fmt.Errorf("--engine must be one of %s, not %q", strings.Join(wasmspec.Engines(), ", "), k.engine)
 		}
 		for _, p := range f.Providers {
 			if p.WASM != nil {
@@ -84,7 +85,7 @@ func (k *kernelFlags) loadFile() (*config.File, error) {
 
 // load reads the kernels file and picks the profile: --profile, else the
 // first of default_profiles that runs here.
-func (k *kernelFlags) load() (*config.File, string, error) {
+func (k *kernelFlags) load() (*kernelsfile.File, string, error) {
 	f, err := k.loadFile()
 	if err != nil {
 		return nil, "", err
@@ -103,7 +104,7 @@ func (k *kernelFlags) load() (*config.File, string, error) {
 }
 
 // profileNames lists the profiles f declares.
-func profileNames(f *config.File) []string {
+func profileNames(f *kernelsfile.File) []string {
 	var names []string
 	for _, p := range f.Profiles {
 		names = append(names, p.Name)
@@ -152,7 +153,7 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 }
 
 // pluginDescription is "kernels list"'s line for a plugin provider.
-func pluginDescription(g *config.Plugin) string {
+func pluginDescription(g *kernelsfile.Plugin) string {
 	transport := g.Transport
 	if transport == spec.TransportAuto {
 		if err := shmring.Supported(); err != nil {
@@ -177,7 +178,7 @@ func pluginDescription(g *config.Plugin) string {
 
 // wasmDescription is "kernels list"'s line for a wasm provider: the
 // engine it would run on here and why, and its timeout.
-func wasmDescription(w *config.WASM) string {
+func wasmDescription(w *kernelsfile.WASM) string {
 	engine, why, err := wasmhost.ChooseEngine(w.Engine)
 	if err != nil {
 		return fmt.Sprintf("WASM module (ABI v%d): %v", wasmhost.ABIVersion, err)

@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama"
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/raceflag"
 	"github.com/retrollama/retrollama/internal/testdata"
@@ -160,9 +160,9 @@ var pluginEnv = map[string][]string{"plugins/cplugin": cpluginEnv}
 func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 	t.Helper()
 	src := string(retrollama.DefaultKernelsHCL())
-	f, diags := config.Parse(retrollama.DefaultKernelsName, []byte(src))
+	f, diags := registry.Parse(retrollama.DefaultKernelsName, []byte(src))
 	if diags.HasErrors() {
-		t.Fatal(config.DiagnosticsError(f, diags))
+		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
 	unbuilt := map[string]string{} // provider → why its plugin was not built
 	for _, p := range f.Providers {
@@ -189,13 +189,13 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if f, diags = config.Load(path); diags.HasErrors() {
-		t.Fatal(config.DiagnosticsError(f, diags))
+	if f, diags = registry.Load(path); diags.HasErrors() {
+		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
 	for _, prof := range f.Profiles {
 		r, diags := f.Resolve(prof.Name)
 		if diags.HasErrors() {
-			t.Fatal(config.DiagnosticsError(f, diags))
+			t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 		}
 		sp := shippedProfile{name: prof.Name}
 		for _, op := range kernels.AllOps() {

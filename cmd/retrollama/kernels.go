@@ -8,9 +8,11 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
+	"github.com/retrollama/retrollama/internal/suggest"
 	"github.com/retrollama/retrollama/internal/table"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/spf13/cobra"
@@ -124,7 +126,10 @@ func kernelsList(k *kernelFlags, verbose bool, w io.Writer) error {
 		if err := registry.Usable(p); err != nil {
 			usable = "no: " + err.Error()
 		}
-		desc := p.Builtin.Description
+		var desc string
+		if info, ok := builtin.Lookup(p.Implementation); ok && p.Kind == kernelsfile.KindBuiltin {
+			desc = info.Description
+		}
 		if p.WASM != nil {
 			desc = wasmDescription(p.WASM)
 		}
@@ -160,6 +165,20 @@ func kernelsList(k *kernelFlags, verbose bool, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nprofiles: %s; default on this CPU: %s\n", strings.Join(names, ", "), profile)
 	return nil
+}
+
+// declared is nil when f declares the provider ref ("kind.name", as
+// --provider names it), else the usage error that lists the declared
+// ones and the closest.
+func declared(f *kernelsfile.File, ref string) error {
+	if f.Provider(ref) != nil {
+		return nil
+	}
+	var all []string
+	for _, p := range f.Providers {
+		all = append(all, p.Ref())
+	}
+	return usageErrorf("%s declares no provider %s (providers: %s).%s", f.Path, ref, strings.Join(all, ", "), suggest.DidYouMean(ref, all))
 }
 
 // brief is a description's first clause (up to its first ';' or ':' after

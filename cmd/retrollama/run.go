@@ -69,7 +69,7 @@ text is noise. For stories, a real llama2.c checkpoint and its tokenizer:
 			if err := o.parse(c.Flags(), raw); err != nil {
 				return err
 			}
-			return run(o, stdin, stdout, stderr)
+			return generateOrChat(o, stdin, stdout, stderr)
 		},
 	}
 	fs := cmd.Flags()
@@ -163,8 +163,9 @@ func parseInt(name, v string) (int32, error) {
 	return int32(i), nil
 }
 
-// run loads the model, tokenizer and sampler and runs the chosen mode.
-func run(o runOptions, stdin io.Reader, stdout, stderr io.Writer) error {
+// generateOrChat loads the model, tokenizer and sampler and runs the
+// chosen mode: generate (llama2.c's default) or chat.
+func generateOrChat(o runOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	ck, tok, err := loadModel(o)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/testdata"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // TestWASMKernelsCheck: "kernels check" passes for every shipped module on
@@ -18,14 +19,14 @@ import (
 // -race builds, and the Go module in -race builds (minutes there); .ci/run
 // runs them all from a plain build.
 func TestWASMKernelsCheck(t *testing.T) {
-	engines := []string{wasmhost.EngineInterpreter}
-	if used, _, _ := wasmhost.ChooseEngine(wasmhost.EngineAuto); used == wasmhost.EngineCompiler {
-		engines = append(engines, wasmhost.EngineCompiler)
+	engines := []string{wasmspec.EngineInterpreter}
+	if used, _, _ := wasmhost.ChooseEngine(wasmspec.EngineAuto); used == wasmspec.EngineCompiler {
+		engines = append(engines, wasmspec.EngineCompiler)
 	}
 	for _, engine := range engines {
 		for _, module := range []string{"simd128", "goexample"} {
 			t.Run(engine+"/"+module, func(t *testing.T) {
-				if engine == wasmhost.EngineInterpreter && (testing.Short() || raceflag.Enabled) {
+				if engine == wasmspec.EngineInterpreter && (testing.Short() || raceflag.Enabled) {
 					t.Skip("the interpreter runs the suite in minutes under -race; .ci/run checks it with the plain binary")
 				}
 				if module == "goexample" && raceflag.Enabled {

@@ -7,7 +7,8 @@ import (
 
 	"github.com/retrollama/retrollama/internal/bench/runner"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
+	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -101,13 +102,13 @@ profile "elsewhere" { default = [builtin.elsewhere, builtin.scalar] }
 // Config is a small runner configuration on synthetic stories260K.
 func Config(t testing.TB, profiles ...string) *runner.Config {
 	t.Helper()
-	f, diags := config.ParseWith("test.hcl", []byte(Kernels), Catalog())
+	f, diags := registry.ParseWith("test.hcl", []byte(Kernels), Catalog())
 	if diags.HasErrors() {
-		t.Fatal(config.DiagnosticsError(f, diags))
+		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
 	ck, err := checkpoint.Synthetic("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &runner.Config{Profiles: profiles, Kernels: f, Checkpoint: ck, GenTokens: 24, PromptTokens: 8, Runs: 3, Warmup: 1}
+	return &runner.Config{Profiles: profiles, Kernels: f, Builtins: Catalog(), Checkpoint: ck, GenTokens: 24, PromptTokens: 8, Runs: 3, Warmup: 1}
 }

@@ -12,9 +12,10 @@ import (
 	"github.com/retrollama/retrollama/internal/bench"
 )
 
-// benchPkg is the "pkg:" of the Benchstat output: a label benchstat groups
-// by, kept as it was before the bench packages moved under internal/ so that
-// saved outputs stay comparable.
+// benchPkg is the "pkg:" of the Benchstat output: a label, not an import
+// path. It stays what it was before bench moved under internal/, since
+// benchstat only compares results whose pkg agrees and saved outputs
+// would otherwise stop comparing with new ones.
 const benchPkg = "github.com/retrollama/retrollama/bench"
 
 // Benchstat writes r in the Go benchmark format that benchstat and

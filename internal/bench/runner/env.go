@@ -14,12 +14,12 @@ import (
 
 	"github.com/retrollama/retrollama/internal/bench"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 )
 
 // Environment describes this machine, build, kernels file and model, so a
 // saved report says what it measured.
-func Environment(f *config.File, ck *checkpoint.Checkpoint) bench.Environment {
+func Environment(f *kernelsfile.File, ck *checkpoint.Checkpoint) bench.Environment {
 	e := HostEnvironment(f)
 	e.Model, e.ModelHash = ck.Path, modelHash(ck)
 	return e
@@ -30,7 +30,7 @@ func Environment(f *config.File, ck *checkpoint.Checkpoint) bench.Environment {
 // measurements that run no checkpoint, such as "bench ops --sweep" (whose
 // results name their model shapes themselves). Model and ModelHash are
 // left empty.
-func HostEnvironment(f *config.File) bench.Environment {
+func HostEnvironment(f *kernelsfile.File) bench.Environment {
 	e := bench.Environment{
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, GoVersion: runtime.Version(),
 		CPU: cpuModel(), CPUFeatures: cpuFeatures(), NumCPU: runtime.NumCPU(),

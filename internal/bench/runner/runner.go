@@ -17,12 +17,14 @@ import (
 	"time"
 
 	"github.com/retrollama/retrollama/internal/bench"
+	"github.com/retrollama/retrollama/internal/bench/analysis"
 	"github.com/retrollama/retrollama/internal/bench/stats"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
+	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -33,7 +35,10 @@ type Config struct {
 	Profiles []string
 	Commands map[string]*Command // by Name
 
-	Kernels      *config.File
+	Kernels *kernelsfile.File
+	// Builtins is the catalog Kernels' builtin providers come from (nil:
+	// those compiled in), as registry.Options.Builtins.
+	Builtins     []builtin.Info
 	Checkpoint   *checkpoint.Checkpoint
 	Threads      int
 	GenTokens    int     // tokens generated per run (tg)
@@ -124,9 +129,9 @@ type entry struct {
 	cmd    *Command // nil for a profile
 }
 
-// run measures the entry once. A command or isolated process is killed
+// measureOnce measures the entry once. A command or isolated process is killed
 // when ctx is cancelled; an in-process run always runs to its end.
-func (e entry) run(ctx context.Context, seq []int, c *Config) (Sample, int64, error) {
+func (e entry) measureOnce(ctx context.Context, seq []int, c *Config) (Sample, int64, error) {
 	if e.cmd != nil {
 		s, err := e.cmd.RunContext(ctx)
 		return s, 0, err
@@ -179,7 +184,7 @@ func open(c *Config) ([]*engine, error) {
 			closeAll(engines)
 			return nil, err
 		}
-		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, Fallback: c.Fallback})
+		t, err := registry.Open(c.Kernels, profile, model.Shape(c.Checkpoint.Config), registry.Options{Threads: threads, Fallback: c.Fallback, Builtins: c.Builtins})
 		if err != nil {
 			closeAll(engines)
 			return nil, fmt.Errorf("profile %s: %w", name, err)
@@ -447,7 +452,7 @@ func measure(ctx context.Context, c *Config, entries []entry, seq []int, r *benc
 				return s, nil
 			}
 			p := &r.Profiles[i]
-			s, rss, err := e.run(ctx, seq, c)
+			s, rss, err := e.measureOnce(ctx, seq, c)
 			if err != nil {
 				if s := stopped(false, run+1, total, i, err); s != nil {
 					return s, nil
@@ -636,6 +641,21 @@ func argmax(x []float32) int {
 		}
 	}
 	return best
+}
+
+// Bench is what "retrollama bench" reports: c measured (RunContext,
+// a partial report when ctx is cancelled), the environment recorded
+// (Environment) and the statistics filled in (analysis.Fill).
+func Bench(ctx context.Context, c *Config) (*bench.Report, error) {
+	r, err := RunContext(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	r.Env = Environment(c.Kernels, c.Checkpoint)
+	if err := analysis.Fill(r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Once is the measurement a fresh --isolate process makes: one profile's

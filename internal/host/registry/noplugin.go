@@ -5,7 +5,7 @@ package registry
 import (
 	"errors"
 
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -14,7 +14,9 @@ import (
 // 128 MB).
 var errNoPlugins = errors.New("kernel plugins are not in this build (built with -tags retrollama_noplugins, as make p2 does)")
 
-func newPlugin(*config.Provider, Options) (kernels.Provider, error) { return nil, errNoPlugins }
+func newPlugin(*kernelsfile.ProviderDecl, Options) (kernels.Provider, error) {
+	return nil, errNoPlugins
+}
 
 // pluginsBuilt reports why this build cannot run plugins.
 func pluginsBuilt() error { return errNoPlugins }

@@ -5,13 +5,13 @@ package registry
 import (
 	"github.com/hashicorp/go-plugin"
 
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/pluginhost"
 	"github.com/retrollama/retrollama/kernels"
 )
 
 // newPlugin starts a plugin provider's process.
-func newPlugin(p *config.Provider, o Options) (kernels.Provider, error) {
+func newPlugin(p *kernelsfile.ProviderDecl, o Options) (kernels.Provider, error) {
 	g := p.Plugin
 	return pluginhost.New(pluginhost.Options{
 		Name: p.Ref(), Path: g.Binary, Args: g.Args, SHA256: g.SHA256, ProtocolVersion: g.ProtocolVersion,

@@ -13,9 +13,10 @@ import (
 	"runtime"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
 
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/internal/kernels/workpool"
@@ -35,14 +36,72 @@ type Options struct {
 	// name it does not have. With it, Table.Substitutions says what ran
 	// instead, and why, for every report to name.
 	Fallback bool
+	// Builtins is the catalog a provider "builtin" block's implementation
+	// is found in: nil is the providers compiled in (builtin.All()); tests
+	// and programs embedding retrollama offer providers of their own. The
+	// kernels file must have been parsed with its names (ParseWith).
+	Builtins []builtin.Info
+}
+
+// catalog is the builtin catalog o names.
+func (o Options) catalog() []builtin.Info {
+	if o.Builtins == nil {
+		return builtin.All()
+	}
+	return o.Builtins
+}
+
+// builtinFor returns the catalog entry a provider "builtin" block
+// instantiates; false for another kind or a name not in the catalog.
+func (o Options) builtinFor(p *kernelsfile.ProviderDecl) (builtin.Info, bool) {
+	if p.Kind != kernelsfile.KindBuiltin {
+		return builtin.Info{}, false
+	}
+	for _, info := range o.catalog() {
+		if info.Name == p.Implementation {
+			return info, true
+		}
+	}
+	return builtin.Info{}, false
+}
+
+// BuiltinNames lists the names of a builtin catalog (nil: the providers
+// compiled in), for kernelsfile.Parse.
+func BuiltinNames(catalog []builtin.Info) []string {
+	if catalog == nil {
+		catalog = builtin.All()
+	}
+	names := make([]string, len(catalog))
+	for i, info := range catalog {
+		names[i] = info.Name
+	}
+	return names
+}
+
+// Load reads and checks the kernels file at path against the builtin
+// providers compiled in.
+func Load(path string) (*kernelsfile.File, hcl.Diagnostics) {
+	return kernelsfile.Load(path, BuiltinNames(nil))
+}
+
+// Parse reads and checks kernels file source against the builtin
+// providers compiled in; filename is used in diagnostics.
+func Parse(filename string, src []byte) (*kernelsfile.File, hcl.Diagnostics) {
+	return ParseWith(filename, src, nil)
+}
+
+// ParseWith is Parse against another builtin catalog (nil: the providers
+// compiled in); open the file with the same catalog in Options.Builtins.
+func ParseWith(filename string, src []byte, catalog []builtin.Info) (*kernelsfile.File, hcl.Diagnostics) {
+	return kernelsfile.Parse(filename, src, BuiltinNames(catalog))
 }
 
 // Open resolves profile in f, builds its providers and returns the
 // dispatch table for a model of the given shape.
-func Open(f *config.File, profile string, shape kernels.Shape, o Options) (*dispatch.Table, error) {
+func Open(f *kernelsfile.File, profile string, shape kernels.Shape, o Options) (*dispatch.Table, error) {
 	r, diags := f.Resolve(profile)
 	if diags.HasErrors() {
-		return nil, config.DiagnosticsError(f, diags)
+		return nil, kernelsfile.DiagnosticsError(f, diags)
 	}
 	plan, err := Build(f, r, o)
 	if err != nil {
@@ -52,18 +111,22 @@ func Open(f *config.File, profile string, shape kernels.Shape, o Options) (*disp
 }
 
 // Usable reports nil when this CPU can run the declared provider, else why
-// not.
-func Usable(p *config.Provider) error {
+// not; a builtin provider is looked up among the providers compiled in.
+func Usable(p *kernelsfile.ProviderDecl) error { return Options{}.usable(p) }
+
+// usable is Usable with o's builtin catalog.
+func (o Options) usable(p *kernelsfile.ProviderDecl) error {
 	switch p.Kind {
-	case config.KindBuiltin:
-		if p.Builtin.Usable == nil {
+	case kernelsfile.KindBuiltin:
+		info, ok := o.builtinFor(p)
+		if !ok {
 			return fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
-		return p.Builtin.Usable()
-	case config.KindWASM:
+		return info.Usable()
+	case kernelsfile.KindWASM:
 		_, _, err := wasmhost.ChooseEngine(p.WASM.Engine)
 		return err
-	case config.KindPlugin:
+	case kernelsfile.KindPlugin:
 		if err := pluginsBuilt(); err != nil {
 			return err
 		}
@@ -91,16 +154,17 @@ func shippedPlugin(path string) bool {
 }
 
 // New constructs a fresh instance of the provider a declaration describes.
-func New(p *config.Provider, o Options) (kernels.Provider, error) {
+func New(p *kernelsfile.ProviderDecl, o Options) (kernels.Provider, error) {
 	switch p.Kind {
-	case config.KindBuiltin:
-		if p.Builtin.New == nil {
+	case kernelsfile.KindBuiltin:
+		info, ok := o.builtinFor(p)
+		if !ok {
 			return nil, fmt.Errorf("no builtin provider %q", p.Implementation)
 		}
-		return p.Builtin.New(builtin.Options{Threads: threads(p, o)}), nil
-	case config.KindWASM:
+		return info.New(builtin.Options{Threads: threads(p, o)}), nil
+	case kernelsfile.KindWASM:
 		return newWASM(p, o)
-	case config.KindPlugin:
+	case kernelsfile.KindPlugin:
 		return newPlugin(p, o)
 	}
 	return nil, fmt.Errorf("provider kind %q is not supported by this build", p.Kind)
@@ -109,7 +173,7 @@ func New(p *config.Provider, o Options) (kernels.Provider, error) {
 // Build instantiates the providers profile r routes to and returns the plan
 // for dispatch.New. Providers this CPU cannot run are listed as unusable
 // candidates (so reports say why they were passed over), not instantiated.
-func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, err error) {
+func Build(f *kernelsfile.File, r *kernelsfile.Resolved, o Options) (plan dispatch.Plan, err error) {
 	defer func() {
 		if err != nil { // no table will own the providers or the pools
 			closed := map[kernels.Provider]bool{}
@@ -129,7 +193,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 	}()
 	plan = dispatch.Plan{
 		Candidates: map[kernels.Op][]dispatch.Candidate{},
-		Fallback:   r.OnError == config.OnErrorFallback || o.Fallback,
+		Fallback:   r.OnError == kernelsfile.OnErrorFallback || o.Fallback,
 		Logger:     o.Logger,
 	}
 	instances := map[string]kernels.Provider{}
@@ -156,7 +220,7 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 				return plan, fmt.Errorf("%s: profile %s names undeclared provider %s", f.Path, r.Profile, ref.Name)
 			}
 			c := dispatch.Candidate{Label: ref.Name, Source: Source(route)}
-			if err := Usable(decl); err != nil {
+			if err := o.usable(decl); err != nil {
 				if !plan.Fallback {
 					return plan, &UnusableError{Profile: r.Profile, Provider: ref.Name, Op: op, Err: err}
 				}
@@ -173,8 +237,8 @@ func Build(f *config.File, r *config.Resolved, o Options) (plan dispatch.Plan, e
 				p, ok := instances[ref.Name]
 				if !ok {
 					var err error
-					if decl.Kind == config.KindBuiltin && decl.Builtin.New != nil {
-						p = decl.Builtin.New(builtin.Options{Pool: pool(threads(decl, o))})
+					if info, ok := o.builtinFor(decl); ok {
+						p = info.New(builtin.Options{Pool: pool(threads(decl, o))})
 					} else if p, err = New(decl, o); err != nil {
 						if !plan.Fallback {
 							return plan, &UnusableError{Profile: r.Profile, Provider: ref.Name, Op: op, Err: fmt.Errorf("failed to load: %w", err)}
@@ -216,7 +280,7 @@ func (e *UnusableError) Unwrap() error { return e.Err }
 
 // Source renders where a route was configured: "file:line:col (profile
 // P, op O)" or "(profile P, default)".
-func Source(route config.Route) string {
+func Source(route kernelsfile.Route) string {
 	if route.Profile == "" {
 		return "no provider configured"
 	}
@@ -225,9 +289,10 @@ func Source(route config.Route) string {
 }
 
 // DefaultProfile returns the first profile of the file's default_profiles
-// whose providers can all run on this CPU, or "reference" when the file
+// whose providers (builtin ones from those compiled in) can all run on
+// this CPU, or "reference" when the file
 // has no preference list.
-func DefaultProfile(f *config.File) (string, error) {
+func DefaultProfile(f *kernelsfile.File) (string, error) {
 	if len(f.DefaultProfiles) == 0 {
 		if f.Profile("reference") != nil {
 			return "reference", nil
@@ -238,7 +303,7 @@ func DefaultProfile(f *config.File) (string, error) {
 	for _, ref := range f.DefaultProfiles {
 		r, diags := f.Resolve(ref.Name)
 		if diags.HasErrors() {
-			return "", config.DiagnosticsError(f, diags)
+			return "", kernelsfile.DiagnosticsError(f, diags)
 		}
 		if err := profileUsable(f, r); err != nil {
 			why = append(why, fmt.Sprintf("%s: %v", ref.Name, err))
@@ -251,7 +316,7 @@ func DefaultProfile(f *config.File) (string, error) {
 
 // profileUsable reports whether every provider a profile names can run
 // here.
-func profileUsable(f *config.File, r *config.Resolved) error {
+func profileUsable(f *kernelsfile.File, r *kernelsfile.Resolved) error {
 	for _, op := range kernels.AllOps() {
 		for _, ref := range r.Routes[op].Use {
 			if err := Usable(f.Provider(ref.Name)); err != nil {
@@ -264,7 +329,7 @@ func profileUsable(f *config.File, r *config.Resolved) error {
 
 // threads is a provider's threads per op: its block's, else the
 // command's.
-func threads(p *config.Provider, o Options) int {
+func threads(p *kernelsfile.ProviderDecl, o Options) int {
 	if p.Threads != 0 {
 		return p.Threads
 	}

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retrollama/retrollama/internal/host/config"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -43,7 +42,7 @@ profile "mixed" {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f, diags := config.Parse("test.hcl", []byte(src))
+			f, diags := Parse("test.hcl", []byte(src))
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
@@ -78,4 +77,18 @@ func settle(n, want int) int {
 		n = m
 	}
 	return n
+}
+
+// TestShippedKernelsHCL: the repository's kernels.hcl parses against the
+// builtin providers compiled in and every profile resolves.
+func TestShippedKernelsHCL(t *testing.T) {
+	f, diags := Load("../../../kernels.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, name := range []string{"reference", "fast", "p2", "wasm", "plugin", "cplugin", "avx2"} {
+		if _, diags := f.Resolve(name); diags.HasErrors() {
+			t.Errorf("%s: %v", name, diags)
+		}
+	}
 }

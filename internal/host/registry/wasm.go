@@ -9,10 +9,11 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/retrollama/retrollama/internal/host/config"
+	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/wasm"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // log returns the options' logger or one that discards.
@@ -26,9 +27,9 @@ func log(o Options) hclog.Logger {
 // ModuleBytes reads the module a wasm provider names: a shipped one
 // ("embedded:simd128.wasm") or a file. With a sha256 pin, bytes that hash
 // otherwise are refused.
-func ModuleBytes(w *config.WASM) ([]byte, error) {
+func ModuleBytes(w *kernelsfile.WASM) ([]byte, error) {
 	var b []byte
-	if name, ok := strings.CutPrefix(w.Module, config.EmbeddedPrefix); ok {
+	if name, ok := strings.CutPrefix(w.Module, wasmspec.EmbeddedPrefix); ok {
 		var found bool
 		if b, found = wasm.Module(name); !found {
 			return nil, fmt.Errorf("no embedded module %q (shipped: %s)", name, strings.Join(wasm.Names(), ", "))
@@ -67,7 +68,7 @@ func CacheDir() string {
 }
 
 // newWASM loads a wasm provider.
-func newWASM(p *config.Provider, o Options) (kernels.Provider, error) {
+func newWASM(p *kernelsfile.ProviderDecl, o Options) (kernels.Provider, error) {
 	b, err := ModuleBytes(p.WASM)
 	if err != nil {
 		return nil, err

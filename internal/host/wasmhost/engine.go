@@ -5,17 +5,9 @@ import (
 	"runtime"
 
 	"golang.org/x/sys/cpu"
-)
 
-// The engines a WASM provider may ask for (kernels.hcl's engine).
-const (
-	EngineAuto        = "auto"        // the compiler where wazero has one for this CPU, else the interpreter
-	EngineCompiler    = "compiler"    // wazero's optimizing compiler to native code (amd64 with SSE4.1, arm64)
-	EngineInterpreter = "interpreter" // wazero's interpreter: every GOARCH, 50–100× slower
+	"github.com/retrollama/retrollama/plugins/wasm/spec"
 )
-
-// Engines lists the valid engine settings.
-func Engines() []string { return []string{EngineAuto, EngineCompiler, EngineInterpreter} }
 
 // compilerSupport reports whether wazero compiles to native code here,
 // and why (or why not). It restates wazero's own internal test
@@ -39,24 +31,24 @@ func compilerSupport() (bool, string) {
 	return false, fmt.Sprintf("wazero has no compiler for GOARCH=%s", runtime.GOARCH)
 }
 
-// ChooseEngine resolves an engine setting on this machine: the engine
+// ChooseEngine resolves an engine setting (spec.Engines) on this machine: the engine
 // that will run and why. Asking for the compiler where there is none is
 // an error (auto would have chosen the interpreter).
 func ChooseEngine(engine string) (used, why string, err error) {
 	ok, reason := compilerSupport()
 	switch engine {
-	case EngineAuto, "":
+	case spec.EngineAuto, "":
 		if ok {
-			return EngineCompiler, "auto: " + reason, nil
+			return spec.EngineCompiler, "auto: " + reason, nil
 		}
-		return EngineInterpreter, "auto: " + reason, nil
-	case EngineCompiler:
+		return spec.EngineInterpreter, "auto: " + reason, nil
+	case spec.EngineCompiler:
 		if !ok {
 			return "", "", fmt.Errorf("engine compiler: %s", reason)
 		}
-		return EngineCompiler, "configured; " + reason, nil
-	case EngineInterpreter:
-		return EngineInterpreter, "configured", nil
+		return spec.EngineCompiler, "configured; " + reason, nil
+	case spec.EngineInterpreter:
+		return spec.EngineInterpreter, "configured", nil
 	}
 	return "", "", fmt.Errorf("unknown engine %q (want auto, compiler or interpreter)", engine)
 }

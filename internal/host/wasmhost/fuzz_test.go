@@ -9,6 +9,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // FuzzModule feeds arbitrary bytes to the loader and, when they load,
@@ -27,7 +28,7 @@ func FuzzModule(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := wasmhost.New(context.Background(), wasmhost.Options{
 			Name: "wasm.fuzz", Source: "fuzz.wasm", Module: b,
-			Engine: wasmhost.EngineInterpreter, MemoryMiB: 4, Timeout: 50 * time.Millisecond,
+			Engine: wasmspec.EngineInterpreter, MemoryMiB: 4, Timeout: 50 * time.Millisecond,
 		})
 		if err != nil {
 			return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
 	"github.com/retrollama/retrollama/kernels"
+	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // tiny is a model shape small enough for the hostile modules' one page.
@@ -17,9 +18,9 @@ var tiny = kernels.Shape{Dim: 8, HiddenDim: 16, Heads: 2, KVHeads: 1, SeqLen: 4,
 
 // engines are the engines this machine can run, for table-driven tests.
 func engines(t testing.TB) []string {
-	e := []string{wasmhost.EngineInterpreter}
-	if used, _, _ := wasmhost.ChooseEngine(wasmhost.EngineAuto); used == wasmhost.EngineCompiler {
-		e = append(e, wasmhost.EngineCompiler)
+	e := []string{wasmspec.EngineInterpreter}
+	if used, _, _ := wasmhost.ChooseEngine(wasmspec.EngineAuto); used == wasmspec.EngineCompiler {
+		e = append(e, wasmspec.EngineCompiler)
 	} else {
 		t.Logf("no wazero compiler here; testing the interpreter only")
 	}
@@ -129,15 +130,15 @@ func (e *phaseErr) Error() string { return e.phase + ": " + e.err.Error() }
 // TestEngineChoice checks that asking for an engine this machine lacks is
 // an error, and auto says why it chose.
 func TestEngineChoice(t *testing.T) {
-	used, why, err := wasmhost.ChooseEngine(wasmhost.EngineAuto)
+	used, why, err := wasmhost.ChooseEngine(wasmspec.EngineAuto)
 	if err != nil || used == "" || !strings.HasPrefix(why, "auto: ") {
 		t.Fatalf("auto: %q %q %v", used, why, err)
 	}
 	if _, _, err := wasmhost.ChooseEngine("jit"); err == nil || !strings.Contains(err.Error(), `unknown engine "jit"`) {
 		t.Errorf("engine jit: %v", err)
 	}
-	if used == wasmhost.EngineInterpreter {
-		if _, _, err := wasmhost.ChooseEngine(wasmhost.EngineCompiler); err == nil {
+	if used == wasmspec.EngineInterpreter {
+		if _, _, err := wasmhost.ChooseEngine(wasmspec.EngineCompiler); err == nil {
 			t.Errorf("compiler chosen where auto found none")
 		}
 	}
@@ -147,7 +148,7 @@ func TestEngineChoice(t *testing.T) {
 // error, not a panic.
 func TestNotAModule(t *testing.T) {
 	for _, b := range [][]byte{nil, []byte("\x00asm"), []byte("#!/bin/sh\necho hi\n")} {
-		_, err := wasmhost.New(context.Background(), wasmhost.Options{Name: "wasm.junk", Source: "junk.wasm", Module: b, Engine: wasmhost.EngineInterpreter})
+		_, err := wasmhost.New(context.Background(), wasmhost.Options{Name: "wasm.junk", Source: "junk.wasm", Module: b, Engine: wasmspec.EngineInterpreter})
 		if err == nil || !strings.Contains(err.Error(), "wasm.junk (junk.wasm): compile") {
 			t.Errorf("%q: %v", b, err)
 		}
@@ -157,7 +158,7 @@ func TestNotAModule(t *testing.T) {
 // TestCompilationCache: with a cache directory, compiled code is written
 // there, so the next run loads instead of compiling.
 func TestCompilationCache(t *testing.T) {
-	if used, _, _ := wasmhost.ChooseEngine(wasmhost.EngineAuto); used != wasmhost.EngineCompiler {
+	if used, _, _ := wasmhost.ChooseEngine(wasmspec.EngineAuto); used != wasmspec.EngineCompiler {
 		t.Skip("no wazero compiler here: the interpreter has nothing to cache")
 	}
 	dir := t.TempDir()

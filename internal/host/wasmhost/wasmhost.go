@@ -31,6 +31,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/retrollama/retrollama/kernels"
+	"github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
 // Why one way to time out: wazero can only stop compiled code that was
@@ -167,7 +168,7 @@ func (p *Provider) loadErr(err error) error {
 
 func (p *Provider) load(ctx context.Context) error {
 	var cfg wazero.RuntimeConfig
-	if p.engine == EngineCompiler {
+	if p.engine == spec.EngineCompiler {
 		cfg = wazero.NewRuntimeConfigCompiler()
 		if p.o.CacheDir != "" {
 			cache, err := wazero.NewCompilationCacheWithDir(p.o.CacheDir)

@@ -200,7 +200,7 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 			return fmt.Errorf("avx512: matmul %d×%d: x has %d values, out %d", m.rows, m.cols, len(x), len(out))
 		}
 		p.f32 = f32Task{out: out[:m.rows], w: m.data, x: x[:m.cols:m.cols], cols: m.cols}
-		p.run(m.rows, m.cols, &p.f32)
+		p.overBlocks(m.rows, m.cols, &p.f32)
 		p.f32 = f32Task{}
 		return nil
 	case *q8Matrix:
@@ -219,17 +219,17 @@ func (p *Provider) MatMul(out []float32, h kernels.Weight, x []float32) error {
 			}
 		}
 		p.q8 = q8Task{out: out[:m.rows], m: m, xq: xq, xs: xs, corr: corr}
-		p.run(m.rows, m.cols, &p.q8)
+		p.overBlocks(m.rows, m.cols, &p.q8)
 		p.q8 = q8Task{}
 		return nil
 	}
 	return kernels.ErrForeignWeight
 }
 
-// run does t over the blocks of 16 rows of a rows×cols matmul: on this
+// overBlocks does t over the blocks of 16 rows of a rows×cols matmul: on this
 // goroutine when it is small or the pool has one thread, else split
 // over the pool.
-func (p *Provider) run(rows, cols int, t workpool.Task) {
+func (p *Provider) overBlocks(rows, cols int, t workpool.Task) {
 	blocks := (rows + 15) / 16
 	if rows*cols < parallelMACs || p.pool.Size() == 1 {
 		t.Do(0, blocks)

@@ -459,7 +459,7 @@ func (s *server) serve(sl *shmring.Slot) {
 	start := time.Now()
 	err := safely(func() error {
 		var err error
-		outLen, err = s.run(sl)
+		outLen, err = s.callOp(sl)
 		return err
 	})
 	sl.Nanos = uint64(time.Since(start))
@@ -471,9 +471,9 @@ func (s *server) serve(sl *shmring.Slot) {
 	sl.Status, sl.ErrLen = 0, 0
 }
 
-// run decodes a slot's operands (each checked to lie in the region) and
+// callOp decodes a slot's operands (each checked to lie in the region) and
 // calls the provider; it returns the number of floats the op produced.
-func (s *server) run(sl *shmring.Slot) (int, error) {
+func (s *server) callOp(sl *shmring.Slot) (int, error) {
 	r := s.region
 	operand := func(name string, off uint64, n int) ([]float32, error) {
 		f := r.Floats(off, n)
