@@ -16,6 +16,7 @@ package boundary
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/retrollama/retrollama/kernels"
@@ -59,55 +60,39 @@ type Staging struct {
 
 // Holds reports whether the buffers are large enough for call c.
 func (s *Staging) Holds(c *Call) bool {
-	switch c.Op {
-	case kernels.MatMul:
-		return c.N <= len(s.In) && c.M <= len(s.Out)
-	case kernels.RMSNorm:
-		return c.N <= len(s.In) && c.N <= len(s.Out)
-	case kernels.RoPE:
-		return c.N <= len(s.Q) && c.M <= len(s.K)
-	case kernels.Attention:
-		return c.N <= len(s.Q) && c.N <= len(s.Out) && (c.InPlace || c.M <= len(s.Keys) && c.M <= len(s.Values))
-	case kernels.SwiGLU:
-		return c.N <= len(s.Gate) && c.N <= len(s.Up)
-	case kernels.Softmax:
-		return c.N <= len(s.Out)
-	}
-	return false
+	return s.each(c, func(b *[]float32, n int) bool { return n <= len(*b) })
 }
 
 // Fit grows the buffers, on the Go heap, to hold call c: the staging of a
 // transport that sends operands as messages rather than sharing memory.
 // It allocates only when a call is larger than every one before it.
 func (s *Staging) Fit(c *Call) {
-	grow := func(b *[]float32, n int) {
+	s.each(c, func(b *[]float32, n int) bool {
 		if len(*b) < n {
 			*b = make([]float32, n)
 		}
-	}
+		return true
+	})
+}
+
+// each calls f with every buffer call c is staged in and the floats it
+// needs there, while f returns true; it returns false when f did.
+func (s *Staging) each(c *Call, f func(b *[]float32, n int) bool) bool {
 	switch c.Op {
 	case kernels.MatMul:
-		grow(&s.In, c.N)
-		grow(&s.Out, c.M)
+		return f(&s.In, c.N) && f(&s.Out, c.M)
 	case kernels.RMSNorm:
-		grow(&s.In, c.N)
-		grow(&s.Out, c.N)
+		return f(&s.In, c.N) && f(&s.Out, c.N)
 	case kernels.RoPE:
-		grow(&s.Q, c.N)
-		grow(&s.K, c.M)
+		return f(&s.Q, c.N) && f(&s.K, c.M)
 	case kernels.Attention:
-		grow(&s.Q, c.N)
-		grow(&s.Out, c.N)
-		if !c.InPlace {
-			grow(&s.Keys, c.M)
-			grow(&s.Values, c.M)
-		}
+		return f(&s.Q, c.N) && f(&s.Out, c.N) && (c.InPlace || f(&s.Keys, c.M) && f(&s.Values, c.M))
 	case kernels.SwiGLU:
-		grow(&s.Gate, c.N)
-		grow(&s.Up, c.N)
+		return f(&s.Gate, c.N) && f(&s.Up, c.N)
 	case kernels.Softmax:
-		grow(&s.Out, c.N)
+		return f(&s.Out, c.N)
 	}
+	return false
 }
 
 // Call is one per-token op as the transport sees it. The sizes are in
@@ -173,7 +158,6 @@ type Core struct {
 	call     Call // the call under way, reused so that a call allocates nothing
 	dead     error
 	boundary [6]time.Duration // per op, in the order of kernels.AllOps
-	t0, t2   time.Time        // the call under way: staging started, Invoke returned
 }
 
 // NewCore returns a core over t.
@@ -255,57 +239,34 @@ func (p *Core) badCall(c *Call, format string, args ...any) error {
 	return p.t.CallError(c, fmt.Errorf(format, args...))
 }
 
-// stage fails a call to a retired instance, starts the clock and returns
-// where the transport stages c.
-func (p *Core) stage(c *Call) (*Staging, error) {
+// cross runs call c across the boundary: the transport stages it,
+// copyIn copies the inputs into the staging, Invoke runs it, copyOut
+// copies the results back. The copies and the crossing Invoke reports
+// count as boundary time. A retired instance fails at once.
+func (p *Core) cross(c *Call, copyIn, copyOut func(st *Staging)) error {
 	if p.dead != nil {
-		return nil, p.t.CallError(c, p.dead)
+		return p.t.CallError(c, p.dead)
 	}
-	p.t0 = time.Now()
+	t0 := time.Now()
 	st := p.t.Stage(c)
 	if !st.Holds(c) {
-		return nil, p.badCall(c, "outside the shape of Init (%+v): the staging buffers cannot hold it", c.Shape)
+		return p.badCall(c, "outside the shape of Init (%+v): the staging buffers cannot hold it", c.Shape)
 	}
-	return st, nil
-}
-
-// invoke runs the staged call; the copy in so far and the crossing
-// Invoke reports count as boundary time.
-func (p *Core) invoke(c *Call, st *Staging) error {
+	copyIn(st)
 	t1 := time.Now()
 	crossing, err := p.t.Invoke(c, st)
 	if err != nil {
 		return err
 	}
-	p.t2 = time.Now()
-	p.boundary[opIndex(c.Op)] += t1.Sub(p.t0) + crossing
+	t2 := time.Now()
+	copyOut(st)
+	p.boundary[opIndex(c.Op)] += t1.Sub(t0) + crossing + time.Since(t2)
 	return nil
 }
 
-// done ends a call that succeeded: the copy out counts as boundary time.
-func (p *Core) done(c *Call) {
-	p.boundary[opIndex(c.Op)] += time.Since(p.t2)
-}
-
 // opIndex numbers the ops for the boundary times, in the order of
-// kernels.AllOps.
-func opIndex(op kernels.Op) int {
-	switch op {
-	case kernels.MatMul:
-		return 0
-	case kernels.RMSNorm:
-		return 1
-	case kernels.RoPE:
-		return 2
-	case kernels.Attention:
-		return 3
-	case kernels.SwiGLU:
-		return 4
-	case kernels.Softmax:
-		return 5
-	}
-	return -1
-}
+// kernels.AllOps; -1 for no op.
+func opIndex(op kernels.Op) int { return slices.Index(kernels.AllOps(), op) }
 
 // BoundaryTime implements kernels.BoundaryTimer: for op, the time calls
 // spent crossing the boundary since Init (copies in and out, and what the

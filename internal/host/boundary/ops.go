@@ -12,17 +12,9 @@ func (p *Core) MatMul(out []float32, h kernels.Weight, x []float32) error {
 	if len(x) < c.N || len(out) < c.M {
 		return p.badCall(c, "x has %d values, out %d", len(x), len(out))
 	}
-	st, err := p.stage(c)
-	if err != nil {
-		return err
-	}
-	copy(st.In[:c.N], x)
-	if err := p.invoke(c, st); err != nil {
-		return err
-	}
-	copy(out[:c.M], st.Out)
-	p.done(c)
-	return nil
+	return p.cross(c,
+		func(st *Staging) { copy(st.In, x[:c.N]) },
+		func(st *Staging) { copy(out[:c.M], st.Out) })
 }
 
 // RMSNorm implements kernels.RMSNorm.
@@ -36,17 +28,9 @@ func (p *Core) RMSNorm(out, x []float32, h kernels.Weight) error {
 	if w.Rows*w.Cols != n || len(out) < n {
 		return p.badCall(c, "weight %v %d×%d, x %d values, out %d", w.DType, w.Rows, w.Cols, n, len(out))
 	}
-	st, err := p.stage(c)
-	if err != nil {
-		return err
-	}
-	copy(st.In, x)
-	if err := p.invoke(c, st); err != nil {
-		return err
-	}
-	copy(out[:n], st.Out)
-	p.done(c)
-	return nil
+	return p.cross(c,
+		func(st *Staging) { copy(st.In, x) },
+		func(st *Staging) { copy(out[:n], st.Out) })
 }
 
 // RoPE implements kernels.RoPE; q and k are unchanged when it fails.
@@ -55,19 +39,9 @@ func (p *Core) RoPE(q, k []float32, pos int) error {
 	if pos < 0 {
 		return p.badCall(c, "outside the shape of Init (%+v)", c.Shape)
 	}
-	st, err := p.stage(c)
-	if err != nil {
-		return err
-	}
-	copy(st.Q, q)
-	copy(st.K, k)
-	if err := p.invoke(c, st); err != nil {
-		return err
-	}
-	copy(q, st.Q)
-	copy(k, st.K)
-	p.done(c)
-	return nil
+	return p.cross(c,
+		func(st *Staging) { copy(st.Q, q); copy(st.K, k) },
+		func(st *Staging) { copy(q, st.Q); copy(k, st.K) })
 }
 
 // Attention implements kernels.Attention. Rows 0..pos of the caches are
@@ -82,21 +56,15 @@ func (p *Core) Attention(out, q, keys, values []float32, pos int) error {
 		return p.badCall(c, "outside the shape of Init (%+v) or short buffers", s)
 	}
 	c.Keys, c.Values = keys[:rows], values[:rows]
-	st, err := p.stage(c)
-	if err != nil {
-		return err
-	}
-	copy(st.Q, q[:s.Dim])
-	if !c.InPlace {
-		copy(st.Keys, c.Keys)
-		copy(st.Values, c.Values)
-	}
-	if err := p.invoke(c, st); err != nil {
-		return err
-	}
-	copy(out[:s.Dim], st.Out)
-	p.done(c)
-	return nil
+	return p.cross(c,
+		func(st *Staging) {
+			copy(st.Q, q[:s.Dim])
+			if !c.InPlace {
+				copy(st.Keys, c.Keys)
+				copy(st.Values, c.Values)
+			}
+		},
+		func(st *Staging) { copy(out[:s.Dim], st.Out) })
 }
 
 // SwiGLU implements kernels.SwiGLU; gate is unchanged when it fails.
@@ -106,32 +74,15 @@ func (p *Core) SwiGLU(gate, up []float32) error {
 	if len(up) < n {
 		return p.badCall(c, "up has %d values, gate %d", len(up), n)
 	}
-	st, err := p.stage(c)
-	if err != nil {
-		return err
-	}
-	copy(st.Gate, gate)
-	copy(st.Up, up[:n])
-	if err := p.invoke(c, st); err != nil {
-		return err
-	}
-	copy(gate, st.Gate)
-	p.done(c)
-	return nil
+	return p.cross(c,
+		func(st *Staging) { copy(st.Gate, gate); copy(st.Up, up[:n]) },
+		func(st *Staging) { copy(gate, st.Gate) })
 }
 
 // Softmax implements kernels.Softmax; x is unchanged when it fails.
 func (p *Core) Softmax(x []float32) error {
 	c := p.begin(kernels.Softmax, nil, len(x), 0, 0)
-	st, err := p.stage(c)
-	if err != nil {
-		return err
-	}
-	copy(st.Out, x)
-	if err := p.invoke(c, st); err != nil {
-		return err
-	}
-	copy(x, st.Out)
-	p.done(c)
-	return nil
+	return p.cross(c,
+		func(st *Staging) { copy(st.Out, x) },
+		func(st *Staging) { copy(x, st.Out) })
 }
