@@ -234,7 +234,7 @@ func (p *Provider) CallError(c *boundary.Call, err error) error { return p.opErr
 func (p *Provider) Stage(c *boundary.Call) *boundary.Staging {
 	switch c.Op {
 	case kernels.RMSNorm:
-		if c.Weight.DType != kernels.F32 {
+		if c.Weight.DType != kernels.F32 { // rl_rmsnorm reads f32 (Supports declines the rest)
 			return &p.none
 		}
 	case kernels.RoPE:
