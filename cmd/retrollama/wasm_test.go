@@ -47,7 +47,7 @@ func TestWASMKernelsCheck(t *testing.T) {
 // every op to a misbehaving module of internal/host/wasmhost/testdata.
 func hostileKernels(t *testing.T, module, onError string) string {
 	t.Helper()
-	wasm, err := filepath.Abs(filepath.Join("..", "..", "host", "wasmhost", "testdata", module+".wasm"))
+	wasm, err := filepath.Abs(filepath.Join("..", "..", "internal", "host", "wasmhost", "testdata", module+".wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestWASMHostileModules(t *testing.T) {
 // TestWASMSHA256Pin: a module whose bytes differ from the pinned hash is
 // refused, naming both hashes.
 func TestWASMSHA256Pin(t *testing.T) {
-	wasm, _ := filepath.Abs(filepath.Join("..", "..", "host", "wasmhost", "testdata", "status.wasm"))
+	wasm, _ := filepath.Abs(filepath.Join("..", "..", "internal", "host", "wasmhost", "testdata", "status.wasm"))
 	src := fmt.Sprintf(`
 provider "wasm" "pinned" {
   path   = %q
