@@ -23,7 +23,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +30,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 
+	"github.com/retrollama/retrollama/internal/host/boundary"
 	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/kernelplugin/protocol"
@@ -66,8 +66,10 @@ type Options struct {
 	Logger          hclog.Logger  // the plugin's own log lines arrive here too
 }
 
-// Provider is a kernel provider in another process.
+// Provider is a kernel provider in another process. The per-token ops
+// are boundary.Core's; the Provider is its transport (ops.go).
 type Provider struct {
+	boundary.Core
 	o      Options
 	log    hclog.Logger
 	cmd    *exec.Cmd
@@ -78,19 +80,21 @@ type Provider struct {
 	remoteName, remoteDesc string
 	transport, why         string // the transport used and why
 
-	shape kernels.Shape
 	// shared memory transport
 	dataFile, arenaFile *os.File
 	region              *shmring.Region
 	arenaEnd            int64
 	buf                 staging
-	cacheNext, cacheEnd uint64 // the KV cache area's bump allocator
+	shm                 boundary.Staging // views of buf in the region
+	kOff, vOff          uint64           // Attention's caches when they are in the region
+	cacheNext, cacheEnd uint64           // the KV cache area's bump allocator
 	seq                 uint32
+	// heap stages the calls that go over gRPC (the grpc transport, or an
+	// operand too large for the region's staging).
+	heap boundary.Staging
 
-	boundary [6]time.Duration // per op: time not spent in the plugin's kernel
-	dead     error            // set once the plugin is unusable
-	closeMu  sync.Mutex
-	closed   bool
+	closeMu sync.Mutex
+	closed  bool
 }
 
 // staging are the byte offsets of the operand buffers in the region, and
@@ -118,6 +122,7 @@ func New(o Options) (*Provider, error) {
 		o.Logger = hclog.NewNullLogger()
 	}
 	p := &Provider{o: o, log: o.Logger, stderr: newTail(20)}
+	p.Core = boundary.NewCore(p)
 	if err := p.start(); err != nil {
 		p.kill()
 		return nil, p.errorf("start: %w", err)
@@ -267,8 +272,8 @@ func (p *Provider) Name() string { return p.o.Name }
 
 // Supports implements kernels.Provider by asking the plugin.
 func (p *Provider) Supports(q kernels.Query) kernels.Support {
-	if p.dead != nil {
-		return kernels.Support{Reason: "plugin unusable: " + p.dead.Error()}
+	if dead := p.Dead(); dead != nil {
+		return kernels.Support{Reason: "plugin unusable: " + dead.Error()}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.o.StartTimeout)
 	defer cancel()
@@ -283,14 +288,14 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 // fail marks the plugin unusable: it is killed (so it cannot go on
 // writing shared memory) and every later call returns err.
 func (p *Provider) fail(err error) error {
-	if p.dead == nil {
+	if p.Dead() == nil {
 		p.kill()
 		if st := p.cmd.ProcessState; st != nil { // set: kill waited for the process
 			err = fmt.Errorf("%w (%s)", err, st)
 		}
-		p.dead = p.errorf("%w", err)
+		p.Retire(p.errorf("%w", err))
 	}
-	return p.dead
+	return p.Dead()
 }
 
 // kill ends the process at once and waits for go-plugin to drain its
@@ -322,7 +327,7 @@ func (p *Provider) Close() error {
 	}
 	p.closed = true
 	var err error
-	if p.dead == nil && p.kc != nil {
+	if p.Dead() == nil && p.kc != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), p.o.StartTimeout)
 		if _, e := p.kc.Close(ctx, &kernelpb.CloseRequest{}); e != nil {
 			err = p.errorf("close: %w", e)
@@ -347,18 +352,4 @@ func (p *Provider) closeFiles() {
 		}
 	}
 	p.dataFile, p.arenaFile = nil, nil
-}
-
-// opIndex numbers the ops for the boundary times.
-func opIndex(op kernels.Op) int { return slices.Index(kernels.AllOps(), op) }
-
-// BoundaryTime implements kernels.BoundaryTimer: for op, the time calls
-// spent crossing to the plugin and back since Init (copies, doorbell,
-// waiting): each round trip as the host measures it, minus the kernel
-// time the plugin reports for it.
-func (p *Provider) BoundaryTime(op kernels.Op) time.Duration {
-	if i := opIndex(op); i >= 0 {
-		return p.boundary[i]
-	}
-	return 0
 }

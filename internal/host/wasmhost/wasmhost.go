@@ -30,6 +30,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/retrollama/retrollama/internal/host/boundary"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/wasm/spec"
 )
@@ -88,8 +89,10 @@ var opExports = map[string]int{
 
 // Provider is a loaded module serving kernels.Provider calls. Like every
 // provider it is called from one goroutine at a time: WASM functions are
-// not reentrant, and the provider owns one module instance.
+// not reentrant, and the provider owns one module instance. The per-token
+// ops are boundary.Core's; the Provider is its transport (ops.go).
 type Provider struct {
+	boundary.Core
 	o            Options
 	engine, why  string
 	sum          string // sha256 of the module, hex
@@ -106,26 +109,19 @@ type Provider struct {
 	regions      []region // what rl_alloc returned
 	view         []byte
 	f32          []float32
-	shape        kernels.Shape
 	buf          staging
+	stage, none  boundary.Staging // views of buf; none holds nothing
+	cs           uint32           // the RoPE call under way: its row of cosines and sines
 	freq         []float32        // RoPE frequencies, for positions past the table
-	boundary     [6]time.Duration // by opIndex
 	weightsBytes int
 	stagingBytes int
 	closed       bool
-	dead         error // set after a trap, timeout or growth: every later call fails with it
 }
 
 // staging holds the offsets of the buffers activations are copied to.
 type staging struct {
 	in, out, q, k, gate, up, keys, values, att, xq, xs, cs, row uint32
 	inLen, outLen                                               int
-}
-
-// opIndex numbers the ops for the boundary-time array.
-var opIndex = map[kernels.Op]int{
-	kernels.MatMul: 0, kernels.RMSNorm: 1, kernels.RoPE: 2,
-	kernels.Attention: 3, kernels.SwiGLU: 4, kernels.Softmax: 5,
 }
 
 // errTimeout is the cause of a call stopped by the timeout.
@@ -145,6 +141,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	}
 
 	p := &Provider{o: o, fns: map[string]api.Function{}, sum: SHA256(o.Module)}
+	p.Core = boundary.NewCore(p)
 	if o.MemoryMiB < 1 || o.MemoryMiB > 4096 {
 		return nil, p.loadErr(fmt.Errorf("memory_mib %d out of range 1..4096 (WASM memory is 32-bit)", o.MemoryMiB))
 	}
@@ -326,15 +323,15 @@ func (p *Provider) call(name string, params ...uint64) error {
 	if p.closed {
 		return errors.New("provider is closed")
 	}
-	if p.dead != nil {
-		return p.dead
+	if dead := p.Dead(); dead != nil {
+		return dead
 	}
 	copy(p.stack, params)
 	err := p.exec(fn)
 	if err != nil {
 		// After a trap the module's own state (a Go runtime's, say) is
 		// undefined: the instance is not called again.
-		p.dead = fmt.Errorf("the module instance is unusable after an earlier failure (%s: %v)", name, err)
+		p.Retire(fmt.Errorf("the module instance is unusable after an earlier failure (%s: %v)", name, err))
 	}
 	return err
 }
@@ -450,3 +447,4 @@ func (p *Provider) Close() error {
 
 var _ kernels.Provider = (*Provider)(nil)
 var _ kernels.BoundaryTimer = (*Provider)(nil)
+var _ boundary.Transport = (*Provider)(nil)
