@@ -5,6 +5,13 @@
 // Every other provider is checked against it, and the engine falls back to
 // it when nothing else can run an op. Keep it the clearest code in the repo;
 // speed is other providers' business.
+//
+// It is also the template for a new provider: copy this directory's
+// non-test files into your module, rename the package, make the loops
+// fast, and keep the one-line conformance test (see the package
+// example) passing. It imports only public packages, so the copy
+// compiles outside retrollama; template_test.go builds such a copy in a
+// module of its own and runs the conformance suite on it.
 package scalar
 
 import (
