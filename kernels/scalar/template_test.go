@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -80,8 +79,14 @@ func writeTemplateModule(dir, root string) error {
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
 	}
-	goLine := regexp.MustCompile(`(?m)^go [0-9.]+$`).Find(goMod)
-	if goLine == nil {
+	var goLine string
+	for line := range strings.Lines(string(goMod)) {
+		if strings.HasPrefix(line, "go ") {
+			goLine = strings.TrimSpace(line)
+			break
+		}
+	}
+	if goLine == "" {
 		return fmt.Errorf("template: no go directive in %s", filepath.Join(root, "go.mod"))
 	}
 	mod := fmt.Sprintf("module %s\n\n%s\n\nrequire github.com/retrollama/retrollama v0.0.0\n\nreplace github.com/retrollama/retrollama => %s\n",
@@ -94,7 +99,7 @@ func writeTemplateModule(dir, root string) error {
 	if err != nil {
 		return fmt.Errorf("template: %w", err)
 	}
-	pkg := regexp.MustCompile(`(?m)^(// Package |package )scalar\b`)
+	rename := strings.NewReplacer("\npackage scalar\n", "\npackage myprovider\n", "\n// Package scalar ", "\n// Package myprovider ")
 	for _, name := range sources {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -103,7 +108,7 @@ func writeTemplateModule(dir, root string) error {
 		if err != nil {
 			return fmt.Errorf("template: %w", err)
 		}
-		files[name] = pkg.ReplaceAll(src, []byte("${1}myprovider"))
+		files[name] = []byte(rename.Replace("\n" + string(src))[1:]) // "\n": the doc comment may open the file
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
