@@ -24,7 +24,8 @@
 // Both give mathf.Exp's bits on all 2^32 float32 inputs (simd128_test.go's
 // TestExp with RETROLLAMA_WASM_EXHAUSTIVE=1).
 //
-// No libc and no imports: build with build.sh.
+// No libc and no imports: build with build.sh. expf_glibc and its table
+// come from plugins/cplugin/expf_glibc.h, shared with the cgo plugin.
 
 #include <stdint.h>
 #include <wasm_simd128.h>
