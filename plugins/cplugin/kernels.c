@@ -222,33 +222,10 @@ void rl_matmul_f32(float *restrict out, const float *restrict x, const float *re
 // ---------------------------------------------------------------------
 // MatMul, Q8_0 (runq.c), bit-exact with the reference.
 
-// round8 is the reference's round8, C's (int8_t) round(v) on x86-64:
-// round half away from zero (v - trunc(v) is exact in float, and a float
-// rounds the same in double), 0 for NaN and anything outside int32's
-// range, else the low byte.
-static inline int8_t round8(float v) {
-	float t = truncf(v);
-	if (fabsf(v - t) >= 0.5f)
-		t += copysignf(1.0f, v);
-	if (!(fabsf(t) < 2147483648.0f))
-		return 0;
-	return (int8_t)(uint8_t)(uint32_t)(int32_t)t;
-}
+#include "quantize_ref.h"
 
 void rl_quantize(int8_t *restrict q, float *restrict scales, const float *restrict x, int64_t n, int64_t gs) {
-	for (int64_t g = 0; g < n / gs; g++) {
-		const float *group = x + g * gs;
-		float wmax = 0.0f;
-		for (int64_t i = 0; i < gs; i++) {
-			float a = fabsf(group[i]);
-			if (a > wmax)
-				wmax = a;
-		}
-		float scale = wmax / 127.0f;
-		scales[g] = scale;
-		for (int64_t i = 0; i < gs; i++)
-			q[g * gs + i] = round8(group[i] / scale);
-	}
+	quantize_ref(q, scales, x, n, gs);
 }
 
 // Q8_ROWS defines q8_rows_NAME(out, xq, xs, wq, ws, n, gs), runq.c's

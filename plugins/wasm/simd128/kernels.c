@@ -25,7 +25,8 @@
 // TestExp with RETROLLAMA_WASM_EXHAUSTIVE=1).
 //
 // No libc and no imports: build with build.sh. expf_glibc and its table
-// come from plugins/cplugin/expf_glibc.h, shared with the cgo plugin.
+// come from plugins/cplugin/expf_glibc.h, round8 and quantize_ref from
+// plugins/cplugin/quantize_ref.h, both shared with the cgo plugin.
 
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -475,33 +476,10 @@ int32_t rl_matmul_f32(float *out, const float *x, const float *w, int32_t n, int
 // ---------------------------------------------------------------------
 // MatMul, Q8_0 (runq.c), bit-exact with the reference.
 
-// round8 is the reference's round8: round half away from zero, 0 for NaN
-// and anything outside int32's range, else the low byte.
-static inline int8_t round8(float v) {
-	float t = __builtin_truncf(v);
-	if (__builtin_fabsf(v - t) >= 0.5f) // v - t is exact
-		t += __builtin_copysignf(1.0f, v);
-	if (!(__builtin_fabsf(t) < 2147483648.0f))
-		return 0;
-	return (int8_t)(uint8_t)(uint32_t)(int32_t)t;
-}
-
-// quantize_scalar is the reference's Quantize, for any group size.
-static void quantize_scalar(int8_t *q, float *scales, const float *x, int32_t n, int32_t gs) {
-	for (int32_t g = 0; g < n / gs; g++) {
-		const float *group = x + g * gs;
-		float wmax = 0.0f;
-		for (int32_t i = 0; i < gs; i++) {
-			float a = __builtin_fabsf(group[i]);
-			if (a > wmax)
-				wmax = a;
-		}
-		float scale = wmax / 127.0f;
-		scales[g] = scale;
-		for (int32_t i = 0; i < gs; i++)
-			q[g * gs + i] = round8(group[i] / scale);
-	}
-}
+// round8 and quantize_ref (the reference's Quantize, for any group
+// size) come from plugins/cplugin/quantize_ref.h, shared with the cgo
+// plugin.
+#include "../../cplugin/quantize_ref.h"
 
 // round8x4 is round8 on four lanes, as int32 lanes whose low bytes are
 // the results.
@@ -678,7 +656,7 @@ static void quantize(int8_t *q, float *scales, const float *x, int32_t n, int32_
 	else if (gs == 64)
 		REPEAT(n / 64, (quantize_group64(q + g * 64, scales + g, x + g * 64), g++));
 	else
-		quantize_scalar(q, scales, x, n, gs);
+		quantize_ref(q, scales, x, n, gs);
 }
 
 // ---------------------------------------------------------------------
