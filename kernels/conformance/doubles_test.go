@@ -61,16 +61,6 @@ type ropePanic struct{ *scalar.Provider }
 
 func (ropePanic) RoPE(q, k []float32, pos int) error { panic("rope exploded") }
 
-// noAttention declines attention in Supports.
-type noAttention struct{ *scalar.Provider }
-
-func (p noAttention) Supports(q kernels.Query) kernels.Support {
-	if q.Op == kernels.Attention {
-		return kernels.Support{Reason: "attention not implemented"}
-	}
-	return p.Provider.Supports(q)
-}
-
 // swigluError returns an error from SwiGLU.
 type swigluError struct{ *scalar.Provider }
 
@@ -132,16 +122,6 @@ func (p q8PastWriter) Prepare(t kernels.Tensor) (kernels.Weight, error) {
 	return p.Provider.Prepare(t)
 }
 
-// noQ8 declines Q8_0 weights in Supports.
-type noQ8 struct{ *scalar.Provider }
-
-func (p noQ8) Supports(q kernels.Query) kernels.Support {
-	if q.DType == kernels.Q8_0 {
-		return kernels.Support{Reason: "q8_0 not implemented"}
-	}
-	return p.Provider.Supports(q)
-}
-
 // accumulator adds W·x to out instead of storing it.
 type accumulator struct{ *scalar.Provider }
 
@@ -152,6 +132,47 @@ func (p accumulator) MatMul(out []float32, w kernels.Weight, x []float32) error 
 		out[i] += v
 	}
 	return err
+}
+
+// oneULP is the reference but for one matmul output value, the middle
+// one, one ulp larger: the smallest error there is, the one a
+// reassociated sum makes.
+type oneULP struct{ *scalar.Provider }
+
+func (p oneULP) MatMul(out []float32, w kernels.Weight, x []float32) error {
+	err := p.Provider.MatMul(out, w, x)
+	i := len(out) / 2
+	out[i] = math.Nextafter32(out[i], float32(math.Inf(1)))
+	return err
+}
+
+// negZero is the reference but for a softmax whose output has an exact
+// zero: it writes -0 there, equal to +0 as a number but not as bits.
+type negZero struct{ *scalar.Provider }
+
+func (p negZero) RMSNorm(out, x []float32, w kernels.Weight) error {
+	err := p.Provider.RMSNorm(out, x, w)
+	for i, v := range out {
+		if v == 0 {
+			out[i] = float32(math.Copysign(0, -1))
+		}
+	}
+	return err
+}
+
+// decliner declines in Supports the queries declines picks, giving
+// reason; the rest go to the reference.
+type decliner struct {
+	*scalar.Provider
+	declines func(kernels.Query) bool
+	reason   string
+}
+
+func (p decliner) Supports(q kernels.Query) kernels.Support {
+	if p.declines(q) {
+		return kernels.Support{Reason: p.reason}
+	}
+	return p.Provider.Supports(q)
 }
 
 // smallCases keeps the doubles' tests fast while still covering a model
@@ -192,10 +213,14 @@ func TestSuiteCatchesBrokenProviders(t *testing.T) {
 		{name: "over-reader", f: func() kernels.Provider { return overReader{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "out[0] is NaN", "guard-band payload"}},
 		{name: "weight-writer", f: func() kernels.Provider { return weightWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor"}},
 		{name: "accumulator", f: func() kernels.Provider { return accumulator{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul"}, exact: []string{"not bit-identical"}, nmse: []string{"NMSE", "above the threshold"}},
-		{name: "no-attention", f: func() kernels.Provider { return noAttention{scalar.New()} }, op: kernels.Attention, want: []string{"attention not implemented"}, skipped: true},
+		{name: "no-attention", f: func() kernels.Provider {
+			return decliner{scalar.New(), func(q kernels.Query) bool { return q.Op == kernels.Attention }, "attention not implemented"}
+		}, op: kernels.Attention, want: []string{"attention not implemented"}, skipped: true},
 		{name: "scale-writer", f: func() kernels.Provider { return scaleWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "modifies the weight tensor", "scale"}, onlyQ8: true},
 		{name: "q8-past-writer", f: func() kernels.Provider { return q8PastWriter{scalar.New()} }, op: kernels.MatMul, want: []string{"matmul", "writes past its weight tensor", "q8_0 values"}, onlyQ8: true},
-		{name: "no-q8", f: func() kernels.Provider { return noQ8{scalar.New()} }, op: kernels.MatMul, want: []string{"q8_0 not implemented"}, skipped: true, onlyQ8: true},
+		{name: "no-q8", f: func() kernels.Provider {
+			return decliner{scalar.New(), func(q kernels.Query) bool { return q.DType == kernels.Q8_0 }, "q8_0 not implemented"}
+		}, op: kernels.MatMul, want: []string{"q8_0 not implemented"}, skipped: true, onlyQ8: true},
 	}
 	for _, tt := range tests {
 		for _, mode := range []conformance.Mode{conformance.Exact, conformance.NMSE} {

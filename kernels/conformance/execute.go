@@ -6,10 +6,10 @@ import (
 
 // execution is what one provider did with one plan.
 type execution struct {
-	args     []guarded     // the plan's operands, as left by the call
-	weight   guardedWeight // the tensor given to Prepare, as left
-	err      error         // the first failure of Init, Prepare or the call
-	closeErr error         // Close's failure
+	args     []guarded[float32] // the plan's operands, as left by the call
+	weight   guardedWeight      // the tensor given to Prepare, as left
+	err      error              // the first failure of Init, Prepare or the call
+	closeErr error              // Close's failure
 }
 
 // execute takes a fresh provider through its lifecycle for one call: Init
@@ -18,7 +18,7 @@ type execution struct {
 // guarded copies (checked by judge); without, the plan's own, for the
 // trusted reference.
 func execute(pr kernels.Provider, s kernels.Shape, p plan, guard bool) execution {
-	e := execution{args: make([]guarded, len(p.operands))}
+	e := execution{args: make([]guarded[float32], len(p.operands))}
 	args := make([][]float32, len(p.operands))
 	for i, o := range p.operands {
 		e.args[i] = newGuarded(o.init)

@@ -177,3 +177,28 @@ func TestDifferentRoundingPasses(t *testing.T) {
 		}
 	}
 }
+
+// TestDifferentRoundingFailsExact: the float64 provider of
+// precise_test.go, correct but not llama2.c's arithmetic, passes NMSE
+// mode (TestDifferentRoundingPasses) and fails exact mode on the ops
+// whose rounding it changes, each failure naming the first differing
+// value.
+func TestDifferentRoundingFailsExact(t *testing.T) {
+	results := conformance.Run("precise", func() kernels.Provider { return &precise{} }, conformance.Options{Short: testing.Short() || raceflag.Enabled})
+	failed := map[kernels.Op]int{}
+	for _, r := range results {
+		if r.Passed() {
+			continue
+		}
+		failed[r.Op]++
+		if r.Mismatch == nil || !strings.Contains(r.Failure, "not bit-identical") {
+			t.Errorf("failure without the differing value: %s", r)
+		}
+	}
+	for _, op := range kernels.AllOps() {
+		if failed[op] == 0 {
+			t.Errorf("%s: float64 arithmetic passed exact mode on every call", op)
+		}
+	}
+	t.Logf("failed calls per op in exact mode: %v of %d", failed, len(results))
+}

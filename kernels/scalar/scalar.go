@@ -5,6 +5,13 @@
 // Every other provider is checked against it, and the engine falls back to
 // it when nothing else can run an op. Keep it the clearest code in the repo;
 // speed is other providers' business.
+//
+// It is also the template for a new provider: copy this directory's
+// non-test files into your module, rename the package, make the loops
+// fast, and keep the one-line conformance test (see the package
+// example) passing. It imports only public packages, so the copy
+// compiles outside retrollama; template_test.go builds such a copy in a
+// module of its own and runs the conformance suite on it.
 package scalar
 
 import (
@@ -18,7 +25,10 @@ import (
 // Provider is the scalar reference. The zero value is not ready: use New.
 type Provider struct {
 	shape kernels.Shape
-	att   []float32 // attention scores, Heads × SeqLen
+	att   []float32 // attention scores, SeqLen, reused by every head
+	// cos and sin hold RoPE's rotation at the current position for each
+	// offset within a head, HeadSize of each.
+	cos, sin []float32
 	// xq and xs hold x quantized for a Q8_0 MatMul: its int8 values and
 	// one scale per group. Sized at Init for the model's widest input and
 	// grown at Prepare for a wider Q8_0 matrix, never in MatMul.
@@ -57,15 +67,16 @@ func (p *Provider) Supports(q kernels.Query) kernels.Support {
 	return kernels.Support{Reason: fmt.Sprintf("%s: dtype %v not supported", q.Op, q.DType)}
 }
 
-// Init implements kernels.Provider: it allocates the attention scratch
-// and the buffers of x quantized for Q8_0 matmuls, whose inputs are at
-// most max(Dim, HiddenDim) wide.
+// Init implements kernels.Provider: it allocates the attention scratch,
+// RoPE's rotation tables and the buffers of x quantized for Q8_0 matmuls,
+// whose inputs are at most max(Dim, HiddenDim) wide.
 func (p *Provider) Init(s kernels.Shape) error {
 	if s.Heads <= 0 || s.SeqLen <= 0 {
 		return fmt.Errorf("scalar: init: bad shape %+v", s)
 	}
 	p.shape = s
-	p.att = make([]float32, s.Heads*s.SeqLen)
+	p.att = make([]float32, s.SeqLen)
+	p.cos, p.sin = make([]float32, max(s.HeadSize(), 0)), make([]float32, max(s.HeadSize(), 0))
 	n := max(s.Dim, s.HiddenDim, 0)
 	p.xq, p.xs = make([]int8, n), make([]float32, n)
 	return nil
@@ -109,27 +120,39 @@ func CheckQ8(t kernels.Tensor) error {
 }
 
 // Close implements kernels.Provider.
-func (p *Provider) Close() error { p.att, p.xq, p.xs = nil, nil, nil; return nil }
+func (p *Provider) Close() error {
+	p.att, p.cos, p.sin, p.xq, p.xs = nil, nil, nil, nil, nil
+	return nil
+}
 
 // MatMul implements kernels.MatMul: out = W·x, for F32 and Q8_0 weights.
 func (p *Provider) MatMul(out []float32, w kernels.Weight, x []float32) error {
 	switch m := w.(type) {
 	case *matrix:
-		n := m.cols
-		for i := range m.rows {
-			row := m.data[i*n : (i+1)*n]
-			var sum float32
-			for j, v := range row {
-				sum += float32(v * x[j]) // the conversion forbids a fused multiply-add
-			}
-			out[i] = sum
-		}
+		MatMulF32(out[:m.rows], m.data, x[:m.cols])
 	case *q8Matrix:
 		p.matMulQ8(out, m, x)
 	default:
 		return kernels.ErrForeignWeight
 	}
 	return nil
+}
+
+// MatMulF32 is run.c's matmul on plain slices: out[i] = Σ_j
+// w[i·n+j]·x[j] for i < len(out), j < n = len(x), w row-major. Each
+// product is rounded to float32 before it is added and the sum runs in
+// order. Exported for providers whose boundary hands them slices (a WASM
+// module, a plugin) and that want the reference's loop as it is.
+func MatMulF32(out, w, x []float32) {
+	n := len(x)
+	for i := range out {
+		row := w[i*n : (i+1)*n]
+		var sum float32
+		for j, v := range row {
+			sum += float32(v * x[j]) // the conversion forbids a fused multiply-add
+		}
+		out[i] = sum
+	}
 }
 
 // matMulQ8 is runq.c's matmul: x is quantized in groups like the weights,
@@ -213,6 +236,15 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 		}
 		return kernels.ErrForeignWeight
 	}
+	RMSNormF32(out, x, m.data)
+	return nil
+}
+
+// RMSNormF32 is run.c's rmsnorm on plain slices: out[j] = w[j]·(ss·x[j])
+// with ss = 1/sqrt(Σx²/n + 1e-5), Σx² summed in float32 in order over
+// n = len(x) values. out may be x. Exported for providers whose boundary
+// hands them slices.
+func RMSNormF32(out, x, w []float32) {
 	var ss float32
 	for _, v := range x {
 		ss += float32(v * v)
@@ -221,30 +253,46 @@ func (p *Provider) RMSNorm(out, x []float32, w kernels.Weight) error {
 	ss += 1e-5
 	ss = 1 / sqrtf(ss)
 	for j, v := range x {
-		out[j] = m.data[j] * (ss * v)
+		out[j] = w[j] * (ss * v)
 	}
-	return nil
 }
 
-// RoPE implements kernels.RoPE.
+// RoPE implements kernels.RoPE: the rotation of each offset within a head
+// at pos, as run.c computes it (glibc's powf, cosf and sinf), then
+// RotatePairs.
 func (p *Provider) RoPE(q, k []float32, pos int) error {
 	headSize := p.shape.HeadSize()
-	for i := 0; i < len(q); i += 2 {
-		headDim := i % headSize
-		freq := 1 / powf(10000, float32(headDim)/float32(headSize))
+	for d := range headSize {
+		freq := 1 / powf(10000, float32(d)/float32(headSize))
 		angle := float32(pos) * freq
-		cos, sin := cosf(angle), sinf(angle)
-		rotate(q, i, cos, sin)
-		if i < len(k) {
-			rotate(k, i, cos, sin)
-		}
+		p.cos[d], p.sin[d] = cosf(angle), sinf(angle)
 	}
+	RotatePairs(q, k, p.cos, p.sin)
 	return nil
 }
 
-// rotate turns the pair (v[i], v[i+1]) by the angle whose cosine and sine
-// are given.
-func rotate(v []float32, i int, cos, sin float32) {
+// RotatePairs is RoPE once the rotation is known: it turns each pair
+// (v[i], v[i+1]), i even, of q and of k (which may be shorter: KVDim) by
+// the angle whose cosine and sine are cos[i mod h] and sin[i mod h],
+// h = len(cos) the head size. Exported for providers that compute or
+// cache the rotation their own way (bit-identically) and need the
+// reference's roundings for the rest.
+func RotatePairs(q, k, cos, sin []float32) {
+	headSize := len(cos)
+	for i := 0; i < len(q); i += 2 {
+		d := i % headSize
+		RotatePair(q, i, cos[d], sin[d])
+		if i < len(k) {
+			RotatePair(k, i, cos[d], sin[d])
+		}
+	}
+}
+
+// RotatePair turns the pair (v[i], v[i+1]) by the angle whose cosine and
+// sine are given, rounding every product to float32 as run.c does (the
+// conversions forbid fused multiply-adds). Exported for providers whose
+// rotation tables have another layout than RotatePairs's.
+func RotatePair(v []float32, i int, cos, sin float32) {
 	v0, v1 := v[i], v[i+1]
 	v[i] = float32(v0*cos) - float32(v1*sin)
 	v[i+1] = float32(v0*sin) + float32(v1*cos)
@@ -253,12 +301,24 @@ func rotate(v []float32, i int, cos, sin float32) {
 // Attention implements kernels.Attention.
 func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 	s := p.shape
-	headSize, kvDim := s.HeadSize(), s.KVDim()
-	kvMul := s.Heads / s.KVHeads
+	AttentionHeads(out, q, keys, values, p.att[:pos+1], s.Heads, s.KVHeads, s.HeadSize())
+	return nil
+}
+
+// AttentionHeads is run.c's multi-head attention on plain slices, at
+// position pos = len(att)-1: for each of heads query heads h (headSize
+// floats of q), the scores q_h·k_t/sqrt(headSize) for t = 0..pos against
+// KV head h/(heads/kvHeads) of the key rows (kvHeads·headSize floats
+// each), their softmax, and the sum of the value rows weighted by them
+// into out[h·headSize : (h+1)·headSize]. att is the scores' scratch,
+// reused by every head. Exported for providers whose boundary hands them
+// slices.
+func AttentionHeads(out, q, keys, values, att []float32, heads, kvHeads, headSize int) {
+	kvDim := kvHeads * headSize
+	kvMul := heads / kvHeads
 	scale := sqrtf(float32(headSize))
-	for h := range s.Heads {
+	for h := range heads {
 		qh := q[h*headSize : (h+1)*headSize]
-		att := p.att[h*s.SeqLen : h*s.SeqLen+pos+1]
 		kvOff := (h / kvMul) * headSize
 		for t := range att {
 			k := keys[t*kvDim+kvOff : t*kvDim+kvOff+headSize]
@@ -278,7 +338,6 @@ func (p *Provider) Attention(out, q, keys, values []float32, pos int) error {
 			}
 		}
 	}
-	return nil
 }
 
 // SwiGLU implements kernels.SwiGLU.

@@ -20,6 +20,45 @@ func TestConformance(t *testing.T) {
 	conformance.Test(t, "cplugin", func() kernels.Provider { return newProvider() })
 }
 
+// initPair returns the C provider and the scalar reference, both
+// initialised with s and closed at the end of the test.
+func initPair(t *testing.T, s kernels.Shape) (c, ref kernels.Provider) {
+	t.Helper()
+	c, ref = newProvider(), scalar.New()
+	for _, p := range []kernels.Provider{c, ref} {
+		if err := p.Init(s); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+	}
+	return c, ref
+}
+
+// preparePair prepares tensor for the C provider and for the reference.
+func preparePair(t *testing.T, c, ref kernels.Provider, tensor kernels.Tensor) (wc, wr kernels.Weight) {
+	t.Helper()
+	wc, err := c.Prepare(tensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wr, err = ref.Prepare(tensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wc, wr
+}
+
+// sameBits fails the test at the first value of got whose bits are not
+// want's.
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] = %g (%#x), reference %g (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
 // TestBitExact: every op gives the scalar reference's bits exactly (the
 // conformance suite allows a tolerance, so it would not notice a fused
 // multiply-add or a reassociated sum): the fp32 MatMul for 1 to 37 rows
@@ -37,24 +76,10 @@ func TestBitExact(t *testing.T) {
 		return v
 	}
 	t.Run("matmul_f32", func(t *testing.T) {
-		c, ref := newProvider(), scalar.New()
-		for _, p := range []kernels.Provider{c, ref} {
-			if err := p.Init(kernels.Shape{Dim: 8, HiddenDim: 8, Heads: 1, KVHeads: 1, SeqLen: 1}); err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
-		}
+		c, ref := initPair(t, kernels.Shape{Dim: 8, HiddenDim: 8, Heads: 1, KVHeads: 1, SeqLen: 1})
 		for rows := 1; rows <= 37; rows++ {
 			for _, cols := range []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 64, 288, 289} {
-				tensor := kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: rnd(rows*cols, 1)}
-				wc, err := c.Prepare(tensor)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wr, err := ref.Prepare(tensor)
-				if err != nil {
-					t.Fatal(err)
-				}
+				wc, wr := preparePair(t, c, ref, kernels.Tensor{Name: "w", DType: kernels.F32, Rows: rows, Cols: cols, F32: rnd(rows*cols, 1)})
 				x := rnd(cols, 2)
 				got, want := make([]float32, rows), make([]float32, rows)
 				if err := c.MatMul(got, wc, x); err != nil {
@@ -63,11 +88,7 @@ func TestBitExact(t *testing.T) {
 				if err := ref.MatMul(want, wr, x); err != nil {
 					t.Fatal(err)
 				}
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("f32 matmul %dx%d: [%d] = %g (%#x), reference %g (%#x)", rows, cols, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-					}
-				}
+				sameBits(t, fmt.Sprintf("f32 matmul %dx%d", rows, cols), got, want)
 			}
 		}
 	})
@@ -79,32 +100,10 @@ func TestBitExact(t *testing.T) {
 	}
 	for _, s := range shapes {
 		t.Run(fmt.Sprintf("dim=%d,heads=%d:%d", s.Dim, s.Heads, s.KVHeads), func(t *testing.T) {
-			same := func(what string, got, want []float32) {
-				t.Helper()
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s: [%d] = %g (%#x), reference %g (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-					}
-				}
-			}
-			c, ref := newProvider(), scalar.New()
-			for _, p := range []kernels.Provider{c, ref} {
-				if err := p.Init(s); err != nil {
-					t.Fatal(err)
-				}
-				defer p.Close()
-			}
+			c, ref := initPair(t, s)
 			prepare := func(tensor kernels.Tensor) (kernels.Weight, kernels.Weight) {
 				t.Helper()
-				wc, err := c.Prepare(tensor)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wr, err := ref.Prepare(tensor)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return wc, wr
+				return preparePair(t, c, ref, tensor)
 			}
 
 			// Q8_0 MatMul.
@@ -124,7 +123,7 @@ func TestBitExact(t *testing.T) {
 					if err := ref.MatMul(want, wr, x); err != nil {
 						t.Fatal(err)
 					}
-					same(fmt.Sprintf("q8_0 matmul %dx%d gs=%d", rows, cols, gs), got, want)
+					sameBits(t, fmt.Sprintf("q8_0 matmul %dx%d gs=%d", rows, cols, gs), got, want)
 				}
 			}
 
@@ -138,12 +137,12 @@ func TestBitExact(t *testing.T) {
 			if err := ref.RMSNorm(want, x, wr); err != nil {
 				t.Fatal(err)
 			}
-			same("rmsnorm", got, want)
+			sameBits(t, "rmsnorm", got, want)
 			xc := append([]float32(nil), x...)
 			if err := c.RMSNorm(xc, xc, wc); err != nil {
 				t.Fatal(err)
 			}
-			same("rmsnorm in place", xc, want)
+			sameBits(t, "rmsnorm in place", xc, want)
 
 			// RoPE, in the table and outside it.
 			for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1, s.SeqLen, 3*s.SeqLen + 7, -3} {
@@ -155,8 +154,8 @@ func TestBitExact(t *testing.T) {
 				if err := ref.RoPE(qr, kr, pos); err != nil {
 					t.Fatal(err)
 				}
-				same(fmt.Sprintf("rope q pos=%d", pos), q, qr)
-				same(fmt.Sprintf("rope k pos=%d", pos), k, kr)
+				sameBits(t, fmt.Sprintf("rope q pos=%d", pos), q, qr)
+				sameBits(t, fmt.Sprintf("rope k pos=%d", pos), k, kr)
 			}
 
 			// Attention.
@@ -173,7 +172,7 @@ func TestBitExact(t *testing.T) {
 				if err := ref.Attention(want, q, keys, values, pos); err != nil {
 					t.Fatal(err)
 				}
-				same(fmt.Sprintf("attention pos=%d", pos), got, want)
+				sameBits(t, fmt.Sprintf("attention pos=%d", pos), got, want)
 			}
 
 			// SwiGLU and Softmax, including logits near 90 (exp overflows
@@ -188,7 +187,7 @@ func TestBitExact(t *testing.T) {
 			if err := ref.SwiGLU(gr, up); err != nil {
 				t.Fatal(err)
 			}
-			same("swiglu", gate, gr)
+			sameBits(t, "swiglu", gate, gr)
 			for _, scale := range []float32{1, 30} {
 				l := rnd(s.VocabSize, scale)
 				for i := range l {
@@ -201,7 +200,7 @@ func TestBitExact(t *testing.T) {
 				if err := ref.Softmax(lr); err != nil {
 					t.Fatal(err)
 				}
-				same(fmt.Sprintf("softmax scale=%g", scale), l, lr)
+				sameBits(t, fmt.Sprintf("softmax scale=%g", scale), l, lr)
 			}
 		})
 	}

@@ -222,33 +222,10 @@ void rl_matmul_f32(float *restrict out, const float *restrict x, const float *re
 // ---------------------------------------------------------------------
 // MatMul, Q8_0 (runq.c), bit-exact with the reference.
 
-// round8 is the reference's round8, C's (int8_t) round(v) on x86-64:
-// round half away from zero (v - trunc(v) is exact in float, and a float
-// rounds the same in double), 0 for NaN and anything outside int32's
-// range, else the low byte.
-static inline int8_t round8(float v) {
-	float t = truncf(v);
-	if (fabsf(v - t) >= 0.5f)
-		t += copysignf(1.0f, v);
-	if (!(fabsf(t) < 2147483648.0f))
-		return 0;
-	return (int8_t)(uint8_t)(uint32_t)(int32_t)t;
-}
+#include "quantize_ref.h"
 
 void rl_quantize(int8_t *restrict q, float *restrict scales, const float *restrict x, int64_t n, int64_t gs) {
-	for (int64_t g = 0; g < n / gs; g++) {
-		const float *group = x + g * gs;
-		float wmax = 0.0f;
-		for (int64_t i = 0; i < gs; i++) {
-			float a = fabsf(group[i]);
-			if (a > wmax)
-				wmax = a;
-		}
-		float scale = wmax / 127.0f;
-		scales[g] = scale;
-		for (int64_t i = 0; i < gs; i++)
-			q[g * gs + i] = round8(group[i] / scale);
-	}
+	quantize_ref(q, scales, x, n, gs);
 }
 
 // Q8_ROWS defines q8_rows_NAME(out, xq, xs, wq, ws, n, gs), runq.c's
@@ -342,46 +319,9 @@ static inline uint32_t f2u(float x) {
 	return u;
 }
 
-// exp2_table holds bits(2^(i/32)) - i<<47.
-static const uint64_t exp2_table[32] = {
-    0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51, 0x3fef72b83c7d517b,
-    0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1, 0x3fef06fe0a31b715, 0x3feef1a7373aa9cb,
-    0x3feedea64c123422, 0x3feece086061892d, 0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429,
-    0x3feea47eb03a5585, 0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
-    0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d, 0x3feee89f995ad3ad,
-    0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069, 0x3fef5818dcfba487, 0x3fef7c97337b9b5f,
-    0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
-};
-
-static inline float expf_glibc(float x) {
-	const double inv_ln2_n = 0x1.71547652b82fep+5; // 32/ln 2
-	const double shift = 0x1.8p+52;
-	const double c0 = 0x1.c6af84b912394p-20; // 0x1.c6af84b912394p-5 / 32^3
-	const double c1 = 0x1.ebfce50fac4f3p-13; // 0x1.ebfce50fac4f3p-3 / 32^2
-	const double c2 = 0x1.62e42ff0c52d6p-6;  // 0x1.62e42ff0c52d6p-1 / 32
-	uint32_t abstop = (f2u(x) >> 20) & 0x7ff;
-	if (abstop >= (f2u(88.0f) >> 20)) {
-		if (f2u(x) == 0xff800000u) // -Inf
-			return 0.0f;
-		if (abstop >= (0x7f800000u >> 20)) // NaN or +Inf
-			return x + x;
-		if (x > 0x1.62e42ep6f)
-			return HUGE_VALF;
-		if (x < -0x1.9fe368p6f)
-			return 0.0f;
-	}
-	double z = inv_ln2_n * (double)x;
-	double kd = z + shift;
-	uint64_t ki = d2u(kd);
-	kd -= shift;
-	double r = z - kd;
-	double s = u2d(exp2_table[ki % 32] + (ki << 47));
-	double zz = fma(c0, r, c1);
-	double r2 = r * r;
-	double y = fma(c2, r, 1.0);
-	y = fma(zz, r2, y);
-	return (float)(y * s);
-}
+#define RL_FMA fma
+#define RL_INFF HUGE_VALF
+#include "expf_glibc.h"
 
 float rl_expf(float x) { return expf_glibc(x); }
 

@@ -5,12 +5,6 @@
 
 package main
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
-func main() {
-	fmt.Fprintln(os.Stderr, "cplugin: built without cgo: the C kernel plugin needs CGO_ENABLED=1 and a C compiler (make plugins)")
-	os.Exit(1)
-}
+func main() { os.Exit(explainNoCgo(os.Stderr)) }

@@ -1,8 +1,15 @@
-// Command goplugin is the example kernel plugin in Go: retrollama's
-// unrolled kernels (8 rows per pass, rows split over threads) served out of
-// process. It is the whole of what a Go plugin needs: a kernels.Provider
-// and a call to kernelplugin.Serve. Build it with `make plugins`; the
-// profile "plugin" of kernels.hcl routes every op to it.
+// Command goplugin is the kernel plugin that serves retrollama's unrolled
+// kernels (8 rows per pass, rows split over threads) out of process: the
+// provider of kernels.hcl's profile "plugin", there to measure what the
+// plugin boundary costs against the same kernels in process. Build it
+// with `make plugins`.
+//
+// It is not a template to copy: the unrolled kernels live under
+// internal/, so this directory does not compile outside the retrollama
+// module. A plugin of your own is the same dozen lines around your
+// provider: copy kernels/scalar (the template for a new provider, which
+// imports only public packages) and serve it as the kernelplugin package
+// documentation shows.
 package main
 
 import (

@@ -16,7 +16,9 @@
 // mapped read-only from shared memory, so a plugin holds no copy of them.
 // Log through Options.Logger (hclog); nothing may be written to stdout,
 // which carries go-plugin's handshake. plugins/goplugin is a complete
-// plugin in a dozen lines, plugins/PROTOCOL.md the wire format.
+// plugin in a dozen lines (serving kernels internal to retrollama: start
+// your own provider from a copy of kernels/scalar), plugins/PROTOCOL.md
+// the wire format.
 package kernelplugin
 
 import (

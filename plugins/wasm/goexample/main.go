@@ -1,11 +1,13 @@
 //go:build wasip1
 
 // Command goexample is a complete retrollama WASM kernel module in plain
-// Go: every op of plugins/wasm/ABI.md (version 1), written as the
-// reference's loops so that its results are bit-identical to
-// kernels/scalar. Copy this directory to start your own module, then make
-// the loops fast; "retrollama kernels check" tells you whether they still
-// give the reference's bits.
+// Go: every op of plugins/wasm/ABI.md (version 1), its plumbing (the
+// exports, the argument checks, the byte offsets turned into slices)
+// around kernels/scalar's loops, so that its results are bit-identical to
+// the reference's. Copy this directory to start your own module (it
+// imports only public packages), then replace the scalar calls with
+// loops of your own and make them fast; "retrollama kernels check" tells
+// you whether they still give the reference's bits.
 //
 // Build it with build.sh, which runs, from the repository root,
 //
@@ -39,9 +41,7 @@
 package main
 
 import (
-	"math"
-
-	"github.com/retrollama/retrollama/kernels/mathf"
+	"github.com/retrollama/retrollama/kernels/scalar"
 	"github.com/retrollama/retrollama/plugins/wasm/sdk"
 )
 
@@ -85,36 +85,25 @@ func initModel(dim, hiddenDim, heads, kvHeads, seqLen, vocabSize int32) int32 {
 }
 
 // matmulF32 computes out[i] = Σ_j w[i·n+j]·x[j] for i < d, j < n: w is d
-// rows of n float32, row-major. Each product is rounded to float32 before
-// it is added (the explicit conversion forbids a fused multiply-add, which
-// Go may otherwise use on other targets), and the sum runs in order, as
-// llama2.c's matmul does.
+// rows of n float32, row-major, summed in order as llama2.c's matmul does
+// (scalar.MatMulF32).
 //
 //go:wasmexport rl_matmul_f32
 func matmulF32(outOff, xOff, wOff, n, d int32) int32 {
 	if n < 0 || d < 0 {
 		return badArg
 	}
-	out, x, w := sdk.F32(outOff, d), sdk.F32(xOff, n), sdk.F32(wOff, n*d)
-	for i := range out {
-		row := w[i*int(n) : (i+1)*int(n)]
-		x := x[:len(row)] // lets the compiler drop the bounds check on x[j]
-		var sum float32
-		for j, v := range row {
-			sum += float32(v * x[j])
-		}
-		out[i] = sum
-	}
+	scalar.MatMulF32(sdk.F32(outOff, d), sdk.F32(wOff, n*d), sdk.F32(xOff, n))
 	return ok
 }
 
 // matmulQ8 is llama2.c's runq.c matmul with Q8_0 weights: wq holds d·n
 // int8 weights, row-major, and ws one float32 scale per gs consecutive
 // weights. x (n float32) is first quantized the same way into the host's
-// scratch buffers xq (n int8) and xs (n/gs float32); then each row sums,
-// group after group, the group's exact int32 dot product scaled by the
-// weight's and x's scales, rounding to float32 after every step as runq.c
-// does.
+// scratch buffers xq (n int8) and xs (n/gs float32) (scalar.Quantize);
+// then each row sums, group after group, the group's exact int32 dot
+// product scaled by the weight's and x's scales, rounding to float32
+// after every step as runq.c does (scalar.MatMulQ8Quantized).
 //
 //go:wasmexport rl_matmul_q8_0
 func matmulQ8(outOff, xOff, wqOff, wsOff, n, d, gs, xqOff, xsOff int32) int32 {
@@ -124,76 +113,21 @@ func matmulQ8(outOff, xOff, wqOff, wsOff, n, d, gs, xqOff, xsOff int32) int32 {
 	out, x := sdk.F32(outOff, d), sdk.F32(xOff, n)
 	wq, ws := sdk.I8(wqOff, n*d), sdk.F32(wsOff, n/gs*d)
 	xq, xs := sdk.I8(xqOff, n), sdk.F32(xsOff, n/gs)
-	quantize(xq, xs, x, int(gs))
-	groupSize := int(gs)
-	for i := range out {
-		row := i * int(n)
-		var val float32
-		for j := 0; j < int(n); j += groupSize {
-			xg := xq[j : j+groupSize]
-			wg := wq[row+j : row+j+len(xg)] // same length: no bounds checks below
-			var ival int32
-			for k, v := range xg {
-				ival += int32(v) * int32(wg[k])
-			}
-			val += float32(float32(float32(ival)*ws[(row+j)/groupSize]) * xs[j/groupSize])
-		}
-		out[i] = val
-	}
+	scalar.Quantize(xq, xs, x, int(gs))
+	scalar.MatMulQ8Quantized(out, wq, ws, int(n), int(gs), xq, xs)
 	return ok
 }
 
-// quantize is runq.c's quantize: each group of groupSize values gets the
-// scale max|v|/127, and each value becomes round(v/scale), half away from
-// zero. An all-zero group has scale 0 and values 0/0 = NaN, which C's
-// (int8_t) round() turns into 0 on x86-64; round8 does the same.
-func quantize(q []int8, scales, x []float32, groupSize int) {
-	for g := range len(x) / groupSize {
-		group := x[g*groupSize : (g+1)*groupSize]
-		var wmax float32
-		for _, v := range group {
-			if a := float32(math.Abs(float64(v))); a > wmax {
-				wmax = a
-			}
-		}
-		scale := wmax / 127
-		scales[g] = scale
-		for i, v := range group {
-			q[g*groupSize+i] = round8(v / scale)
-		}
-	}
-}
-
-// round8 is C's (int8_t) round(v) as x86-64 compilers produce it: 0 for
-// NaN and values out of int32's range, otherwise the low byte.
-func round8(v float32) int8 {
-	r := math.Round(float64(v))
-	if !(math.Abs(r) < 1<<31) {
-		return 0
-	}
-	return int8(int32(r))
-}
-
 // rmsnorm computes out[j] = w[j]·(ss·x[j]) with ss = 1/sqrt(Σx²/n + 1e-5),
-// accumulating Σx² in float32 in order. out may be x: each x[j] is read
-// before out[j] is written.
+// accumulating Σx² in float32 in order (scalar.RMSNormF32). out may be x:
+// each x[j] is read before out[j] is written.
 //
 //go:wasmexport rl_rmsnorm
 func rmsnorm(outOff, xOff, wOff, n int32) int32 {
 	if n < 0 {
 		return badArg
 	}
-	out, x, w := sdk.F32(outOff, n), sdk.F32(xOff, n), sdk.F32(wOff, n)
-	var ss float32
-	for _, v := range x {
-		ss += float32(v * v)
-	}
-	ss /= float32(n)
-	ss += 1e-5
-	ss = 1 / mathf.Sqrt(ss)
-	for j, v := range x {
-		out[j] = w[j] * (ss * v)
-	}
+	scalar.RMSNormF32(sdk.F32(outOff, n), sdk.F32(xOff, n), sdk.F32(wOff, n))
 	return ok
 }
 
@@ -213,21 +147,12 @@ func rope(qOff, kOff, dim, kvDim, headSize, csOff int32) int32 {
 	q, k, cs := sdk.F32(qOff, dim), sdk.F32(kOff, kvDim), sdk.F32(csOff, headSize)
 	for i := 0; i < len(q); i += 2 {
 		j := i % int(headSize)
-		cos, sin := cs[j], cs[j+1]
-		rotate(q, i, cos, sin)
+		scalar.RotatePair(q, i, cs[j], cs[j+1])
 		if i < len(k) {
-			rotate(k, i, cos, sin)
+			scalar.RotatePair(k, i, cs[j], cs[j+1])
 		}
 	}
 	return ok
-}
-
-// rotate turns the pair (v[i], v[i+1]) by the angle whose cosine and sine
-// are given, rounding every product to float32.
-func rotate(v []float32, i int, cos, sin float32) {
-	v0, v1 := v[i], v[i+1]
-	v[i] = float32(v0*cos) - float32(v1*sin)
-	v[i+1] = float32(v0*sin) + float32(v1*cos)
 }
 
 // attention is multi-head attention at position pos. q holds heads·
@@ -236,89 +161,42 @@ func rotate(v []float32, i int, cos, sin float32) {
 // (grouped-query attention when kvHeads < heads). For each head: the
 // scores q_h·k_t/sqrt(headSize) for t = 0..pos go into the scratch att
 // (pos+1 floats, reused by every head), are softmaxed, and weight the sum
-// of the values written to out[h·headSize : (h+1)·headSize].
+// of the values written to out[h·headSize : (h+1)·headSize]
+// (scalar.AttentionHeads).
 //
 //go:wasmexport rl_attention
 func attention(outOff, qOff, keysOff, valuesOff, attOff, pos, heads, kvHeads, headSize int32) int32 {
 	if pos < 0 || heads <= 0 || kvHeads <= 0 || heads%kvHeads != 0 || headSize <= 0 {
 		return badArg
 	}
-	hs, kvDim, rows := int(headSize), int(kvHeads*headSize), int(pos)+1
-	out, q := sdk.F32(outOff, heads*headSize), sdk.F32(qOff, heads*headSize)
-	keys, values := sdk.F32(keysOff, int32(rows*kvDim)), sdk.F32(valuesOff, int32(rows*kvDim))
-	att := sdk.F32(attOff, int32(rows))
-	kvMul := int(heads / kvHeads)
-	scale := mathf.Sqrt(float32(headSize))
-	for h := range int(heads) {
-		qh := q[h*hs : (h+1)*hs]
-		kvOff := (h / kvMul) * hs
-		for t := range att {
-			k := keys[t*kvDim+kvOff : t*kvDim+kvOff+hs]
-			var score float32
-			for i := range qh {
-				score += float32(qh[i] * k[i])
-			}
-			att[t] = score / scale
-		}
-		softmaxInPlace(att)
-		xb := out[h*hs : (h+1)*hs]
-		clear(xb)
-		for t, a := range att {
-			v := values[t*kvDim+kvOff : t*kvDim+kvOff+hs]
-			for i := range xb {
-				xb[i] += float32(a * v[i])
-			}
-		}
-	}
+	rows, kvDim := pos+1, kvHeads*headSize
+	scalar.AttentionHeads(sdk.F32(outOff, heads*headSize), sdk.F32(qOff, heads*headSize),
+		sdk.F32(keysOff, rows*kvDim), sdk.F32(valuesOff, rows*kvDim), sdk.F32(attOff, rows),
+		int(heads), int(kvHeads), int(headSize))
 	return ok
 }
 
 // swiglu computes gate[i] = silu(gate[i])·up[i] in place, with silu(v) =
-// v·(1/(1+e^-v)) and e^x from mathf.Exp, which is glibc's expf bit for
-// bit.
+// v·(1/(1+e^-v)) and e^x glibc's expf bit for bit (scalar.SwiGLUInPlace).
 //
 //go:wasmexport rl_swiglu
 func swiglu(gateOff, upOff, n int32) int32 {
 	if n < 0 {
 		return badArg
 	}
-	gate, up := sdk.F32(gateOff, n), sdk.F32(upOff, n)
-	for i, v := range gate {
-		v *= 1 / (1 + mathf.Exp(-v))
-		gate[i] = v * up[i]
-	}
+	scalar.SwiGLUInPlace(sdk.F32(gateOff, n), sdk.F32(upOff, n))
 	return ok
 }
 
-// softmax computes x[i] = e^(x[i]-max x)/Σ e^(x[j]-max x) in place.
+// softmax computes x[i] = e^(x[i]-max x)/Σ e^(x[j]-max x) in place, as
+// llama2.c's softmax does: subtract the maximum, exponentiate, sum in
+// order, divide (scalar.SoftmaxInPlace).
 //
 //go:wasmexport rl_softmax
 func softmax(xOff, n int32) int32 {
 	if n < 0 {
 		return badArg
 	}
-	softmaxInPlace(sdk.F32(xOff, n))
+	scalar.SoftmaxInPlace(sdk.F32(xOff, n))
 	return ok
-}
-
-// softmaxInPlace is llama2.c's softmax: subtract the maximum, exponentiate,
-// sum in order, divide.
-func softmaxInPlace(x []float32) {
-	if len(x) == 0 {
-		return
-	}
-	maxVal := x[0]
-	for _, v := range x[1:] {
-		if v > maxVal {
-			maxVal = v
-		}
-	}
-	var sum float32
-	for i, v := range x {
-		x[i] = mathf.Exp(v - maxVal)
-		sum += x[i]
-	}
-	for i := range x {
-		x[i] /= sum
-	}
 }

@@ -12,6 +12,14 @@
 // sound here because Go's garbage collector never moves heap objects, the
 // buffers the host uses all come from Alloc, which keeps them alive for
 // good, and an op that does not allocate never runs the collector.
+//
+// The package example runs under a WASI runtime, from the repository
+// root:
+//
+//	GOOS=wasip1 GOARCH=wasm go test -exec "$(go env GOROOT)/lib/wasm/go_wasip1_wasm_exec" ./plugins/wasm/sdk
+//
+// with wasmtime on PATH, or GOWASIRUNTIME=wazero and wazero's command
+// (go build github.com/tetratelabs/wazero/cmd/wazero).
 package sdk
 
 import "unsafe"
