@@ -25,16 +25,16 @@ type Transformer struct {
 
 // layer holds one transformer block's prepared weight handles.
 type layer struct {
-	rmsAtt, rmsFFN     *dispatch.Weight
-	wq, wk, wv, wo     *dispatch.Weight
-	w1, w2, w3         *dispatch.Weight
+	rmsAtt, rmsFFN     *dispatch.Prepared
+	wq, wk, wv, wo     *dispatch.Prepared
+	w1, w2, w3         *dispatch.Prepared
 	keyCache, valCache []float32 // SeqLen×KVDim each
 }
 
 type weights struct {
 	layers     []layer
-	rmsFinal   *dispatch.Weight
-	classifier *dispatch.Weight
+	rmsFinal   *dispatch.Prepared
+	classifier *dispatch.Prepared
 }
 
 // state is run.c's RunState: every activation buffer, allocated once.
@@ -57,36 +57,36 @@ func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 	kvDim := c.KVDim()
 	t := &Transformer{cfg: c, ops: ops, ck: ck}
 	var err error
-	matrix := func(name string, rows, cols int, data []float32) *dispatch.Weight {
+	matrix := func(name string, rows, cols int, data []float32) *dispatch.Prepared {
 		if err != nil {
 			return nil
 		}
-		var h *dispatch.Weight
+		var h *dispatch.Prepared
 		h, err = ops.PrepareMatrix(name, rows, cols, data, ck.Releaser(data))
 		return h
 	}
-	vector := func(name string, data []float32) *dispatch.Weight {
+	vector := func(name string, data []float32) *dispatch.Prepared {
 		if err != nil {
 			return nil
 		}
-		var h *dispatch.Weight
+		var h *dispatch.Prepared
 		h, err = ops.PrepareVector(name, data)
 		return h
 	}
 	// quantized prepares a Q8_0 matrix in groups of gs, its kind's group
 	// size (ck.GroupSizes: one for the file, or one per kind).
-	quantized := func(name string, rows, cols int, q checkpoint.Q8, gs int) *dispatch.Weight {
+	quantized := func(name string, rows, cols int, q checkpoint.Q8, gs int) *dispatch.Prepared {
 		if err != nil {
 			return nil
 		}
-		var h *dispatch.Weight
+		var h *dispatch.Prepared
 		h, err = ops.PrepareQ8(name, rows, cols, q.Q, q.S, gs, ck.ReleaserQ8(q.Q, q.S, gs))
 		return h
 	}
 	// pick returns layer l's fp32 or Q8_0 matrix, whichever the checkpoint
 	// holds, prepared on the chosen provider.
 	qw := ck.Quantized
-	pick := func(name string, rows, cols int, f32 [][]float32, q8 []checkpoint.Q8, gs, l int) *dispatch.Weight {
+	pick := func(name string, rows, cols int, f32 [][]float32, q8 []checkpoint.Q8, gs, l int) *dispatch.Prepared {
 		if qw == nil {
 			return matrix(name, rows, cols, f32[l])
 		}
