@@ -134,7 +134,7 @@ func TestSyntheticQ8Rejects(t *testing.T) {
 		{"no quantizer", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 4, nil) }, "no QuantizeFunc"},
 		{"bad config", func() (*Checkpoint, error) { return SyntheticQ8FromConfig(Config{}, 0, 4, signQuantizer) }, "dim = 0"},
 		{"too big", func() (*Checkpoint, error) {
-			return SyntheticQ8FromConfig(Config{1 << 16, 1 << 16, 64, 8, 8, 1 << 16, 8}, 0, 64, signQuantizer)
+			return SyntheticQ8FromConfig(Config{Dim: 1 << 16, HiddenDim: 1 << 16, Layers: 64, Heads: 8, KVHeads: 8, VocabSize: 1 << 16, SeqLen: 8}, 0, 64, signQuantizer)
 		}, "too large"},
 		{"quantizer fails", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 4, fail) }, "quantizing token_embedding (vocab_size × dim): boom"},
 	}

@@ -19,8 +19,8 @@ func TestSynthetic(t *testing.T) {
 		name string
 		cfg  Config
 	}{
-		{"stories260K", Config{64, 172, 5, 8, 4, 512, 512}},
-		{"stories15M", Config{288, 768, 6, 6, 6, 32000, 256}},
+		{"stories260K", Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4, VocabSize: 512, SeqLen: 512}},
+		{"stories15M", Config{Dim: 288, HiddenDim: 768, Layers: 6, Heads: 6, KVHeads: 6, VocabSize: 32000, SeqLen: 256}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,8 +85,8 @@ func TestSyntheticRejects(t *testing.T) {
 		want string
 	}{
 		{"zero value", Config{}, "dim = 0"},
-		{"odd head size", Config{6, 8, 1, 2, 2, 4, 4}, "odd head size"},
-		{"too big", Config{1 << 16, 1 << 16, 64, 8, 8, 1 << 16, 8}, "too large"},
+		{"odd head size", Config{Dim: 6, HiddenDim: 8, Layers: 1, Heads: 2, KVHeads: 2, VocabSize: 4, SeqLen: 4}, "odd head size"},
+		{"too big", Config{Dim: 1 << 16, HiddenDim: 1 << 16, Layers: 64, Heads: 8, KVHeads: 8, VocabSize: 1 << 16, SeqLen: 8}, "too large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,12 +105,12 @@ func TestSyntheticRejects(t *testing.T) {
 // max_position_embeddings).
 func TestShapes(t *testing.T) {
 	want := map[string]Config{
-		"stories260K":    {64, 172, 5, 8, 4, 512, 512},
-		"stories15M":     {288, 768, 6, 6, 6, 32000, 256},
-		"stories42M":     {512, 1376, 8, 8, 8, 32000, 1024},
-		"stories110M":    {768, 2048, 12, 12, 12, 32000, 1024},
-		"tinyllama-1.1B": {2048, 5632, 22, 32, 4, 32000, 2048},
-		"llama2-7B":      {4096, 11008, 32, 32, 32, 32000, 4096},
+		"stories260K":    {Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4, VocabSize: 512, SeqLen: 512},
+		"stories15M":     {Dim: 288, HiddenDim: 768, Layers: 6, Heads: 6, KVHeads: 6, VocabSize: 32000, SeqLen: 256},
+		"stories42M":     {Dim: 512, HiddenDim: 1376, Layers: 8, Heads: 8, KVHeads: 8, VocabSize: 32000, SeqLen: 1024},
+		"stories110M":    {Dim: 768, HiddenDim: 2048, Layers: 12, Heads: 12, KVHeads: 12, VocabSize: 32000, SeqLen: 1024},
+		"tinyllama-1.1B": {Dim: 2048, HiddenDim: 5632, Layers: 22, Heads: 32, KVHeads: 4, VocabSize: 32000, SeqLen: 2048},
+		"llama2-7B":      {Dim: 4096, HiddenDim: 11008, Layers: 32, Heads: 32, KVHeads: 32, VocabSize: 32000, SeqLen: 4096},
 	}
 	names := KnownShapes()
 	if !reflect.DeepEqual(names, []string{"stories260K", "stories15M", "stories42M", "stories110M", "tinyllama-1.1B", "llama2-7B"}) {

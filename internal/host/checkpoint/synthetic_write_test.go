@@ -167,7 +167,7 @@ func TestWriteSyntheticRejects(t *testing.T) {
 		{"group size", WriteSynthetic(&bytes.Buffer{}, "stories260K", FormatQ8, 64, signQuantizer), "group_size = 64 does not divide hidden_dim = 172"},
 		{"no quantizer", WriteSynthetic(&bytes.Buffer{}, "stories260K", FormatQ8, 4, nil), "no QuantizeFunc"},
 		{"quantizer fails", WriteSynthetic(&bytes.Buffer{}, "stories260K", FormatQ8, 4, fail), "quantizing token_embedding (vocab_size × dim): boom"},
-		{"quantizer fails, writer side", WriteSyntheticFromConfig(&bytes.Buffer{}, Config{6, 12, 1, 3, 3, 9, 4}, 1, FormatQ8, 3, fail), "quantizing token_embedding (vocab_size × dim): boom"},
+		{"quantizer fails, writer side", WriteSyntheticFromConfig(&bytes.Buffer{}, Config{Dim: 6, HiddenDim: 12, Layers: 1, Heads: 3, KVHeads: 3, VocabSize: 9, SeqLen: 4}, 1, FormatQ8, 3, fail), "quantizing token_embedding (vocab_size × dim): boom"},
 	}
 	for _, tt := range tests {
 		if tt.err == nil || !strings.Contains(tt.err.Error(), tt.want) {

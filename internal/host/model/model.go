@@ -45,10 +45,9 @@ type state struct {
 	logits     []float32 // VocabSize
 }
 
-// Shape converts a checkpoint's configuration to the kernel contract's.
-func Shape(c checkpoint.Config) kernels.Shape {
-	return kernels.Shape{Dim: c.Dim, HiddenDim: c.HiddenDim, Heads: c.Heads, KVHeads: c.KVHeads, SeqLen: c.SeqLen, VocabSize: c.VocabSize, Layers: c.Layers}
-}
+// Shape is a checkpoint's configuration as the kernel contract's shape
+// (the same fields: checkpoint.Config is a kernels.Shape).
+func Shape(c checkpoint.Config) kernels.Shape { return kernels.Shape(c) }
 
 // New prepares every weight of ck on the providers of ops and allocates the
 // run state. ops must have been built for Shape(ck.Config).
