@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestSynthetic checks the named synthetic models: shape, path, shared
@@ -116,16 +118,16 @@ func TestShapes(t *testing.T) {
 	if !reflect.DeepEqual(names, []string{"stories260K", "stories15M", "stories42M", "stories110M", "tinyllama-1.1B", "llama2-7B"}) {
 		t.Errorf("KnownShapes() = %v", names)
 	}
-	if got := ShapesOf(FamilyTinyllamas); !reflect.DeepEqual(got, names[:4]) {
+	if got := ShapesOf(kernels.FamilyTinyllamas); !reflect.DeepEqual(got, names[:4]) {
 		t.Errorf("ShapesOf(tinyllamas) = %v", got)
 	}
-	if got := ShapesOf(FamilyLlama); !reflect.DeepEqual(got, names[4:]) {
+	if got := ShapesOf(kernels.FamilyLlama); !reflect.DeepEqual(got, names[4:]) {
 		t.Errorf("ShapesOf(llama) = %v", got)
 	}
 	// Smallest first: every weight count above the one before.
 	prev := int64(0)
-	for _, s := range Shapes() {
-		n, err := weightBytes(layout(s.Config, FormatV1, true), GroupSizes{})
+	for _, s := range kernels.Models() {
+		n, err := weightBytes(layout(Config(s.Shape), FormatV1, true), GroupSizes{})
 		if err != nil || n <= prev || s.Of == "" || s.Family == "" {
 			t.Errorf("%s: %d bytes (after %d), %v, of %q, family %q", s.Name, n, prev, err, s.Of, s.Family)
 		}
