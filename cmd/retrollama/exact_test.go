@@ -178,9 +178,9 @@ func mappedCopy(t *testing.T, ck *checkpoint.Checkpoint) *checkpoint.Checkpoint 
 	}
 	switch {
 	case ck.Format == checkpoint.FormatQ8PerMatrix:
-		err = checkpoint.WriteQ8PerMatrix(f, ck.Config, ck.SharedClassifier, ck.GroupSizes, &ck.Weights, ck.Quantized)
-	case ck.Quantized != nil:
-		err = checkpoint.WriteQ8(f, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized)
+		err = checkpoint.WriteQ8PerMatrix(f, ck.Config, ck.SharedClassifier, ck.GroupSizes, &ck.Weights)
+	case ck.Format == checkpoint.FormatQ8:
+		err = checkpoint.WriteQ8(f, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights)
 	default:
 		err = checkpoint.Write(f, checkpoint.FormatLegacy, ck.Config, ck.SharedClassifier, &ck.Weights)
 	}

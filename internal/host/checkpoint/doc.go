@@ -10,7 +10,8 @@
 // the real files, in fp32 or, quantized as they are generated, in Q8_0
 // (SyntheticQ8), and writes checkpoints in either layout.
 //
-// Weights returned by Open may point into read-only mapped memory: callers
+// Every weight is one kernels.Tensor, F32 or Q8_0 (see Weights). Weights
+// returned by Open may point into read-only mapped memory: callers
 // must treat every weight slice as read-only and must not use them after
 // Checkpoint.Close.
 package checkpoint

@@ -23,6 +23,16 @@ const (
 	tClassifier
 )
 
+// name is the tensor's name as the engine reports it (per layer prefixed
+// "layers.N.").
+func (t tensor) name() string {
+	return [...]string{
+		tTokenEmbedding: "token_embedding", tRMSAtt: "rms_att", tWQ: "wq", tWK: "wk", tWV: "wv", tWO: "wo",
+		tRMSFFN: "rms_ffn", tW1: "w1", tW2: "w2", tW3: "w3", tRMSFinal: "rms_final",
+		tFreqReal: "freq_cis_real", tFreqImag: "freq_cis_imag", tClassifier: "classifier",
+	}[t]
+}
+
 // span is one run of float32s in a file: count instances (Layers for
 // per-layer tensors, else 1) of a rows×cols tensor. desc names it and the
 // header fields its size derives from, for error messages.

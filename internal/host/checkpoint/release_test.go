@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // rssBytes returns the process's resident set from /proc/self/statm.
@@ -27,11 +29,11 @@ func rssBytes(t *testing.T) int {
 	return pages * os.Getpagesize()
 }
 
-// TestReleaser: a mapped checkpoint's Releaser drops the pages of a
-// range (the process's RSS falls by about the range's size) while the
-// values stay the same; it is nil for weights on the Go heap, and does
-// nothing after Close. ReleaserQ8 releases a Q8_0 matrix's values and
-// scales.
+// TestReleaser: the Release of a mapped checkpoint's matrix drops the
+// pages of a range (the process's RSS falls by about the range's size)
+// while the values stay the same; it is nil for the RMS-norm vectors and
+// for weights on the Go heap, and does nothing after Close. A Q8_0
+// matrix's releases its values and scales.
 func TestReleaser(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s15.bin")
 	f, err := os.Create(path)
@@ -49,15 +51,18 @@ func TestReleaser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ck.Close()
-	cls := ck.Weights.Classifier // 32000×288 floats, 36.9 MB
+	cls := ck.Weights.Classifier.F32 // 32000×288 floats, 36.9 MB
 	var sum float32
 	for _, v := range cls { // fault every page in
 		sum += v
 	}
 	want := slices.Clone(cls)
-	release := ck.Releaser(cls)
+	release := ck.Weights.Classifier.Release
 	if release == nil {
-		t.Fatal("Releaser of a mapped tensor is nil")
+		t.Fatal("Release of a mapped matrix is nil")
+	}
+	if ck.Weights.RMSFinal.Release != nil {
+		t.Error("Release of an RMS-norm vector is not nil")
 	}
 	before := rssBytes(t)
 	release(0, len(cls))
@@ -69,8 +74,8 @@ func TestReleaser(t *testing.T) {
 		t.Error("values changed after release")
 	}
 	release(-5, math.MaxInt) // clamped, not a fault
-	if r := ck.Releaser(make([]float32, 100)); r != nil {
-		t.Error("Releaser of a heap slice is not nil")
+	if r := ck.releaserOf(kernels.Tensor{DType: kernels.F32, F32: make([]float32, 100)}); r != nil {
+		t.Error("Release of a heap slice is not nil")
 	}
 
 	skq, err := quantizedFile(t)
@@ -78,14 +83,14 @@ func TestReleaser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer skq.Close()
-	q := skq.Quantized.Classifier
-	rq := skq.ReleaserQ8(q.Q, q.S, skq.GroupSize)
+	q := skq.Weights.Classifier
+	rq := q.Release
 	if rq == nil {
-		t.Fatal("ReleaserQ8 of a mapped tensor is nil")
+		t.Fatal("Release of a mapped Q8_0 matrix is nil")
 	}
-	wq, ws := slices.Clone(q.Q), slices.Clone(q.S)
-	rq(0, len(q.Q))
-	if !slices.Equal(q.Q, wq) || !slices.Equal(q.S, ws) {
+	wq, ws := slices.Clone(q.Q8), slices.Clone(q.Scales)
+	rq(0, len(q.Q8))
+	if !slices.Equal(q.Q8, wq) || !slices.Equal(q.Scales, ws) {
 		t.Error("Q8_0 values changed after release")
 	}
 

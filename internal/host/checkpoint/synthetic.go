@@ -83,7 +83,7 @@ func SyntheticFromConfig(cfg Config, seed uint64) (*Checkpoint, error) {
 		Format:           FormatV1,
 		Config:           cfg,
 		SharedClassifier: true,
-		Weights:          assemble(spans, store),
+		Weights:          tensors(spans, GroupSizes{}, floatSource(store)),
 	}, nil
 }
 

@@ -3,14 +3,16 @@ package checkpoint
 import (
 	"fmt"
 	"runtime"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
-// QuantizeFunc quantizes w to Q8_0 group by group, writing dst.Q (as long
-// as w) and dst.S (one scale per groupSize values; groupSize divides
+// QuantizeFunc quantizes w to Q8_0 group by group, writing dst.Q8 (as
+// long as w) and dst.Scales (one per dst.GroupSize values, which divides
 // len(w)). It is how SyntheticQ8 quantizes without this package owning the
 // rounding rules, which package quantize keeps (quantize.Synthetic passes
 // export.py's). SyntheticQ8 calls it concurrently on disjoint slices.
-type QuantizeFunc func(dst Q8, w []float32, groupSize int) error
+type QuantizeFunc func(dst kernels.Tensor, w []float32) error
 
 // syntheticQ8Workers caps the goroutines SyntheticQ8FromConfig uses, each
 // with a scratch buffer of fillChunk floats (256 KiB), so that its working
@@ -91,7 +93,7 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 	values := make([]int8, nValues)
 	scales := make([]float32, nValues/groupSize)
 	var p, v, sc int
-	w, q := q8Tensors(spans, Uniform(groupSize), q8Source{
+	w := tensors(spans, Uniform(groupSize), source{
 		floats: func(n int) []float32 { p += n; return plain[p-n : p : p] },
 		int8s:  func(n int) []int8 { v += n; return values[v-n : v : v] },
 		scales: func(n int) []float32 { sc += n; return scales[sc-n : sc : sc] },
@@ -125,8 +127,8 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 			if whole == 0 { // a chunk shorter than a group: carry it all
 				continue
 			}
-			dst := Q8{Q: values[pos : pos+whole], S: scales[pos/groupSize : (pos+whole)/groupSize]}
-			if err := quantize(dst, buf[:whole], groupSize); err != nil {
+			dst := q8Tensor(values[pos:pos+whole], scales[pos/groupSize:(pos+whole)/groupSize], groupSize)
+			if err := quantize(dst, buf[:whole]); err != nil {
 				errs[r] = fmt.Errorf("quantizing %s: %w", s.desc, err)
 				return
 			}
@@ -148,8 +150,13 @@ func SyntheticQ8FromConfig(cfg Config, seed uint64, groupSize int, quantize Quan
 		Weights:          w,
 		GroupSize:        groupSize,
 		GroupSizes:       Uniform(groupSize),
-		Quantized:        q,
 	}, nil
+}
+
+// q8Tensor is the Q8_0 tensor of values q and scales s in groups of gs,
+// as a QuantizeFunc is handed it.
+func q8Tensor(q []int8, s []float32, gs int) kernels.Tensor {
+	return kernels.Tensor{DType: kernels.Q8_0, Rows: 1, Cols: len(q), Q8: q, Scales: s, GroupSize: gs}
 }
 
 // q8Runs groups fill items into runs [first, last] of consecutive chunks

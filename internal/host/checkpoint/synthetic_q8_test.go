@@ -6,20 +6,23 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // signQuantizer is a QuantizeFunc that makes placement checkable: each
 // scale is its group's first value and each value the sign of its weight.
-func signQuantizer(dst Q8, w []float32, gs int) error {
-	for g := range dst.S {
-		dst.S[g] = w[g*gs]
+func signQuantizer(dst kernels.Tensor, w []float32) error {
+	gs := dst.GroupSize
+	for g := range dst.Scales {
+		dst.Scales[g] = w[g*gs]
 	}
 	for i, v := range w {
 		switch {
 		case v > 0:
-			dst.Q[i] = 1
+			dst.Q8[i] = 1
 		case v < 0:
-			dst.Q[i] = -1
+			dst.Q8[i] = -1
 		}
 	}
 	return nil
@@ -47,11 +50,11 @@ func TestSyntheticQ8Placement(t *testing.T) {
 				ck.Path != fmt.Sprintf("%s q8_0 gs=%d", fp.Path, gs) {
 				t.Fatalf("got %q format %v gs %d shared %v config %v", ck.Path, ck.Format, ck.GroupSize, ck.SharedClassifier, ck.Config)
 			}
-			w, q := &fp.Weights, ck.Quantized
-			check := func(name string, f []float32, m Q8) {
+			w, q := &fp.Weights, &ck.Weights
+			check := func(name string, f []float32, m kernels.Tensor) {
 				t.Helper()
-				if len(m.Q) != len(f) || len(m.S) != len(f)/gs {
-					t.Fatalf("%s: %d values and %d scales for %d floats", name, len(m.Q), len(m.S), len(f))
+				if len(m.Q8) != len(f) || len(m.Scales) != len(f)/gs {
+					t.Fatalf("%s: %d values and %d scales for %d floats", name, len(m.Q8), len(m.Scales), len(f))
 				}
 				for i, v := range f {
 					var want int8
@@ -60,43 +63,43 @@ func TestSyntheticQ8Placement(t *testing.T) {
 					} else if v < 0 {
 						want = -1
 					}
-					if m.Q[i] != want || i%gs == 0 && m.S[i/gs] != v {
-						t.Fatalf("%s[%d] = %v: value %d scale %v", name, i, v, m.Q[i], m.S[i/gs])
+					if m.Q8[i] != want || i%gs == 0 && m.Scales[i/gs] != v {
+						t.Fatalf("%s[%d] = %v: value %d scale %v", name, i, v, m.Q8[i], m.Scales[i/gs])
 					}
 				}
 			}
-			check("token_embedding", w.TokenEmbedding, q.TokenEmbedding)
+			check("token_embedding", w.TokenEmbedding.F32, q.TokenEmbedding)
 			for l := range cfg.Layers {
 				for name, p := range map[string]struct {
-					f []float32
-					m Q8
+					f kernels.Tensor
+					m kernels.Tensor
 				}{
 					"wq": {w.WQ[l], q.WQ[l]}, "wk": {w.WK[l], q.WK[l]}, "wv": {w.WV[l], q.WV[l]},
 					"wo": {w.WO[l], q.WO[l]}, "w1": {w.W1[l], q.W1[l]}, "w2": {w.W2[l], q.W2[l]},
 					"w3": {w.W3[l], q.W3[l]},
 				} {
-					check(fmt.Sprintf("layers.%d.%s", l, name), p.f, p.m)
+					check(fmt.Sprintf("layers.%d.%s", l, name), p.f.F32, p.m)
 				}
-				sameFloats(t, "rms_att", ck.Weights.RMSAtt[l], w.RMSAtt[l])
-				sameFloats(t, "rms_ffn", ck.Weights.RMSFFN[l], w.RMSFFN[l])
+				sameFloats(t, "rms_att", ck.Weights.RMSAtt[l].F32, w.RMSAtt[l].F32)
+				sameFloats(t, "rms_ffn", ck.Weights.RMSFFN[l].F32, w.RMSFFN[l].F32)
 			}
-			sameFloats(t, "rms_final", ck.Weights.RMSFinal, w.RMSFinal)
+			sameFloats(t, "rms_final", ck.Weights.RMSFinal.F32, w.RMSFinal.F32)
 			row := make([]float32, ck.Config.Dim)
 			ck.Embedding(row, 7)
-			sameFloats(t, "dequantized token_embedding row 7", row, dequantize(q.TokenEmbedding, gs)[7*ck.Config.Dim:8*ck.Config.Dim])
-			if ck.Weights.TokenEmbedding != nil {
+			sameFloats(t, "dequantized token_embedding row 7", row, dequantize(q.TokenEmbedding)[7*ck.Config.Dim:8*ck.Config.Dim])
+			if q.TokenEmbedding.F32 != nil {
 				t.Error("the token embedding was dequantized whole; Embedding dequantizes rows")
 			}
-			if &q.Classifier.Q[0] != &q.TokenEmbedding.Q[0] || ck.Weights.WQ != nil || ck.Weights.Classifier != nil {
+			if &q.Classifier.Q8[0] != &q.TokenEmbedding.Q8[0] || q.WQ[0].DType != kernels.Q8_0 || q.Classifier.DType != kernels.Q8_0 {
 				t.Error("classifier not shared, or fp32 matrices set, unlike a parsed Q8_0 file")
 			}
 			// One store per kind: consecutive matrices are adjacent.
 			wq0, wq1 := q.WQ[0], q.WQ[1]
-			if unsafe.Pointer(unsafe.SliceData(wq0.Q[len(wq0.Q)-1:])) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(wq1.Q)), -1) ||
-				unsafe.Pointer(unsafe.SliceData(wq0.S[len(wq0.S)-1:])) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(wq1.S)), -4) {
+			if unsafe.Pointer(unsafe.SliceData(wq0.Q8[len(wq0.Q8)-1:])) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(wq1.Q8)), -1) ||
+				unsafe.Pointer(unsafe.SliceData(wq0.Scales[len(wq0.Scales)-1:])) != unsafe.Add(unsafe.Pointer(unsafe.SliceData(wq1.Scales)), -4) {
 				t.Error("wq[0] and wq[1] are not adjacent in one store")
 			}
-			if cap(wq0.Q) != len(wq0.Q) || cap(wq0.S) != len(wq0.S) {
+			if cap(wq0.Q8) != len(wq0.Q8) || cap(wq0.Scales) != len(wq0.Scales) {
 				t.Error("a tensor's capacity runs into its neighbour")
 			}
 		})
@@ -122,7 +125,7 @@ func sameFloats(t *testing.T, name string, a, b []float32) {
 // scheduling).
 func TestSyntheticQ8Rejects(t *testing.T) {
 	boom := errors.New("boom")
-	fail := func(Q8, []float32, int) error { return boom }
+	fail := func(kernels.Tensor, []float32) error { return boom }
 	tests := []struct {
 		name string
 		do   func() (*Checkpoint, error)

@@ -35,14 +35,14 @@ func TestSynthetic(t *testing.T) {
 			}
 			w := &ck.Weights
 			checkShape(t, tt.cfg, true, w)
-			inRange(t, "rms_final", w.RMSFinal, 0.9, 1.1)
-			inRange(t, "rms_att[0]", w.RMSAtt[0], 0.9, 1.1)
+			inRange(t, "rms_final", w.RMSFinal.F32, 0.9, 1.1)
+			inRange(t, "rms_att[0]", w.RMSAtt[0].F32, 0.9, 1.1)
 			lim := 1 / math.Sqrt(float64(tt.cfg.Dim))
-			inRange(t, "wq[0]", w.WQ[0], -lim, lim)
-			inRange(t, "token_embedding", w.TokenEmbedding, -lim, lim)
+			inRange(t, "wq[0]", w.WQ[0].F32, -lim, lim)
+			inRange(t, "token_embedding", w.TokenEmbedding.F32, -lim, lim)
 			lim2 := 1 / math.Sqrt(float64(tt.cfg.HiddenDim))
-			inRange(t, "w2[last]", w.W2[tt.cfg.Layers-1], -lim2, lim2)
-			if mean := average(w.W1[0]); math.Abs(mean) > lim/10 {
+			inRange(t, "w2[last]", w.W2[tt.cfg.Layers-1].F32, -lim2, lim2)
+			if mean := average(w.W1[0].F32); math.Abs(mean) > lim/10 {
 				t.Errorf("w1[0] mean %v is far from 0", mean)
 			}
 			oneStore(t, ck)
@@ -171,15 +171,15 @@ func average(xs []float32) float64 {
 func oneStore(t *testing.T, ck *Checkpoint) {
 	t.Helper()
 	w := &ck.Weights
-	var order [][]float32
+	var order []kernels.Tensor
 	order = append(order, w.RMSAtt...)
 	order = append(order, w.RMSFFN...)
 	order = append(order, w.RMSFinal, w.TokenEmbedding)
-	for _, ts := range [][][]float32{w.WQ, w.WK, w.WV, w.WO, w.W1, w.W2, w.W3} {
+	for _, ts := range [][]kernels.Tensor{w.WQ, w.WK, w.WV, w.WO, w.W1, w.W2, w.W3} {
 		order = append(order, ts...)
 	}
 	for i := 1; i < len(order); i++ {
-		prev, cur := order[i-1], order[i]
+		prev, cur := order[i-1].F32, order[i].F32
 		end := uintptr(unsafe.Pointer(&prev[0])) + 4*uintptr(len(prev))
 		if uintptr(unsafe.Pointer(&cur[0])) != end {
 			t.Fatalf("tensor %d does not follow tensor %d in one backing store", i, i-1)
@@ -218,11 +218,11 @@ func TestSyntheticStable(t *testing.T) {
 		}
 		h := fnv.New64a()
 		var b [4]byte
-		for _, ts := range [][][]float32{{ck.Weights.TokenEmbedding}, ck.Weights.RMSAtt, ck.Weights.WQ,
+		for _, ts := range [][]kernels.Tensor{{ck.Weights.TokenEmbedding}, ck.Weights.RMSAtt, ck.Weights.WQ,
 			ck.Weights.WK, ck.Weights.WV, ck.Weights.WO, ck.Weights.RMSFFN, ck.Weights.W1,
 			ck.Weights.W2, ck.Weights.W3, {ck.Weights.RMSFinal}} {
 			for _, tensor := range ts {
-				for _, x := range tensor {
+				for _, x := range tensor.F32 {
 					binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
 					h.Write(b[:])
 				}

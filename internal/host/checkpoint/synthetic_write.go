@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // WriteSynthetic writes the named synthetic model (see Synthetic) to w in
@@ -97,12 +99,12 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 		case f != FormatQ8 || !seedSpans[it.span].quantized():
 			sl.data = putFloats(sl.data[:0], floats)
 		case workerQuantizes:
-			q := Q8{Q: sl.q[:n], S: sl.scales[:n/groupSize]}
-			if err := quantize(q, floats, groupSize); err != nil {
+			q := q8Tensor(sl.q[:n], sl.scales[:n/groupSize], groupSize)
+			if err := quantize(q, floats); err != nil {
 				sl.err = fmt.Errorf("quantizing %s: %w", seedSpans[it.span].desc, err)
 				return
 			}
-			sl.data = putFloats(sl.data[:0], q.S) // the scales; the values stay in sl.q
+			sl.data = putFloats(sl.data[:0], q.Scales) // the scales; the values stay in sl.q
 		}
 	})
 	defer p.stop()
@@ -112,9 +114,9 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 		return fmt.Errorf("write %s header: %w", name, err)
 	}
 	var (
-		instScales []byte    // encoded scales of the matrix being written
-		carry      []float32 // a group cut by a chunk boundary (writer-side quantizing)
-		q8         Q8        // writer-side quantizing's output
+		instScales []byte         // encoded scales of the matrix being written
+		carry      []float32      // a group cut by a chunk boundary (writer-side quantizing)
+		q8         kernels.Tensor // writer-side quantizing's output
 		scratch    []byte
 	)
 	j := 0
@@ -149,17 +151,17 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 				} else {
 					carry = append(carry, sl.floats[a-sl.lo:b-sl.lo]...)
 					whole := len(carry) / groupSize * groupSize
-					if cap(q8.Q) < whole {
-						q8 = Q8{Q: make([]int8, whole), S: make([]float32, whole/groupSize)}
+					if cap(q8.Q8) < whole {
+						q8 = q8Tensor(make([]int8, whole), make([]float32, whole/groupSize), groupSize)
 					}
-					dst := Q8{Q: q8.Q[:whole], S: q8.S[:whole/groupSize]}
-					if err = quantize(dst, carry[:whole], groupSize); err != nil {
+					dst := q8Tensor(q8.Q8[:whole], q8.Scales[:whole/groupSize], groupSize)
+					if err = quantize(dst, carry[:whole]); err != nil {
 						err = fmt.Errorf("quantizing %s: %w", s.desc, err)
 						break
 					}
 					carry = carry[:copy(carry, carry[whole:])]
-					err = e.int8s(dst.Q)
-					scratch = putFloats(scratch[:0], dst.S)
+					err = e.int8s(dst.Q8)
+					scratch = putFloats(scratch[:0], dst.Scales)
 					instScales = append(instScales, scratch...)
 				}
 				if b == end && err == nil {

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestWriteSyntheticMatchesWrite: the streaming writer's bytes are
@@ -40,7 +42,7 @@ func TestWriteSyntheticMatchesWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want, got bytes.Buffer
-		if err := WriteQ8(&want, cfg, true, gs, &q.Weights, q.Quantized); err != nil {
+		if err := WriteQ8(&want, cfg, true, gs, &q.Weights); err != nil {
 			t.Fatal(err)
 		}
 		if err := WriteSyntheticFromConfig(&got, cfg, seed, FormatQ8, gs, signQuantizer); err != nil {
@@ -156,7 +158,7 @@ func TestWriteSyntheticLargeShapes(t *testing.T) {
 // failing quantizer are errors before or while writing.
 func TestWriteSyntheticRejects(t *testing.T) {
 	boom := errors.New("boom")
-	fail := func(Q8, []float32, int) error { return boom }
+	fail := func(kernels.Tensor, []float32) error { return boom }
 	tests := []struct {
 		name string
 		err  error
@@ -204,7 +206,7 @@ func TestSyntheticSize(t *testing.T) {
 			if name == "classifier" { // the token embedding's slice
 				continue
 			}
-			held += 4 * len(x)
+			held += 4 * len(x.F32)
 		}
 	}
 	if got, _ := SyntheticSize(cfg, 0); got != int64(held) {

@@ -372,28 +372,12 @@ func (t *Table) Providers() []kernels.Provider { return slices.Clone(t.initialis
 // are prepared), in order.
 func (t *Table) Decisions() []Decision { return t.decisions }
 
-// PrepareMatrix makes a rows×cols matrix resident in the provider chosen
-// for it (and in the reference, for fallback). release, when not nil,
-// drops data's pages from memory (kernels.Tensor.Release): a provider
-// that re-lays the matrix out then gives the original's memory back.
-func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32, release func(lo, hi int)) (*Prepared, error) {
-	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data, Release: release})
-}
-
-// PrepareQ8 makes a rows×cols Q8_0 matrix (int8 values, one scale per
-// groupSize values) resident in the provider chosen for it; release as
-// for PrepareMatrix.
-func (t *Table) PrepareQ8(name string, rows, cols int, q []int8, scales []float32, groupSize int, release func(lo, hi int)) (*Prepared, error) {
-	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: scales, GroupSize: groupSize, Release: release})
-}
-
-// PrepareVector makes a normalisation weight vector resident in the
-// provider chosen for rmsnorm.
-func (t *Table) PrepareVector(name string, data []float32) (*Prepared, error) {
-	return t.prepare(kernels.RMSNorm, kernels.Tensor{Name: name, DType: kernels.F32, Rows: 1, Cols: len(data), F32: data})
-}
-
-func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Prepared, error) {
+// Prepare makes a weight tensor of op (MatMul: a matrix of either dtype;
+// RMSNorm: a normalisation vector) resident in the provider chosen for
+// it, and in the reference for fallback. A provider that re-lays the
+// tensor out gives the original's memory back through tensor.Release
+// when set.
+func (t *Table) Prepare(op kernels.Op, tensor kernels.Tensor) (*Prepared, error) {
 	q := kernels.Query{Op: op, DType: tensor.DType, Model: t.shape, Rows: tensor.Rows, Cols: tensor.Cols}
 	if tensor.DType == kernels.Q8_0 {
 		q.GroupSize = tensor.GroupSize

@@ -82,7 +82,7 @@ func TestQuantizeProgress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st != st2 || !bytes.Equal(int8Bytes(q.W2[1].Q), int8Bytes(plain.W2[1].Q)) || !bytes.Equal(int8Bytes(q.TokenEmbedding.Q), int8Bytes(plain.TokenEmbedding.Q)) {
+			if st != st2 || !bytes.Equal(int8Bytes(q.W2[1].Q8), int8Bytes(plain.W2[1].Q8)) || !bytes.Equal(int8Bytes(q.TokenEmbedding.Q8), int8Bytes(plain.TokenEmbedding.Q8)) {
 				t.Error("progress changed the result")
 			}
 		})

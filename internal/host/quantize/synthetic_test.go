@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestSyntheticIsModel: the streaming Q8_0 synthetic model is bit for bit
@@ -109,20 +110,20 @@ func TestSyntheticRejects(t *testing.T) {
 // destinations and reports non-finite values.
 func TestQuantizeGroups(t *testing.T) {
 	w := []float32{1, 2, 3, 4}
-	if err := quantizeGroups(checkpoint.Q8{Q: make([]int8, 4), S: make([]float32, 1)}, w, 2); err == nil {
+	if err := quantizeGroups(kernels.Tensor{Q8: make([]int8, 4), Scales: make([]float32, 1), GroupSize: 2}, w); err == nil {
 		t.Error("one scale for two groups accepted")
 	}
-	if err := quantizeGroups(checkpoint.Q8{Q: make([]int8, 3), S: make([]float32, 1)}, w[:3], 2); err == nil {
+	if err := quantizeGroups(kernels.Tensor{Q8: make([]int8, 3), Scales: make([]float32, 1), GroupSize: 2}, w[:3]); err == nil {
 		t.Error("a partial group accepted")
 	}
-	dst := checkpoint.Q8{Q: []int8{9, 9, 9, 9}, S: make([]float32, 2)}
-	if err := quantizeGroups(dst, []float32{0, 0, 127, -63.5}, 2); err != nil {
+	dst := kernels.Tensor{Q8: []int8{9, 9, 9, 9}, Scales: make([]float32, 2), GroupSize: 2}
+	if err := quantizeGroups(dst, []float32{0, 0, 127, -63.5}); err != nil {
 		t.Fatal(err)
 	}
-	if dst.Q[0] != 0 || dst.Q[1] != 0 || dst.Q[2] != 127 || dst.Q[3] != -64 || dst.S[0] != 0 || dst.S[1] != 1 {
-		t.Errorf("got %v %v", dst.Q, dst.S)
+	if dst.Q8[0] != 0 || dst.Q8[1] != 0 || dst.Q8[2] != 127 || dst.Q8[3] != -64 || dst.Scales[0] != 0 || dst.Scales[1] != 1 {
+		t.Errorf("got %v %v", dst.Q8, dst.Scales)
 	}
-	if err := quantizeGroups(checkpoint.Q8{Q: make([]int8, 2), S: make([]float32, 1)}, []float32{1, float32(math.Inf(1))}, 2); err == nil {
+	if err := quantizeGroups(kernels.Tensor{Q8: make([]int8, 2), Scales: make([]float32, 1), GroupSize: 2}, []float32{1, float32(math.Inf(1))}); err == nil {
 		t.Error("infinite value accepted")
 	}
 }
@@ -148,59 +149,51 @@ func sameQ8Model(t *testing.T, got, want *checkpoint.Checkpoint) {
 			}
 		}
 	}
-	q8s := func(name string, a, b []checkpoint.Q8) {
+	q8s := func(name string, a, b []kernels.Tensor) {
 		t.Helper()
 		if len(a) != len(b) {
 			t.Fatalf("%s: %d matrices, want %d", name, len(a), len(b))
 		}
 		for l := range a {
-			if len(a[l].Q) != len(b[l].Q) {
-				t.Fatalf("%s[%d]: %d values, want %d", name, l, len(a[l].Q), len(b[l].Q))
+			if len(a[l].Q8) != len(b[l].Q8) {
+				t.Fatalf("%s[%d]: %d values, want %d", name, l, len(a[l].Q8), len(b[l].Q8))
 			}
-			for i := range a[l].Q {
-				if a[l].Q[i] != b[l].Q[i] {
-					t.Fatalf("%s[%d] value %d = %d, want %d", name, l, i, a[l].Q[i], b[l].Q[i])
+			for i := range a[l].Q8 {
+				if a[l].Q8[i] != b[l].Q8[i] {
+					t.Fatalf("%s[%d] value %d = %d, want %d", name, l, i, a[l].Q8[i], b[l].Q8[i])
 				}
 			}
-			floats(fmt.Sprintf("%s[%d] scales", name, l), a[l].S, b[l].S)
+			floats(fmt.Sprintf("%s[%d] scales", name, l), a[l].Scales, b[l].Scales)
 		}
 	}
 	gw, ww := &got.Weights, &want.Weights
-	floats("token_embedding (dequantized)", gw.TokenEmbedding, ww.TokenEmbedding)
-	floats("rms_final", gw.RMSFinal, ww.RMSFinal)
-	floats("classifier (fp32)", gw.Classifier, ww.Classifier)
+	floats("rms_final", gw.RMSFinal.F32, ww.RMSFinal.F32)
 	for _, p := range []struct {
 		name string
-		a, b [][]float32
+		a, b []kernels.Tensor
 	}{
 		{"rms_att", gw.RMSAtt, ww.RMSAtt}, {"rms_ffn", gw.RMSFFN, ww.RMSFFN},
-		{"wq (fp32)", gw.WQ, ww.WQ}, {"wk (fp32)", gw.WK, ww.WK}, {"wv (fp32)", gw.WV, ww.WV},
-		{"wo (fp32)", gw.WO, ww.WO}, {"w1 (fp32)", gw.W1, ww.W1}, {"w2 (fp32)", gw.W2, ww.W2},
-		{"w3 (fp32)", gw.W3, ww.W3},
 	} {
 		if len(p.a) != len(p.b) {
 			t.Fatalf("%s: %d layers, want %d", p.name, len(p.a), len(p.b))
 		}
 		for l := range p.a {
-			floats(fmt.Sprintf("%s[%d]", p.name, l), p.a[l], p.b[l])
+			floats(fmt.Sprintf("%s[%d]", p.name, l), p.a[l].F32, p.b[l].F32)
 		}
 	}
-	gq, wq := got.Quantized, want.Quantized
-	if gq == nil || wq == nil {
-		t.Fatalf("Quantized: got %v, want %v", gq, wq)
-	}
+	gq, wq := gw, ww
 	for _, p := range []struct {
 		name string
-		a, b []checkpoint.Q8
+		a, b []kernels.Tensor
 	}{
-		{"token_embedding", []checkpoint.Q8{gq.TokenEmbedding}, []checkpoint.Q8{wq.TokenEmbedding}},
-		{"classifier", []checkpoint.Q8{gq.Classifier}, []checkpoint.Q8{wq.Classifier}},
+		{"token_embedding", []kernels.Tensor{gq.TokenEmbedding}, []kernels.Tensor{wq.TokenEmbedding}},
+		{"classifier", []kernels.Tensor{gq.Classifier}, []kernels.Tensor{wq.Classifier}},
 		{"wq", gq.WQ, wq.WQ}, {"wk", gq.WK, wq.WK}, {"wv", gq.WV, wq.WV}, {"wo", gq.WO, wq.WO},
 		{"w1", gq.W1, wq.W1}, {"w2", gq.W2, wq.W2}, {"w3", gq.W3, wq.W3},
 	} {
 		q8s(p.name, p.a, p.b)
 	}
-	aliased := func(q *checkpoint.QuantizedWeights) bool { return &q.Classifier.Q[0] == &q.TokenEmbedding.Q[0] }
+	aliased := func(q *checkpoint.Weights) bool { return &q.Classifier.Q8[0] == &q.TokenEmbedding.Q8[0] }
 	if aliased(gq) != aliased(wq) {
 		t.Errorf("classifier aliases the token embedding: %v, want %v", aliased(gq), aliased(wq))
 	}
@@ -220,7 +213,7 @@ func TestWriteSyntheticIsWriteQ8(t *testing.T) {
 			t.Fatal(err)
 		}
 		var want, got bytes.Buffer
-		if err := checkpoint.WriteQ8(&want, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized); err != nil {
+		if err := checkpoint.WriteQ8(&want, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights); err != nil {
 			t.Fatal(err)
 		}
 		if err := WriteSynthetic(&got, name, 0); err != nil {
