@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels"
@@ -12,21 +13,23 @@ import (
 // sharing 2 key/value heads) used across the tests.
 var tinyGQA = Config{Dim: 16, HiddenDim: 24, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 11, SeqLen: 8}
 
-// synth builds a synthetic checkpoint of cfg, giving it a distinct random
-// classifier when shared is false.
+// synth builds a checkpoint of cfg with random weights (uniform in
+// ±0.5, from a generator seeded alike every time) in one backing store,
+// with its own classifier unless shared; package synthetic, which builds
+// the project's synthetic models, imports this one.
 func synth(tb testing.TB, cfg Config, shared bool) *Checkpoint {
 	tb.Helper()
-	ck, err := SyntheticFromConfig(cfg, 7)
+	n, err := WeightBytes(cfg, FormatV1, shared, GroupSizes{})
 	if err != nil {
-		tb.Fatalf("SyntheticFromConfig(%v): %v", cfg, err)
+		tb.Fatalf("synth(%v): %v", cfg, err)
 	}
-	if !shared {
-		cls := make([]float32, cfg.VocabSize*cfg.Dim)
-		newRNG(99).fill(cls, 0, 0.5)
-		ck.Weights.Classifier = kernels.Tensor{Name: "classifier", DType: kernels.F32, Rows: cfg.VocabSize, Cols: cfg.Dim, F32: cls}
-		ck.SharedClassifier = false
+	store := make([]float32, n/4)
+	r := rand.New(rand.NewPCG(7, uint64(len(store))))
+	for i := range store {
+		store[i] = r.Float32() - 0.5
 	}
-	return ck
+	return &Checkpoint{Path: "random", Format: FormatV1, Config: cfg, SharedClassifier: shared,
+		Weights: Assemble(cfg, FormatV1, shared, GroupSizes{}, FloatSource(store))}
 }
 
 // encode writes ck's weights in format f.

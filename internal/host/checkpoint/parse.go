@@ -58,11 +58,11 @@ func parse(data []byte) (*Checkpoint, error) {
 		GroupSize:        h.groupSize,
 		GroupSizes:       h.groupSizes,
 	}
-	var src source
+	var src Source
 	if h.format.Quantized() {
 		src = byteSource(data[hs:])
 	} else {
-		src = floatSource(floatsOf(data[hs:]))
+		src = FloatSource(floatsOf(data[hs:]))
 	}
 	ck.Weights = tensors(spans, h.groupSizes, src)
 	return ck, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -21,15 +22,15 @@ var perMatrixSizes = GroupSizes{TokenEmbedding: 8, WQ: 16, WK: 4, WV: 2, WO: 16,
 func randomPerMatrix(tb testing.TB, cfg Config, shared bool, gs GroupSizes, seed uint64) *Weights {
 	tb.Helper()
 	src := synth(tb, cfg, true)
-	r := newRNG(seed)
+	r := rand.New(rand.NewPCG(seed, 0))
 	matrix := func(rows, cols, g int) kernels.Tensor {
-		f := make([]float32, rows*cols)
-		r.fill(f, 0, 127.4)
-		m := kernels.Tensor{DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: make([]int8, len(f)), Scales: make([]float32, len(f)/g), GroupSize: g}
-		for i, v := range f {
-			m.Q8[i] = int8(math.Round(float64(v)))
+		m := kernels.Tensor{DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: make([]int8, rows*cols), Scales: make([]float32, rows*cols/g), GroupSize: g}
+		for i := range m.Q8 {
+			m.Q8[i] = int8(r.IntN(255) - 127)
 		}
-		r.fill(m.Scales, 0.02, 0.01)
+		for i := range m.Scales {
+			m.Scales[i] = 0.01 + 0.02*r.Float32()
+		}
 		return m
 	}
 	layers := func(rows, cols, g int) []kernels.Tensor {

@@ -32,7 +32,7 @@ func int8sOf(b []byte) []int8 {
 // in file order: int8 values as views, float32s (the RMS-norm vectors and
 // the scales) as views when aligned (see floatsOf) and decoded copies
 // otherwise, since int8 sizes need not be multiples of 4.
-func byteSource(body []byte) source {
+func byteSource(body []byte) Source {
 	off := 0
 	take := func(n int) []byte {
 		b := body[off : off+n : off+n]
@@ -40,9 +40,9 @@ func byteSource(body []byte) source {
 		return b
 	}
 	floats := func(n int) []float32 { return floatsOf(take(4 * n)) }
-	return source{
-		floats: floats,
-		int8s:  func(n int) []int8 { return int8sOf(take(n)) },
-		scales: floats,
+	return Source{
+		Floats: floats,
+		Int8s:  func(n int) []int8 { return int8sOf(take(n)) },
+		Scales: floats,
 	}
 }

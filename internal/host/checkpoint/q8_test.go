@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -283,5 +284,27 @@ func TestRealQ8Stories260K(t *testing.T) {
 				t.Fatal("group_size is not at byte 37")
 			}
 		})
+	}
+}
+
+// TestQuantize: Quantize refuses mismatched destinations and reports
+// non-finite values.
+func TestQuantize(t *testing.T) {
+	w := []float32{1, 2, 3, 4}
+	if err := Quantize(kernels.Tensor{Q8: make([]int8, 4), Scales: make([]float32, 1), GroupSize: 2}, w); err == nil {
+		t.Error("one scale for two groups accepted")
+	}
+	if err := Quantize(kernels.Tensor{Q8: make([]int8, 3), Scales: make([]float32, 1), GroupSize: 2}, w[:3]); err == nil {
+		t.Error("a partial group accepted")
+	}
+	dst := kernels.Tensor{Q8: []int8{9, 9, 9, 9}, Scales: make([]float32, 2), GroupSize: 2}
+	if err := Quantize(dst, []float32{0, 0, 127, -63.5}); err != nil {
+		t.Fatal(err)
+	}
+	if dst.Q8[0] != 0 || dst.Q8[1] != 0 || dst.Q8[2] != 127 || dst.Q8[3] != -64 || dst.Scales[0] != 0 || dst.Scales[1] != 1 {
+		t.Errorf("got %v %v", dst.Q8, dst.Scales)
+	}
+	if err := Quantize(kernels.Tensor{Q8: make([]int8, 2), Scales: make([]float32, 1), GroupSize: 2}, []float32{1, float32(math.Inf(1))}); err == nil {
+		t.Error("infinite value accepted")
 	}
 }

@@ -40,7 +40,8 @@ func TestReleaser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSynthetic(f, "stories15M", FormatLegacy, 0, nil); err != nil {
+	cfg, _ := ShapeOf("stories15M")
+	if err := Write(f, FormatLegacy, cfg, true, &synth(t, cfg, true).Weights); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -101,14 +102,15 @@ func TestReleaser(t *testing.T) {
 	keep(0, 1000) // after Close: nothing (the mapping is gone)
 }
 
-// quantizedFile writes and opens a synthetic stories15M Q8_0 file.
+// quantizedFile writes and opens a random stories15M Q8_0 file.
 func quantizedFile(t *testing.T) (*Checkpoint, error) {
 	path := filepath.Join(t.TempDir(), "q8.bin")
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteSynthetic(f, "stories15M", FormatQ8, 32, signQuantizer); err != nil {
+	cfg, _ := ShapeOf("stories15M")
+	if err := WriteQ8(f, cfg, true, 32, randomQ8(t, cfg, true, 32, 1).w); err != nil {
 		return nil, err
 	}
 	if err := f.Close(); err != nil {

@@ -1,21 +1,18 @@
 package checkpoint
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/retrollama/retrollama/kernels"
 )
 
 // The named model shapes are kernels.Models, the project's one table
 // of them; the functions here read it as checkpoint configurations.
-// Synthetic models always share the classifier with the token
+// Synthetic models (package synthetic) always share the classifier with the token
 // embedding, as the tinyllamas do; TinyLlama-1.1B and Llama-2-7B have a
 // separate output matrix of the same shape, so their synthetic files are
 // vocab_size×dim smaller than the real ones while every matmul a token
 // runs has the real shape.
 
-// KnownShapes lists the model names Synthetic and ShapeOf accept, in the
+// KnownShapes lists the model names ShapeOf (and package synthetic) accept, in the
 // order of kernels.Models (smallest first).
 func KnownShapes() []string {
 	var names []string
@@ -42,9 +39,4 @@ func ShapesOf(family string) []string {
 func ShapeOf(name string) (Config, bool) {
 	m, ok := kernels.ModelNamed(name)
 	return Config(m.Shape), ok
-}
-
-// unknownShape is the error for a name ShapeOf does not know.
-func unknownShape(name string) error {
-	return fmt.Errorf("unknown synthetic model %q (known: %s)", name, strings.Join(KnownShapes(), ", "))
 }

@@ -94,27 +94,36 @@ func (w *Weights) instances(s span) []kernels.Tensor {
 	return nil
 }
 
-// source hands out the storage of a model's tensors, each call returning
+// Source hands out the storage of a model's tensors, each call returning
 // the next n values of its kind in file order: float32s (the fp32 tensors,
 // a Q8_0 file's RMS-norm vectors), and for each Q8_0 matrix its values
-// (int8s) then its scales (scales). A source of an fp32 model has only
-// floats.
-type source struct {
-	floats func(n int) []float32
-	int8s  func(n int) []int8
-	scales func(n int) []float32
+// (Int8s) then its scales (Scales). A Source of an fp32 model needs only
+// Floats.
+type Source struct {
+	Floats func(n int) []float32
+	Int8s  func(n int) []int8
+	Scales func(n int) []float32
 }
 
-// floatSource hands out consecutive slices of floats, each one's capacity
+// FloatSource hands out consecutive slices of floats, each one's capacity
 // ending where it does so that appending to one cannot overwrite its
 // neighbour.
-func floatSource(floats []float32) source {
+func FloatSource(floats []float32) Source {
 	off := 0
-	return source{floats: func(n int) []float32 {
+	return Source{Floats: func(n int) []float32 {
 		s := floats[off : off+n : off+n]
 		off += n
 		return s
 	}}
+}
+
+// Assemble lays out the weights of a file of format f for shape c (whose
+// WeightBytes with gs are accepted) in storage taken from src, in file
+// order, as Parse does: a matrix whose kind has a group size in gs is
+// Q8_0, every other tensor F32; a shared classifier is the token
+// embedding. Synthetic models build their weights with it.
+func Assemble(c Config, f Format, shared bool, gs GroupSizes, src Source) Weights {
+	return tensors(layout(c, f, shared), gs, src)
 }
 
 // tensors lays out the tensors of spans (sizes accepted by weightBytes
@@ -122,7 +131,7 @@ func floatSource(floats []float32) source {
 // has a group size in gs is Q8_0, every other tensor F32. The legacy
 // frequency tables' values are taken and dropped. With no classifier span
 // the classifier is the token embedding.
-func tensors(spans []span, gs GroupSizes, src source) Weights {
+func tensors(spans []span, gs GroupSizes, src Source) Weights {
 	var w Weights
 	for _, s := range spans {
 		n := int(s.elems())
@@ -131,10 +140,10 @@ func tensors(spans []span, gs GroupSizes, src source) Weights {
 			t := kernels.Tensor{Name: s.name(l), Rows: int(s.rows), Cols: int(s.cols)}
 			if g := gs.of(s.t); g > 0 && s.quantized() {
 				t.DType, t.GroupSize = kernels.Q8_0, g
-				t.Q8 = src.int8s(n)
-				t.Scales = src.scales(n / g)
+				t.Q8 = src.Int8s(n)
+				t.Scales = src.Scales(n / g)
 			} else {
-				t.DType, t.F32 = kernels.F32, src.floats(n)
+				t.DType, t.F32 = kernels.F32, src.Floats(n)
 			}
 			ts[l] = t
 		}

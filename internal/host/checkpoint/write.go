@@ -44,22 +44,22 @@ func write(w io.Writer, f Format, cfg Config, shared bool, gs GroupSizes, wt *We
 	if err := checkTensors(spans, gs, wt); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
-	e := newEncoder(w)
-	if err := e.bytes(encodeHeader(f, cfg, shared, gs)); err != nil {
+	e := NewEncoder(w)
+	if err := e.Bytes(EncodeHeader(f, cfg, shared, gs)); err != nil {
 		return fmt.Errorf("write checkpoint header: %w", err)
 	}
 	for _, s := range spans {
 		var err error
 		if s.t == tFreqReal || s.t == tFreqImag {
-			err = e.floats(ropeTable(cfg, s.t == tFreqImag))
+			err = e.Floats(FreqTable(cfg, s.t == tFreqImag))
 		}
 		for _, t := range wt.instances(s) {
 			if t.DType == kernels.Q8_0 {
-				if err = e.int8s(t.Q8); err == nil {
-					err = e.floats(t.Scales)
+				if err = e.Int8s(t.Q8); err == nil {
+					err = e.Floats(t.Scales)
 				}
 			} else {
-				err = e.floats(t.F32)
+				err = e.Floats(t.F32)
 			}
 			if err != nil {
 				break
@@ -69,15 +69,16 @@ func write(w io.Writer, f Format, cfg Config, shared bool, gs GroupSizes, wt *We
 			return fmt.Errorf("write checkpoint %s: %w", s.desc, err)
 		}
 	}
-	if err := e.flush(); err != nil {
+	if err := e.Flush(); err != nil {
 		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	return nil
 }
 
-// encodeHeader returns the format's header bytes for cfg; gs is written
-// for the Q8_0 formats only (FormatQ8: gs.WQ, the file's one group size).
-func encodeHeader(f Format, cfg Config, shared bool, gs GroupSizes) []byte {
+// EncodeHeader returns the format's header bytes for cfg, as Write puts
+// them first in the file; gs is written for the Q8_0 formats only
+// (FormatQ8: gs.WQ, the file's one group size).
+func EncodeHeader(f Format, cfg Config, shared bool, gs GroupSizes) []byte {
 	vocab := cfg.VocabSize
 	versioned := f == FormatV1 || f.Quantized()
 	var b []byte

@@ -12,6 +12,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
 )
@@ -220,7 +221,7 @@ func TestFileFailures(t *testing.T) {
 // writeSynthetic writes the synthetic stories260K model to dir/model.bin.
 func writeSynthetic(t *testing.T, dir string) string {
 	t.Helper()
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

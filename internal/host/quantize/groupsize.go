@@ -26,11 +26,11 @@ func CheckGroupSize(cfg checkpoint.Config, gs int) error {
 }
 
 // relError is the relative RMS quantization error of w in groups of gs
-// (quantError.rel), quantizing exactly as Quantize does.
+// (checkpoint.QuantError.Rel), quantizing exactly as Quantize does.
 func relError(w []float32, gs int) (float64, error) {
 	m := kernels.Tensor{DType: kernels.Q8_0, Q8: make([]int8, len(w)), Scales: make([]float32, len(w)/gs), GroupSize: gs}
-	e, err := quantizeInto(m, w, true)
-	return e.rel, err
+	e, err := checkpoint.QuantizeMeasured(m, w)
+	return e.Rel, err
 }
 
 // DefaultMaxRelError is the bound ChooseGroupSizes holds every matrix to

@@ -29,7 +29,7 @@ type job struct {
 	w    []float32
 	gs   int
 	out  *kernels.Tensor
-	err  quantError
+	err  checkpoint.QuantError
 }
 
 // Progress is told of a quantization's progress: done bytes of total,
@@ -140,11 +140,11 @@ func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, pro
 		if errs[i] != nil {
 			return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, errs[i])
 		}
-		if st.WorstTensor == "" || j.err.max > st.MaxError {
-			st.MaxError, st.WorstTensor = j.err.max, j.name
+		if st.WorstTensor == "" || j.err.Max > st.MaxError {
+			st.MaxError, st.WorstTensor = j.err.Max, j.name
 		}
-		if st.WorstRelTensor == "" || j.err.rel > st.MaxRelError {
-			st.MaxRelError, st.WorstRelTensor = j.err.rel, j.name
+		if st.WorstRelTensor == "" || j.err.Rel > st.MaxRelError {
+			st.MaxRelError, st.WorstRelTensor = j.err.Rel, j.name
 		}
 	}
 	if ck.SharedClassifier {

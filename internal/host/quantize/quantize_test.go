@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/kernels"
 )
 
@@ -57,11 +58,11 @@ func int8Bytes(q []int8) []byte {
 func gqaUnshared(t *testing.T) *checkpoint.Checkpoint {
 	t.Helper()
 	cfg := checkpoint.Config{Dim: 32, HiddenDim: 48, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 13, SeqLen: 8}
-	ck, err := checkpoint.SyntheticFromConfig(cfg, 3)
+	ck, err := synthetic.FromConfig(cfg, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := checkpoint.SyntheticFromConfig(cfg, 4)
+	other, err := synthetic.FromConfig(cfg, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestRoundTrip(t *testing.T) {
 // TestQuantizeShared checks that a shared classifier is not quantized
 // twice: it is the token embedding.
 func TestQuantizeShared(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestQuantizeShared(t *testing.T) {
 
 // TestQuantizeRejects checks the errors for unusable input.
 func TestQuantizeRejects(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package quantize
+package synthetic
 
 import (
 	"bytes"
@@ -9,15 +9,16 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/quantize"
 	"github.com/retrollama/retrollama/kernels"
 )
 
-// TestSyntheticIsModel: the streaming Q8_0 synthetic model is bit for bit
-// Model of the fp32 one: named shapes with the chosen and other group
+// TestQ8IsQuantizeModel: the streaming Q8_0 synthetic model is bit for
+// bit quantize.Model of the fp32 one: named shapes with the chosen and other group
 // sizes, a GQA shape, and a shape whose tensors span several 64Ki-float
 // chunks with group sizes that do not divide the chunk (so groups
 // straddle chunks and are carried over).
-func TestSyntheticIsModel(t *testing.T) {
+func TestQ8IsQuantizeModel(t *testing.T) {
 	gqa := checkpoint.Config{Dim: 32, HiddenDim: 48, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 13, SeqLen: 8}
 	odd := checkpoint.Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
 	tests := []struct {
@@ -48,18 +49,18 @@ func TestSyntheticIsModel(t *testing.T) {
 			var got *checkpoint.Checkpoint
 			var err error
 			if tt.name != "" {
-				if fp, err = checkpoint.Synthetic(tt.name); err == nil {
-					got, err = Synthetic(tt.name, tt.gs)
+				if fp, err = Model(tt.name); err == nil {
+					got, err = Q8(tt.name, chosen(fp.Config, tt.gs))
 				}
 			} else {
-				if fp, err = checkpoint.SyntheticFromConfig(tt.cfg, 7); err == nil {
-					got, err = SyntheticFromConfig(tt.cfg, 7, tt.gs)
+				if fp, err = FromConfig(tt.cfg, 7); err == nil {
+					got, err = Q8FromConfig(tt.cfg, 7, chosen(fp.Config, tt.gs))
 				}
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _, err := Model(fp, tt.gs)
+			want, _, err := quantize.Model(fp, tt.gs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,14 +69,14 @@ func TestSyntheticIsModel(t *testing.T) {
 	}
 }
 
-// TestSyntheticSchedule: the streaming model does not depend on how many
+// TestQ8Schedule: the streaming model does not depend on how many
 // goroutines build it.
-func TestSyntheticSchedule(t *testing.T) {
+func TestQ8Schedule(t *testing.T) {
 	cfg := checkpoint.Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
 	prev := runtime.GOMAXPROCS(1)
-	one, err := SyntheticFromConfig(cfg, 1, 3)
+	one, err := Q8FromConfig(cfg, 1, 3)
 	runtime.GOMAXPROCS(max(prev, 8))
-	many, err2 := SyntheticFromConfig(cfg, 1, 3)
+	many, err2 := Q8FromConfig(cfg, 1, 3)
 	runtime.GOMAXPROCS(prev)
 	if err != nil || err2 != nil {
 		t.Fatal(err, err2)
@@ -83,9 +84,9 @@ func TestSyntheticSchedule(t *testing.T) {
 	sameQ8Model(t, one, many)
 }
 
-// TestSyntheticRejects: unknown names and unusable group sizes are
-// errors, as from Model.
-func TestSyntheticRejects(t *testing.T) {
+// TestQ8Rejects: unknown names and unusable group sizes are errors, as
+// from quantize.Model.
+func TestQ8Rejects(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		gs   int
@@ -96,35 +97,13 @@ func TestSyntheticRejects(t *testing.T) {
 		{"stories260K", 64, "group_size = 64 does not divide hidden_dim = 172"},
 		{"stories15M", -32, "group_size = -32 must be positive"},
 	} {
-		ck, err := Synthetic(tt.name, tt.gs)
+		ck, err := Q8(tt.name, tt.gs)
 		if err == nil || ck != nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("Synthetic(%s, %d) = %v, want one line mentioning %q", tt.name, tt.gs, err, tt.want)
+			t.Errorf("Q8(%s, %d) = %v, want one line mentioning %q", tt.name, tt.gs, err, tt.want)
 		}
 	}
-	if _, err := SyntheticFromConfig(checkpoint.Config{}, 1, 4); err == nil || !strings.Contains(err.Error(), "dim = 0") {
+	if _, err := Q8FromConfig(checkpoint.Config{}, 1, 4); err == nil || !strings.Contains(err.Error(), "dim = 0") {
 		t.Errorf("zero config: %v", err)
-	}
-}
-
-// TestQuantizeGroups: the streaming quantizer refuses mismatched
-// destinations and reports non-finite values.
-func TestQuantizeGroups(t *testing.T) {
-	w := []float32{1, 2, 3, 4}
-	if err := quantizeGroups(kernels.Tensor{Q8: make([]int8, 4), Scales: make([]float32, 1), GroupSize: 2}, w); err == nil {
-		t.Error("one scale for two groups accepted")
-	}
-	if err := quantizeGroups(kernels.Tensor{Q8: make([]int8, 3), Scales: make([]float32, 1), GroupSize: 2}, w[:3]); err == nil {
-		t.Error("a partial group accepted")
-	}
-	dst := kernels.Tensor{Q8: []int8{9, 9, 9, 9}, Scales: make([]float32, 2), GroupSize: 2}
-	if err := quantizeGroups(dst, []float32{0, 0, 127, -63.5}); err != nil {
-		t.Fatal(err)
-	}
-	if dst.Q8[0] != 0 || dst.Q8[1] != 0 || dst.Q8[2] != 127 || dst.Q8[3] != -64 || dst.Scales[0] != 0 || dst.Scales[1] != 1 {
-		t.Errorf("got %v %v", dst.Q8, dst.Scales)
-	}
-	if err := quantizeGroups(kernels.Tensor{Q8: make([]int8, 2), Scales: make([]float32, 1), GroupSize: 2}, []float32{1, float32(math.Inf(1))}); err == nil {
-		t.Error("infinite value accepted")
 	}
 }
 
@@ -199,16 +178,18 @@ func sameQ8Model(t *testing.T, got, want *checkpoint.Checkpoint) {
 	}
 }
 
-// TestWriteSyntheticIsWriteQ8: the streamed Q8_0 file of a named model is
-// byte for byte WriteQ8 of the model Synthetic builds in memory, with
-// export.py's quantizer (the checkpoint package's tests cover the
+// TestWriteIsWriteQ8: the streamed Q8_0 file of a named model is byte
+// for byte WriteQ8 of the model Q8 builds in memory, with export.py's
+// quantizer (the checkpoint package's tests cover the
 // placement with other group sizes and shapes).
-func TestWriteSyntheticIsWriteQ8(t *testing.T) {
+func TestWriteIsWriteQ8(t *testing.T) {
 	for _, name := range []string{"stories260K", "stories15M"} {
 		if name == "stories15M" && testing.Short() {
 			continue
 		}
-		ck, err := Synthetic(name, 0)
+		cfg, _ := checkpoint.ShapeOf(name)
+		gs := quantize.ChooseGroupSize(cfg)
+		ck, err := Q8(name, gs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,14 +197,23 @@ func TestWriteSyntheticIsWriteQ8(t *testing.T) {
 		if err := checkpoint.WriteQ8(&want, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteSynthetic(&got, name, 0); err != nil {
+		if err := Write(&got, name, checkpoint.FormatQ8, gs); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s: streamed %d bytes differ from WriteQ8's %d", name, got.Len(), want.Len())
 		}
 	}
-	if err := WriteSynthetic(&bytes.Buffer{}, "stories1B", 0); err == nil || !strings.Contains(err.Error(), "stories1B") {
+	if err := Write(&bytes.Buffer{}, "stories1B", checkpoint.FormatQ8, 4); err == nil || !strings.Contains(err.Error(), "stories1B") {
 		t.Errorf("unknown name: %v", err)
 	}
+}
+
+// chosen is gs, or quantize.ChooseGroupSize's for cfg when gs is 0, as
+// quantize.Model chooses.
+func chosen(cfg checkpoint.Config, gs int) int {
+	if gs == 0 {
+		return quantize.ChooseGroupSize(cfg)
+	}
+	return gs
 }

@@ -1,4 +1,4 @@
-package checkpoint
+package synthetic
 
 import (
 	"errors"
@@ -7,10 +7,11 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/kernels"
 )
 
-// signQuantizer is a QuantizeFunc that makes placement checkable: each
+// signQuantizer is a quantizer that makes placement checkable: each
 // scale is its group's first value and each value the sign of its weight.
 func signQuantizer(dst kernels.Tensor, w []float32) error {
 	gs := dst.GroupSize
@@ -28,25 +29,25 @@ func signQuantizer(dst kernels.Tensor, w []float32) error {
 	return nil
 }
 
-// TestSyntheticQ8Placement checks, with signQuantizer, that every chunk
-// of SyntheticQ8FromConfig lands where SyntheticFromConfig puts the same
+// TestQ8Placement checks, with signQuantizer, that every chunk
+// of q8FromConfig lands where FromConfig puts the same
 // values, for group sizes that divide the 64Ki-float chunks and ones that
 // make groups straddle them; and that the RMS-norm vectors are the fp32
 // ones, the token embedding is dequantized, the classifier shared, and the
 // stores are one per kind.
-func TestSyntheticQ8Placement(t *testing.T) {
-	cfg := Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
-	fp, err := SyntheticFromConfig(cfg, 5)
+func TestQ8Placement(t *testing.T) {
+	cfg := checkpoint.Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
+	fp, err := FromConfig(cfg, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, gs := range []int{1, 3, 32, 96} {
 		t.Run(fmt.Sprint("gs", gs), func(t *testing.T) {
-			ck, err := SyntheticQ8FromConfig(cfg, 5, gs, signQuantizer)
+			ck, err := q8FromConfig(cfg, 5, gs, signQuantizer)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ck.Format != FormatQ8 || ck.GroupSize != gs || !ck.SharedClassifier || ck.Config != cfg ||
+			if ck.Format != checkpoint.FormatQ8 || ck.GroupSize != gs || !ck.SharedClassifier || ck.Config != cfg ||
 				ck.Path != fmt.Sprintf("%s q8_0 gs=%d", fp.Path, gs) {
 				t.Fatalf("got %q format %v gs %d shared %v config %v", ck.Path, ck.Format, ck.GroupSize, ck.SharedClassifier, ck.Config)
 			}
@@ -86,7 +87,7 @@ func TestSyntheticQ8Placement(t *testing.T) {
 			sameFloats(t, "rms_final", ck.Weights.RMSFinal.F32, w.RMSFinal.F32)
 			row := make([]float32, ck.Config.Dim)
 			ck.Embedding(row, 7)
-			sameFloats(t, "dequantized token_embedding row 7", row, dequantize(q.TokenEmbedding)[7*ck.Config.Dim:8*ck.Config.Dim])
+			sameFloats(t, "dequantized token_embedding row 7", row, dequantized(q.TokenEmbedding, 7*ck.Config.Dim, ck.Config.Dim))
 			if q.TokenEmbedding.F32 != nil {
 				t.Error("the token embedding was dequantized whole; Embedding dequantizes rows")
 			}
@@ -119,27 +120,28 @@ func sameFloats(t *testing.T, name string, a, b []float32) {
 	}
 }
 
-// TestSyntheticQ8Rejects checks the errors: unknown names, bad group
+// TestQ8Rejects checks the errors: unknown names, bad group
 // sizes, no quantizer, oversized models, and a failing quantizer, whose
 // error must name the tensor (the first in file order, whatever the
 // scheduling).
-func TestSyntheticQ8Rejects(t *testing.T) {
+func TestQ8RejectsConfig(t *testing.T) {
 	boom := errors.New("boom")
 	fail := func(kernels.Tensor, []float32) error { return boom }
+	stories260K, _ := checkpoint.ShapeOf("stories260K")
 	tests := []struct {
 		name string
-		do   func() (*Checkpoint, error)
+		do   func() (*checkpoint.Checkpoint, error)
 		want string
 	}{
-		{"unknown", func() (*Checkpoint, error) { return SyntheticQ8("stories1B", 4, signQuantizer) }, `unknown synthetic model "stories1B"`},
-		{"group size", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 64, signQuantizer) }, "group_size = 64 does not divide hidden_dim = 172"},
-		{"zero group size", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 0, signQuantizer) }, "group_size = 0 must be positive"},
-		{"no quantizer", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 4, nil) }, "no QuantizeFunc"},
-		{"bad config", func() (*Checkpoint, error) { return SyntheticQ8FromConfig(Config{}, 0, 4, signQuantizer) }, "dim = 0"},
-		{"too big", func() (*Checkpoint, error) {
-			return SyntheticQ8FromConfig(Config{Dim: 1 << 16, HiddenDim: 1 << 16, Layers: 64, Heads: 8, KVHeads: 8, VocabSize: 1 << 16, SeqLen: 8}, 0, 64, signQuantizer)
+		{"unknown", func() (*checkpoint.Checkpoint, error) { return Q8("stories1B", 4) }, `unknown synthetic model "stories1B"`},
+		{"group size", func() (*checkpoint.Checkpoint, error) { return Q8("stories260K", 64) }, "group_size = 64 does not divide hidden_dim = 172"},
+		{"zero group size", func() (*checkpoint.Checkpoint, error) { return Q8("stories260K", 0) }, "group_size = 0 must be positive"},
+		{"no quantizer", func() (*checkpoint.Checkpoint, error) { return q8FromConfig(stories260K, 1, 4, nil) }, "no quantizer"},
+		{"bad config", func() (*checkpoint.Checkpoint, error) { return q8FromConfig(checkpoint.Config{}, 0, 4, signQuantizer) }, "dim = 0"},
+		{"too big", func() (*checkpoint.Checkpoint, error) {
+			return q8FromConfig(checkpoint.Config{Dim: 1 << 16, HiddenDim: 1 << 16, Layers: 64, Heads: 8, KVHeads: 8, VocabSize: 1 << 16, SeqLen: 8}, 0, 64, signQuantizer)
 		}, "too large"},
-		{"quantizer fails", func() (*Checkpoint, error) { return SyntheticQ8("stories260K", 4, fail) }, "quantizing token_embedding (vocab_size × dim): boom"},
+		{"quantizer fails", func() (*checkpoint.Checkpoint, error) { return q8FromConfig(stories260K, 1, 4, fail) }, "quantizing token_embedding (vocab_size × dim): boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,11 +156,11 @@ func TestSyntheticQ8Rejects(t *testing.T) {
 // TestQ8Runs checks how chunks are grouped: one run per chunk when the
 // group size divides the chunk, else runs that end on group boundaries.
 func TestQ8Runs(t *testing.T) {
-	spans := []span{
-		{t: tRMSAtt, rows: 1, cols: 3 * fillChunk, count: 1},
-		{t: tWQ, rows: 3, cols: fillChunk, count: 1},
+	spans := []checkpoint.Span{
+		{Name: "rms_att", Rows: 1, Cols: 3 * fillChunk, Count: 1},
+		{Name: "wq", Rows: 3, Cols: fillChunk, Count: 1, Matrix: true},
 	}
-	items := syntheticChunks(spans)
+	items := chunks(spans)
 	if len(items) != 6 {
 		t.Fatalf("%d items", len(items))
 	}
@@ -175,4 +177,12 @@ func TestQ8Runs(t *testing.T) {
 			t.Errorf("group size %d: runs %s, want %s", tt.gs, got, tt.want)
 		}
 	}
+}
+
+// dequantized is n values of the Q8_0 tensor q from off, as runq.c
+// dequantizes them (checkpoint.DequantizeRange).
+func dequantized(q kernels.Tensor, off, n int) []float32 {
+	out := make([]float32, n)
+	checkpoint.DequantizeRange(out, q, off)
+	return out
 }
