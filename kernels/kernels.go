@@ -126,8 +126,10 @@ type Shape struct {
 // HeadSize is the width of one attention head.
 func (s Shape) HeadSize() int { return s.Dim / s.Heads }
 
-// KVDim is the width of one key or value row (KVHeads·HeadSize).
-func (s Shape) KVDim() int { return s.Dim * s.KVHeads / s.Heads }
+// KVDim is the width of one key or value row (KVHeads·HeadSize),
+// computed in that order so that it cannot overflow a 32-bit int for any
+// shape whose Dim and KVHeads fit one.
+func (s Shape) KVDim() int { return s.HeadSize() * s.KVHeads }
 
 // Tensor is a weight tensor as the engine hands it to Prepare.
 type Tensor struct {

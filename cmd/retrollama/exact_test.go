@@ -15,6 +15,7 @@ import (
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/raceflag"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
@@ -147,15 +148,15 @@ func exactModel(t *testing.T, cfg checkpoint.Config, q quant) *checkpoint.Checkp
 	var err error
 	switch q {
 	case q8File:
-		ck, err = quantize.SyntheticFromConfig(cfg, seed, 0)
+		ck, err = synthetic.Q8FromConfig(cfg, seed, quantize.ChooseGroupSize(cfg))
 	case q8PerMatrix:
 		var f *checkpoint.Checkpoint
-		if f, err = checkpoint.SyntheticFromConfig(cfg, seed); err == nil {
+		if f, err = synthetic.FromConfig(cfg, seed); err == nil {
 			ck, _, err = quantize.ModelPerMatrix(f, 0)
 			f.Close()
 		}
 	default:
-		ck, err = checkpoint.SyntheticFromConfig(cfg, seed)
+		ck, err = synthetic.FromConfig(cfg, seed)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -178,9 +179,9 @@ func mappedCopy(t *testing.T, ck *checkpoint.Checkpoint) *checkpoint.Checkpoint 
 	}
 	switch {
 	case ck.Format == checkpoint.FormatQ8PerMatrix:
-		err = checkpoint.WriteQ8PerMatrix(f, ck.Config, ck.SharedClassifier, ck.GroupSizes, &ck.Weights, ck.Quantized)
-	case ck.Quantized != nil:
-		err = checkpoint.WriteQ8(f, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized)
+		err = checkpoint.WriteQ8PerMatrix(f, ck.Config, ck.SharedClassifier, ck.GroupSizes, &ck.Weights)
+	case ck.Format == checkpoint.FormatQ8:
+		err = checkpoint.WriteQ8(f, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights)
 	default:
 		err = checkpoint.Write(f, checkpoint.FormatLegacy, ck.Config, ck.SharedClassifier, &ck.Weights)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 )
 
 // q8Suffix asks for a synthetic model quantized to Q8_0 in memory:
@@ -45,7 +46,7 @@ func splitSyntheticName(name string) (base string, cfg checkpoint.Config, q8 boo
 
 // syntheticModel builds the named synthetic model: a KnownShapes name,
 // optionally followed by q8Suffix. Q8_0 models are built streaming by
-// quantize.Synthetic, never holding the fp32 weights (54.5 MB allocated
+// synthetic.Q8, never holding the fp32 weights (54.5 MB allocated
 // for stories15M-q8 instead of quantize.Model's 143 MB; it must run on a
 // 128 MB Pentium II), and are bit for bit what quantize.Model gives. A
 // model that does not fit in memory (see checkSyntheticFits) is refused
@@ -64,9 +65,9 @@ func syntheticModel(name string) (*checkpoint.Checkpoint, error) {
 		return nil, err
 	}
 	if !q8 {
-		return checkpoint.Synthetic(base)
+		return synthetic.Model(base)
 	}
-	ck, err := quantize.Synthetic(base, gs)
+	ck, err := synthetic.Q8(base, gs)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +92,7 @@ func syntheticNotice(cmd, name string) string {
 // more than syntheticMemoryShare of avail bytes (when known), or whose
 // weights exceed what checkpoint builds in memory at all.
 func checkSyntheticFits(name string, cfg checkpoint.Config, groupSize int, avail int64, known bool) error {
-	weights, err := checkpoint.SyntheticSize(cfg, groupSize)
+	weights, err := synthetic.Size(cfg, groupSize)
 	if err != nil {
 		return fmt.Errorf("synthetic %s: %w", name, err)
 	}
@@ -99,8 +100,8 @@ func checkSyntheticFits(name string, cfg checkpoint.Config, groupSize int, avail
 	need := weights + kv
 	var why string
 	switch {
-	case weights > checkpoint.MaxSyntheticBytes:
-		why = fmt.Sprintf("more than the %s of weights this build makes in memory", gigabytes(checkpoint.MaxSyntheticBytes))
+	case weights > synthetic.MaxBytes:
+		why = fmt.Sprintf("more than the %s of weights this build makes in memory", gigabytes(synthetic.MaxBytes))
 	case known && float64(need) > syntheticMemoryShare*float64(avail):
 		why = fmt.Sprintf("more than %.0f%% of the %s available", 100*syntheticMemoryShare, gigabytes(avail))
 	default:

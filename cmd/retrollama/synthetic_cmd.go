@@ -9,6 +9,7 @@ import (
 	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/spf13/cobra"
 )
 
@@ -59,18 +60,19 @@ func bytesMB(b int64) string {
 }
 
 // writeSynthetic writes the named synthetic model to out in format f
-// (fp32 models) or runq.c's Q8_0 format (names ending in -q8), streaming
-// (checkpoint.WriteSynthetic): the bytes are those of the model that
-// syntheticModel builds, which is never held.
+// (fp32 models) or runq.c's Q8_0 format (names ending in -q8, in groups
+// of quantize.ChooseGroupSize's), streaming (synthetic.Write): the bytes
+// are those of the model that syntheticModel builds, which is never held.
 func writeSynthetic(name, out string, f checkpoint.Format) error {
-	base, _, q8, err := splitSyntheticName(name)
+	base, cfg, q8, err := splitSyntheticName(name)
 	if err != nil {
 		return err
 	}
+	gs := 0
+	if q8 {
+		f, gs = checkpoint.FormatQ8, quantize.ChooseGroupSize(cfg)
+	}
 	return atomicfile.Write(out, func(w io.Writer) error {
-		if q8 {
-			return quantize.WriteSynthetic(w, base, 0)
-		}
-		return checkpoint.WriteSynthetic(w, base, f, 0, nil)
+		return synthetic.Write(w, base, f, gs)
 	})
 }

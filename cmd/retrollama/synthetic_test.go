@@ -72,7 +72,7 @@ func TestSyntheticCommand(t *testing.T) {
 // float32 RMS-norm vectors); the token embedding is dequantized a row at
 // a time (runq.c dequantizes it whole: 37 MB more). Holding the fp32
 // model on the way, as quantizing
-// checkpoint.Synthetic with quantize.Model would (143 MB allocated in all,
+// synthetic.Model with quantize.Model would (143 MB allocated in all,
 // with an encoded copy), does not fit the ~98 MB a program gets on the
 // emulated 128 MB Pentium II, so this fails if it comes back.
 func TestSyntheticAllocation(t *testing.T) {
@@ -113,7 +113,7 @@ func TestSyntheticAllocation(t *testing.T) {
 
 // TestSyntheticFits: a synthetic model built in RAM must fit in 80% of the
 // available memory, weights and KV cache together, and within
-// checkpoint.MaxSyntheticBytes of weights whatever the memory; a refusal
+// synthetic.MaxBytes of weights whatever the memory; a refusal
 // is one line that says how to get the model instead.
 func TestSyntheticFits(t *testing.T) {
 	const gb = int64(1e9)

@@ -92,7 +92,7 @@ func DefaultCases() []Case {
 		},
 		{
 			Name:        "stories260K",
-			Shape:       kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
+			Shape:       modelShape("stories260K"),
 			Matrices:    []Matrix{{"wq", 64, 64, 0}, {"wk", 32, 64, 0}, {"w1", 172, 64, 0}, {"w2", 64, 172, 0}, {"classifier", 512, 64, 0}},
 			Q8GroupSize: 4,
 			Positions:   []int{0, 1, 256, 511},
@@ -103,7 +103,7 @@ func DefaultCases() []Case {
 			// per row, w2's 172-wide rows whole, halved and in quarters
 			// (43: odd, no multiple of any SIMD width).
 			Name:  "stories260K per matrix",
-			Shape: kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 512, VocabSize: 512},
+			Shape: modelShape("stories260K"),
 			Matrices: []Matrix{{"wq", 64, 64, 64}, {"w1", 172, 64, 64}, {"w2", 64, 172, 172}, {"w2", 64, 172, 86},
 				{"w2", 64, 172, 43}, {"classifier", 512, 64, 64}},
 			Ops: []kernels.Op{kernels.MatMul},
@@ -120,26 +120,40 @@ func DefaultCases() []Case {
 			// Llama 2's context: angles up to 4095 rad, where float32
 			// rounding of pos·freq starts to matter.
 			Name:      "long seq=4096",
-			Shape:     kernels.Shape{Dim: 64, HiddenDim: 172, Heads: 8, KVHeads: 4, SeqLen: 4096, VocabSize: 512},
+			Shape:     func() kernels.Shape { s := modelShape("stories260K"); s.SeqLen = 4096; return s }(),
 			Positions: []int{0, 1000, 2048, 4095},
 			Ops:       []kernels.Op{kernels.RoPE, kernels.Attention},
 		},
 		{
 			Name:        "stories15M",
-			Shape:       kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000},
+			Shape:       modelShape("stories15M"),
 			Matrices:    []Matrix{{"wq", 288, 288, 0}, {"w1", 768, 288, 0}, {"w2", 288, 768, 0}, {"classifier", 32000, 288, 0}},
 			Q8GroupSize: 32,
 			Positions:   []int{0, 1, 128, 255},
 		},
 		{
 			Name:        "stories110M",
-			Shape:       kernels.Shape{Dim: 768, HiddenDim: 2048, Heads: 12, KVHeads: 12, SeqLen: 1024, VocabSize: 32000},
+			Shape:       modelShape("stories110M"),
 			Matrices:    []Matrix{{"wq", 768, 768, 0}, {"w1", 2048, 768, 0}, {"w2", 768, 2048, 0}, {"classifier", 32000, 768, 0}},
 			Q8GroupSize: 64,
 			Positions:   []int{0, 1, 512, 1023},
 			Large:       true,
 		},
 	}
+}
+
+// modelShape is the shape of the named kernels.Models entry (the
+// project's one table of model shapes) without its layer count: a case's
+// calls are one layer's, so a provider that holds the KV caches
+// (kernels.CacheAllocator) sizes none at Init. It panics on a name the
+// table lacks, a mistake in DefaultCases.
+func modelShape(name string) kernels.Shape {
+	m, ok := kernels.ModelNamed(name)
+	if !ok {
+		panic("conformance: kernels.Models has no " + name)
+	}
+	m.Shape.Layers = 0
+	return m.Shape
 }
 
 // has reports whether the case exercises op.

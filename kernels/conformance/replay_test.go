@@ -6,6 +6,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/forward"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/conformance"
@@ -61,7 +62,7 @@ func TestRecorderSeesTheForwardPass(t *testing.T) {
 // the fallback when ../shared is absent).
 func TestRecorderLimit(t *testing.T) {
 	tests := []struct{ max, want int }{{1, 1}, {25, 25}, {0, 8 * (5*12 + 3)}}
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

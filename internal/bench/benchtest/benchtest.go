@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/bench/runner"
-	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/kernelsfile"
 	"github.com/retrollama/retrollama/internal/host/registry"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/kernels/builtin"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -106,7 +106,7 @@ func Config(t testing.TB, profiles ...string) *runner.Config {
 	if diags.HasErrors() {
 		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	benchmodel "github.com/retrollama/retrollama/internal/bench"
-	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -133,7 +133,7 @@ func TestReadSweepJSONRejects(t *testing.T) {
 
 // TestNewSweepReportRejects: Measure's other ops have no shape to save.
 func TestNewSweepReportRejects(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

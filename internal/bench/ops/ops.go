@@ -156,11 +156,11 @@ func measure(label string, p kernels.Provider, ck *checkpoint.Checkpoint, minTim
 		rows, cols int
 		data       []float32
 	}{
-		{"wq", c.Dim, c.Dim, w.WQ[0]},
-		{"wk", kvDim, c.Dim, w.WK[0]},
-		{"w1", c.HiddenDim, c.Dim, w.W1[0]},
-		{"w2", c.Dim, c.HiddenDim, w.W2[0]},
-		{"classifier", c.VocabSize, c.Dim, w.Classifier},
+		{"wq", c.Dim, c.Dim, w.WQ[0].F32},
+		{"wk", kvDim, c.Dim, w.WK[0].F32},
+		{"w1", c.HiddenDim, c.Dim, w.W1[0].F32},
+		{"w2", c.Dim, c.HiddenDim, w.W2[0].F32},
+		{"classifier", c.VocabSize, c.Dim, w.Classifier.F32},
 	}
 	for _, m := range matrices {
 		name := fmt.Sprintf("%d×%d %s", m.rows, m.cols, m.name)
@@ -183,7 +183,7 @@ func measure(label string, p kernels.Provider, ck *checkpoint.Checkpoint, minTim
 				r.WeightBytes = 4 * float64(rows*cols)
 			}})
 	}
-	norm, err := p.Prepare(kernels.Tensor{Name: "rms", DType: kernels.F32, Rows: 1, Cols: c.Dim, F32: w.RMSFinal})
+	norm, err := p.Prepare(kernels.Tensor{Name: "rms", DType: kernels.F32, Rows: 1, Cols: c.Dim, F32: w.RMSFinal.F32})
 	if err != nil {
 		return nil, fmt.Errorf("%s: prepare rmsnorm weight: %w", label, err)
 	}

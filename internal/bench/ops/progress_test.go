@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
@@ -102,7 +102,7 @@ func TestSweepProgress(t *testing.T) {
 }
 
 func TestMeasureProgress(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

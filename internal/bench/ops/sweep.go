@@ -19,7 +19,7 @@ import (
 // f32), while the tinyllamas already span cache-resident to
 // bandwidth-bound.
 func SweepModels() []string {
-	return checkpoint.ShapesOf(checkpoint.FamilyTinyllamas)
+	return checkpoint.ShapesOf(kernels.FamilyTinyllamas)
 }
 
 // MatMulCase is one matmul shape of a model.

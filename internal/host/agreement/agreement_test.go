@@ -6,6 +6,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
 
@@ -45,7 +46,8 @@ func TestGreedy(t *testing.T) {
 	if err != nil || long.Steps != fp.Config.SeqLen {
 		t.Errorf("steps beyond the context: %+v, %v", long, err)
 	}
-	s15, err := quantize.SyntheticFromConfig(checkpoint.Config{Dim: 8, HiddenDim: 16, Layers: 1, Heads: 2, KVHeads: 2, VocabSize: 16, SeqLen: 4}, 1, 0)
+	tiny := checkpoint.Config{Dim: 8, HiddenDim: 16, Layers: 1, Heads: 2, KVHeads: 2, VocabSize: 16, SeqLen: 4}
+	s15, err := synthetic.Q8FromConfig(tiny, 1, quantize.ChooseGroupSize(tiny))
 	if err != nil {
 		t.Fatal(err)
 	}

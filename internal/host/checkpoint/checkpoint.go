@@ -1,5 +1,7 @@
 package checkpoint
 
+import "github.com/retrollama/retrollama/kernels"
+
 // Checkpoint is a loaded (or synthetic) model: its shape, its weights and
 // where they came from. Checkpoints from Open may hold a memory mapping;
 // Close releases it.
@@ -15,10 +17,9 @@ type Checkpoint struct {
 	// SharedClassifier reports that the output classifier is the token
 	// embedding (Weights.Classifier aliases Weights.TokenEmbedding).
 	SharedClassifier bool
-	// Weights are the model tensors; read-only, and invalid after Close.
-	// For Q8_0 checkpoints only the RMS-norm vectors are set; the
-	// matrices, the token embedding among them, are in Quantized (read a
-	// row of the embedding with Embedding).
+	// Weights are the model tensors, F32 or Q8_0 (see Weights); read-only,
+	// and invalid after Close. Read a row of the token embedding with
+	// Embedding, which dequantizes a Q8_0 one.
 	Weights Weights
 	// GroupSize is the number of values sharing one scale in a FormatQ8
 	// checkpoint (one for the whole file), and 0 for the others.
@@ -27,13 +28,9 @@ type Checkpoint struct {
 	// checkpoint (FormatQ8: GroupSize for all; FormatQ8PerMatrix: one per
 	// kind), and all zero for fp32 ones.
 	GroupSizes GroupSizes
-	// Quantized holds the matrices of a Q8_0 checkpoint (FormatQ8,
-	// FormatQ8PerMatrix), and
-	// is nil for fp32 ones; read-only, and invalid after Close.
-	Quantized *QuantizedWeights
 
 	release func() error // unmaps the file; nil when nothing is held
-	mapped  []byte       // the file mapping, for Releaser; nil when none or closed
+	mapped  []byte       // the file mapping, for the matrices' Release; nil when none or closed
 }
 
 // Embedding sets dst (Config.Dim floats) to the token's row of the token
@@ -42,16 +39,16 @@ type Checkpoint struct {
 // the 4 bytes per value of the table (37 MB for stories15M, a third of a
 // 128 MB Pentium II).
 func (c *Checkpoint) Embedding(dst []float32, token int) {
-	dim := c.Config.Dim
-	if c.Quantized != nil {
-		DequantizeRange(dst[:dim], c.Quantized.TokenEmbedding, token*dim, c.GroupSizes.TokenEmbedding)
+	dim, e := c.Config.Dim, c.Weights.TokenEmbedding
+	if e.DType == kernels.Q8_0 {
+		DequantizeRange(dst[:dim], e, token*dim)
 		return
 	}
-	copy(dst[:dim], c.Weights.TokenEmbedding[token*dim:(token+1)*dim])
+	copy(dst[:dim], e.F32[token*dim:(token+1)*dim])
 }
 
 // Close releases the checkpoint's memory mapping if it holds one, clearing
-// Weights and Quantized so that later use fails loudly rather than touching unmapped
+// Weights so that later use fails loudly rather than touching unmapped
 // memory; checkpoints backed by the Go heap are left as they are. Close is
 // idempotent, but not safe to call concurrently.
 func (c *Checkpoint) Close() error {
@@ -62,6 +59,5 @@ func (c *Checkpoint) Close() error {
 	c.release = nil
 	c.mapped = nil
 	c.Weights = Weights{}
-	c.Quantized = nil
 	return release()
 }

@@ -3,29 +3,26 @@ package checkpoint
 import (
 	"fmt"
 	"math"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // Config is the model shape stored in a checkpoint header (llama2.c's
 // Config struct), with the classifier-sharing flag kept separately in
-// Checkpoint because the two formats encode it differently.
-type Config struct {
-	Dim       int // transformer width (dim)
-	HiddenDim int // feed-forward width (hidden_dim)
-	Layers    int // number of layers (n_layers)
-	Heads     int // query heads (n_heads)
-	KVHeads   int // key/value heads (n_kv_heads); fewer than Heads means GQA
-	VocabSize int // vocabulary size (vocab_size)
-	SeqLen    int // maximum sequence length (seq_len)
-}
+// Checkpoint because the two formats encode it differently. It is the
+// kernel contract's kernels.Shape (one definition of the fields and of
+// the widths derived from them), given the header's methods: String,
+// Validate and the group-size checks. kernels.Shape(c) is the shape a
+// provider is initialised with.
+type Config kernels.Shape
 
-// HeadSize is the width of one attention head, Dim/Heads.
-func (c Config) HeadSize() int { return c.Dim / c.Heads }
+// HeadSize is the width of one attention head, Dim/Heads (kernels.Shape's).
+func (c Config) HeadSize() int { return kernels.Shape(c).HeadSize() }
 
-// KVDim is the width of the key and value projections,
-// Dim*KVHeads/Heads, which is smaller than Dim for grouped-query attention.
-// It is computed as HeadSize()*KVHeads so that it cannot overflow a 32-bit
-// int for any valid configuration.
-func (c Config) KVDim() int { return c.HeadSize() * c.KVHeads }
+// KVDim is the width of the key and value projections, HeadSize()*KVHeads
+// (kernels.Shape's), which is smaller than Dim for grouped-query
+// attention and cannot overflow a 32-bit int for any valid configuration.
+func (c Config) KVDim() int { return kernels.Shape(c).KVDim() }
 
 // String renders the configuration with llama2.c's field names, so that it
 // can be logged and used in synthetic checkpoint paths.

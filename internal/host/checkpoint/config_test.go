@@ -13,9 +13,9 @@ func TestConfigDerived(t *testing.T) {
 		cfg         Config
 		head, kvDim int
 	}{
-		{Config{64, 172, 5, 8, 4, 512, 512}, 8, 32},
-		{Config{288, 768, 6, 6, 6, 32000, 256}, 48, 288},
-		{Config{4096, 11008, 32, 32, 8, 32000, 4096}, 128, 1024},
+		{Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4, VocabSize: 512, SeqLen: 512}, 8, 32},
+		{Config{Dim: 288, HiddenDim: 768, Layers: 6, Heads: 6, KVHeads: 6, VocabSize: 32000, SeqLen: 256}, 48, 288},
+		{Config{Dim: 4096, HiddenDim: 11008, Layers: 32, Heads: 32, KVHeads: 8, VocabSize: 32000, SeqLen: 4096}, 128, 1024},
 	}
 	for _, tt := range tests {
 		if got := tt.cfg.HeadSize(); got != tt.head {
@@ -34,13 +34,13 @@ func TestConfigValidate(t *testing.T) {
 		cfg  Config
 		want string // empty: valid
 	}{
-		{"stories260K", Config{64, 172, 5, 8, 4, 512, 512}, ""},
-		{"llama2 7B shape", Config{4096, 11008, 32, 32, 32, 32000, 4096}, ""},
-		{"kv_heads zero", Config{64, 172, 5, 8, 0, 512, 512}, "n_kv_heads = 0 must be positive"},
-		{"heads not dividing dim", Config{64, 172, 5, 7, 7, 512, 512}, "dim = 64 is not a multiple of n_heads = 7"},
-		{"kv_heads not dividing heads", Config{64, 172, 5, 8, 3, 512, 512}, "n_kv_heads = 3 does not divide n_heads = 8"},
-		{"odd head size", Config{24, 8, 1, 8, 8, 4, 4}, "head size dim/n_heads = 3"},
-		{"absurd", Config{1 << 30, 1 << 30, 1 << 30, 1 << 29, 1 << 29, 1 << 30, 1 << 30}, "too large"},
+		{"stories260K", Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4, VocabSize: 512, SeqLen: 512}, ""},
+		{"llama2 7B shape", Config{Dim: 4096, HiddenDim: 11008, Layers: 32, Heads: 32, KVHeads: 32, VocabSize: 32000, SeqLen: 4096}, ""},
+		{"kv_heads zero", Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 0, VocabSize: 512, SeqLen: 512}, "n_kv_heads = 0 must be positive"},
+		{"heads not dividing dim", Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 7, KVHeads: 7, VocabSize: 512, SeqLen: 512}, "dim = 64 is not a multiple of n_heads = 7"},
+		{"kv_heads not dividing heads", Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 3, VocabSize: 512, SeqLen: 512}, "n_kv_heads = 3 does not divide n_heads = 8"},
+		{"odd head size", Config{Dim: 24, HiddenDim: 8, Layers: 1, Heads: 8, KVHeads: 8, VocabSize: 4, SeqLen: 4}, "head size dim/n_heads = 3"},
+		{"absurd", Config{Dim: 1 << 30, HiddenDim: 1 << 30, Layers: 1 << 30, Heads: 1 << 29, KVHeads: 1 << 29, VocabSize: 1 << 30, SeqLen: 1 << 30}, "too large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

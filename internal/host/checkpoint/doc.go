@@ -5,12 +5,13 @@
 // validated, and the file size must match the header exactly, before any
 // size from the file is trusted.
 //
-// The package also builds deterministic random-weight ("synthetic") models
-// of the tinyllamas shapes, for tests and benchmarks that cannot download
-// the real files, in fp32 or, quantized as they are generated, in Q8_0
-// (SyntheticQ8), and writes checkpoints in either layout.
+// The package also writes checkpoints in every layout, encodes Q8_0 as
+// export.py does (Quantize), and describes the layout (Layout, Assemble)
+// for package synthetic, which builds random-weight models of the named
+// shapes.
 //
-// Weights returned by Open may point into read-only mapped memory: callers
+// Every weight is one kernels.Tensor, F32 or Q8_0 (see Weights). Weights
+// returned by Open may point into read-only mapped memory: callers
 // must treat every weight slice as read-only and must not use them after
 // Checkpoint.Close.
 package checkpoint

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse. It must never panic; errors
@@ -42,9 +44,9 @@ func FuzzParse(f *testing.F) {
 		if shared {
 			gs.Classifier = gs.TokenEmbedding
 		}
-		rms, q := randomPerMatrix(f, tiny, shared, gs, 4)
+		q := randomPerMatrix(f, tiny, shared, gs, 4)
 		var buf bytes.Buffer
-		if err := WriteQ8PerMatrix(&buf, tiny, shared, gs, rms, q); err != nil {
+		if err := WriteQ8PerMatrix(&buf, tiny, shared, gs, q); err != nil {
 			f.Fatal(err)
 		}
 		f.Add(buf.Bytes())
@@ -86,8 +88,8 @@ func FuzzParse(f *testing.F) {
 			checkPerMatrix(t, ck)
 			return
 		}
-		if ck.GroupSize != 0 || ck.Quantized != nil {
-			t.Fatalf("fp32 checkpoint with group size %d, quantized %v", ck.GroupSize, ck.Quantized != nil)
+		if ck.GroupSize != 0 || ck.Weights.WQ[0].DType != kernels.F32 || ck.Weights.Classifier.DType != kernels.F32 {
+			t.Fatalf("fp32 checkpoint with group size %d, wq %v, classifier %v", ck.GroupSize, ck.Weights.WQ[0].DType, ck.Weights.Classifier.DType)
 		}
 		checkShape(t, ck.Config, ck.SharedClassifier, &ck.Weights)
 	})

@@ -3,28 +3,33 @@ package checkpoint
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // tinyGQA is a small shape with grouped-query attention (4 query heads
 // sharing 2 key/value heads) used across the tests.
 var tinyGQA = Config{Dim: 16, HiddenDim: 24, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 11, SeqLen: 8}
 
-// synth builds a synthetic checkpoint of cfg, giving it a distinct random
-// classifier when shared is false.
+// synth builds a checkpoint of cfg with random weights (uniform in
+// ±0.5, from a generator seeded alike every time) in one backing store,
+// with its own classifier unless shared; package synthetic, which builds
+// the project's synthetic models, imports this one.
 func synth(tb testing.TB, cfg Config, shared bool) *Checkpoint {
 	tb.Helper()
-	ck, err := SyntheticFromConfig(cfg, 7)
+	n, err := WeightBytes(cfg, FormatV1, shared, GroupSizes{})
 	if err != nil {
-		tb.Fatalf("SyntheticFromConfig(%v): %v", cfg, err)
+		tb.Fatalf("synth(%v): %v", cfg, err)
 	}
-	if !shared {
-		cls := make([]float32, cfg.VocabSize*cfg.Dim)
-		newRNG(99).fill(cls, 0, 0.5)
-		ck.Weights.Classifier = cls
-		ck.SharedClassifier = false
+	store := make([]float32, n/4)
+	r := rand.New(rand.NewPCG(7, uint64(len(store))))
+	for i := range store {
+		store[i] = r.Float32() - 0.5
 	}
-	return ck
+	return &Checkpoint{Path: "random", Format: FormatV1, Config: cfg, SharedClassifier: shared,
+		Weights: Assemble(cfg, FormatV1, shared, GroupSizes{}, FloatSource(store))}
 }
 
 // encode writes ck's weights in format f.
@@ -38,18 +43,29 @@ func encode(tb testing.TB, f Format, ck *Checkpoint) []byte {
 }
 
 // tensorList flattens Weights into named tensors for comparison.
-func tensorList(w *Weights) map[string][][]float32 {
-	return map[string][][]float32{
+func tensorList(w *Weights) map[string][]kernels.Tensor {
+	return map[string][]kernels.Tensor{
 		"token_embedding": {w.TokenEmbedding}, "rms_att": w.RMSAtt, "wq": w.WQ,
 		"wk": w.WK, "wv": w.WV, "wo": w.WO, "rms_ffn": w.RMSFFN, "w1": w.W1,
 		"w2": w.W2, "w3": w.W3, "rms_final": {w.RMSFinal}, "classifier": {w.Classifier},
 	}
 }
 
+// floatList is tensorList's float32 values (fp32 weights).
+func floatList(w *Weights) map[string][][]float32 {
+	out := map[string][][]float32{}
+	for name, ts := range tensorList(w) {
+		for _, t := range ts {
+			out[name] = append(out[name], t.F32)
+		}
+	}
+	return out
+}
+
 // sameWeights fails the test unless a and b are bitwise identical.
 func sameWeights(tb testing.TB, a, b *Weights) {
 	tb.Helper()
-	ta, tb2 := tensorList(a), tensorList(b)
+	ta, tb2 := floatList(a), floatList(b)
 	for name, xs := range ta {
 		ys := tb2[name]
 		if len(xs) != len(ys) {
@@ -78,7 +94,7 @@ func checkShape(tb testing.TB, cfg Config, shared bool, w *Weights) {
 		"wo": d * d, "rms_ffn": d, "w1": h * d, "w2": d * h, "w3": h * d, "rms_final": d,
 		"classifier": v * d,
 	}
-	for name, ts := range tensorList(w) {
+	for name, ts := range floatList(w) {
 		layers := l
 		if name == "token_embedding" || name == "rms_final" || name == "classifier" {
 			layers = 1
@@ -92,7 +108,7 @@ func checkShape(tb testing.TB, cfg Config, shared bool, w *Weights) {
 			}
 		}
 	}
-	aliased := &w.Classifier[0] == &w.TokenEmbedding[0]
+	aliased := &w.Classifier.F32[0] == &w.TokenEmbedding.F32[0]
 	if aliased != shared {
 		tb.Fatalf("classifier aliases token embedding = %v, want %v", aliased, shared)
 	}

@@ -23,6 +23,16 @@ const (
 	tClassifier
 )
 
+// name is the tensor's name as the engine reports it (per layer prefixed
+// "layers.N.").
+func (t tensor) name() string {
+	return [...]string{
+		tTokenEmbedding: "token_embedding", tRMSAtt: "rms_att", tWQ: "wq", tWK: "wk", tWV: "wv", tWO: "wo",
+		tRMSFFN: "rms_ffn", tW1: "w1", tW2: "w2", tW3: "w3", tRMSFinal: "rms_final",
+		tFreqReal: "freq_cis_real", tFreqImag: "freq_cis_imag", tClassifier: "classifier",
+	}[t]
+}
+
 // span is one run of float32s in a file: count instances (Layers for
 // per-layer tensors, else 1) of a rows×cols tensor. desc names it and the
 // header fields its size derives from, for error messages.
@@ -76,6 +86,49 @@ func layout(c Config, f Format, shared bool) []span {
 		spans = append(spans, one(tClassifier, vocab, dim, "classifier (vocab_size × dim)"))
 	}
 	return spans
+}
+
+// Span describes one run of tensors in a checkpoint file's weight region:
+// Count instances (Layers for per-layer tensors, else 1) of a Rows×Cols
+// tensor, their values consecutive. Layout lists them in file order, so
+// that code outside this package (synthetic models, generated and
+// streamed) can lay out or write a model without repeating the format.
+type Span struct {
+	Name       string // the tensor's name: "wq", "rms_att", "freq_cis_real"
+	Rows, Cols int
+	Count      int
+	PerLayer   bool
+	// Matrix reports a matrix, which the Q8_0 formats store quantized;
+	// false for the RMS-norm vectors and the legacy frequency tables.
+	Matrix bool
+	// Table reports a legacy RoPE frequency table: written (FreqTable)
+	// but never read into Weights.
+	Table bool
+	Desc  string // the name and the header fields its size derives from, for messages
+}
+
+// Elems is the number of values in one instance of the span's tensor.
+func (s Span) Elems() int { return s.Rows * s.Cols }
+
+// Layout lists the spans of the weight region of a file of format f for
+// shape c, in file order. Call it only for a shape whose WeightBytes are
+// accepted, so that every size fits an int.
+func Layout(c Config, f Format, shared bool) []Span {
+	var out []Span
+	for _, s := range layout(c, f, shared) {
+		table := s.t == tFreqReal || s.t == tFreqImag
+		out = append(out, Span{Name: s.t.name(), Rows: int(s.rows), Cols: int(s.cols), Count: int(s.count),
+			PerLayer: s.perLayer, Matrix: s.quantized() && !table, Table: table, Desc: s.desc})
+	}
+	return out
+}
+
+// WeightBytes is the byte size of the weight region of a file of format f
+// for shape c with group sizes gs (zero for fp32 formats), or an error
+// naming the tensor and header fields whose size overflows or exceeds
+// what this platform can address.
+func WeightBytes(c Config, f Format, shared bool, gs GroupSizes) (int64, error) {
+	return weightBytes(layout(c, f, shared), gs)
 }
 
 // quantized reports whether a Q8_0 file stores the span's tensor as int8

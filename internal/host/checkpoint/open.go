@@ -30,6 +30,7 @@ func Open(path string) (*Checkpoint, error) {
 			return nil, err
 		}
 		ck.release, ck.mapped = unmap, data
+		ck.attachReleasers()
 		return ck, nil
 	}
 	data, err := os.ReadFile(path)

@@ -58,10 +58,12 @@ func parse(data []byte) (*Checkpoint, error) {
 		GroupSize:        h.groupSize,
 		GroupSizes:       h.groupSizes,
 	}
+	var src Source
 	if h.format.Quantized() {
-		ck.Weights, ck.Quantized = assembleQ8(spans, data[hs:], h.groupSizes)
+		src = byteSource(data[hs:])
 	} else {
-		ck.Weights = assemble(spans, floatsOf(data[hs:]))
+		src = FloatSource(floatsOf(data[hs:]))
 	}
+	ck.Weights = tensors(spans, h.groupSizes, src)
 	return ck, nil
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // perMatrixSizes are group sizes for tinyGQA (dim 16, hidden_dim 24) that
@@ -16,38 +19,39 @@ var perMatrixSizes = GroupSizes{TokenEmbedding: 8, WQ: 16, WK: 4, WV: 2, WO: 16,
 
 // randomPerMatrix builds a random Q8_0 model of cfg whose matrices have
 // the group sizes gs (the classifier is the token embedding when shared).
-func randomPerMatrix(tb testing.TB, cfg Config, shared bool, gs GroupSizes, seed uint64) (*Weights, *QuantizedWeights) {
+func randomPerMatrix(tb testing.TB, cfg Config, shared bool, gs GroupSizes, seed uint64) *Weights {
 	tb.Helper()
 	src := synth(tb, cfg, true)
-	r := newRNG(seed)
-	matrix := func(rows, cols, g int) Q8 {
-		f := make([]float32, rows*cols)
-		r.fill(f, 0, 127.4)
-		m := Q8{Q: make([]int8, len(f)), S: make([]float32, len(f)/g)}
-		for i, v := range f {
-			m.Q[i] = int8(math.Round(float64(v)))
+	r := rand.New(rand.NewPCG(seed, 0))
+	matrix := func(rows, cols, g int) kernels.Tensor {
+		m := kernels.Tensor{DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: make([]int8, rows*cols), Scales: make([]float32, rows*cols/g), GroupSize: g}
+		for i := range m.Q8 {
+			m.Q8[i] = int8(r.IntN(255) - 127)
 		}
-		r.fill(m.S, 0.02, 0.01)
+		for i := range m.Scales {
+			m.Scales[i] = 0.01 + 0.02*r.Float32()
+		}
 		return m
 	}
-	layers := func(rows, cols, g int) []Q8 {
-		ms := make([]Q8, cfg.Layers)
+	layers := func(rows, cols, g int) []kernels.Tensor {
+		ms := make([]kernels.Tensor, cfg.Layers)
 		for l := range ms {
 			ms[l] = matrix(rows, cols, g)
 		}
 		return ms
 	}
 	d, h, kv := cfg.Dim, cfg.HiddenDim, cfg.KVDim()
-	q := &QuantizedWeights{
+	w := &Weights{
 		TokenEmbedding: matrix(cfg.VocabSize, d, gs.TokenEmbedding),
-		WQ:             layers(d, d, gs.WQ), WK: layers(kv, d, gs.WK), WV: layers(kv, d, gs.WV), WO: layers(d, d, gs.WO),
+		RMSAtt:         src.Weights.RMSAtt, RMSFFN: src.Weights.RMSFFN, RMSFinal: src.Weights.RMSFinal,
+		WQ: layers(d, d, gs.WQ), WK: layers(kv, d, gs.WK), WV: layers(kv, d, gs.WV), WO: layers(d, d, gs.WO),
 		W1: layers(h, d, gs.W1), W2: layers(d, h, gs.W2), W3: layers(h, d, gs.W3),
 	}
-	q.Classifier = q.TokenEmbedding
+	w.Classifier = w.TokenEmbedding
 	if !shared {
-		q.Classifier = matrix(cfg.VocabSize, d, gs.Classifier)
+		w.Classifier = matrix(cfg.VocabSize, d, gs.Classifier)
 	}
-	return &Weights{RMSAtt: src.Weights.RMSAtt, RMSFFN: src.Weights.RMSFFN, RMSFinal: src.Weights.RMSFinal}, q
+	return w
 }
 
 // TestQ8PerMatrixRoundTrip: WriteQ8PerMatrix then Parse gives back every
@@ -59,9 +63,9 @@ func TestQ8PerMatrixRoundTrip(t *testing.T) {
 		if shared {
 			gs.Classifier = gs.TokenEmbedding
 		}
-		rms, q := randomPerMatrix(t, tinyGQA, shared, gs, 7)
+		q := randomPerMatrix(t, tinyGQA, shared, gs, 7)
 		var buf bytes.Buffer
-		if err := WriteQ8PerMatrix(&buf, tinyGQA, shared, gs, rms, q); err != nil {
+		if err := WriteQ8PerMatrix(&buf, tinyGQA, shared, gs, q); err != nil {
 			t.Fatalf("shared %v: WriteQ8PerMatrix: %v", shared, err)
 		}
 		ck, err := Parse("pm.bin", buf.Bytes())
@@ -71,10 +75,10 @@ func TestQ8PerMatrixRoundTrip(t *testing.T) {
 		if ck.Format != FormatQ8PerMatrix || ck.GroupSizes != gs || ck.GroupSize != 0 || ck.SharedClassifier != shared {
 			t.Fatalf("shared %v: format %v group sizes %+v (file-wide %d) shared %v", shared, ck.Format, ck.GroupSizes, ck.GroupSize, ck.SharedClassifier)
 		}
-		got, want := q8List(ck.Quantized), q8List(q)
+		got, want := q8List(&ck.Weights), q8List(q)
 		for name, ms := range want {
 			for l := range ms {
-				if !reflect.DeepEqual(got[name][l].Q, ms[l].Q) || !reflect.DeepEqual(got[name][l].S, ms[l].S) {
+				if !reflect.DeepEqual(got[name][l].Q8, ms[l].Q8) || !reflect.DeepEqual(got[name][l].Scales, ms[l].Scales) {
 					t.Fatalf("shared %v: %s layer %d differs after the round trip", shared, name, l)
 				}
 			}
@@ -83,7 +87,7 @@ func TestQ8PerMatrixRoundTrip(t *testing.T) {
 		ck.Embedding(row, 3)
 		for j, v := range row {
 			i := 3*tinyGQA.Dim + j
-			if w := float32(q.TokenEmbedding.Q[i]) * q.TokenEmbedding.S[i/gs.TokenEmbedding]; v != w {
+			if w := float32(q.TokenEmbedding.Q8[i]) * q.TokenEmbedding.Scales[i/gs.TokenEmbedding]; v != w {
 				t.Fatalf("shared %v: embedding row 3 [%d] = %v, want %v", shared, j, v, w)
 			}
 		}
@@ -97,9 +101,9 @@ func TestQ8PerMatrixRoundTrip(t *testing.T) {
 // weights give one-line errors naming the field; WriteQ8PerMatrix refuses
 // what Parse would.
 func TestQ8PerMatrixBadInput(t *testing.T) {
-	rms, q := randomPerMatrix(t, tinyGQA, false, perMatrixSizes, 9)
+	q := randomPerMatrix(t, tinyGQA, false, perMatrixSizes, 9)
 	var buf bytes.Buffer
-	if err := WriteQ8PerMatrix(&buf, tinyGQA, false, perMatrixSizes, rms, q); err != nil {
+	if err := WriteQ8PerMatrix(&buf, tinyGQA, false, perMatrixSizes, q); err != nil {
 		t.Fatal(err)
 	}
 	good := buf.Bytes()
@@ -132,12 +136,12 @@ func TestQ8PerMatrixBadInput(t *testing.T) {
 	}
 	bad := perMatrixSizes
 	bad.W2 = 16
-	if err := WriteQ8PerMatrix(&bytes.Buffer{}, tinyGQA, false, bad, rms, q); err == nil || !strings.Contains(err.Error(), "w2 = 16") {
+	if err := WriteQ8PerMatrix(&bytes.Buffer{}, tinyGQA, false, bad, q); err == nil || !strings.Contains(err.Error(), "w2 = 16") {
 		t.Errorf("WriteQ8PerMatrix with w2 in groups of 16: %v", err)
 	}
 	wrong := perMatrixSizes
 	wrong.W3 = 2 // the weights were made in groups of 1
-	if err := WriteQ8PerMatrix(&bytes.Buffer{}, tinyGQA, false, wrong, rms, q); err == nil || !strings.Contains(err.Error(), "w3") {
+	if err := WriteQ8PerMatrix(&bytes.Buffer{}, tinyGQA, false, wrong, q); err == nil || !strings.Contains(err.Error(), "w3") {
 		t.Errorf("WriteQ8PerMatrix with w3's scales for groups of 1 declared 2: %v", err)
 	}
 	if err := Write(&bytes.Buffer{}, FormatQ8PerMatrix, tinyGQA, false, &Weights{}); err == nil || !strings.Contains(err.Error(), "WriteQ8PerMatrix") {
@@ -146,26 +150,24 @@ func TestQ8PerMatrixBadInput(t *testing.T) {
 }
 
 // checkPerMatrix fails unless every matrix of a FormatQ8PerMatrix
-// checkpoint has its shape's values and its kind's number of scales, the
-// float32 matrices are nil and a shared classifier is the embedding.
+// checkpoint is Q8_0 with its shape's values and its kind's group size
+// and number of scales, and a shared classifier is the embedding.
 func checkPerMatrix(tb testing.TB, ck *Checkpoint) {
 	tb.Helper()
-	c, g, q := ck.Config, ck.GroupSizes, ck.Quantized
-	if q == nil || ck.Weights.WQ != nil || ck.Weights.Classifier != nil {
-		tb.Fatal("a per-matrix Q8_0 checkpoint without quantized matrices, or with float32 ones")
-	}
+	c, g, q := ck.Config, ck.GroupSizes, &ck.Weights
 	d, h, kv := c.Dim, c.HiddenDim, c.KVDim()
-	check := func(name string, ms []Q8, values, gs int) {
+	check := func(name string, ms []kernels.Tensor, values, gs int) {
 		if len(ms) == 0 {
 			tb.Fatalf("%s: no matrices", name)
 		}
 		for l, m := range ms {
-			if len(m.Q) != values || len(m.S) != values/gs {
-				tb.Fatalf("%s[%d]: %d values and %d scales, want %d and %d", name, l, len(m.Q), len(m.S), values, values/gs)
+			if m.DType != kernels.Q8_0 || m.GroupSize != gs || len(m.Q8) != values || len(m.Scales) != values/gs {
+				tb.Fatalf("%s[%d]: %v, %d values and %d scales in groups of %d, want q8_0, %d and %d in groups of %d",
+					name, l, m.DType, len(m.Q8), len(m.Scales), m.GroupSize, values, values/gs, gs)
 			}
 		}
 	}
-	check("token_embedding", []Q8{q.TokenEmbedding}, c.VocabSize*d, g.TokenEmbedding)
+	check("token_embedding", []kernels.Tensor{q.TokenEmbedding}, c.VocabSize*d, g.TokenEmbedding)
 	check("wq", q.WQ, d*d, g.WQ)
 	check("wk", q.WK, kv*d, g.WK)
 	check("wv", q.WV, kv*d, g.WV)
@@ -173,8 +175,8 @@ func checkPerMatrix(tb testing.TB, ck *Checkpoint) {
 	check("w1", q.W1, h*d, g.W1)
 	check("w2", q.W2, d*h, g.W2)
 	check("w3", q.W3, h*d, g.W3)
-	check("classifier", []Q8{q.Classifier}, c.VocabSize*d, g.Classifier)
-	if ck.SharedClassifier && &q.Classifier.Q[0] != &q.TokenEmbedding.Q[0] {
+	check("classifier", []kernels.Tensor{q.Classifier}, c.VocabSize*d, g.Classifier)
+	if ck.SharedClassifier && &q.Classifier.Q8[0] != &q.TokenEmbedding.Q8[0] {
 		tb.Fatal("shared classifier is not the token embedding")
 	}
 }

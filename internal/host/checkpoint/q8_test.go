@@ -2,12 +2,14 @@ package checkpoint
 
 import (
 	"encoding/binary"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
 	"unsafe"
 
 	"github.com/retrollama/retrollama/internal/testdata"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // inside reports whether p points into b.
@@ -52,14 +54,14 @@ func TestQ8RoundTrip(t *testing.T) {
 				if ck.Path != "q8.bin" {
 					t.Errorf("Path = %q", ck.Path)
 				}
-				wq := ck.Quantized.WQ[0]
-				if !inside(unsafe.Pointer(&wq.Q[0]), data) {
+				wq := ck.Weights.WQ[0]
+				if !inside(unsafe.Pointer(&wq.Q8[0]), data) {
 					t.Error("int8 values were copied instead of viewed")
 				}
 				if littleEndianHost() && uintptr(unsafe.Pointer(&data[0]))%4 == 0 {
-					emb := ck.Quantized.TokenEmbedding
-					scaleOff := uintptr(unsafe.Pointer(&emb.Q[0])) + uintptr(len(emb.Q))
-					if aligned := scaleOff%4 == 0; aligned != inside(unsafe.Pointer(&emb.S[0]), data) {
+					emb := ck.Weights.TokenEmbedding
+					scaleOff := uintptr(unsafe.Pointer(&emb.Q8[0])) + uintptr(len(emb.Q8))
+					if aligned := scaleOff%4 == 0; aligned != inside(unsafe.Pointer(&emb.Scales[0]), data) {
 						t.Errorf("embedding scales at offset %% 4 = %d: viewed = %v, want %v", scaleOff%4, !aligned, aligned)
 					}
 				}
@@ -86,8 +88,8 @@ func TestQ8RoundTrip(t *testing.T) {
 				if err := ck.Close(); err != nil {
 					t.Fatal(err)
 				}
-				if ck.Weights.RMSFinal == nil && ck.Quantized != nil {
-					t.Error("Close cleared Weights but not Quantized")
+				if ck.Weights.RMSFinal.F32 != nil || ck.Weights.WQ != nil {
+					t.Error("Close did not clear Weights")
 				}
 			})
 		})
@@ -98,39 +100,42 @@ func TestQ8RoundTrip(t *testing.T) {
 // before writing a byte.
 func TestWriteQ8Rejects(t *testing.T) {
 	m := randomQ8(t, tinyGQA, false, 4, 1)
-	shortScales := *m.q
-	shortScales.W2 = append([]Q8{{Q: m.q.W2[0].Q, S: m.q.W2[0].S[1:]}}, m.q.W2[1:]...)
-	missingLayer := *m.q
-	missingLayer.WK = m.q.WK[:1]
-	noClassifier := *m.q
-	noClassifier.Classifier = Q8{}
-	noRMS := *m.rms
-	noRMS.RMSFinal = nil
+	shortScales := *m.w
+	w2 := m.w.W2[0]
+	w2.Scales = w2.Scales[1:]
+	shortScales.W2 = append([]kernels.Tensor{w2}, m.w.W2[1:]...)
+	missingLayer := *m.w
+	missingLayer.WK = m.w.WK[:1]
+	noClassifier := *m.w
+	noClassifier.Classifier = kernels.Tensor{}
+	noRMS := *m.w
+	noRMS.RMSFinal = kernels.Tensor{DType: kernels.F32}
+	fp32Matrix := *m.w
+	fp32Matrix.WO = append([]kernels.Tensor{{DType: kernels.F32, F32: make([]float32, tinyGQA.Dim*tinyGQA.Dim)}}, m.w.WO[1:]...)
 	bad := tinyGQA
 	bad.Heads = 5
 	tests := []struct {
 		name string
 		cfg  Config
 		gs   int
-		rms  *Weights
-		q    *QuantizedWeights
+		w    *Weights
 		want string
 	}{
-		{"invalid config", bad, 4, m.rms, m.q, "n_heads"},
-		{"zero group size", tinyGQA, 0, m.rms, m.q, "group_size = 0 must be positive"},
-		{"group size not dividing hidden_dim", tinyGQA, 16, m.rms, m.q, "group_size = 16 does not divide hidden_dim = 24"},
-		{"nil quantized", tinyGQA, 4, m.rms, nil, "nil weights"},
-		{"nil rms", tinyGQA, 4, nil, m.q, "nil weights"},
-		{"short scales", tinyGQA, 4, m.rms, &shortScales, "w2"},
-		{"missing layer", tinyGQA, 4, m.rms, &missingLayer, "wk"},
-		{"missing classifier", tinyGQA, 4, m.rms, &noClassifier, "classifier"},
-		{"missing rms_final", tinyGQA, 4, &noRMS, m.q, "rms_final"},
-		{"same group size, wrong scale count", tinyGQA, 2, m.rms, m.q, "group_size = 2"},
+		{"invalid config", bad, 4, m.w, "n_heads"},
+		{"zero group size", tinyGQA, 0, m.w, "group_size = 0 must be positive"},
+		{"group size not dividing hidden_dim", tinyGQA, 16, m.w, "group_size = 16 does not divide hidden_dim = 24"},
+		{"nil weights", tinyGQA, 4, nil, "nil weights"},
+		{"short scales", tinyGQA, 4, &shortScales, "w2"},
+		{"missing layer", tinyGQA, 4, &missingLayer, "wk"},
+		{"missing classifier", tinyGQA, 4, &noClassifier, "classifier"},
+		{"missing rms_final", tinyGQA, 4, &noRMS, "rms_final"},
+		{"fp32 matrix", tinyGQA, 4, &fp32Matrix, "wo"},
+		{"same group size, wrong scale count", tinyGQA, 2, m.w, "group_size = 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var sink countWriter
-			err := WriteQ8(&sink, tt.cfg, false, tt.gs, tt.rms, tt.q)
+			err := WriteQ8(&sink, tt.cfg, false, tt.gs, tt.w)
 			if err == nil || !contains(err.Error(), tt.want) || !contains(err.Error(), "write checkpoint") {
 				t.Fatalf("WriteQ8 error %v, want one mentioning %q", err, tt.want)
 			}
@@ -140,7 +145,7 @@ func TestWriteQ8Rejects(t *testing.T) {
 		})
 	}
 	var sink countWriter
-	if err := Write(&sink, FormatQ8, tinyGQA, true, m.rms); err == nil || !contains(err.Error(), "WriteQ8") {
+	if err := Write(&sink, FormatQ8, tinyGQA, true, m.w); err == nil || !contains(err.Error(), "WriteQ8") {
 		t.Errorf("Write(FormatQ8) = %v, want a pointer to WriteQ8", err)
 	}
 }
@@ -241,24 +246,24 @@ func TestRealQ8Stories260K(t *testing.T) {
 			if ck.Format.String() != "q8_0" || ck.Path != path {
 				t.Fatalf("format %v path %q", ck.Format, ck.Path)
 			}
-			w, q := &ck.Weights, ck.Quantized
+			w, q := &ck.Weights, &ck.Weights
 			i8 := func(o int) int8 { return int8(raw[o]) }
 			f32 := func(o int) float32 { return floatAt(raw, o) }
 			spots := []struct {
 				name      string
 				got, want float32
 			}{
-				{"rms_att[0][0]", w.RMSAtt[0][0], f32(rmsAtt)},
-				{"rms_ffn[2][5]", w.RMSFFN[2][5], f32(rmsFFN + 4*(2*c.Dim+5))},
-				{"rms_final[last]", w.RMSFinal[c.Dim-1], f32(rmsFinal + 4*(c.Dim-1))},
-				{"token_embedding.Q[100]", float32(q.TokenEmbedding.Q[100]), float32(i8(emb.q + 100))},
-				{"token_embedding.S[25]", q.TokenEmbedding.S[25], f32(emb.s + 4*25)},
-				{"wq[0].Q[0]", float32(q.WQ[0].Q[0]), float32(i8(wq[0].q))},
-				{"wq[3].S[last]", q.WQ[3].S[c.Dim*c.Dim/gs-1], f32(wq[3].s + 4*(c.Dim*c.Dim/gs-1))},
-				{"wk[4].Q[7]", float32(q.WK[4].Q[7]), float32(i8(wk[4].q + 7))},
-				{"wk[1].S[3]", q.WK[1].S[3], f32(wk[1].s + 12)},
-				{"w2[2].Q[last]", float32(q.W2[2].Q[c.Dim*c.HiddenDim-1]), float32(i8(w2[2].s - 1))},
-				{"w2[4].S[42]", q.W2[4].S[42], f32(w2[4].s + 4*42)},
+				{"rms_att[0][0]", w.RMSAtt[0].F32[0], f32(rmsAtt)},
+				{"rms_ffn[2][5]", w.RMSFFN[2].F32[5], f32(rmsFFN + 4*(2*c.Dim+5))},
+				{"rms_final[last]", w.RMSFinal.F32[c.Dim-1], f32(rmsFinal + 4*(c.Dim-1))},
+				{"token_embedding.Q8[100]", float32(q.TokenEmbedding.Q8[100]), float32(i8(emb.q + 100))},
+				{"token_embedding.Scales[25]", q.TokenEmbedding.Scales[25], f32(emb.s + 4*25)},
+				{"wq[0].Q8[0]", float32(q.WQ[0].Q8[0]), float32(i8(wq[0].q))},
+				{"wq[3].Scales[last]", q.WQ[3].Scales[c.Dim*c.Dim/gs-1], f32(wq[3].s + 4*(c.Dim*c.Dim/gs-1))},
+				{"wk[4].Q8[7]", float32(q.WK[4].Q8[7]), float32(i8(wk[4].q + 7))},
+				{"wk[1].Scales[3]", q.WK[1].Scales[3], f32(wk[1].s + 12)},
+				{"w2[2].Q8[last]", float32(q.W2[2].Q8[c.Dim*c.HiddenDim-1]), float32(i8(w2[2].s - 1))},
+				{"w2[4].Scales[42]", q.W2[4].Scales[42], f32(w2[4].s + 4*42)},
 			}
 			for _, s := range spots {
 				if s.got != s.want {
@@ -279,5 +284,27 @@ func TestRealQ8Stories260K(t *testing.T) {
 				t.Fatal("group_size is not at byte 37")
 			}
 		})
+	}
+}
+
+// TestQuantize: Quantize refuses mismatched destinations and reports
+// non-finite values.
+func TestQuantize(t *testing.T) {
+	w := []float32{1, 2, 3, 4}
+	if err := Quantize(kernels.Tensor{Q8: make([]int8, 4), Scales: make([]float32, 1), GroupSize: 2}, w); err == nil {
+		t.Error("one scale for two groups accepted")
+	}
+	if err := Quantize(kernels.Tensor{Q8: make([]int8, 3), Scales: make([]float32, 1), GroupSize: 2}, w[:3]); err == nil {
+		t.Error("a partial group accepted")
+	}
+	dst := kernels.Tensor{Q8: []int8{9, 9, 9, 9}, Scales: make([]float32, 2), GroupSize: 2}
+	if err := Quantize(dst, []float32{0, 0, 127, -63.5}); err != nil {
+		t.Fatal(err)
+	}
+	if dst.Q8[0] != 0 || dst.Q8[1] != 0 || dst.Q8[2] != 127 || dst.Q8[3] != -64 || dst.Scales[0] != 0 || dst.Scales[1] != 1 {
+		t.Errorf("got %v %v", dst.Q8, dst.Scales)
+	}
+	if err := Quantize(kernels.Tensor{Q8: make([]int8, 2), Scales: make([]float32, 1), GroupSize: 2}, []float32{1, float32(math.Inf(1))}); err == nil {
+		t.Error("infinite value accepted")
 	}
 }

@@ -67,18 +67,18 @@ func TestRealStories260K(t *testing.T) {
 				name      string
 				got, want float32
 			}{
-				{"token_embedding[0]", w.TokenEmbedding[0], at(emb)},
-				{"rms_att[1][0]", w.RMSAtt[1][0], at(rmsAtt + c.Dim)},
-				{"wq[0][0]", w.WQ[0][0], at(wq)},
-				{"wk[4][last]", w.WK[4][kv*c.Dim-1], at(wv - 1)},
-				{"wv[2][5]", w.WV[2][5], at(wv + 2*kv*c.Dim + 5)},
-				{"wo[0][0]", w.WO[0][0], at(wo)},
-				{"rms_ffn[4][0]", w.RMSFFN[4][0], at(rmsFFN + 4*c.Dim)},
-				{"w1[0][0]", w.W1[0][0], at(w1)},
-				{"w2[0][0]", w.W2[0][0], at(w2)},
-				{"w3[4][last]", w.W3[4][c.HiddenDim*c.Dim-1], at(rmsFinal - 1)},
-				{"rms_final[0]", w.RMSFinal[0], at(rmsFinal)},
-				{"rms_final[last]", w.RMSFinal[c.Dim-1], at(rmsFinal + c.Dim - 1)},
+				{"token_embedding[0]", w.TokenEmbedding.F32[0], at(emb)},
+				{"rms_att[1][0]", w.RMSAtt[1].F32[0], at(rmsAtt + c.Dim)},
+				{"wq[0][0]", w.WQ[0].F32[0], at(wq)},
+				{"wk[4][last]", w.WK[4].F32[kv*c.Dim-1], at(wv - 1)},
+				{"wv[2][5]", w.WV[2].F32[5], at(wv + 2*kv*c.Dim + 5)},
+				{"wo[0][0]", w.WO[0].F32[0], at(wo)},
+				{"rms_ffn[4][0]", w.RMSFFN[4].F32[0], at(rmsFFN + 4*c.Dim)},
+				{"w1[0][0]", w.W1[0].F32[0], at(w1)},
+				{"w2[0][0]", w.W2[0].F32[0], at(w2)},
+				{"w3[4][last]", w.W3[4].F32[c.HiddenDim*c.Dim-1], at(rmsFinal - 1)},
+				{"rms_final[0]", w.RMSFinal.F32[0], at(rmsFinal)},
+				{"rms_final[last]", w.RMSFinal.F32[c.Dim-1], at(rmsFinal + c.Dim - 1)},
 			}
 			for _, s := range spots {
 				if math.Float32bits(s.got) != math.Float32bits(s.want) {
@@ -87,8 +87,8 @@ func TestRealStories260K(t *testing.T) {
 			}
 			// Trained RMS-norm weights are not all equal: a misplaced slice
 			// would likely land on constant RoPE or zero data instead.
-			if w.RMSFinal[0] == w.RMSFinal[1] && w.RMSFinal[1] == w.RMSFinal[2] {
-				t.Errorf("rms_final starts with three equal values %v", w.RMSFinal[:3])
+			if w.RMSFinal.F32[0] == w.RMSFinal.F32[1] && w.RMSFinal.F32[1] == w.RMSFinal.F32[2] {
+				t.Errorf("rms_final starts with three equal values %v", w.RMSFinal.F32[:3])
 			}
 		})
 	}
@@ -101,7 +101,7 @@ func TestRealStories260K(t *testing.T) {
 			t.Fatalf("Close #%d: %v", i+1, err)
 		}
 	}
-	if mapped.Weights.TokenEmbedding != nil {
+	if mapped.Weights.TokenEmbedding.F32 != nil {
 		t.Error("Close left weights pointing at unmapped memory")
 	}
 }

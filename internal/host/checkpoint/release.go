@@ -3,39 +3,48 @@ package checkpoint
 import (
 	"os"
 	"unsafe"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
-// Releaser returns a function for kernels.Tensor.Release: called with
-// (lo, hi), it drops from the process's memory the pages of the file
-// mapping that hold only s[lo:hi]. The values stay valid — a later read
-// faults the pages back in from the page cache or the file — so a kernel
-// provider that has copied a weight into its own layout can give the
-// mapped original's memory back, and the process holds one copy of the
-// model rather than two. It returns nil when s is not inside the
-// checkpoint's mapping (a synthetic or decoded model on the Go heap,
-// where memory cannot be given back piecemeal) or the platform cannot
-// drop pages. After Close the function does nothing.
-func (c *Checkpoint) Releaser(s []float32) func(lo, hi int) {
-	return c.releaser(unsafe.Pointer(unsafe.SliceData(s)), len(s), 4)
+// attachReleasers sets the Release of every matrix of the checkpoint's
+// weights (kernels.Tensor.Release): called with (lo, hi), it drops from
+// the process's memory the pages of the file mapping that hold only
+// values [lo, hi) (for Q8_0, and their scales [lo/GroupSize,
+// hi/GroupSize)). The values stay valid — a later read faults the pages
+// back in from the page cache or the file — so a kernel provider that
+// has copied a weight into its own layout can give the mapped original's
+// memory back, and the process holds one copy of the model rather than
+// two. Release stays nil where the tensor is not inside the checkpoint's
+// mapping (a synthetic or decoded model on the Go heap, where memory
+// cannot be given back piecemeal) or the platform cannot drop pages, and
+// on the RMS-norm vectors, which no provider copies. After Close the
+// functions do nothing.
+func (c *Checkpoint) attachReleasers() {
+	for _, t := range c.Weights.matrices() {
+		t.Release = c.releaserOf(*t)
+	}
 }
 
-// ReleaserQ8 is Releaser for a Q8_0 matrix of groupSize values per
-// scale: called with (lo, hi), it drops the pages that hold only values
-// [lo, hi) of q and their scales [lo/groupSize, hi/groupSize) of s, as
-// kernels.Tensor.Release describes.
-func (c *Checkpoint) ReleaserQ8(q []int8, s []float32, groupSize int) func(lo, hi int) {
-	rq := c.releaser(unsafe.Pointer(unsafe.SliceData(q)), len(q), 1)
-	rs := c.releaser(unsafe.Pointer(unsafe.SliceData(s)), len(s), 4)
-	if rq == nil || rs == nil || groupSize <= 0 {
+// releaserOf is the Release function of tensor t (see attachReleasers),
+// or nil.
+func (c *Checkpoint) releaserOf(t kernels.Tensor) func(lo, hi int) {
+	if t.DType == kernels.F32 {
+		return c.releaser(unsafe.Pointer(unsafe.SliceData(t.F32)), len(t.F32), 4)
+	}
+	rq := c.releaser(unsafe.Pointer(unsafe.SliceData(t.Q8)), len(t.Q8), 1)
+	rs := c.releaser(unsafe.Pointer(unsafe.SliceData(t.Scales)), len(t.Scales), 4)
+	gs := t.GroupSize
+	if rq == nil || rs == nil || gs <= 0 {
 		return nil
 	}
 	return func(lo, hi int) {
 		rq(lo, hi)
-		rs(lo/groupSize, hi/groupSize)
+		rs(lo/gs, hi/gs)
 	}
 }
 
-// releaser is Releaser for n elements of size bytes at p.
+// releaser is the release function of n elements of size bytes at p.
 func (c *Checkpoint) releaser(p unsafe.Pointer, n, size int) func(lo, hi int) {
 	if c == nil || len(c.mapped) == 0 || n == 0 || p == nil || !canDropPages {
 		return nil

@@ -3,7 +3,7 @@
 package checkpoint
 
 // canDropPages: pages are only dropped on Linux (see release_linux.go);
-// elsewhere Releaser returns nil and providers work on the mapping as it
+// elsewhere the matrices' Release is nil and providers work on the mapping as it
 // is.
 const canDropPages = false
 

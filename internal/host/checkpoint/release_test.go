@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // rssBytes returns the process's resident set from /proc/self/statm.
@@ -27,18 +29,19 @@ func rssBytes(t *testing.T) int {
 	return pages * os.Getpagesize()
 }
 
-// TestReleaser: a mapped checkpoint's Releaser drops the pages of a
-// range (the process's RSS falls by about the range's size) while the
-// values stay the same; it is nil for weights on the Go heap, and does
-// nothing after Close. ReleaserQ8 releases a Q8_0 matrix's values and
-// scales.
+// TestReleaser: the Release of a mapped checkpoint's matrix drops the
+// pages of a range (the process's RSS falls by about the range's size)
+// while the values stay the same; it is nil for the RMS-norm vectors and
+// for weights on the Go heap, and does nothing after Close. A Q8_0
+// matrix's releases its values and scales.
 func TestReleaser(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s15.bin")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSynthetic(f, "stories15M", FormatLegacy, 0, nil); err != nil {
+	cfg, _ := ShapeOf("stories15M")
+	if err := Write(f, FormatLegacy, cfg, true, &synth(t, cfg, true).Weights); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -49,15 +52,18 @@ func TestReleaser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ck.Close()
-	cls := ck.Weights.Classifier // 32000×288 floats, 36.9 MB
+	cls := ck.Weights.Classifier.F32 // 32000×288 floats, 36.9 MB
 	var sum float32
 	for _, v := range cls { // fault every page in
 		sum += v
 	}
 	want := slices.Clone(cls)
-	release := ck.Releaser(cls)
+	release := ck.Weights.Classifier.Release
 	if release == nil {
-		t.Fatal("Releaser of a mapped tensor is nil")
+		t.Fatal("Release of a mapped matrix is nil")
+	}
+	if ck.Weights.RMSFinal.Release != nil {
+		t.Error("Release of an RMS-norm vector is not nil")
 	}
 	before := rssBytes(t)
 	release(0, len(cls))
@@ -69,8 +75,8 @@ func TestReleaser(t *testing.T) {
 		t.Error("values changed after release")
 	}
 	release(-5, math.MaxInt) // clamped, not a fault
-	if r := ck.Releaser(make([]float32, 100)); r != nil {
-		t.Error("Releaser of a heap slice is not nil")
+	if r := ck.releaserOf(kernels.Tensor{DType: kernels.F32, F32: make([]float32, 100)}); r != nil {
+		t.Error("Release of a heap slice is not nil")
 	}
 
 	skq, err := quantizedFile(t)
@@ -78,14 +84,14 @@ func TestReleaser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer skq.Close()
-	q := skq.Quantized.Classifier
-	rq := skq.ReleaserQ8(q.Q, q.S, skq.GroupSize)
+	q := skq.Weights.Classifier
+	rq := q.Release
 	if rq == nil {
-		t.Fatal("ReleaserQ8 of a mapped tensor is nil")
+		t.Fatal("Release of a mapped Q8_0 matrix is nil")
 	}
-	wq, ws := slices.Clone(q.Q), slices.Clone(q.S)
-	rq(0, len(q.Q))
-	if !slices.Equal(q.Q, wq) || !slices.Equal(q.S, ws) {
+	wq, ws := slices.Clone(q.Q8), slices.Clone(q.Scales)
+	rq(0, len(q.Q8))
+	if !slices.Equal(q.Q8, wq) || !slices.Equal(q.Scales, ws) {
 		t.Error("Q8_0 values changed after release")
 	}
 
@@ -96,14 +102,15 @@ func TestReleaser(t *testing.T) {
 	keep(0, 1000) // after Close: nothing (the mapping is gone)
 }
 
-// quantizedFile writes and opens a synthetic stories15M Q8_0 file.
+// quantizedFile writes and opens a random stories15M Q8_0 file.
 func quantizedFile(t *testing.T) (*Checkpoint, error) {
 	path := filepath.Join(t.TempDir(), "q8.bin")
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteSynthetic(f, "stories15M", FormatQ8, 32, signQuantizer); err != nil {
+	cfg, _ := ShapeOf("stories15M")
+	if err := WriteQ8(f, cfg, true, 32, randomQ8(t, cfg, true, 32, 1).w); err != nil {
 		return nil, err
 	}
 	if err := f.Close(); err != nil {

@@ -2,11 +2,11 @@ package checkpoint
 
 import "math"
 
-// ropeTable computes llama2.c's legacy freq_cis_real (cos) or
+// FreqTable computes llama2.c's legacy freq_cis_real (cos) or
 // freq_cis_imag (sin) table, seq_len × head_size/2, entry [p][i] being the
-// rotation angle p / 10000^(2i/head_size). Only Write uses it, so that
+// rotation angle p / 10000^(2i/head_size). Only writers use it, so that
 // legacy files match what llama2.c's old exporter produced.
-func ropeTable(cfg Config, imag bool) []float32 {
+func FreqTable(cfg Config, imag bool) []float32 {
 	hs, half := cfg.HeadSize(), cfg.HeadSize()/2
 	out := make([]float32, cfg.SeqLen*half)
 	for p := range cfg.SeqLen {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"unsafe"
+
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestRoundTrip writes synthetic models in both formats, shared and not,
@@ -45,7 +47,7 @@ func TestRoundTrip(t *testing.T) {
 				}
 				check(t, ck, "rt.bin")
 				if littleEndianHost() {
-					first := unsafe.Pointer(&ck.Weights.RMSFinal[0])
+					first := unsafe.Pointer(&ck.Weights.RMSFinal.F32[0])
 					inData := uintptr(first) >= uintptr(unsafe.Pointer(&data[0])) &&
 						uintptr(first) < uintptr(unsafe.Pointer(&data[0]))+uintptr(len(data))
 					if !inData {
@@ -90,11 +92,13 @@ func TestRoundTrip(t *testing.T) {
 func TestWriteRejects(t *testing.T) {
 	ok := synth(t, tinyGQA, false)
 	shortLayer := ok.Weights
-	shortLayer.WK = append([][]float32{ok.Weights.WK[0][:3]}, ok.Weights.WK[1:]...)
+	wk := ok.Weights.WK[0]
+	wk.F32 = wk.F32[:3]
+	shortLayer.WK = append([]kernels.Tensor{wk}, ok.Weights.WK[1:]...)
 	missingLayer := ok.Weights
 	missingLayer.W2 = ok.Weights.W2[:1]
 	noClassifier := ok.Weights
-	noClassifier.Classifier = nil
+	noClassifier.Classifier = kernels.Tensor{DType: kernels.F32}
 	bad := tinyGQA
 	bad.KVHeads = 3
 	tests := []struct {

@@ -106,9 +106,10 @@ func (s Substitution) what() string {
 	return string(s.Op)
 }
 
-// Weight is the engine's handle to a prepared tensor: the provider that
-// runs it, that provider's handle, and the reference's handle for fallback.
-type Weight struct {
+// Prepared is the engine's handle to a prepared tensor: the provider that
+// runs it, that provider's handle (a kernels.Weight), and the reference's
+// handle for fallback.
+type Prepared struct {
 	provider kernels.Provider
 	w        kernels.Weight
 	ref      kernels.Weight
@@ -371,28 +372,12 @@ func (t *Table) Providers() []kernels.Provider { return slices.Clone(t.initialis
 // are prepared), in order.
 func (t *Table) Decisions() []Decision { return t.decisions }
 
-// PrepareMatrix makes a rows×cols matrix resident in the provider chosen
-// for it (and in the reference, for fallback). release, when not nil,
-// drops data's pages from memory (kernels.Tensor.Release): a provider
-// that re-lays the matrix out then gives the original's memory back.
-func (t *Table) PrepareMatrix(name string, rows, cols int, data []float32, release func(lo, hi int)) (*Weight, error) {
-	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data, Release: release})
-}
-
-// PrepareQ8 makes a rows×cols Q8_0 matrix (int8 values, one scale per
-// groupSize values) resident in the provider chosen for it; release as
-// for PrepareMatrix.
-func (t *Table) PrepareQ8(name string, rows, cols int, q []int8, scales []float32, groupSize int, release func(lo, hi int)) (*Weight, error) {
-	return t.prepare(kernels.MatMul, kernels.Tensor{Name: name, DType: kernels.Q8_0, Rows: rows, Cols: cols, Q8: q, Scales: scales, GroupSize: groupSize, Release: release})
-}
-
-// PrepareVector makes a normalisation weight vector resident in the
-// provider chosen for rmsnorm.
-func (t *Table) PrepareVector(name string, data []float32) (*Weight, error) {
-	return t.prepare(kernels.RMSNorm, kernels.Tensor{Name: name, DType: kernels.F32, Rows: 1, Cols: len(data), F32: data})
-}
-
-func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
+// Prepare makes a weight tensor of op (MatMul: a matrix of either dtype;
+// RMSNorm: a normalisation vector) resident in the provider chosen for
+// it, and in the reference for fallback. A provider that re-lays the
+// tensor out gives the original's memory back through tensor.Release
+// when set.
+func (t *Table) Prepare(op kernels.Op, tensor kernels.Tensor) (*Prepared, error) {
 	q := kernels.Query{Op: op, DType: tensor.DType, Model: t.shape, Rows: tensor.Rows, Cols: tensor.Cols}
 	if tensor.DType == kernels.Q8_0 {
 		q.GroupSize = tensor.GroupSize
@@ -402,7 +387,7 @@ func (t *Table) prepare(op kernels.Op, tensor kernels.Tensor) (*Weight, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s on the reference: %w", tensor.Name, err)
 	}
-	w := &Weight{provider: t.reference, w: ref, ref: ref}
+	w := &Prepared{provider: t.reference, w: ref, ref: ref}
 	if p != t.reference {
 		pw, err := p.Prepare(tensor)
 		if err != nil {
@@ -445,7 +430,7 @@ func (t *Table) failed(op kernels.Op, p kernels.Provider, err error) (redo bool)
 }
 
 // MatMul runs kernels.MatMul unless an earlier op failed.
-func (t *Table) MatMul(out []float32, w *Weight, x []float32) {
+func (t *Table) MatMul(out []float32, w *Prepared, x []float32) {
 	if t.err != nil {
 		return
 	}
@@ -462,7 +447,7 @@ func (t *Table) MatMul(out []float32, w *Weight, x []float32) {
 }
 
 // RMSNorm runs kernels.RMSNorm unless an earlier op failed.
-func (t *Table) RMSNorm(out, x []float32, w *Weight) {
+func (t *Table) RMSNorm(out, x []float32, w *Prepared) {
 	if t.err != nil {
 		return
 	}

@@ -46,11 +46,11 @@ func TestChoosesPerTensorAndRecordsWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tab.Close()
-	small, err := tab.PrepareMatrix("wq", 4, 4, make([]float32, 16), nil)
+	small, err := tab.Prepare(kernels.MatMul, matrix("wq", 4, 4, make([]float32, 16)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	big, err := tab.PrepareMatrix("classifier", 6, 4, make([]float32, 24), nil)
+	big, err := tab.Prepare(kernels.MatMul, matrix("classifier", 6, 4, make([]float32, 24)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestFallbackRedoesOnReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tab.Close()
-	w, err := tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4}, nil)
+	w, err := tab.Prepare(kernels.MatMul, matrix("w", 2, 2, []float32{1, 2, 3, 4}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestFailStopsWithStickyError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tab.Close()
-	w, _ := tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4}, nil)
+	w, _ := tab.Prepare(kernels.MatMul, matrix("w", 2, 2, []float32{1, 2, 3, 4}))
 	out := make([]float32, 2)
 	tab.MatMul(out, w, []float32{1, 1})
 	tab.MatMul(out, w, []float32{1, 1})
@@ -137,7 +137,7 @@ func TestTiming(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tab.Close()
-	w, _ := tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4}, nil)
+	w, _ := tab.Prepare(kernels.MatMul, matrix("w", 2, 2, []float32{1, 2, 3, 4}))
 	out := make([]float32, 2)
 	tab.MatMul(out, w, []float32{1, 1})
 	if len(tab.Timings()) != 0 {
@@ -197,7 +197,7 @@ func TestStartFailures(t *testing.T) {
 			tab, err := New(planFor(c.p, c.fallback), shape)
 			if err == nil {
 				defer tab.Close()
-				_, err = tab.PrepareMatrix("w", 2, 2, []float32{1, 2, 3, 4}, nil)
+				_, err = tab.Prepare(kernels.MatMul, matrix("w", 2, 2, []float32{1, 2, 3, 4}))
 			}
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -218,4 +218,9 @@ func TestStartFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// matrix is an fp32 weight matrix for Prepare.
+func matrix(name string, rows, cols int, data []float32) kernels.Tensor {
+	return kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data}
 }

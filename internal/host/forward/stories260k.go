@@ -6,6 +6,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/testdata"
 )
 
@@ -18,7 +19,7 @@ import (
 func Stories260K(t *testing.T) *checkpoint.Checkpoint {
 	t.Helper()
 	return sharedOr(t, "stories260K.bin", "synthetic stories260K", func() (*checkpoint.Checkpoint, error) {
-		return checkpoint.Synthetic("stories260K")
+		return synthetic.Model("stories260K")
 	})
 }
 

@@ -25,16 +25,16 @@ type Transformer struct {
 
 // layer holds one transformer block's prepared weight handles.
 type layer struct {
-	rmsAtt, rmsFFN     *dispatch.Weight
-	wq, wk, wv, wo     *dispatch.Weight
-	w1, w2, w3         *dispatch.Weight
+	rmsAtt, rmsFFN     *dispatch.Prepared
+	wq, wk, wv, wo     *dispatch.Prepared
+	w1, w2, w3         *dispatch.Prepared
 	keyCache, valCache []float32 // SeqLen×KVDim each
 }
 
 type weights struct {
 	layers     []layer
-	rmsFinal   *dispatch.Weight
-	classifier *dispatch.Weight
+	rmsFinal   *dispatch.Prepared
+	classifier *dispatch.Prepared
 }
 
 // state is run.c's RunState: every activation buffer, allocated once.
@@ -45,10 +45,9 @@ type state struct {
 	logits     []float32 // VocabSize
 }
 
-// Shape converts a checkpoint's configuration to the kernel contract's.
-func Shape(c checkpoint.Config) kernels.Shape {
-	return kernels.Shape{Dim: c.Dim, HiddenDim: c.HiddenDim, Heads: c.Heads, KVHeads: c.KVHeads, SeqLen: c.SeqLen, VocabSize: c.VocabSize, Layers: c.Layers}
-}
+// Shape is a checkpoint's configuration as the kernel contract's shape
+// (the same fields: checkpoint.Config is a kernels.Shape).
+func Shape(c checkpoint.Config) kernels.Shape { return kernels.Shape(c) }
 
 // New prepares every weight of ck on the providers of ops and allocates the
 // run state. ops must have been built for Shape(ck.Config).
@@ -57,69 +56,34 @@ func New(ck *checkpoint.Checkpoint, ops *dispatch.Table) (*Transformer, error) {
 	kvDim := c.KVDim()
 	t := &Transformer{cfg: c, ops: ops, ck: ck}
 	var err error
-	matrix := func(name string, rows, cols int, data []float32) *dispatch.Weight {
+	// prepare makes a weight of op resident on its provider, fp32 or Q8_0
+	// alike; after a failure it does nothing, and New reports the first.
+	prepare := func(op kernels.Op, tensor kernels.Tensor) *dispatch.Prepared {
 		if err != nil {
 			return nil
 		}
-		var h *dispatch.Weight
-		h, err = ops.PrepareMatrix(name, rows, cols, data, ck.Releaser(data))
-		return h
-	}
-	vector := func(name string, data []float32) *dispatch.Weight {
-		if err != nil {
-			return nil
-		}
-		var h *dispatch.Weight
-		h, err = ops.PrepareVector(name, data)
-		return h
-	}
-	// quantized prepares a Q8_0 matrix in groups of gs, its kind's group
-	// size (ck.GroupSizes: one for the file, or one per kind).
-	quantized := func(name string, rows, cols int, q checkpoint.Q8, gs int) *dispatch.Weight {
-		if err != nil {
-			return nil
-		}
-		var h *dispatch.Weight
-		h, err = ops.PrepareQ8(name, rows, cols, q.Q, q.S, gs, ck.ReleaserQ8(q.Q, q.S, gs))
-		return h
-	}
-	// pick returns layer l's fp32 or Q8_0 matrix, whichever the checkpoint
-	// holds, prepared on the chosen provider.
-	qw := ck.Quantized
-	pick := func(name string, rows, cols int, f32 [][]float32, q8 []checkpoint.Q8, gs, l int) *dispatch.Weight {
-		if qw == nil {
-			return matrix(name, rows, cols, f32[l])
-		}
-		return quantized(name, rows, cols, q8[l], gs)
-	}
-	gs := ck.GroupSizes
-	var q8 checkpoint.QuantizedWeights
-	if qw != nil {
-		q8 = *qw
+		var p *dispatch.Prepared
+		p, err = ops.Prepare(op, tensor)
+		return p
 	}
 	t.weights.layers = make([]layer, c.Layers)
 	for l := range t.weights.layers {
-		name := func(s string) string { return fmt.Sprintf("layers.%d.%s", l, s) }
 		t.weights.layers[l] = layer{
-			rmsAtt:   vector(name("rms_att"), w.RMSAtt[l]),
-			wq:       pick(name("wq"), c.Dim, c.Dim, w.WQ, q8.WQ, gs.WQ, l),
-			wk:       pick(name("wk"), kvDim, c.Dim, w.WK, q8.WK, gs.WK, l),
-			wv:       pick(name("wv"), kvDim, c.Dim, w.WV, q8.WV, gs.WV, l),
-			wo:       pick(name("wo"), c.Dim, c.Dim, w.WO, q8.WO, gs.WO, l),
-			rmsFFN:   vector(name("rms_ffn"), w.RMSFFN[l]),
-			w1:       pick(name("w1"), c.HiddenDim, c.Dim, w.W1, q8.W1, gs.W1, l),
-			w2:       pick(name("w2"), c.Dim, c.HiddenDim, w.W2, q8.W2, gs.W2, l),
-			w3:       pick(name("w3"), c.HiddenDim, c.Dim, w.W3, q8.W3, gs.W3, l),
+			rmsAtt:   prepare(kernels.RMSNorm, w.RMSAtt[l]),
+			wq:       prepare(kernels.MatMul, w.WQ[l]),
+			wk:       prepare(kernels.MatMul, w.WK[l]),
+			wv:       prepare(kernels.MatMul, w.WV[l]),
+			wo:       prepare(kernels.MatMul, w.WO[l]),
+			rmsFFN:   prepare(kernels.RMSNorm, w.RMSFFN[l]),
+			w1:       prepare(kernels.MatMul, w.W1[l]),
+			w2:       prepare(kernels.MatMul, w.W2[l]),
+			w3:       prepare(kernels.MatMul, w.W3[l]),
 			keyCache: ops.AllocCache(c.SeqLen * kvDim),
 			valCache: ops.AllocCache(c.SeqLen * kvDim),
 		}
 	}
-	t.weights.rmsFinal = vector("rms_final", w.RMSFinal)
-	if qw == nil {
-		t.weights.classifier = matrix("classifier", c.VocabSize, c.Dim, w.Classifier)
-	} else {
-		t.weights.classifier = quantized("classifier", c.VocabSize, c.Dim, qw.Classifier, gs.Classifier)
-	}
+	t.weights.rmsFinal = prepare(kernels.RMSNorm, w.RMSFinal)
+	t.weights.classifier = prepare(kernels.MatMul, w.Classifier)
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", ck.Path, err)
 	}

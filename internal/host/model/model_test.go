@@ -9,6 +9,7 @@ import (
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
 	"github.com/retrollama/retrollama/internal/host/model"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/kernels/unrolled"
 	"github.com/retrollama/retrollama/internal/testdata"
 	"github.com/retrollama/retrollama/kernels"
@@ -76,7 +77,7 @@ func TestGreedyLogits(t *testing.T) {
 // TestForwardRejectsBadArguments: out-of-range tokens and positions are
 // errors, not panics.
 func TestForwardRejectsBadArguments(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestForwardRejectsBadArguments(t *testing.T) {
 
 // TestForwardDoesNotAllocate: the per-token path allocates nothing.
 func TestForwardDoesNotAllocate(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 }
 
 func benchmarkForward(b *testing.B, shape string, p kernels.Provider) {
-	ck, err := checkpoint.Synthetic(shape)
+	ck, err := synthetic.Model(shape)
 	if err != nil {
 		b.Fatal(err)
 	}

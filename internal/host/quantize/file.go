@@ -89,9 +89,9 @@ func file(in, out string, choose func(*checkpoint.Checkpoint) (int, checkpoint.G
 			w = &progressWriter{w: w, progress: progress, base: quantized, total: quantized + size, what: "writing " + out}
 		}
 		if gs > 0 {
-			return checkpoint.WriteQ8(w, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q)
+			return checkpoint.WriteQ8(w, ck.Config, ck.SharedClassifier, gs, q)
 		}
-		return checkpoint.WriteQ8PerMatrix(w, ck.Config, ck.SharedClassifier, per, &ck.Weights, q)
+		return checkpoint.WriteQ8PerMatrix(w, ck.Config, ck.SharedClassifier, per, q)
 	})
 	if err != nil {
 		return Stats{}, fmt.Errorf("quantize %s: %w", in, err)

@@ -12,7 +12,9 @@ import (
 
 	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 	"github.com/retrollama/retrollama/internal/testdata"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestFileStories260K quantizes the real fp32 stories260K with group size
@@ -61,30 +63,30 @@ func TestFileStories260K(t *testing.T) {
 		t.Error("RMS-norm weights differ from llama2.c's export")
 	}
 	var values, same, scales, ulps int
-	a, b := ours.Quantized, theirs.Quantized
-	all := func(q *checkpoint.QuantizedWeights) []checkpoint.Q8 {
-		ms := []checkpoint.Q8{q.TokenEmbedding}
-		for _, ls := range [][]checkpoint.Q8{q.WQ, q.WK, q.WV, q.WO, q.W1, q.W2, q.W3} {
+	a, b := &ours.Weights, &theirs.Weights
+	all := func(q *checkpoint.Weights) []kernels.Tensor {
+		ms := []kernels.Tensor{q.TokenEmbedding}
+		for _, ls := range [][]kernels.Tensor{q.WQ, q.WK, q.WV, q.WO, q.W1, q.W2, q.W3} {
 			ms = append(ms, ls...)
 		}
 		return ms
 	}
 	bm := all(b)
 	for k, m := range all(a) {
-		for i, q := range m.Q {
+		for i, q := range m.Q8 {
 			values++
-			switch d := int(q) - int(bm[k].Q[i]); {
+			switch d := int(q) - int(bm[k].Q8[i]); {
 			case d == 0:
 				same++
 			case d < -1 || d > 1:
-				t.Fatalf("matrix %d value %d: %d, llama2.c has %d", k, i, q, bm[k].Q[i])
+				t.Fatalf("matrix %d value %d: %d, llama2.c has %d", k, i, q, bm[k].Q8[i])
 			}
 		}
-		for i, s := range m.S {
+		for i, s := range m.Scales {
 			scales++
-			d := int64(math.Float32bits(s)) - int64(math.Float32bits(bm[k].S[i]))
+			d := int64(math.Float32bits(s)) - int64(math.Float32bits(bm[k].Scales[i]))
 			if d < -1 || d > 1 {
-				t.Fatalf("matrix %d scale %d: %v, llama2.c has %v", k, i, s, bm[k].S[i])
+				t.Fatalf("matrix %d scale %d: %v, llama2.c has %v", k, i, s, bm[k].Scales[i])
 			}
 			if d != 0 {
 				ulps++
@@ -219,7 +221,7 @@ func TestFileFailures(t *testing.T) {
 // writeSynthetic writes the synthetic stories260K model to dir/model.bin.
 func writeSynthetic(t *testing.T, dir string) string {
 	t.Helper()
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}

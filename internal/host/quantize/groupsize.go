@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // ChooseGroupSize returns the largest of 64, 32, 16, 8, 4, 2, 1 dividing
@@ -25,11 +26,11 @@ func CheckGroupSize(cfg checkpoint.Config, gs int) error {
 }
 
 // relError is the relative RMS quantization error of w in groups of gs
-// (quantError.rel), quantizing exactly as Quantize does.
+// (checkpoint.QuantError.Rel), quantizing exactly as Quantize does.
 func relError(w []float32, gs int) (float64, error) {
-	m := checkpoint.Q8{Q: make([]int8, len(w)), S: make([]float32, len(w)/gs)}
-	e, err := quantizeInto(m, w, gs, true)
-	return e.rel, err
+	m := kernels.Tensor{DType: kernels.Q8_0, Q8: make([]int8, len(w)), Scales: make([]float32, len(w)/gs), GroupSize: gs}
+	e, err := checkpoint.QuantizeMeasured(m, w)
+	return e.Rel, err
 }
 
 // DefaultMaxRelError is the bound ChooseGroupSizes holds every matrix to
@@ -54,7 +55,7 @@ func ChooseGroupSizes(ck *checkpoint.Checkpoint, maxRel float64) (checkpoint.Gro
 	if !(maxRel > 0) {
 		return checkpoint.GroupSizes{}, fmt.Errorf("maximum relative error %v must be positive", maxRel)
 	}
-	if ck.Format.Quantized() || ck.Quantized != nil {
+	if ck.Format.Quantized() {
 		return checkpoint.GroupSizes{}, fmt.Errorf("already Q8_0 (group size %v)", ck.GroupSizes)
 	}
 	c, w := ck.Config, &ck.Weights
@@ -66,8 +67,14 @@ func ChooseGroupSizes(ck *checkpoint.Checkpoint, maxRel float64) (checkpoint.Gro
 	}
 	var kinds []kind
 	var g checkpoint.GroupSizes
-	add := func(name string, ms [][]float32, cols int, gs *int) { kinds = append(kinds, kind{name, ms, cols, gs}) }
-	add("token_embedding", [][]float32{w.TokenEmbedding}, c.Dim, &g.TokenEmbedding)
+	add := func(name string, ts []kernels.Tensor, cols int, gs *int) {
+		ms := make([][]float32, len(ts))
+		for i, t := range ts {
+			ms[i] = t.F32
+		}
+		kinds = append(kinds, kind{name, ms, cols, gs})
+	}
+	add("token_embedding", []kernels.Tensor{w.TokenEmbedding}, c.Dim, &g.TokenEmbedding)
 	add("wq", w.WQ, c.Dim, &g.WQ)
 	add("wk", w.WK, c.Dim, &g.WK)
 	add("wv", w.WV, c.Dim, &g.WV)
@@ -76,7 +83,7 @@ func ChooseGroupSizes(ck *checkpoint.Checkpoint, maxRel float64) (checkpoint.Gro
 	add("w2", w.W2, c.HiddenDim, &g.W2)
 	add("w3", w.W3, c.Dim, &g.W3)
 	if !ck.SharedClassifier {
-		add("classifier", [][]float32{w.Classifier}, c.Dim, &g.Classifier)
+		add("classifier", []kernels.Tensor{w.Classifier}, c.Dim, &g.Classifier)
 	}
 	for _, k := range kinds {
 	sizes:

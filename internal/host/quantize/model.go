@@ -27,7 +27,7 @@ func Model(ck *checkpoint.Checkpoint, gs int) (*checkpoint.Checkpoint, Stats, er
 		return nil, Stats{}, err
 	}
 	var buf bytes.Buffer
-	if err := checkpoint.WriteQ8(&buf, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q); err != nil {
+	if err := checkpoint.WriteQ8(&buf, ck.Config, ck.SharedClassifier, gs, q); err != nil {
 		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
 	name := fmt.Sprintf("%s q8_0 gs=%d", ck.Path, gs)
@@ -55,7 +55,7 @@ func ModelPerMatrix(ck *checkpoint.Checkpoint, maxRel float64) (*checkpoint.Chec
 		return nil, Stats{}, err
 	}
 	var buf bytes.Buffer
-	if err := checkpoint.WriteQ8PerMatrix(&buf, ck.Config, ck.SharedClassifier, gs, &ck.Weights, q); err != nil {
+	if err := checkpoint.WriteQ8PerMatrix(&buf, ck.Config, ck.SharedClassifier, gs, q); err != nil {
 		return nil, Stats{}, fmt.Errorf("quantize %s: %w", ck.Path, err)
 	}
 	out, err := checkpoint.Parse(ck.Path+" q8_0 per matrix", buf.Bytes())

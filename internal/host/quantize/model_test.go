@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestModelIsTheFile: the in-memory Q8_0 model is exactly what File then
@@ -21,7 +22,7 @@ func TestModelIsTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := ChooseGroupSize(ck.Config)
-	if mem.GroupSize != want || st.GroupSize != want || mem.Format != checkpoint.FormatQ8 || mem.Quantized == nil {
+	if mem.GroupSize != want || st.GroupSize != want || mem.Format != checkpoint.FormatQ8 || mem.Weights.WQ[0].DType != kernels.Q8_0 {
 		t.Fatalf("Model: group size %d (stats %d, want %d), format %v", mem.GroupSize, st.GroupSize, want, mem.Format)
 	}
 	if !strings.HasSuffix(mem.Path, " q8_0 gs=16") {
@@ -47,21 +48,21 @@ func TestModelIsTheFile(t *testing.T) {
 	if mem.Config != disk.Config || mem.SharedClassifier != disk.SharedClassifier || mem.GroupSize != disk.GroupSize {
 		t.Fatalf("header: memory %+v, file %+v", mem.Config, disk.Config)
 	}
-	if !slices.Equal(mem.Weights.TokenEmbedding, disk.Weights.TokenEmbedding) {
-		t.Error("dequantized token embeddings differ")
+	if !slices.Equal(mem.Weights.TokenEmbedding.Q8, disk.Weights.TokenEmbedding.Q8) || !slices.Equal(mem.Weights.TokenEmbedding.Scales, disk.Weights.TokenEmbedding.Scales) {
+		t.Error("token embeddings differ")
 	}
-	a, b := mem.Quantized, disk.Quantized
+	a, b := &mem.Weights, &disk.Weights
 	pairs := []struct {
 		name string
-		a, b []checkpoint.Q8
+		a, b []kernels.Tensor
 	}{
 		{"wq", a.WQ, b.WQ}, {"wk", a.WK, b.WK}, {"wv", a.WV, b.WV}, {"wo", a.WO, b.WO},
 		{"w1", a.W1, b.W1}, {"w2", a.W2, b.W2}, {"w3", a.W3, b.W3},
-		{"classifier", []checkpoint.Q8{a.Classifier}, []checkpoint.Q8{b.Classifier}},
+		{"classifier", []kernels.Tensor{a.Classifier}, []kernels.Tensor{b.Classifier}},
 	}
 	for _, p := range pairs {
 		for l := range p.a {
-			if !slices.Equal(p.a[l].Q, p.b[l].Q) || !slices.Equal(p.a[l].S, p.b[l].S) {
+			if !slices.Equal(p.a[l].Q8, p.b[l].Q8) || !slices.Equal(p.a[l].Scales, p.b[l].Scales) {
 				t.Errorf("%s[%d] differs between memory and file", p.name, l)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/testdata"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestChooseGroupSizesStories260K: on the real stories260K, the default
@@ -43,7 +44,7 @@ func TestChooseGroupSizesStories260K(t *testing.T) {
 			ms   [][]float32
 			cols int
 			gs   int
-		}{{"wq", w.WQ, 64, gs.WQ}, {"w2", w.W2, 172, gs.W2}, {"token_embedding", [][]float32{w.TokenEmbedding}, 64, gs.TokenEmbedding}} {
+		}{{"wq", f32s(w.WQ), 64, gs.WQ}, {"w2", f32s(w.W2), 172, gs.W2}, {"token_embedding", f32s([]kernels.Tensor{w.TokenEmbedding}), 64, gs.TokenEmbedding}} {
 			worst := func(g int) float64 {
 				var e float64
 				for _, m := range k.ms {
@@ -101,13 +102,13 @@ func TestFilePerMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	for l := range q.W2 {
-		for i, v := range q.W2[l].Q {
-			if got.Quantized.W2[l].Q[i] != v {
+		for i, v := range q.W2[l].Q8 {
+			if got.Weights.W2[l].Q8[i] != v {
 				t.Fatalf("w2[%d] value %d differs from QuantizePerMatrix's", l, i)
 			}
 		}
-		for i, s := range q.W2[l].S {
-			if math.Float32bits(got.Quantized.W2[l].S[i]) != math.Float32bits(s) {
+		for i, s := range q.W2[l].Scales {
+			if math.Float32bits(got.Weights.W2[l].Scales[i]) != math.Float32bits(s) {
 				t.Fatalf("w2[%d] scale %d differs from QuantizePerMatrix's", l, i)
 			}
 		}
@@ -115,4 +116,13 @@ func TestFilePerMatrix(t *testing.T) {
 	if _, err := FilePerMatrix(out, filepath.Join(t.TempDir(), "again.bin"), 0, nil); err == nil || !strings.Contains(err.Error(), "already Q8_0") {
 		t.Errorf("quantizing a Q8_0 file again: %v", err)
 	}
+}
+
+// f32s lists the values of fp32 tensors.
+func f32s(ts []kernels.Tensor) [][]float32 {
+	out := make([][]float32, len(ts))
+	for i, t := range ts {
+		out[i] = t.F32
+	}
+	return out
 }

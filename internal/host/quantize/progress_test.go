@@ -10,6 +10,7 @@ import (
 
 	"github.com/retrollama/retrollama/internal/atomicfile"
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
 )
 
 // progressLog records Progress calls and checks them as they arrive: the
@@ -57,7 +58,7 @@ func matrixBytes(c checkpoint.Config) int64 {
 func TestQuantizeProgress(t *testing.T) {
 	for _, name := range []string{"stories260K", "stories15M"} {
 		t.Run(name, func(t *testing.T) {
-			ck, err := checkpoint.Synthetic(name)
+			ck, err := synthetic.Model(name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,7 +83,7 @@ func TestQuantizeProgress(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st != st2 || !bytes.Equal(int8Bytes(q.W2[1].Q), int8Bytes(plain.W2[1].Q)) || !bytes.Equal(int8Bytes(q.TokenEmbedding.Q), int8Bytes(plain.TokenEmbedding.Q)) {
+			if st != st2 || !bytes.Equal(int8Bytes(q.W2[1].Q8), int8Bytes(plain.W2[1].Q8)) || !bytes.Equal(int8Bytes(q.TokenEmbedding.Q8), int8Bytes(plain.TokenEmbedding.Q8)) {
 				t.Error("progress changed the result")
 			}
 		})
@@ -115,7 +116,7 @@ func TestFileProgress(t *testing.T) {
 			name = "unshared"
 		}
 		t.Run(name, func(t *testing.T) {
-			ck, err := checkpoint.Synthetic("stories260K")
+			ck, err := synthetic.Model("stories260K")
 			if err != nil {
 				t.Fatal(err)
 			}

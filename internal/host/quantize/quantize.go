@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // Stats summarises a quantization.
@@ -27,8 +28,8 @@ type job struct {
 	name string
 	w    []float32
 	gs   int
-	out  *checkpoint.Q8
-	err  quantError
+	out  *kernels.Tensor
+	err  checkpoint.QuantError
 }
 
 // Progress is told of a quantization's progress: done bytes of total,
@@ -44,12 +45,13 @@ type Progress func(done, total int64, what string)
 // Quantize quantizes every matrix of an fp32 checkpoint as llama2.c's
 // export.py does: per group of gs values scale = max|w|/127 (float32) and
 // q = round-half-to-even(w/scale) (torch.round); an all-zero group gets
-// scale 0 and values 0. The RMS-norm weights stay in ck.Weights, to be
-// written as they are (see checkpoint.WriteQ8); the classifier is
-// quantized only when not shared (else it is the token embedding).
+// scale 0 and values 0. It returns the Q8_0 model's weights: the matrices
+// quantized, the RMS-norm vectors ck's own (to be written as they are, see
+// checkpoint.WriteQ8); the classifier is quantized only when not shared
+// (else it is the token embedding).
 // Matrices are quantized concurrently; the result does not depend on
 // scheduling.
-func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, Stats, error) {
+func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.Weights, Stats, error) {
 	return QuantizeWith(ck, gs, nil)
 }
 
@@ -57,7 +59,7 @@ func Quantize(ck *checkpoint.Checkpoint, gs int) (*checkpoint.QuantizedWeights, 
 // matrix is quantized: done and total count the fp32 bytes of the
 // matrices (4 per weight; a shared classifier is not counted twice). The
 // result is Quantize's, whatever progress does.
-func QuantizeWith(ck *checkpoint.Checkpoint, gs int, progress Progress) (*checkpoint.QuantizedWeights, Stats, error) {
+func QuantizeWith(ck *checkpoint.Checkpoint, gs int, progress Progress) (*checkpoint.Weights, Stats, error) {
 	q, st, _, err := quantize(ck, gs, nil, progress, 0)
 	return q, st, err
 }
@@ -66,7 +68,7 @@ func QuantizeWith(ck *checkpoint.Checkpoint, gs int, progress Progress) (*checkp
 // Quantize does, each in groups of its kind's group size in gs (see
 // ChooseGroupSizes), for checkpoint.WriteQ8PerMatrix. Progress as
 // QuantizeWith.
-func QuantizePerMatrix(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes, progress Progress) (*checkpoint.QuantizedWeights, Stats, error) {
+func QuantizePerMatrix(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes, progress Progress) (*checkpoint.Weights, Stats, error) {
 	q, st, _, err := quantize(ck, 0, &gs, progress, 0)
 	return q, st, err
 }
@@ -75,11 +77,11 @@ func QuantizePerMatrix(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes, prog
 // QuantizePerMatrix (*per) with extra bytes of work to come after it (FileWith's
 // writing) counted in progress's total; it also returns the planned
 // matrices.
-func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, progress Progress, after int64) (*checkpoint.QuantizedWeights, Stats, []job, error) {
+func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, progress Progress, after int64) (*checkpoint.Weights, Stats, []job, error) {
 	if ck == nil {
 		return nil, Stats{}, nil, errors.New("quantize: nil checkpoint")
 	}
-	if ck.Quantized != nil || ck.Format.Quantized() {
+	if ck.Format.Quantized() {
 		return nil, Stats{}, nil, fmt.Errorf("quantize %s: already Q8_0 (group size %v)", ck.Path, ck.GroupSizes)
 	}
 	cfg := ck.Config
@@ -116,7 +118,7 @@ func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, pro
 			for i := range work {
 				j := &jobs[i]
 				var err error
-				*j.out, j.err, err = quantizeTensor(j.w, j.gs)
+				j.err, err = quantizeTensor(j.out, j.w)
 				if err != nil {
 					errs[i] = fmt.Errorf("%s: %w", j.name, err)
 				} else if progress != nil {
@@ -138,31 +140,37 @@ func quantize(ck *checkpoint.Checkpoint, gs int, per *checkpoint.GroupSizes, pro
 		if errs[i] != nil {
 			return nil, Stats{}, nil, fmt.Errorf("quantize %s: %w", ck.Path, errs[i])
 		}
-		if st.WorstTensor == "" || j.err.max > st.MaxError {
-			st.MaxError, st.WorstTensor = j.err.max, j.name
+		if st.WorstTensor == "" || j.err.Max > st.MaxError {
+			st.MaxError, st.WorstTensor = j.err.Max, j.name
 		}
-		if st.WorstRelTensor == "" || j.err.rel > st.MaxRelError {
-			st.MaxRelError, st.WorstRelTensor = j.err.rel, j.name
+		if st.WorstRelTensor == "" || j.err.Rel > st.MaxRelError {
+			st.MaxRelError, st.WorstRelTensor = j.err.Rel, j.name
 		}
 	}
 	if ck.SharedClassifier {
 		q.Classifier = q.TokenEmbedding
+		q.Classifier.Name = "classifier"
 	}
 	return q, st, jobs, nil
 }
 
-// plan lays out the quantized weights and lists the matrices to fill
-// them, in file order, each with its kind's group size in gs, checking
-// every matrix's length against the shape.
-func plan(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes) (*checkpoint.QuantizedWeights, []job, error) {
+// plan lays out the quantized weights (the matrices Q8_0 tensors whose
+// values the jobs fill in, the RMS-norm vectors ck's) and lists the
+// matrices to fill them, in file order, each with its kind's group size
+// in gs, checking every matrix's dtype and length against the shape.
+func plan(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes) (*checkpoint.Weights, []job, error) {
 	c, w := ck.Config, &ck.Weights
-	q := &checkpoint.QuantizedWeights{}
+	q := &checkpoint.Weights{RMSAtt: w.RMSAtt, RMSFFN: w.RMSFFN, RMSFinal: w.RMSFinal}
 	var jobs []job
-	add := func(name string, f []float32, rows, cols, g int, out *checkpoint.Q8) error {
-		if len(f) != rows*cols {
-			return fmt.Errorf("%s has %d floats, config wants %d×%d", name, len(f), rows, cols)
+	add := func(name string, in kernels.Tensor, rows, cols, g int, out *kernels.Tensor) error {
+		if in.DType != kernels.F32 {
+			return fmt.Errorf("%s is %v, not f32", name, in.DType)
 		}
-		jobs = append(jobs, job{name: name, w: f, gs: g, out: out})
+		if len(in.F32) != rows*cols {
+			return fmt.Errorf("%s has %d floats, config wants %d×%d", name, len(in.F32), rows, cols)
+		}
+		*out = kernels.Tensor{Name: name, DType: kernels.Q8_0, Rows: rows, Cols: cols, GroupSize: g}
+		jobs = append(jobs, job{name: name, w: in.F32, gs: g, out: out})
 		return nil
 	}
 	if err := add("token_embedding", w.TokenEmbedding, c.VocabSize, c.Dim, gs.TokenEmbedding, &q.TokenEmbedding); err != nil {
@@ -171,8 +179,8 @@ func plan(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes) (*checkpoint.Quan
 	kv := c.KVDim()
 	layered := []struct {
 		name           string
-		in             [][]float32
-		out            *[]checkpoint.Q8
+		in             []kernels.Tensor
+		out            *[]kernels.Tensor
 		rows, cols, gs int
 	}{
 		{"wq", w.WQ, &q.WQ, c.Dim, c.Dim, gs.WQ}, {"wk", w.WK, &q.WK, kv, c.Dim, gs.WK}, {"wv", w.WV, &q.WV, kv, c.Dim, gs.WV},
@@ -183,7 +191,7 @@ func plan(ck *checkpoint.Checkpoint, gs checkpoint.GroupSizes) (*checkpoint.Quan
 		if len(t.in) != c.Layers {
 			return nil, nil, fmt.Errorf("%s has %d layers, config wants %d", t.name, len(t.in), c.Layers)
 		}
-		*t.out = make([]checkpoint.Q8, c.Layers)
+		*t.out = make([]kernels.Tensor, c.Layers)
 		for l := range c.Layers {
 			if err := add(fmt.Sprintf("layers.%d.%s", l, t.name), t.in[l], t.rows, t.cols, t.gs, &(*t.out)[l]); err != nil {
 				return nil, nil, err

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/synthetic"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestQuantizeTensor pins the rounding rules on hand-made groups: scale
@@ -26,17 +28,17 @@ func TestQuantizeTensor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, _, err := quantizeTensor(tt.w, 4)
-			if err != nil {
+			m := kernels.Tensor{DType: kernels.Q8_0, GroupSize: 4}
+			if _, err := quantizeTensor(&m, tt.w); err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(int8Bytes(m.Q), int8Bytes(tt.q)) || len(m.S) != 1 || m.S[0] != tt.scale {
-				t.Fatalf("got q %v scale %v, want %v scale %v", m.Q, m.S, tt.q, tt.scale)
+			if !bytes.Equal(int8Bytes(m.Q8), int8Bytes(tt.q)) || len(m.Scales) != 1 || m.Scales[0] != tt.scale {
+				t.Fatalf("got q %v scale %v, want %v scale %v", m.Q8, m.Scales, tt.q, tt.scale)
 			}
 		})
 	}
 	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
-		if _, _, err := quantizeTensor([]float32{1, bad}, 2); err == nil || !strings.Contains(err.Error(), "value 1") {
+		if _, err := quantizeTensor(&kernels.Tensor{GroupSize: 2}, []float32{1, bad}); err == nil || !strings.Contains(err.Error(), "value 1") {
 			t.Errorf("quantizeTensor with %v: %v, want an error naming value 1", bad, err)
 		}
 	}
@@ -56,11 +58,11 @@ func int8Bytes(q []int8) []byte {
 func gqaUnshared(t *testing.T) *checkpoint.Checkpoint {
 	t.Helper()
 	cfg := checkpoint.Config{Dim: 32, HiddenDim: 48, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 13, SeqLen: 8}
-	ck, err := checkpoint.SyntheticFromConfig(cfg, 3)
+	ck, err := synthetic.FromConfig(cfg, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := checkpoint.SyntheticFromConfig(cfg, 4)
+	other, err := synthetic.FromConfig(cfg, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			if err := checkpoint.WriteQ8(&buf, ck.Config, false, gs, &ck.Weights, q); err != nil {
+			if err := checkpoint.WriteQ8(&buf, ck.Config, false, gs, q); err != nil {
 				t.Fatal(err)
 			}
 			back, err := checkpoint.Parse("rt.bin", buf.Bytes())
@@ -92,7 +94,7 @@ func TestRoundTrip(t *testing.T) {
 			if back.Format != checkpoint.FormatQ8 || back.GroupSize != gs || back.SharedClassifier || back.Config != ck.Config {
 				t.Fatalf("parsed format %v group size %d shared %v config %v", back.Format, back.GroupSize, back.SharedClassifier, back.Config)
 			}
-			w, bq := &ck.Weights, back.Quantized
+			w, bq := &ck.Weights, &back.Weights
 			pairs := map[string][2]any{
 				"token_embedding": {w.TokenEmbedding, bq.TokenEmbedding},
 				"classifier":      {w.Classifier, bq.Classifier},
@@ -109,12 +111,12 @@ func TestRoundTrip(t *testing.T) {
 			var maxErr, maxScale float64
 			errOf := map[string]float64{} // worst error per tensor
 			for name, p := range pairs {
-				f, m := p[0].([]float32), p[1].(checkpoint.Q8)
+				f, m := p[0].(kernels.Tensor).F32, p[1].(kernels.Tensor)
 				for i, x := range f {
-					s := m.S[i/gs]
-					e := math.Abs(float64(x) - float64(float32(m.Q[i])*s))
+					s := m.Scales[i/gs]
+					e := math.Abs(float64(x) - float64(float32(m.Q8[i])*s))
 					if e > float64(s)/2*(1+1e-6) {
-						t.Fatalf("%s[%d] = %v dequantizes to %d·%v: error %g above s/2", name, i, x, m.Q[i], s, e)
+						t.Fatalf("%s[%d] = %v dequantizes to %d·%v: error %g above s/2", name, i, x, m.Q8[i], s, e)
 					}
 					errOf[name] = max(errOf[name], e)
 					maxErr = max(maxErr, e)
@@ -128,8 +130,8 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("MaxError %g not in (0, max scale/2 = %g]", st.MaxError, maxScale/2)
 			}
 			for l := range ck.Config.Layers {
-				for i, x := range w.RMSAtt[l] {
-					if back.Weights.RMSAtt[l][i] != x || back.Weights.RMSFFN[l][i] != w.RMSFFN[l][i] {
+				for i, x := range w.RMSAtt[l].F32 {
+					if back.Weights.RMSAtt[l].F32[i] != x || back.Weights.RMSFFN[l].F32[i] != w.RMSFFN[l].F32[i] {
 						t.Fatalf("rms weights of layer %d changed", l)
 					}
 				}
@@ -139,7 +141,7 @@ func TestRoundTrip(t *testing.T) {
 				back.Embedding(row, tok)
 				for j, x := range row {
 					e, i := bq.TokenEmbedding, tok*d+j
-					if x != float32(e.Q[i])*e.S[i/gs] {
+					if x != float32(e.Q8[i])*e.Scales[i/gs] {
 						t.Fatalf("dequantized token_embedding[%d] = %v is not q·s", i, x)
 					}
 				}
@@ -151,7 +153,7 @@ func TestRoundTrip(t *testing.T) {
 // TestQuantizeShared checks that a shared classifier is not quantized
 // twice: it is the token embedding.
 func TestQuantizeShared(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +161,7 @@ func TestQuantizeShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if &q.Classifier.Q[0] != &q.TokenEmbedding.Q[0] {
+	if &q.Classifier.Q8[0] != &q.TokenEmbedding.Q8[0] {
 		t.Error("shared classifier was quantized separately")
 	}
 	if st.WorstTensor == "" || st.MaxError <= 0 {
@@ -169,25 +171,25 @@ func TestQuantizeShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(int8Bytes(again.W2[4].Q), int8Bytes(q.W2[4].Q)) {
+	if !bytes.Equal(int8Bytes(again.W2[4].Q8), int8Bytes(q.W2[4].Q8)) {
 		t.Error("quantizing twice gave different values")
 	}
 }
 
 // TestQuantizeRejects checks the errors for unusable input.
 func TestQuantizeRejects(t *testing.T) {
-	ck, err := checkpoint.Synthetic("stories260K")
+	ck, err := synthetic.Model("stories260K")
 	if err != nil {
 		t.Fatal(err)
 	}
 	short := *ck
 	short.Weights.W1 = ck.Weights.W1[:2]
 	nan := *ck
-	nan.Weights.WO = append([][]float32(nil), ck.Weights.WO...)
-	nan.Weights.WO[1] = append([]float32(nil), ck.Weights.WO[1]...)
-	nan.Weights.WO[1][77] = float32(math.NaN())
+	nan.Weights.WO = append([]kernels.Tensor(nil), ck.Weights.WO...)
+	nan.Weights.WO[1].F32 = append([]float32(nil), ck.Weights.WO[1].F32...)
+	nan.Weights.WO[1].F32[77] = float32(math.NaN())
 	q8 := *ck
-	q8.Format, q8.GroupSize, q8.Quantized = checkpoint.FormatQ8, 4, &checkpoint.QuantizedWeights{}
+	q8.Format, q8.GroupSize = checkpoint.FormatQ8, 4
 	tests := []struct {
 		name string
 		ck   *checkpoint.Checkpoint

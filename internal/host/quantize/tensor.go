@@ -1,75 +1,14 @@
 package quantize
 
 import (
-	"fmt"
-	"math"
-
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
-// quantizeTensor quantizes w (whose length gs divides) group by group as
-// export.py's quantize_q80 does, and returns the largest |w − q·s| with
-// q·s computed in float32 as runq.c dequantizes. Values must be finite.
-func quantizeTensor(w []float32, gs int) (checkpoint.Q8, quantError, error) {
-	m := checkpoint.Q8{Q: make([]int8, len(w)), S: make([]float32, len(w)/gs)}
-	e, err := quantizeInto(m, w, gs, true)
-	if err != nil {
-		return checkpoint.Q8{}, quantError{}, err
-	}
-	return m, e, nil
-}
-
-// quantError is a quantized matrix's error: the largest |w − q·s|, and
-// the relative RMS error sqrt(Σ(w − q·s)² / Σw²) (0 for an all-zero w).
-type quantError struct{ max, rel float64 }
-
-// quantizeGroups is quantizeTensor writing into dst (len(dst.Q) == len(w),
-// len(dst.S) == len(w)/gs) without measuring the error: the
-// checkpoint.QuantizeFunc that Synthetic passes to checkpoint.SyntheticQ8.
-func quantizeGroups(dst checkpoint.Q8, w []float32, gs int) error {
-	if gs <= 0 || len(w)%gs != 0 || len(dst.Q) != len(w) || len(dst.S) != len(w)/gs {
-		return fmt.Errorf("quantizing %d values in groups of %d into %d values and %d scales", len(w), gs, len(dst.Q), len(dst.S))
-	}
-	_, err := quantizeInto(dst, w, gs, false)
-	return err
-}
-
-// quantizeInto quantizes w into dst, sized for it, as quantizeTensor
-// describes; with measure it returns the errors, else zeros (saving the
-// float work on machines where it is emulated in software).
-func quantizeInto(m checkpoint.Q8, w []float32, gs int, measure bool) (quantError, error) {
-	var maxErr, num, den float64
-	for g := range m.S {
-		group := w[g*gs : (g+1)*gs]
-		var wmax float32
-		for i, v := range group {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return quantError{}, fmt.Errorf("value %d is %v", g*gs+i, v)
-			}
-			wmax = max(wmax, float32(math.Abs(float64(v))))
-		}
-		scale := wmax / 127 // float32, as torch divides a float32 tensor
-		m.S[g] = scale
-		q := m.Q[g*gs : (g+1)*gs]
-		for i, v := range group {
-			q[i] = 0
-			if scale != 0 { // else an all-zero (or all-subnormal) group: q is 0
-				// v/scale is a float32 division, as in torch; clamping only
-				// matters when scale itself is subnormal and inexact.
-				r := math.RoundToEven(float64(v / scale))
-				q[i] = int8(min(max(r, -127), 127))
-			}
-			if measure {
-				d := float64(v) - float64(float32(q[i])*scale)
-				maxErr = max(maxErr, math.Abs(d))
-				num += d * d
-				den += float64(v) * float64(v)
-			}
-		}
-	}
-	e := quantError{max: maxErr}
-	if den > 0 {
-		e.rel = math.Sqrt(num / den)
-	}
-	return e, nil
+// quantizeTensor quantizes w into dst, a Q8_0 tensor whose GroupSize
+// divides len(w) (its values and scales are allocated here), with
+// checkpoint.QuantizeMeasured: export.py's rules, and the error.
+func quantizeTensor(dst *kernels.Tensor, w []float32) (checkpoint.QuantError, error) {
+	dst.Q8, dst.Scales = make([]int8, len(w)), make([]float32, len(w)/dst.GroupSize)
+	return checkpoint.QuantizeMeasured(*dst, w)
 }

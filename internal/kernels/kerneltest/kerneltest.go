@@ -14,9 +14,12 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-// Stories15M returns the shape of karpathy's stories15M.
+// Stories15M returns the shape of karpathy's stories15M (kernels.Models')
+// without its layer count, as the providers' tests have always used it.
 func Stories15M() kernels.Shape {
-	return kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
+	m, _ := kernels.ModelNamed("stories15M")
+	m.Shape.Layers = 0
+	return m.Shape
 }
 
 // Stories15MMatMuls returns stories15M's matmul shapes as rows×cols: wq/wk/

@@ -108,6 +108,6 @@ func u32(v int) uint32 {
 	return uint32(v)
 }
 
-// NominalShape is the model (stories15M) on which Open describes which
-// ops and dtypes a plugin supports.
-var NominalShape = kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000, Layers: 6}
+// NominalShape is the model (stories15M, from kernels.Models) on which
+// Open describes which ops and dtypes a plugin supports.
+var NominalShape = func() kernels.Shape { m, _ := kernels.ModelNamed("stories15M"); return m.Shape }()

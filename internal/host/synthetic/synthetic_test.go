@@ -1,14 +1,19 @@
-package checkpoint
+package synthetic
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/fnv"
+	"io"
 	"math"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
 // TestSynthetic checks the named synthetic models: shape, path, shared
@@ -17,39 +22,41 @@ import (
 func TestSynthetic(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  Config
+		cfg  checkpoint.Config
 	}{
-		{"stories260K", Config{64, 172, 5, 8, 4, 512, 512}},
-		{"stories15M", Config{288, 768, 6, 6, 6, 32000, 256}},
+		{"stories260K", checkpoint.Config{Dim: 64, HiddenDim: 172, Layers: 5, Heads: 8, KVHeads: 4, VocabSize: 512, SeqLen: 512}},
+		{"stories15M", checkpoint.Config{Dim: 288, HiddenDim: 768, Layers: 6, Heads: 6, KVHeads: 6, VocabSize: 32000, SeqLen: 256}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ck, err := Synthetic(tt.name)
+			ck, err := Model(tt.name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ck.Config != tt.cfg || ck.Path != "synthetic:"+tt.name || !ck.SharedClassifier || ck.Format != FormatV1 {
+			if ck.Config != tt.cfg || ck.Path != "synthetic:"+tt.name || !ck.SharedClassifier || ck.Format != checkpoint.FormatV1 {
 				t.Fatalf("got %v path %q shared %v format %v", ck.Config, ck.Path, ck.SharedClassifier, ck.Format)
 			}
 			w := &ck.Weights
-			checkShape(t, tt.cfg, true, w)
-			inRange(t, "rms_final", w.RMSFinal, 0.9, 1.1)
-			inRange(t, "rms_att[0]", w.RMSAtt[0], 0.9, 1.1)
+			checkShape(t, tt.cfg, w)
+			inRange(t, "rms_final", w.RMSFinal.F32, 0.9, 1.1)
+			inRange(t, "rms_att[0]", w.RMSAtt[0].F32, 0.9, 1.1)
 			lim := 1 / math.Sqrt(float64(tt.cfg.Dim))
-			inRange(t, "wq[0]", w.WQ[0], -lim, lim)
-			inRange(t, "token_embedding", w.TokenEmbedding, -lim, lim)
+			inRange(t, "wq[0]", w.WQ[0].F32, -lim, lim)
+			inRange(t, "token_embedding", w.TokenEmbedding.F32, -lim, lim)
 			lim2 := 1 / math.Sqrt(float64(tt.cfg.HiddenDim))
-			inRange(t, "w2[last]", w.W2[tt.cfg.Layers-1], -lim2, lim2)
-			if mean := average(w.W1[0]); math.Abs(mean) > lim/10 {
+			inRange(t, "w2[last]", w.W2[tt.cfg.Layers-1].F32, -lim2, lim2)
+			if mean := average(w.W1[0].F32); math.Abs(mean) > lim/10 {
 				t.Errorf("w1[0] mean %v is far from 0", mean)
 			}
 			oneStore(t, ck)
 
-			again, err := Synthetic(tt.name)
+			again, err := Model(tt.name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameWeights(t, w, &again.Weights)
+			if !bytes.Equal(encoded(t, ck), encoded(t, again)) {
+				t.Error("the same name gave different weights")
+			}
 		})
 	}
 }
@@ -57,11 +64,11 @@ func TestSynthetic(t *testing.T) {
 // TestSyntheticSeeds checks that different seeds give different weights
 // and that the path records the configuration and seed.
 func TestSyntheticSeeds(t *testing.T) {
-	a, err := SyntheticFromConfig(tinyGQA, 1)
+	a, err := FromConfig(tinyGQA, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := SyntheticFromConfig(tinyGQA, 2)
+	b, err := FromConfig(tinyGQA, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,72 +83,25 @@ func TestSyntheticSeeds(t *testing.T) {
 // TestSyntheticRejects checks the errors for unknown names and bad or
 // oversized configurations.
 func TestSyntheticRejects(t *testing.T) {
-	if _, err := Synthetic("stories1B"); err == nil || !strings.Contains(err.Error(), `"stories1B"`) || !strings.Contains(err.Error(), "stories15M") {
-		t.Errorf("Synthetic(stories1B) = %v, want an error naming it and the known shapes", err)
+	if _, err := Model("stories1B"); err == nil || !strings.Contains(err.Error(), `"stories1B"`) || !strings.Contains(err.Error(), "stories15M") {
+		t.Errorf("Model(stories1B) = %v, want an error naming it and the known shapes", err)
 	}
 	tests := []struct {
 		name string
-		cfg  Config
+		cfg  checkpoint.Config
 		want string
 	}{
-		{"zero value", Config{}, "dim = 0"},
-		{"odd head size", Config{6, 8, 1, 2, 2, 4, 4}, "odd head size"},
-		{"too big", Config{1 << 16, 1 << 16, 64, 8, 8, 1 << 16, 8}, "too large"},
+		{"zero value", checkpoint.Config{}, "dim = 0"},
+		{"odd head size", checkpoint.Config{Dim: 6, HiddenDim: 8, Layers: 1, Heads: 2, KVHeads: 2, VocabSize: 4, SeqLen: 4}, "odd head size"},
+		{"too big", checkpoint.Config{Dim: 1 << 16, HiddenDim: 1 << 16, Layers: 64, Heads: 8, KVHeads: 8, VocabSize: 1 << 16, SeqLen: 8}, "too large"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := SyntheticFromConfig(tt.cfg, 0)
+			_, err := FromConfig(tt.cfg, 0)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "checkpoint synthetic:") {
 				t.Fatalf("error %v, want one mentioning %q", err, tt.want)
 			}
 		})
-	}
-}
-
-// TestShapes checks the shape table against the real models' headers
-// (the tinyllamas' config fields; TinyLlama-1.1B's and Llama-2-7B's
-// config.json: hidden_size, intermediate_size, num_hidden_layers,
-// num_attention_heads, num_key_value_heads, vocab_size,
-// max_position_embeddings).
-func TestShapes(t *testing.T) {
-	want := map[string]Config{
-		"stories260K":    {64, 172, 5, 8, 4, 512, 512},
-		"stories15M":     {288, 768, 6, 6, 6, 32000, 256},
-		"stories42M":     {512, 1376, 8, 8, 8, 32000, 1024},
-		"stories110M":    {768, 2048, 12, 12, 12, 32000, 1024},
-		"tinyllama-1.1B": {2048, 5632, 22, 32, 4, 32000, 2048},
-		"llama2-7B":      {4096, 11008, 32, 32, 32, 32000, 4096},
-	}
-	names := KnownShapes()
-	if !reflect.DeepEqual(names, []string{"stories260K", "stories15M", "stories42M", "stories110M", "tinyllama-1.1B", "llama2-7B"}) {
-		t.Errorf("KnownShapes() = %v", names)
-	}
-	if got := ShapesOf(FamilyTinyllamas); !reflect.DeepEqual(got, names[:4]) {
-		t.Errorf("ShapesOf(tinyllamas) = %v", got)
-	}
-	if got := ShapesOf(FamilyLlama); !reflect.DeepEqual(got, names[4:]) {
-		t.Errorf("ShapesOf(llama) = %v", got)
-	}
-	// Smallest first: every weight count above the one before.
-	prev := int64(0)
-	for _, s := range Shapes() {
-		n, err := weightBytes(layout(s.Config, FormatV1, true), GroupSizes{})
-		if err != nil || n <= prev || s.Of == "" || s.Family == "" {
-			t.Errorf("%s: %d bytes (after %d), %v, of %q, family %q", s.Name, n, prev, err, s.Of, s.Family)
-		}
-		prev = n
-	}
-	for _, n := range names {
-		got, ok := ShapeOf(n)
-		if !ok || got != want[n] {
-			t.Errorf("ShapeOf(%q) = %v, %v; want %v", n, got, ok, want[n])
-		}
-		if err := got.Validate(); err != nil {
-			t.Errorf("%s: %v", n, err)
-		}
-	}
-	if _, ok := ShapeOf("stories1B"); ok {
-		t.Error("ShapeOf(stories1B) reported a shape")
 	}
 }
 
@@ -165,19 +125,19 @@ func average(xs []float32) float64 {
 }
 
 // oneStore checks that the tensors tile a single contiguous allocation:
-// each begins where the previous one (in FormatV1 order) ends.
-func oneStore(t *testing.T, ck *Checkpoint) {
+// each begins where the previous one (in checkpoint.FormatV1 order) ends.
+func oneStore(t *testing.T, ck *checkpoint.Checkpoint) {
 	t.Helper()
 	w := &ck.Weights
-	var order [][]float32
+	var order []kernels.Tensor
 	order = append(order, w.RMSAtt...)
 	order = append(order, w.RMSFFN...)
 	order = append(order, w.RMSFinal, w.TokenEmbedding)
-	for _, ts := range [][][]float32{w.WQ, w.WK, w.WV, w.WO, w.W1, w.W2, w.W3} {
+	for _, ts := range [][]kernels.Tensor{w.WQ, w.WK, w.WV, w.WO, w.W1, w.W2, w.W3} {
 		order = append(order, ts...)
 	}
 	for i := 1; i < len(order); i++ {
-		prev, cur := order[i-1], order[i]
+		prev, cur := order[i-1].F32, order[i].F32
 		end := uintptr(unsafe.Pointer(&prev[0])) + 4*uintptr(len(prev))
 		if uintptr(unsafe.Pointer(&cur[0])) != end {
 			t.Fatalf("tensor %d does not follow tensor %d in one backing store", i, i-1)
@@ -188,7 +148,7 @@ func oneStore(t *testing.T, ck *Checkpoint) {
 // BenchmarkSynthetic15M measures building the stories15M synthetic model.
 func BenchmarkSynthetic15M(b *testing.B) {
 	for b.Loop() {
-		if _, err := Synthetic("stories15M"); err != nil {
+		if _, err := Model("stories15M"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -198,7 +158,7 @@ func BenchmarkSynthetic15M(b *testing.B) {
 // which should take well under two seconds.
 func BenchmarkSynthetic110M(b *testing.B) {
 	for b.Loop() {
-		if _, err := Synthetic("stories110M"); err != nil {
+		if _, err := Model("stories110M"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -210,17 +170,17 @@ func BenchmarkSynthetic110M(b *testing.B) {
 // outputs computed from them.
 func TestSyntheticStable(t *testing.T) {
 	digest := func() uint64 {
-		ck, err := Synthetic("stories260K")
+		ck, err := Model("stories260K")
 		if err != nil {
 			t.Fatal(err)
 		}
 		h := fnv.New64a()
 		var b [4]byte
-		for _, ts := range [][][]float32{{ck.Weights.TokenEmbedding}, ck.Weights.RMSAtt, ck.Weights.WQ,
+		for _, ts := range [][]kernels.Tensor{{ck.Weights.TokenEmbedding}, ck.Weights.RMSAtt, ck.Weights.WQ,
 			ck.Weights.WK, ck.Weights.WV, ck.Weights.WO, ck.Weights.RMSFFN, ck.Weights.W1,
 			ck.Weights.W2, ck.Weights.W3, {ck.Weights.RMSFinal}} {
 			for _, tensor := range ts {
-				for _, x := range tensor {
+				for _, x := range tensor.F32 {
 					binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
 					h.Write(b[:])
 				}
@@ -240,4 +200,31 @@ func TestSyntheticStable(t *testing.T) {
 	if one != want {
 		t.Errorf("synthetic stories260K digest %#x, want %#x: the generator changed", one, uint64(want))
 	}
+}
+
+// tinyGQA is a small shape with grouped-query attention (4 query heads
+// sharing 2 key/value heads).
+var tinyGQA = checkpoint.Config{Dim: 16, HiddenDim: 24, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 11, SeqLen: 8}
+
+// checkShape fails unless every tensor of w has the size cfg implies
+// (checkpoint.Write checks them) and the classifier is the token
+// embedding.
+func checkShape(tb testing.TB, cfg checkpoint.Config, w *checkpoint.Weights) {
+	tb.Helper()
+	if err := checkpoint.Write(io.Discard, checkpoint.FormatV1, cfg, true, w); err != nil {
+		tb.Fatal(err)
+	}
+	if &w.Classifier.F32[0] != &w.TokenEmbedding.F32[0] {
+		tb.Fatal("the classifier is not the token embedding")
+	}
+}
+
+// encoded is ck written in checkpoint.FormatV1, to compare models.
+func encoded(tb testing.TB, ck *checkpoint.Checkpoint) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := checkpoint.Write(&buf, checkpoint.FormatV1, ck.Config, ck.SharedClassifier, &ck.Weights); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -1,4 +1,4 @@
-package checkpoint
+package synthetic
 
 import (
 	"encoding/binary"
@@ -8,126 +8,134 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/kernels"
 )
 
-// WriteSynthetic writes the named synthetic model (see Synthetic) to w in
-// format f, streaming: FormatLegacy or FormatV1 (groupSize and quantize
-// unused), or FormatQ8 quantized with groupSize by quantize
-// (quantize.WriteSynthetic passes export.py's rules). The bytes are
-// exactly what Write of Synthetic(name), or WriteQ8 of SyntheticQ8(name,
-// groupSize, quantize), writes, but the weights are never held: see
-// WriteSyntheticFromConfig.
-func WriteSynthetic(w io.Writer, name string, f Format, groupSize int, quantize QuantizeFunc) error {
-	cfg, ok := ShapeOf(name)
+// Write writes the named synthetic model (see Model) to w in format f,
+// streaming: checkpoint.FormatLegacy or FormatV1 (groupSize unused), or
+// FormatQ8 quantized with groupSize (see Q8). The bytes are exactly what
+// checkpoint.Write of Model(name), or checkpoint.WriteQ8 of Q8(name,
+// groupSize), writes, but the weights are never held, so that
+// "retrollama synthetic llama2-7B-q8 FILE" writes its 7 GB in tens of MB
+// of memory: see WriteFromConfig.
+func Write(w io.Writer, name string, f checkpoint.Format, groupSize int) error {
+	cfg, ok := checkpoint.ShapeOf(name)
 	if !ok {
 		return fmt.Errorf("write synthetic:%s: %w", name, unknownShape(name))
 	}
-	return WriteSyntheticFromConfig(w, cfg, syntheticSeed(name), f, groupSize, quantize)
+	return WriteFromConfig(w, cfg, seedOf(name), f, groupSize)
 }
 
-// writeSlots is how many chunks WriteSyntheticFromConfig's workers may
-// have generated ahead of the one being written, for each worker.
+// writeSlots is how many chunks WriteFromConfig's workers may have
+// generated ahead of the one being written, for each worker.
 const writeSlots = 2
 
-// WriteSyntheticFromConfig writes SyntheticFromConfig(cfg, seed) to w in
-// format f, or with f FormatQ8 that model quantized with groupSize by
-// quantize (SyntheticQ8FromConfig's), byte for byte as Write or WriteQ8
-// would, without holding the model: the 64Ki-float chunks the synthetic
-// weights are generated in (each from its own seeded generator) are
-// generated, quantized and encoded by up to syntheticQ8Workers goroutines
-// into writeSlots reusable buffers each, and written in file order as they
-// come. Its memory is those buffers (0.8 MB each), the list of chunks
-// (about 20 MB allocated for Llama-2-7B's 103K chunks) and, for Q8_0, the
-// encoded scales of one matrix, which the format writes after its values
-// (8 MB for Llama-2-7B's token embedding): a 7 GB llama2-7B-q8 file is
-// written in tens of MB. When groupSize does not
-// divide a chunk (65536 values), chunks end inside groups and this
-// function quantizes on the writing goroutine instead, carrying the
-// partial group over. A write error stops the workers and is returned.
-func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, groupSize int, quantize QuantizeFunc) error {
+// WriteFromConfig writes FromConfig(cfg, seed) to w in format f, or with
+// f FormatQ8 that model quantized with groupSize (Q8FromConfig's), byte
+// for byte as checkpoint.Write or WriteQ8 would, without holding the
+// model: the 64Ki-float chunks the synthetic weights are generated in
+// (each from its own seeded generator) are generated, quantized and
+// encoded by up to q8Workers goroutines into writeSlots reusable buffers
+// each, and written in file order as they come. Its memory is those
+// buffers (0.8 MB each), the list of chunks (about 20 MB allocated for
+// Llama-2-7B's 103K chunks) and, for Q8_0, the encoded scales of one
+// matrix, which the format writes after its values (8 MB for Llama-2-7B's
+// token embedding): a 7 GB llama2-7B-q8 file is written in tens of MB.
+// When groupSize does not divide a chunk (65536 values), chunks end
+// inside groups and this function quantizes on the writing goroutine
+// instead, carrying the partial group over. A write error stops the
+// workers and is returned.
+func WriteFromConfig(w io.Writer, cfg checkpoint.Config, seed uint64, f checkpoint.Format, groupSize int) error {
+	return writeFromConfig(w, cfg, seed, f, groupSize, checkpoint.Quantize)
+}
+
+// writeFromConfig is WriteFromConfig quantizing with quantize.
+func writeFromConfig(w io.Writer, cfg checkpoint.Config, seed uint64, f checkpoint.Format, groupSize int, quantize quantizer) error {
 	name := fmt.Sprintf("synthetic:%v seed=%d", cfg, seed)
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	switch f {
-	case FormatLegacy, FormatV1:
+	case checkpoint.FormatLegacy, checkpoint.FormatV1:
 		groupSize = 0
-	case FormatQ8:
+	case checkpoint.FormatQ8:
 		if err := cfg.CheckGroupSize(groupSize); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 		if quantize == nil {
-			return fmt.Errorf("write %s: no QuantizeFunc", name)
+			return fmt.Errorf("write %s: no quantizer", name)
 		}
 	default:
 		return fmt.Errorf("write %s: unknown format %v", name, f)
 	}
-	spans := layout(cfg, f, true)
-	if _, err := weightBytes(spans, Uniform(groupSize)); err != nil {
+	if _, err := checkpoint.WeightBytes(cfg, f, true, checkpoint.Uniform(groupSize)); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
+	spans := checkpoint.Layout(cfg, f, true)
 
-	// The generators are numbered by FormatV1's span order (Synthetic's
+	// The generators are numbered by FormatV1's span order (FromConfig's
 	// backing store); the file may order the spans otherwise (legacy).
-	seedSpans := layout(cfg, FormatV1, true)
-	items := syntheticChunks(seedSpans)
-	first := map[tensor]int{} // each tensor's first item
+	seedSpans := checkpoint.Layout(cfg, checkpoint.FormatV1, true)
+	items := chunks(seedSpans)
+	first := map[string]int{} // each tensor's first item, by name
 	for i := len(items) - 1; i >= 0; i-- {
-		first[seedSpans[items[i].span].t] = i
+		first[seedSpans[items[i].span].Name] = i
 	}
-	count := map[tensor]int{}
+	count := map[string]int{}
 	for _, it := range items {
-		count[seedSpans[it.span].t]++
+		count[seedSpans[it.span].Name]++
 	}
 	var jobs []int // items in file order
 	for _, s := range spans {
-		for i := range count[s.t] {
-			jobs = append(jobs, first[s.t]+i)
+		for i := range count[s.Name] {
+			jobs = append(jobs, first[s.Name]+i)
 		}
 	}
 
-	workerQuantizes := f == FormatQ8 && fillChunk%groupSize == 0
-	p := newWritePipeline(min(runtime.GOMAXPROCS(0), syntheticQ8Workers), len(jobs), func(sl *writeSlot, j int) {
+	workerQuantizes := f == checkpoint.FormatQ8 && fillChunk%groupSize == 0
+	p := newWritePipeline(min(runtime.GOMAXPROCS(0), q8Workers), len(jobs), func(sl *writeSlot, j int) {
 		it := items[jobs[j]]
 		n := it.hi - it.lo
 		sl.lo, sl.hi, sl.err = it.lo, it.hi, nil
 		floats := sl.floats[:n]
 		it.fill(floats, seed, jobs[j])
 		switch {
-		case f != FormatQ8 || !seedSpans[it.span].quantized():
+		case f != checkpoint.FormatQ8 || !seedSpans[it.span].Matrix:
 			sl.data = putFloats(sl.data[:0], floats)
 		case workerQuantizes:
-			q := Q8{Q: sl.q[:n], S: sl.scales[:n/groupSize]}
-			if err := quantize(q, floats, groupSize); err != nil {
-				sl.err = fmt.Errorf("quantizing %s: %w", seedSpans[it.span].desc, err)
+			q := q8Tensor(sl.q[:n], sl.scales[:n/groupSize], groupSize)
+			if err := quantize(q, floats); err != nil {
+				sl.err = fmt.Errorf("quantizing %s: %w", seedSpans[it.span].Desc, err)
 				return
 			}
-			sl.data = putFloats(sl.data[:0], q.S) // the scales; the values stay in sl.q
+			sl.data = putFloats(sl.data[:0], q.Scales) // the scales; the values stay in sl.q
 		}
 	})
 	defer p.stop()
 
-	e := newEncoder(w)
-	if err := e.bytes(encodeHeader(f, cfg, true, Uniform(groupSize))); err != nil {
+	e := checkpoint.NewEncoder(w)
+	if err := e.Bytes(checkpoint.EncodeHeader(f, cfg, true, checkpoint.Uniform(groupSize))); err != nil {
 		return fmt.Errorf("write %s header: %w", name, err)
 	}
 	var (
-		instScales []byte    // encoded scales of the matrix being written
-		carry      []float32 // a group cut by a chunk boundary (writer-side quantizing)
-		q8         Q8        // writer-side quantizing's output
+		instScales []byte         // encoded scales of the matrix being written
+		carry      []float32      // a group cut by a chunk boundary (writer-side quantizing)
+		q8         kernels.Tensor // writer-side quantizing's output
 		scratch    []byte
 	)
 	j := 0
 	for _, s := range spans {
-		if s.t == tFreqReal || s.t == tFreqImag {
-			if err := e.floats(ropeTable(cfg, s.t == tFreqImag)); err != nil {
-				return fmt.Errorf("write %s %s: %w", name, s.desc, err)
+		if s.Table {
+			if err := e.Floats(checkpoint.FreqTable(cfg, s.Name == "freq_cis_imag")); err != nil {
+				return fmt.Errorf("write %s %s: %w", name, s.Desc, err)
 			}
 			continue
 		}
-		quantized := f == FormatQ8 && s.quantized()
-		elems := int(s.elems())
-		for range count[s.t] {
+		quantized := f == checkpoint.FormatQ8 && s.Matrix
+		elems := s.Elems()
+		for range count[s.Name] {
 			sl := p.next(j)
 			j++
 			if sl.err != nil {
@@ -135,7 +143,7 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 			}
 			var err error
 			if !quantized {
-				err = e.bytes(sl.data)
+				err = e.Bytes(sl.data)
 			}
 			// A chunk may hold the end of one matrix instance (layer) and
 			// the start of the next: each instance's values come before
@@ -144,40 +152,40 @@ func WriteSyntheticFromConfig(w io.Writer, cfg Config, seed uint64, f Format, gr
 				end := (a/elems + 1) * elems
 				b := min(sl.hi, end)
 				if workerQuantizes {
-					err = e.int8s(sl.q[a-sl.lo : b-sl.lo])
+					err = e.Int8s(sl.q[a-sl.lo : b-sl.lo])
 					instScales = append(instScales, sl.data[(a-sl.lo)/groupSize*4:(b-sl.lo)/groupSize*4]...)
 				} else {
 					carry = append(carry, sl.floats[a-sl.lo:b-sl.lo]...)
 					whole := len(carry) / groupSize * groupSize
-					if cap(q8.Q) < whole {
-						q8 = Q8{Q: make([]int8, whole), S: make([]float32, whole/groupSize)}
+					if cap(q8.Q8) < whole {
+						q8 = q8Tensor(make([]int8, whole), make([]float32, whole/groupSize), groupSize)
 					}
-					dst := Q8{Q: q8.Q[:whole], S: q8.S[:whole/groupSize]}
-					if err = quantize(dst, carry[:whole], groupSize); err != nil {
-						err = fmt.Errorf("quantizing %s: %w", s.desc, err)
+					dst := q8Tensor(q8.Q8[:whole], q8.Scales[:whole/groupSize], groupSize)
+					if err = quantize(dst, carry[:whole]); err != nil {
+						err = fmt.Errorf("quantizing %s: %w", s.Desc, err)
 						break
 					}
 					carry = carry[:copy(carry, carry[whole:])]
-					err = e.int8s(dst.Q)
-					scratch = putFloats(scratch[:0], dst.S)
+					err = e.Int8s(dst.Q8)
+					scratch = putFloats(scratch[:0], dst.Scales)
 					instScales = append(instScales, scratch...)
 				}
 				if b == end && err == nil {
-					err = e.bytes(instScales)
+					err = e.Bytes(instScales)
 					instScales = instScales[:0]
 				}
 				a = b
 			}
 			p.done(j - 1)
 			if err != nil {
-				return fmt.Errorf("write %s %s: %w", name, s.desc, err)
+				return fmt.Errorf("write %s %s: %w", name, s.Desc, err)
 			}
 		}
 	}
 	if len(carry) != 0 || len(instScales) != 0 { // cannot happen: groups and chunks end with their spans
 		return fmt.Errorf("write %s: internal error: %d values and %d scale bytes left over", name, len(carry), len(instScales))
 	}
-	if err := e.flush(); err != nil {
+	if err := e.Flush(); err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
 	return nil

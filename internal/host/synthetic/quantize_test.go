@@ -1,4 +1,4 @@
-package quantize
+package synthetic
 
 import (
 	"bytes"
@@ -9,14 +9,16 @@ import (
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
+	"github.com/retrollama/retrollama/internal/host/quantize"
+	"github.com/retrollama/retrollama/kernels"
 )
 
-// TestSyntheticIsModel: the streaming Q8_0 synthetic model is bit for bit
-// Model of the fp32 one: named shapes with the chosen and other group
+// TestQ8IsQuantizeModel: the streaming Q8_0 synthetic model is bit for
+// bit quantize.Model of the fp32 one: named shapes with the chosen and other group
 // sizes, a GQA shape, and a shape whose tensors span several 64Ki-float
 // chunks with group sizes that do not divide the chunk (so groups
 // straddle chunks and are carried over).
-func TestSyntheticIsModel(t *testing.T) {
+func TestQ8IsQuantizeModel(t *testing.T) {
 	gqa := checkpoint.Config{Dim: 32, HiddenDim: 48, Layers: 2, Heads: 4, KVHeads: 2, VocabSize: 13, SeqLen: 8}
 	odd := checkpoint.Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
 	tests := []struct {
@@ -47,18 +49,18 @@ func TestSyntheticIsModel(t *testing.T) {
 			var got *checkpoint.Checkpoint
 			var err error
 			if tt.name != "" {
-				if fp, err = checkpoint.Synthetic(tt.name); err == nil {
-					got, err = Synthetic(tt.name, tt.gs)
+				if fp, err = Model(tt.name); err == nil {
+					got, err = Q8(tt.name, chosen(fp.Config, tt.gs))
 				}
 			} else {
-				if fp, err = checkpoint.SyntheticFromConfig(tt.cfg, 7); err == nil {
-					got, err = SyntheticFromConfig(tt.cfg, 7, tt.gs)
+				if fp, err = FromConfig(tt.cfg, 7); err == nil {
+					got, err = Q8FromConfig(tt.cfg, 7, chosen(fp.Config, tt.gs))
 				}
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, _, err := Model(fp, tt.gs)
+			want, _, err := quantize.Model(fp, tt.gs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,14 +69,14 @@ func TestSyntheticIsModel(t *testing.T) {
 	}
 }
 
-// TestSyntheticSchedule: the streaming model does not depend on how many
+// TestQ8Schedule: the streaming model does not depend on how many
 // goroutines build it.
-func TestSyntheticSchedule(t *testing.T) {
+func TestQ8Schedule(t *testing.T) {
 	cfg := checkpoint.Config{Dim: 96, HiddenDim: 288, Layers: 3, Heads: 4, KVHeads: 2, VocabSize: 1500, SeqLen: 8}
 	prev := runtime.GOMAXPROCS(1)
-	one, err := SyntheticFromConfig(cfg, 1, 3)
+	one, err := Q8FromConfig(cfg, 1, 3)
 	runtime.GOMAXPROCS(max(prev, 8))
-	many, err2 := SyntheticFromConfig(cfg, 1, 3)
+	many, err2 := Q8FromConfig(cfg, 1, 3)
 	runtime.GOMAXPROCS(prev)
 	if err != nil || err2 != nil {
 		t.Fatal(err, err2)
@@ -82,9 +84,9 @@ func TestSyntheticSchedule(t *testing.T) {
 	sameQ8Model(t, one, many)
 }
 
-// TestSyntheticRejects: unknown names and unusable group sizes are
-// errors, as from Model.
-func TestSyntheticRejects(t *testing.T) {
+// TestQ8Rejects: unknown names and unusable group sizes are errors, as
+// from quantize.Model.
+func TestQ8Rejects(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		gs   int
@@ -95,35 +97,13 @@ func TestSyntheticRejects(t *testing.T) {
 		{"stories260K", 64, "group_size = 64 does not divide hidden_dim = 172"},
 		{"stories15M", -32, "group_size = -32 must be positive"},
 	} {
-		ck, err := Synthetic(tt.name, tt.gs)
+		ck, err := Q8(tt.name, tt.gs)
 		if err == nil || ck != nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("Synthetic(%s, %d) = %v, want one line mentioning %q", tt.name, tt.gs, err, tt.want)
+			t.Errorf("Q8(%s, %d) = %v, want one line mentioning %q", tt.name, tt.gs, err, tt.want)
 		}
 	}
-	if _, err := SyntheticFromConfig(checkpoint.Config{}, 1, 4); err == nil || !strings.Contains(err.Error(), "dim = 0") {
+	if _, err := Q8FromConfig(checkpoint.Config{}, 1, 4); err == nil || !strings.Contains(err.Error(), "dim = 0") {
 		t.Errorf("zero config: %v", err)
-	}
-}
-
-// TestQuantizeGroups: the streaming quantizer refuses mismatched
-// destinations and reports non-finite values.
-func TestQuantizeGroups(t *testing.T) {
-	w := []float32{1, 2, 3, 4}
-	if err := quantizeGroups(checkpoint.Q8{Q: make([]int8, 4), S: make([]float32, 1)}, w, 2); err == nil {
-		t.Error("one scale for two groups accepted")
-	}
-	if err := quantizeGroups(checkpoint.Q8{Q: make([]int8, 3), S: make([]float32, 1)}, w[:3], 2); err == nil {
-		t.Error("a partial group accepted")
-	}
-	dst := checkpoint.Q8{Q: []int8{9, 9, 9, 9}, S: make([]float32, 2)}
-	if err := quantizeGroups(dst, []float32{0, 0, 127, -63.5}, 2); err != nil {
-		t.Fatal(err)
-	}
-	if dst.Q[0] != 0 || dst.Q[1] != 0 || dst.Q[2] != 127 || dst.Q[3] != -64 || dst.S[0] != 0 || dst.S[1] != 1 {
-		t.Errorf("got %v %v", dst.Q, dst.S)
-	}
-	if err := quantizeGroups(checkpoint.Q8{Q: make([]int8, 2), S: make([]float32, 1)}, []float32{1, float32(math.Inf(1))}, 2); err == nil {
-		t.Error("infinite value accepted")
 	}
 }
 
@@ -148,89 +128,92 @@ func sameQ8Model(t *testing.T, got, want *checkpoint.Checkpoint) {
 			}
 		}
 	}
-	q8s := func(name string, a, b []checkpoint.Q8) {
+	q8s := func(name string, a, b []kernels.Tensor) {
 		t.Helper()
 		if len(a) != len(b) {
 			t.Fatalf("%s: %d matrices, want %d", name, len(a), len(b))
 		}
 		for l := range a {
-			if len(a[l].Q) != len(b[l].Q) {
-				t.Fatalf("%s[%d]: %d values, want %d", name, l, len(a[l].Q), len(b[l].Q))
+			if len(a[l].Q8) != len(b[l].Q8) {
+				t.Fatalf("%s[%d]: %d values, want %d", name, l, len(a[l].Q8), len(b[l].Q8))
 			}
-			for i := range a[l].Q {
-				if a[l].Q[i] != b[l].Q[i] {
-					t.Fatalf("%s[%d] value %d = %d, want %d", name, l, i, a[l].Q[i], b[l].Q[i])
+			for i := range a[l].Q8 {
+				if a[l].Q8[i] != b[l].Q8[i] {
+					t.Fatalf("%s[%d] value %d = %d, want %d", name, l, i, a[l].Q8[i], b[l].Q8[i])
 				}
 			}
-			floats(fmt.Sprintf("%s[%d] scales", name, l), a[l].S, b[l].S)
+			floats(fmt.Sprintf("%s[%d] scales", name, l), a[l].Scales, b[l].Scales)
 		}
 	}
 	gw, ww := &got.Weights, &want.Weights
-	floats("token_embedding (dequantized)", gw.TokenEmbedding, ww.TokenEmbedding)
-	floats("rms_final", gw.RMSFinal, ww.RMSFinal)
-	floats("classifier (fp32)", gw.Classifier, ww.Classifier)
+	floats("rms_final", gw.RMSFinal.F32, ww.RMSFinal.F32)
 	for _, p := range []struct {
 		name string
-		a, b [][]float32
+		a, b []kernels.Tensor
 	}{
 		{"rms_att", gw.RMSAtt, ww.RMSAtt}, {"rms_ffn", gw.RMSFFN, ww.RMSFFN},
-		{"wq (fp32)", gw.WQ, ww.WQ}, {"wk (fp32)", gw.WK, ww.WK}, {"wv (fp32)", gw.WV, ww.WV},
-		{"wo (fp32)", gw.WO, ww.WO}, {"w1 (fp32)", gw.W1, ww.W1}, {"w2 (fp32)", gw.W2, ww.W2},
-		{"w3 (fp32)", gw.W3, ww.W3},
 	} {
 		if len(p.a) != len(p.b) {
 			t.Fatalf("%s: %d layers, want %d", p.name, len(p.a), len(p.b))
 		}
 		for l := range p.a {
-			floats(fmt.Sprintf("%s[%d]", p.name, l), p.a[l], p.b[l])
+			floats(fmt.Sprintf("%s[%d]", p.name, l), p.a[l].F32, p.b[l].F32)
 		}
 	}
-	gq, wq := got.Quantized, want.Quantized
-	if gq == nil || wq == nil {
-		t.Fatalf("Quantized: got %v, want %v", gq, wq)
-	}
+	gq, wq := gw, ww
 	for _, p := range []struct {
 		name string
-		a, b []checkpoint.Q8
+		a, b []kernels.Tensor
 	}{
-		{"token_embedding", []checkpoint.Q8{gq.TokenEmbedding}, []checkpoint.Q8{wq.TokenEmbedding}},
-		{"classifier", []checkpoint.Q8{gq.Classifier}, []checkpoint.Q8{wq.Classifier}},
+		{"token_embedding", []kernels.Tensor{gq.TokenEmbedding}, []kernels.Tensor{wq.TokenEmbedding}},
+		{"classifier", []kernels.Tensor{gq.Classifier}, []kernels.Tensor{wq.Classifier}},
 		{"wq", gq.WQ, wq.WQ}, {"wk", gq.WK, wq.WK}, {"wv", gq.WV, wq.WV}, {"wo", gq.WO, wq.WO},
 		{"w1", gq.W1, wq.W1}, {"w2", gq.W2, wq.W2}, {"w3", gq.W3, wq.W3},
 	} {
 		q8s(p.name, p.a, p.b)
 	}
-	aliased := func(q *checkpoint.QuantizedWeights) bool { return &q.Classifier.Q[0] == &q.TokenEmbedding.Q[0] }
+	aliased := func(q *checkpoint.Weights) bool { return &q.Classifier.Q8[0] == &q.TokenEmbedding.Q8[0] }
 	if aliased(gq) != aliased(wq) {
 		t.Errorf("classifier aliases the token embedding: %v, want %v", aliased(gq), aliased(wq))
 	}
 }
 
-// TestWriteSyntheticIsWriteQ8: the streamed Q8_0 file of a named model is
-// byte for byte WriteQ8 of the model Synthetic builds in memory, with
-// export.py's quantizer (the checkpoint package's tests cover the
+// TestWriteIsWriteQ8: the streamed Q8_0 file of a named model is byte
+// for byte WriteQ8 of the model Q8 builds in memory, with export.py's
+// quantizer (the checkpoint package's tests cover the
 // placement with other group sizes and shapes).
-func TestWriteSyntheticIsWriteQ8(t *testing.T) {
+func TestWriteIsWriteQ8(t *testing.T) {
 	for _, name := range []string{"stories260K", "stories15M"} {
 		if name == "stories15M" && testing.Short() {
 			continue
 		}
-		ck, err := Synthetic(name, 0)
+		cfg, _ := checkpoint.ShapeOf(name)
+		gs := quantize.ChooseGroupSize(cfg)
+		ck, err := Q8(name, gs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var want, got bytes.Buffer
-		if err := checkpoint.WriteQ8(&want, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights, ck.Quantized); err != nil {
+		if err := checkpoint.WriteQ8(&want, ck.Config, ck.SharedClassifier, ck.GroupSize, &ck.Weights); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteSynthetic(&got, name, 0); err != nil {
+		if err := Write(&got, name, checkpoint.FormatQ8, gs); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s: streamed %d bytes differ from WriteQ8's %d", name, got.Len(), want.Len())
 		}
 	}
-	if err := WriteSynthetic(&bytes.Buffer{}, "stories1B", 0); err == nil || !strings.Contains(err.Error(), "stories1B") {
+	if err := Write(&bytes.Buffer{}, "stories1B", checkpoint.FormatQ8, 4); err == nil || !strings.Contains(err.Error(), "stories1B") {
 		t.Errorf("unknown name: %v", err)
 	}
+}
+
+// chosen is gs, or quantize.ChooseGroupSize's for cfg when gs is 0, as
+// quantize.Model chooses.
+func chosen(cfg checkpoint.Config, gs int) int {
+	if gs == 0 {
+		return quantize.ChooseGroupSize(cfg)
+	}
+	return gs
 }

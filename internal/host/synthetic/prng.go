@@ -1,4 +1,4 @@
-package checkpoint
+package synthetic
 
 // rng is xorshift64*: tiny, fast and fully deterministic across platforms,
 // which is all synthetic weights need.
