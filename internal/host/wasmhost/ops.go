@@ -262,21 +262,21 @@ func (p *Provider) Invoke(c *boundary.Call, _ *boundary.Staging) (time.Duration,
 	case kernels.MatMul:
 		w := c.Weight.Ref.(ref)
 		if c.Weight.DType == kernels.Q8_0 {
-			err = p.run("rl_matmul_q8_0", uint64(b.out), uint64(b.in), uint64(w.off), uint64(w.soff), uint64(c.N), uint64(c.M), uint64(c.Weight.GroupSize), uint64(b.xq), uint64(b.xs))
+			err = p.callOp("rl_matmul_q8_0", uint64(b.out), uint64(b.in), uint64(w.off), uint64(w.soff), uint64(c.N), uint64(c.M), uint64(c.Weight.GroupSize), uint64(b.xq), uint64(b.xs))
 		} else {
-			err = p.run("rl_matmul_f32", uint64(b.out), uint64(b.in), uint64(w.off), uint64(c.N), uint64(c.M))
+			err = p.callOp("rl_matmul_f32", uint64(b.out), uint64(b.in), uint64(w.off), uint64(c.N), uint64(c.M))
 		}
 	case kernels.RMSNorm:
-		err = p.run("rl_rmsnorm", uint64(b.out), uint64(b.in), uint64(c.Weight.Ref.(ref).off), uint64(c.N))
+		err = p.callOp("rl_rmsnorm", uint64(b.out), uint64(b.in), uint64(c.Weight.Ref.(ref).off), uint64(c.N))
 	case kernels.RoPE:
-		err = p.run("rl_rope", uint64(b.q), uint64(b.k), uint64(c.N), uint64(c.M), uint64(s.HeadSize()), uint64(p.cs))
+		err = p.callOp("rl_rope", uint64(b.q), uint64(b.k), uint64(c.N), uint64(c.M), uint64(s.HeadSize()), uint64(p.cs))
 	case kernels.Attention:
-		err = p.run("rl_attention", uint64(b.out), uint64(b.q), uint64(b.keys), uint64(b.values), uint64(b.att),
+		err = p.callOp("rl_attention", uint64(b.out), uint64(b.q), uint64(b.keys), uint64(b.values), uint64(b.att),
 			uint64(c.Pos), uint64(s.Heads), uint64(s.KVHeads), uint64(s.HeadSize()))
 	case kernels.SwiGLU:
-		err = p.run("rl_swiglu", uint64(b.gate), uint64(b.up), uint64(c.N))
+		err = p.callOp("rl_swiglu", uint64(b.gate), uint64(b.up), uint64(c.N))
 	case kernels.Softmax:
-		err = p.run("rl_softmax", uint64(b.out), uint64(c.N))
+		err = p.callOp("rl_softmax", uint64(b.out), uint64(c.N))
 	default:
 		err = fmt.Errorf("op %s not in the ABI", c.Op)
 	}
@@ -286,8 +286,8 @@ func (p *Provider) Invoke(c *boundary.Call, _ *boundary.Staging) (time.Duration,
 	return 0, nil
 }
 
-// run calls an op export and checks its status.
-func (p *Provider) run(name string, params ...uint64) error {
+// callOp calls an op export and checks its status.
+func (p *Provider) callOp(name string, params ...uint64) error {
 	if err := p.call(name, params...); err != nil {
 		return err
 	}
