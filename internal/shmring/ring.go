@@ -36,10 +36,9 @@ const (
 
 // Spin is how long both sides wait for the other before sleeping on the
 // futex. It covers every op of a stories15M token, the 32000-row
-// classifier included, and the host's work between two ops: with 200 µs
-// the classifier and the slower matmuls ended in a futex sleep, whose
-// wake-up cost 50–500 µs on the 2-vCPU dev VM, and the plugin profile ran
-// 25% slower than in process; with 5 ms, 8–12%.
+// classifier included, and the host's work between two ops. Why 5 ms:
+// RATIONALE.md, section "Kernel plugins", "The doorbell spins, then
+// yields, then sleeps".
 const Spin = 5 * time.Millisecond
 
 // Op codes of a slot.
@@ -221,8 +220,8 @@ func (r *Region) WaitSubmitted(last uint32, w Wait) (uint32, error) {
 // The spin has two phases: a tight loop for the first pureSpin, then a
 // loop that gives the core away (sched_yield) between checks, so a
 // plugin computing on every core is not starved by a host waiting for it.
-// Sleeping is the last resort: on this 2-vCPU VM a futex wake-up took
-// 50–500 µs, against ~1.5 µs for a round trip between spinning sides.
+// Sleeping is the last resort, since a futex wake-up costs far more than a
+// round trip between spinning sides (RATIONALE.md, section "Kernel plugins").
 func wait(word, sleeping *uint32, done func(uint32) bool, w Wait) error {
 	start := time.Now()
 	for i := 0; ; i++ {

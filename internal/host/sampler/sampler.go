@@ -127,9 +127,9 @@ func (s *Sampler) topP(p []float32, coin float32) int {
 // byProbDescending orders candidates by falling probability (run.c's
 // compare), ties by rising token index. Candidates are collected in index
 // order, so this total order gives exactly what a stable sort by probability
-// gives (glibc's merge-sort qsort), with an O(n log n) unstable sort: a
-// stable sort is O(n log² n) in Go and cost 20 ms a token on the flat
-// distributions of synthetic 32K-vocabulary models.
+// gives (glibc's merge-sort qsort), with an O(n log n) unstable sort
+// (Go's stable sort is O(n log² n); RATIONALE.md, section "Exactness
+// against llama2.c", says what it cost).
 func byProbDescending(a, b candidate) int {
 	switch {
 	case a.prob > b.prob:
