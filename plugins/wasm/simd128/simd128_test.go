@@ -19,6 +19,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/mathf"
@@ -229,27 +230,6 @@ func uniform(r *rand.Rand, n int, lo, hi float32) []float32 {
 	return v
 }
 
-// same reports whether a and b are the same float32 bits, any NaN
-// matching any NaN.
-func same(a, b float32) bool {
-	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
-}
-
-func assertIdentical(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	bad := 0
-	for i := range want {
-		if !same(got[i], want[i]) {
-			if bad++; bad <= 5 {
-				t.Errorf("%s: [%d] = %g (%#08x), want %g (%#08x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-			}
-		}
-	}
-	if bad > 5 {
-		t.Errorf("%s: %d of %d values differ", what, bad, len(want))
-	}
-}
-
 // reference returns the scalar provider initialised for s.
 func reference(t *testing.T, s kernels.Shape) *scalar.Provider {
 	t.Helper()
@@ -370,7 +350,7 @@ func TestMatMulF32(t *testing.T) {
 			}
 			out, xo, wo := m.alloc(4*d+4), m.f32s(x), m.f32s(w)
 			m.op("rl_matmul_f32", out, xo, wo, uint32(n), uint32(d))
-			assertIdentical(t, fmt.Sprintf("matmul %dx%d", d, n), m.getF32(out, d), want)
+			kerneltest.AssertIdentical(t, fmt.Sprintf("matmul %dx%d", d, n), m.getF32(out, d), want)
 		}
 	})
 }
@@ -459,8 +439,8 @@ func testQ8(t *testing.T, m *module, r *rand.Rand, d, n, gs int, special bool) {
 	m.putI8(wq, tensor.Q8)
 	xq, xs := m.alloc(n), m.alloc(4*(n/gs))
 	m.op("rl_matmul_q8_0", out, xo, wq, ws, uint32(n), uint32(d), uint32(gs), xq, xs)
-	assertIdentical(t, what, m.getF32(out, d), want)
-	assertIdentical(t, what+" xs", m.getF32(xs, n/gs), wantS)
+	kerneltest.AssertIdentical(t, what, m.getF32(out, d), want)
+	kerneltest.AssertIdentical(t, what+" xs", m.getF32(xs, n/gs), wantS)
 	got := m.getI8(xq, n)
 	for i := range wantQ {
 		if got[i] != wantQ[i] {
@@ -490,7 +470,7 @@ func TestRMSNorm(t *testing.T) {
 					out = m.alloc(4 * n)
 				}
 				m.op("rl_rmsnorm", out, xo, wo, uint32(n))
-				assertIdentical(t, fmt.Sprintf("rmsnorm %d in place %v", n, inPlace), m.getF32(out, n), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("rmsnorm %d in place %v", n, inPlace), m.getF32(out, n), want)
 			}
 		}
 	})
@@ -523,8 +503,8 @@ func TestRoPE(t *testing.T) {
 				qo, ko, cs := m.f32s(q), m.f32s(k), m.f32s(ropeTable(s.headSize, pos))
 				m.op("rl_rope", qo, ko, uint32(dim), uint32(kvDim), uint32(s.headSize), cs)
 				what := fmt.Sprintf("rope %d heads %d kv heads × %d pos %d", s.heads, s.kvHeads, s.headSize, pos)
-				assertIdentical(t, what+" q", m.getF32(qo, dim), wantQ)
-				assertIdentical(t, what+" k", m.getF32(ko, kvDim), wantK)
+				kerneltest.AssertIdentical(t, what+" q", m.getF32(qo, dim), wantQ)
+				kerneltest.AssertIdentical(t, what+" k", m.getF32(ko, kvDim), wantK)
 			}
 		}
 	})
@@ -549,7 +529,7 @@ func TestAttention(t *testing.T) {
 				}
 				out, qo, ko, vo, att := m.alloc(4*dim), m.f32s(q), m.f32s(keys), m.f32s(values), m.alloc(4*(pos+1))
 				m.op("rl_attention", out, qo, ko, vo, att, uint32(pos), uint32(s.heads), uint32(s.kvHeads), uint32(s.headSize))
-				assertIdentical(t, fmt.Sprintf("attention %d heads %d kv heads × %d pos %d", s.heads, s.kvHeads, s.headSize, pos), m.getF32(out, dim), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("attention %d heads %d kv heads × %d pos %d", s.heads, s.kvHeads, s.headSize, pos), m.getF32(out, dim), want)
 			}
 		}
 	})
@@ -568,7 +548,7 @@ func TestSwiGLU(t *testing.T) {
 			scalar.SwiGLUInPlace(want, up)
 			g, u := m.f32s(gate), m.f32s(up)
 			m.op("rl_swiglu", g, u, uint32(n))
-			assertIdentical(t, fmt.Sprintf("swiglu %d", n), m.getF32(g, n), want)
+			kerneltest.AssertIdentical(t, fmt.Sprintf("swiglu %d", n), m.getF32(g, n), want)
 		}
 	})
 }
@@ -586,7 +566,7 @@ func TestSoftmax(t *testing.T) {
 				scalar.SoftmaxInPlace(want)
 				xo := m.f32s(x)
 				m.op("rl_softmax", xo, uint32(n))
-				assertIdentical(t, fmt.Sprintf("softmax %d ±%g", n, spread), m.getF32(xo, n), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("softmax %d ±%g", n, spread), m.getF32(xo, n), want)
 			}
 		}
 		m.op("rl_softmax", m.alloc(16), 0)
@@ -632,7 +612,7 @@ func (c *expChecker) check(t *testing.T, x []float32, simd bool, reported *atomi
 	bad := 0
 	for i, v := range x {
 		g := math.Float32frombits(binary.LittleEndian.Uint32(got[4*i:]))
-		if want := mathf.Exp(v); !same(g, want) {
+		if want := mathf.Exp(v); !kerneltest.Same(g, want) {
 			bad++
 			if reported.Add(1) <= 10 {
 				t.Errorf("expf(%g = %#08x) = %#08x, want %#08x", v, math.Float32bits(v), math.Float32bits(g), math.Float32bits(want))
