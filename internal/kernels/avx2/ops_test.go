@@ -246,8 +246,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 	for _, threads := range []int{1, 3} {
 		p := kerneltest.Initialised(t, New(threads), s)
 		bigRows := parallelMACs/s.Dim + 1
-		big := kerneltest.Prepare(t, p, kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
-		bigQ8 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		big, bigQ8 := kerneltest.RandomWeights(t, p, r, bigRows, s.Dim)
 		// The same shapes on panels, as from a mapped file.
 		release := func(lo, hi int) {}
 		bigPanels := kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
@@ -261,22 +260,16 @@ func TestNoAllocationPerCall(t *testing.T) {
 		out := make([]float32, max(bigRows, s.Dim))
 		q := kerneltest.Random(r, s.Dim)
 		keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
-		calls := []struct {
-			name string
-			call func() error
-		}{
-			{"MatMul parallel", func() error { return p.MatMul(out[:bigRows], big, x) }},
-			{"MatMul q8 parallel", func() error { return p.MatMul(out[:bigRows], bigQ8, x) }},
-			{"MatMul panels parallel", func() error { return p.MatMul(out[:bigRows], panels, x) }},
-			{"MatMul q8 panels parallel", func() error { return p.MatMul(out[:bigRows], q8Panels, x) }},
-			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
-			{"RMSNorm", func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
-			{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 2) }},
-			{"Attention parallel", func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
-		}
-		for _, c := range calls {
-			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
-		}
+		kerneltest.AssertCallsNoAllocs(t, fmt.Sprintf("threads %d", threads), []kerneltest.Call{
+			{Name: "MatMul parallel", Call: func() error { return p.MatMul(out[:bigRows], big, x) }},
+			{Name: "MatMul q8 parallel", Call: func() error { return p.MatMul(out[:bigRows], bigQ8, x) }},
+			{Name: "MatMul panels parallel", Call: func() error { return p.MatMul(out[:bigRows], panels, x) }},
+			{Name: "MatMul q8 panels parallel", Call: func() error { return p.MatMul(out[:bigRows], q8Panels, x) }},
+			{Name: "MatMul small", Call: func() error { return p.MatMul(out[:3], small, x[:5]) }},
+			{Name: "RMSNorm", Call: func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
+			{Name: "Attention", Call: func() error { return p.Attention(out[:s.Dim], q, keys, values, 2) }},
+			{Name: "Attention parallel", Call: func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
+		})
 	}
 }
 

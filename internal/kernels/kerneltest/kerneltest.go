@@ -119,6 +119,41 @@ func AssertNoAllocs(tb testing.TB, what string, runs int, call func() error) {
 	Must(tb, err)
 }
 
+// Call is one provider call a test makes, with the name its failure
+// reports.
+type Call struct {
+	Name string
+	Call func() error
+}
+
+// AssertCallsNoAllocs runs AssertNoAllocs on each call, 20 runs each,
+// naming a failure prefix and the call's name: the no-allocation tests of
+// every provider read the same way.
+func AssertCallsNoAllocs(tb testing.TB, prefix string, calls []Call) {
+	tb.Helper()
+	for _, c := range calls {
+		AssertNoAllocs(tb, prefix+" "+c.Name, 20, c.Call)
+	}
+}
+
+// RandomWeights returns p's weights for two rows×cols tensors of values
+// from Random: fp32, then Q8_0 in groups of 32.
+func RandomWeights(tb testing.TB, p kernels.Provider, r *rand.Rand, rows, cols int) (f32, q8 kernels.Weight) {
+	tb.Helper()
+	f32 = Prepare(tb, p, F32(rows, cols, Random(r, rows*cols)))
+	q8 = Prepare(tb, p, Q8Tensor(Random(r, rows*cols), rows, cols, 32))
+	return f32, q8
+}
+
+// SkipUnless skips tb when err, why provider name cannot run here, is
+// not nil.
+func SkipUnless(tb testing.TB, name string, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Skip(name+": ", err)
+	}
+}
+
 // SmallGQA returns a small grouped-query model: 8 query heads sharing 4
 // KV heads of size 8; buffers sized for it grow at Prepare for wider
 // matrices.
