@@ -42,6 +42,15 @@ func Random(r *rand.Rand, n int) []float32 {
 	return v
 }
 
+// Uniform returns n values uniform in [lo, hi) from r.
+func Uniform(r *rand.Rand, n int, lo, hi float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*r.Float32()
+	}
+	return v
+}
+
 // Q8Tensor quantizes the rows×cols weights w in groups of gs with the
 // reference's quantizer (runq.c's), as a Q8_0 tensor named "wq8".
 func Q8Tensor(w []float32, rows, cols, gs int) kernels.Tensor {
