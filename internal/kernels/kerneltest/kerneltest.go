@@ -8,6 +8,7 @@ package kerneltest
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels"
@@ -160,6 +161,35 @@ func SkipUnless(tb testing.TB, name string, err error) {
 	tb.Helper()
 	if err != nil {
 		tb.Skip(name+": ", err)
+	}
+}
+
+// TensorChange is one way to spoil a valid tensor, named as the error
+// it brings must name it.
+type TensorChange struct {
+	Name   string
+	Change func(*kernels.Tensor)
+}
+
+// AssertPrepareRejects fails tb unless p.Prepare refuses each change of
+// ok (renamed to the change's name) with an error naming the tensor, and
+// without panicking.
+func AssertPrepareRejects(tb testing.TB, p kernels.Provider, ok kernels.Tensor, changes []TensorChange) {
+	tb.Helper()
+	for _, c := range changes {
+		t := ok
+		t.Name = c.Name
+		c.Change(&t)
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					tb.Errorf("Prepare(%s) panicked: %v", c.Name, v)
+				}
+			}()
+			if _, err := p.Prepare(t); err == nil || !strings.Contains(err.Error(), c.Name) {
+				tb.Errorf("Prepare(%s): %v, want an error naming the tensor", c.Name, err)
+			}
+		}()
 	}
 }
 
