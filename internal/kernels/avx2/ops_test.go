@@ -289,19 +289,12 @@ func TestQuantizeMatchesReference(t *testing.T) {
 // FuzzQuantize: differential fuzzing of the assembly quantizer against
 // the reference's, on any bit patterns.
 func FuzzQuantize(f *testing.F) {
-	if Usable() != nil {
-		f.Skip("avx2: ", Usable())
-	}
-	f.Add(make([]byte, 128))
-	f.Add([]byte("\x00\x00\xfe\x42\x00\x00\x00\x3f\x00\x00\xc0\x3f\x00\x00\x00\xbf and more bytes to fill a group...."))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		x := make([]float32, (len(b)/4+31)/32*32)
+	kerneltest.FuzzFastQuantizer(f, "avx2", Usable(), fastQuantizer, func(b []byte, n int) []float32 {
+		x := make([]float32, n)
 		for i := range len(b) / 4 {
 			x[i] = math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
 		}
-		if len(x) > 0 {
-			kerneltest.CheckFastQuantizer(t, fastQuantizer, x, 32)
-		}
+		return x
 	})
 }
 
