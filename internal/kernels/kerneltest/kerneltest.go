@@ -66,19 +66,30 @@ func Q8Tensor(w []float32, rows, cols, gs int) kernels.Tensor {
 // quantization is included).
 func BenchMatMul(b *testing.B, name string, newProvider func() kernels.Provider, shape kernels.Shape, t kernels.Tensor, x []float32) {
 	b.Run(fmt.Sprintf("%dx%d/%s", t.Rows, t.Cols, name), func(b *testing.B) {
-		p := Initialised(b, newProvider(), shape)
-		w, err := p.Prepare(t)
-		if err != nil {
+		LoopMatMul(b, Initialised(b, newProvider(), shape), t, x)
+	})
+}
+
+// LoopMatMul is BenchMatMul's measurement on p, already initialised: it
+// prepares t and multiplies it by x in b's loop, reporting GFLOP/s.
+func LoopMatMul(b *testing.B, p kernels.Provider, t kernels.Tensor, x []float32) {
+	w, err := p.Prepare(t)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]float32, t.Rows)
+	for b.Loop() {
+		if err := p.MatMul(out, w, x); err != nil {
 			b.Fatal(err)
 		}
-		out := make([]float32, t.Rows)
-		for b.Loop() {
-			if err := p.MatMul(out, w, x); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(2*float64(t.Rows)*float64(t.Cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
+	}
+	ReportGFLOPs(b, t.Rows, t.Cols)
+}
+
+// ReportGFLOPs reports b's rate of rows×cols matmuls as GFLOP/s (a
+// multiply-add counts two flops).
+func ReportGFLOPs(b *testing.B, rows, cols int) {
+	b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 // Variant is one provider a benchmark measures: its name in the results
