@@ -45,8 +45,7 @@ var pluginTransports = pluginspec.Transports()
 
 // decodePlugin reads the body of a provider "plugin" block.
 func decodePlugin(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnostics) {
-	var b pluginSchema
-	c, d := decodeChecked(pb, &b)
+	b, c, d := decodeChecked[pluginSchema](pb)
 	if d.HasErrors() {
 		return nil, d
 	}

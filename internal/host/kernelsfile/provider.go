@@ -67,13 +67,14 @@ func newChecks(pb providerBlock) *checks {
 	return &checks{pb: pb, attrs: attrs}
 }
 
-// decodeChecked decodes a wasm or plugin block's body into schema and
-// starts its checks.
-func decodeChecked(pb providerBlock, schema any) (*checks, hcl.Diagnostics) {
-	if d := gohcl.DecodeBody(pb.Body, nil, schema); d.HasErrors() {
-		return nil, d
+// decodeChecked decodes a wasm or plugin block's body into its schema S
+// and starts its checks.
+func decodeChecked[S any](pb providerBlock) (*S, *checks, hcl.Diagnostics) {
+	var b S
+	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+		return nil, nil, d
 	}
-	return newChecks(pb), nil
+	return &b, newChecks(pb), nil
 }
 
 // path records the block's path as the provider's implementation and

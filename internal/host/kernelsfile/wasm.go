@@ -45,8 +45,7 @@ var wasmEngines = wasmspec.Engines()
 
 // decodeWASM reads the body of a provider "wasm" block.
 func decodeWASM(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnostics) {
-	var b wasmSchema
-	c, d := decodeChecked(pb, &b)
+	b, c, d := decodeChecked[wasmSchema](pb)
 	if d.HasErrors() {
 		return nil, d
 	}
