@@ -49,16 +49,23 @@ var brokenCases = []struct {
 	{"cpu", "builtin.mmx", "MMX assembly is only in the linux/386 build"},
 }
 
+// writeKernelsFile writes src as a kernels file in a temporary directory
+// and returns its path.
+func writeKernelsFile(t testing.TB, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kernels.hcl")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func writeBrokenKernels(t *testing.T) string {
 	t.Helper()
 	if info, _ := builtin.Lookup("mmx"); info.Usable() == nil {
 		t.Skip("mmx runs on this build: no CPU-declined provider to test with")
 	}
-	path := filepath.Join(t.TempDir(), "kernels.hcl")
-	if err := os.WriteFile(path, []byte(brokenKernels), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeKernelsFile(t, brokenKernels)
 }
 
 // TestNoSilentSubstitutionRun: run stops with the provider and its

@@ -185,10 +185,7 @@ func shippedKernels(t *testing.T) (path string, profiles []shippedProfile) {
 		}
 		src = strings.Replace(src, quoted, strconv.Quote(bin), 1)
 	}
-	path = filepath.Join(t.TempDir(), "kernels.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path = writeKernelsFile(t, src)
 	if f, diags = registry.Load(path); diags.HasErrors() {
 		t.Fatal(kernelsfile.DiagnosticsError(f, diags))
 	}

@@ -43,11 +43,7 @@ profile "p" {
   on_error = %q
 }
 `, name, body, name, onError)
-	path := filepath.Join(t.TempDir(), "kernels.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeKernelsFile(t, src)
 }
 
 // TestPluginGolden: with every op in the Go example plugin, the greedy

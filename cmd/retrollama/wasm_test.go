@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,11 +62,7 @@ profile "hostile" {
   on_error = %q
 }
 `, module, wasm, module, onError)
-	path := filepath.Join(t.TempDir(), "kernels.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeKernelsFile(t, src)
 }
 
 // TestWASMHostileModules: a module that loops, traps, grows memory, lies
@@ -137,10 +132,7 @@ profile "p" {
   on_error = "fail"
 }
 `, wasm, strings.Repeat("0", 64))
-	path := filepath.Join(t.TempDir(), "kernels.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := writeKernelsFile(t, src)
 	_, errText, code := runCLI(t, "run", "--synthetic", "stories260K", "-n", "4", "--kernels", path, "--profile", "p")
 	if code == 0 || !strings.Contains(errText, "sha256 is ") || !strings.Contains(errText, "pins "+strings.Repeat("0", 64)) {
 		t.Errorf("exit %d, stderr:\n%s", code, errText)

@@ -10,6 +10,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/internal/kernels/unrolled"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/plugins/wasm"
@@ -25,13 +26,12 @@ import (
 //
 //	go test -run XXX -bench MatMul -count 5 ./plugins/wasm
 func BenchmarkMatMul(b *testing.B) {
-	// stories15M: dim 288, hidden 768, 6 heads, vocab 32000.
-	shape := kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000}
+	shape := kerneltest.Stories15M()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, mm := range []struct{ Rows, Cols int }{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
-		w, x := random(rng, mm.Rows*mm.Cols), random(rng, mm.Cols)
-		flops := 2 * float64(mm.Rows*mm.Cols)
-		name := fmt.Sprintf("%dx%d", mm.Rows, mm.Cols)
+	for _, mm := range kerneltest.Stories15MMatMuls() {
+		rows, cols := mm[0], mm[1]
+		w, x := kerneltest.Random(rng, rows*cols), kerneltest.Random(rng, cols)
+		name := fmt.Sprintf("%dx%d", rows, cols)
 		providers := []struct {
 			name string
 			new  func() (kernels.Provider, error)
@@ -46,36 +46,14 @@ func BenchmarkMatMul(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer p.Close()
-				if err := p.Init(shape); err != nil {
-					b.Fatal(err)
-				}
-				h, err := p.Prepare(kernels.Tensor{Name: "w", DType: kernels.F32, Rows: mm.Rows, Cols: mm.Cols, F32: w})
-				if err != nil {
-					b.Fatal(err)
-				}
-				out := make([]float32, mm.Rows)
-				for b.Loop() {
-					if err := p.MatMul(out, h, x); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				kerneltest.LoopMatMul(b, kerneltest.Initialised(b, p, shape), kerneltest.F32(rows, cols, w), x)
 			})
 		}
 		b.Run(name+"/raw", func(b *testing.B) {
-			benchRaw(b, mm.Rows, mm.Cols, w, x)
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchRaw(b, rows, cols, w, x)
+			kerneltest.ReportGFLOPs(b, rows, cols)
 		})
 	}
-}
-
-func random(rng *rand.Rand, n int) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = rng.Float32()*2 - 1
-	}
-	return v
 }
 
 func newSIMD128(timeout time.Duration) (kernels.Provider, error) {

@@ -12,13 +12,7 @@ import (
 // headings, bullet lists and pipe tables. A partial report's mark and the
 // warnings are block quotes right under the title.
 func Markdown(w io.Writer, r *bench.Report) error {
-	d, err := buildDocument(r)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	writeMarkdownDocument(bw, d)
-	return bw.Flush()
+	return writeDocument(w, r, writeMarkdownDocument)
 }
 
 // writeMarkdownDocument lays d out as markdown. Write errors are sticky in

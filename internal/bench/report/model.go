@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -42,6 +44,18 @@ func (e constError) Error() string { return string(e) }
 
 // errNilReport is returned by every output for a nil *bench.Report.
 const errNilReport = constError("report: nil *bench.Report")
+
+// writeDocument builds r's document and lays it out on w with lay, one
+// buffered write whose sticky error surfaces at the end.
+func writeDocument(w io.Writer, r *bench.Report, lay func(*bufio.Writer, *document)) error {
+	d, err := buildDocument(r)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(w)
+	lay(bw, d)
+	return bw.Flush()
+}
 
 // buildDocument assembles the content shared by the human-readable outputs.
 func buildDocument(r *bench.Report) (*document, error) {

@@ -3,18 +3,7 @@ package report
 // pageTemplate is the html/template of the HTML report. It is also
 // well-formed XML (void elements are self-closed, no named entities), so
 // tests can check the whole page with encoding/xml.
-const pageTemplate = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>{{.Title}}</title>
-<style>
-` + pageStyle + `</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-{{- if .Partial}}
+const pageTemplate = pageHead + `{{- if .Partial}}
 <p class="partial" role="alert"><strong>{{.PartialLabel}}</strong> {{.Partial}}</p>
 {{- end}}
 {{- if .Warnings}}
@@ -35,15 +24,7 @@ const pageTemplate = `<!DOCTYPE html>
 <h2>Old and new report side by side</h2>
 {{template "table" .Between.Sides}}
 {{- else}}
-<h2>Environment</h2>
-<table class="env">
-<tbody>
-{{- range .Env}}
-<tr><th scope="row">{{.Key}}</th><td>{{.Value}}</td></tr>
-{{- end}}
-</tbody>
-</table>
-{{- end}}
+` + envSection + `{{- end}}
 
 {{- if .Substitutions}}
 <h2 class="warning">Not run as named (fallback)</h2>
@@ -75,13 +56,7 @@ const pageTemplate = `<!DOCTYPE html>
 </ul>
 {{- end}}
 
-<h2>Charts</h2>
-{{- range .Charts}}
-<figure>
-{{.SVG}}
-<figcaption>{{.Caption}}</figcaption>
-</figure>
-{{- end}}
+` + chartsStart + `{{- end}}
 
 {{- if .Ops}}
 <h2>Per-op time per generated token</h2>
@@ -93,7 +68,46 @@ const pageTemplate = `<!DOCTYPE html>
 <p class="note">{{.Note}}</p>
 {{- end}}
 {{- end}}
-</body>
+` + pageEnd
+
+// pageHead opens every HTML page of the package: the head, with
+// pageStyle, and the title as the first heading.
+const pageHead = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<title>{{.Title}}</title>
+<style>
+` + pageStyle + `</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+`
+
+// envSection is the Environment heading and table of a page's .Env.
+const envSection = `<h2>Environment</h2>
+<table class="env">
+<tbody>
+{{- range .Env}}
+<tr><th scope="row">{{.Key}}</th><td>{{.Value}}</td></tr>
+{{- end}}
+</tbody>
+</table>
+`
+
+// chartsStart is the Charts heading and the figure of each of .Charts,
+// up to the page's own end of the range.
+const chartsStart = `<h2>Charts</h2>
+{{- range .Charts}}
+<figure>
+{{.SVG}}
+<figcaption>{{.Caption}}</figcaption>
+</figure>
+`
+
+// pageEnd closes every HTML page of the package and adds tableTemplate.
+const pageEnd = `</body>
 </html>
 ` + tableTemplate
 

@@ -206,34 +206,9 @@ func sweepCharts(r *ops.SweepReport, shapes []sweepShape, series []sweepSeries) 
 
 // sweepTemplate is the html/template of SweepHTML's page; like
 // pageTemplate it is well-formed XML.
-const sweepTemplate = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8"/>
-<meta name="viewport" content="width=device-width, initial-scale=1"/>
-<title>{{.Title}}</title>
-<style>
-` + pageStyle + `</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-
-<h2>Environment</h2>
-<table class="env">
-<tbody>
-{{- range .Env}}
-<tr><th scope="row">{{.Key}}</th><td>{{.Value}}</td></tr>
-{{- end}}
-</tbody>
-</table>
-
-<h2>Charts</h2>
-{{- range .Charts}}
-<figure>
-{{.SVG}}
-<figcaption>{{.Caption}}</figcaption>
-</figure>
-{{- else}}
+const sweepTemplate = pageHead + `
+` + envSection + `
+` + chartsStart + `{{- else}}
 <p class="note">No results to chart.</p>
 {{- end}}
 
@@ -248,6 +223,4 @@ const sweepTemplate = `<!DOCTYPE html>
 
 <h2>Results</h2>
 {{template "table" .Results}}
-</body>
-</html>
-` + tableTemplate
+` + pageEnd

@@ -17,13 +17,7 @@ import (
 // "PARTIAL REPORT: <why>"; warnings follow the title, one "WARNING:" line
 // each.
 func Text(w io.Writer, r *bench.Report) error {
-	d, err := buildDocument(r)
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriter(w)
-	writeTextDocument(bw, d)
-	return bw.Flush()
+	return writeDocument(w, r, writeTextDocument)
 }
 
 // writeTextDocument lays d out for a fixed-width terminal. Write errors

@@ -2,12 +2,9 @@ package kernelsfile
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 
 	pluginspec "github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 )
@@ -48,17 +45,12 @@ var pluginTransports = pluginspec.Transports()
 
 // decodePlugin reads the body of a provider "plugin" block.
 func decodePlugin(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnostics) {
-	var b pluginSchema
-	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+	b, c, d := decodeChecked[pluginSchema](pb)
+	if d.HasErrors() {
 		return nil, d
 	}
-	c := newChecks(pb)
-	at := c.at
-	g := &Plugin{Path: b.Path, Transport: pluginspec.TransportAuto}
-	p.Implementation = b.Path
-	if b.Path == "" {
-		c.diags = append(c.diags, errorAt(at("path"), "Empty path", "path names the plugin binary, relative to this file's directory or absolute."))
-	}
+	g := &Plugin{Path: b.Path}
+	c.path(p, b.Path, "path names the plugin binary, relative to this file's directory or absolute.")
 	if b.Args != nil {
 		g.Args = *b.Args
 	}
@@ -66,29 +58,20 @@ func decodePlugin(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnos
 	if b.ProtocolVersion != nil {
 		g.ProtocolVersion = *b.ProtocolVersion
 		if g.ProtocolVersion != pluginspec.Version {
-			c.diags = append(c.diags, errorAt(at("protocol_version"), "Unsupported protocol_version",
+			c.diags = append(c.diags, errorAt(c.at("protocol_version"), "Unsupported protocol_version",
 				fmt.Sprintf("This build speaks kernel plugin protocol %d, not %d.", pluginspec.Version, g.ProtocolVersion)))
 		}
 	}
 	g.StartTimeout = c.duration("start_timeout", b.StartTimeout, false)
 	g.CallTimeout = c.duration("call_timeout", b.CallTimeout, true)
-	if b.Transport != nil {
-		g.Transport = *b.Transport
-		if !slices.Contains(pluginTransports, g.Transport) {
-			c.diags = append(c.diags, errorAt(at("transport"), "Invalid transport",
-				fmt.Sprintf("transport must be one of %s, not %q.%s", strings.Join(pluginTransports, ", "), g.Transport, didYouMean(g.Transport, pluginTransports))))
-		}
-	}
+	g.Transport = c.oneOf("transport", b.Transport, pluginTransports, pluginspec.TransportAuto)
 	if b.Threads != nil {
 		if *b.Threads < 0 {
-			c.diags = append(c.diags, errorAt(at("threads"), "Invalid threads", "threads must be 0 (all cores) or more."))
+			c.diags = append(c.diags, errorAt(c.at("threads"), "Invalid threads", "threads must be 0 (all cores) or more."))
 		}
 		p.Threads = *b.Threads
 	}
 	g.Binary = c.relative(g.Path)
 	p.Plugin = g
-	if c.diags.HasErrors() {
-		return nil, c.diags
-	}
-	return p, nil
+	return c.result(p)
 }

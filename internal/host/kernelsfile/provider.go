@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
 )
 
 // ProviderDecl is one provider block: a provider as declared, before the
@@ -64,6 +65,47 @@ type checks struct {
 func newChecks(pb providerBlock) *checks {
 	attrs, _ := pb.Body.JustAttributes()
 	return &checks{pb: pb, attrs: attrs}
+}
+
+// decodeChecked decodes a wasm or plugin block's body into its schema S
+// and starts its checks.
+func decodeChecked[S any](pb providerBlock) (*S, *checks, hcl.Diagnostics) {
+	var b S
+	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+		return nil, nil, d
+	}
+	return &b, newChecks(pb), nil
+}
+
+// path records the block's path as the provider's implementation and
+// reports it when empty; what says what the path names.
+func (c *checks) path(p *ProviderDecl, path, what string) {
+	p.Implementation = path
+	if path == "" {
+		c.diags = append(c.diags, errorAt(c.at("path"), "Empty path", what))
+	}
+}
+
+// oneOf checks that attribute name is one of valid and returns it; def
+// when absent.
+func (c *checks) oneOf(name string, v *string, valid []string, def string) string {
+	if v == nil {
+		return def
+	}
+	if !slices.Contains(valid, *v) {
+		c.diags = append(c.diags, errorAt(c.at(name), "Invalid "+name,
+			fmt.Sprintf("%s must be one of %s, not %q.%s", name, strings.Join(valid, ", "), *v, didYouMean(*v, valid))))
+	}
+	return *v
+}
+
+// result is the decoded provider, or the diagnostics when a check
+// failed.
+func (c *checks) result(p *ProviderDecl) (*ProviderDecl, hcl.Diagnostics) {
+	if c.diags.HasErrors() {
+		return nil, c.diags
+	}
+	return p, nil
 }
 
 // at is where attribute name was written, or the block's header when it

@@ -2,12 +2,10 @@ package kernelsfile
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 
 	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
@@ -47,29 +45,18 @@ var wasmEngines = wasmspec.Engines()
 
 // decodeWASM reads the body of a provider "wasm" block.
 func decodeWASM(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnostics) {
-	var b wasmSchema
-	if d := gohcl.DecodeBody(pb.Body, nil, &b); d.HasErrors() {
+	b, c, d := decodeChecked[wasmSchema](pb)
+	if d.HasErrors() {
 		return nil, d
 	}
-	c := newChecks(pb)
-	at := c.at
-	w := &WASM{Path: b.Path, Engine: wasmspec.EngineAuto}
-	p.Implementation = b.Path
-	if b.Path == "" {
-		c.diags = append(c.diags, errorAt(at("path"), "Empty path", "path names the module: a .wasm file, or embedded:NAME for a shipped module."))
-	}
+	w := &WASM{Path: b.Path}
+	c.path(p, b.Path, "path names the module: a .wasm file, or embedded:NAME for a shipped module.")
 	w.SHA256 = c.sha256(b.SHA256)
-	if b.Engine != nil {
-		w.Engine = *b.Engine
-		if !slices.Contains(wasmEngines, w.Engine) {
-			c.diags = append(c.diags, errorAt(at("engine"), "Invalid engine",
-				fmt.Sprintf("engine must be one of %s, not %q.%s", strings.Join(wasmEngines, ", "), w.Engine, didYouMean(w.Engine, wasmEngines))))
-		}
-	}
+	w.Engine = c.oneOf("engine", b.Engine, wasmEngines, wasmspec.EngineAuto)
 	if b.MemoryMiB != nil {
 		w.MemoryMiB = *b.MemoryMiB
 		if w.MemoryMiB < 1 || w.MemoryMiB > wasmspec.MaxMemoryMiB {
-			c.diags = append(c.diags, errorAt(at("memory_mib"), "Invalid memory_mib", fmt.Sprintf("memory_mib must be 1 to %d: WASM memory is 32-bit.", wasmspec.MaxMemoryMiB)))
+			c.diags = append(c.diags, errorAt(c.at("memory_mib"), "Invalid memory_mib", fmt.Sprintf("memory_mib must be 1 to %d: WASM memory is 32-bit.", wasmspec.MaxMemoryMiB)))
 		}
 	}
 	w.Timeout = c.duration("timeout", b.Timeout, true)
@@ -78,8 +65,5 @@ func decodeWASM(p *ProviderDecl, pb providerBlock) (*ProviderDecl, hcl.Diagnosti
 		w.Module = c.relative(w.Path)
 	}
 	p.WASM = w
-	if c.diags.HasErrors() {
-		return nil, c.diags
-	}
-	return p, nil
+	return c.result(p)
 }

@@ -8,20 +8,34 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
+// startGoPlugin starts the Go example plugin at path on transport tr,
+// closed when b ends.
+func startGoPlugin(b *testing.B, path, tr string) *pluginhost.Provider {
+	b.Helper()
+	p, err := pluginhost.New(pluginhost.Options{Name: "plugin.goplugin", Path: path, Transport: tr, Threads: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+// initStories15M initialises p for stories15M's shape.
+func initStories15M(b *testing.B, p kernels.Provider) {
+	b.Helper()
+	if err := p.Init(kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000, Layers: 6}); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkRoundTrip is the per-op cost of crossing to the plugin and
 // back: a 1-element softmax (no compute to speak of) on each transport.
 func BenchmarkRoundTrip(b *testing.B) {
 	path := build(b, "plugins/goplugin")
 	for _, tr := range []string{pluginhost.TransportShm, pluginhost.TransportGRPC} {
 		b.Run(tr, func(b *testing.B) {
-			p, err := pluginhost.New(pluginhost.Options{Name: "plugin.goplugin", Path: path, Transport: tr, Threads: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
-			if err := p.Init(kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000, Layers: 6}); err != nil {
-				b.Fatal(err)
-			}
+			p := startGoPlugin(b, path, tr)
+			initStories15M(b, p)
 			x := []float32{1}
 			b.ResetTimer()
 			for range b.N {
@@ -44,9 +58,7 @@ func BenchmarkMatMul(b *testing.B) {
 	}
 	x, out := make([]float32, n), make([]float32, d)
 	run := func(b *testing.B, p kernels.Provider) {
-		if err := p.Init(kernels.Shape{Dim: 288, HiddenDim: 768, Heads: 6, KVHeads: 6, SeqLen: 256, VocabSize: 32000, Layers: 6}); err != nil {
-			b.Fatal(err)
-		}
+		initStories15M(b, p)
 		h, err := p.Prepare(kernels.Tensor{Name: "w", DType: kernels.F32, Rows: d, Cols: n, F32: w})
 		if err != nil {
 			b.Fatal(err)
@@ -65,12 +77,7 @@ func BenchmarkMatMul(b *testing.B) {
 	b.Run("inprocess", func(b *testing.B) { run(b, unrolled.New(8, 1)) })
 	for _, tr := range []string{pluginhost.TransportShm, pluginhost.TransportGRPC} {
 		b.Run(tr, func(b *testing.B) {
-			p, err := pluginhost.New(pluginhost.Options{Name: "plugin.goplugin", Path: path, Transport: tr, Threads: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer p.Close()
-			run(b, p)
+			run(b, startGoPlugin(b, path, tr))
 		})
 	}
 }

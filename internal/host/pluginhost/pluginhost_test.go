@@ -221,15 +221,24 @@ func TestChecksumPin(t *testing.T) {
 	}
 }
 
-// TestTransportAuto: auto picks shm on Linux, and explain says why.
-func TestTransportAuto(t *testing.T) {
+// startOnShm starts the fault plugin on transport tr where the
+// shared-memory transport exists (skipping t elsewhere), failing t if it
+// does not start.
+func startOnShm(t *testing.T, tr string) *started {
+	t.Helper()
 	if err := shmring.Supported(); err != nil {
 		t.Skip("no shared-memory transport here: ", err)
 	}
-	s, err := start(t, pluginhost.TransportAuto, pluginhost.Options{})
+	s, err := start(t, tr, pluginhost.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestTransportAuto: auto picks shm on Linux, and explain says why.
+func TestTransportAuto(t *testing.T) {
+	s := startOnShm(t, pluginhost.TransportAuto)
 	if s.p.Transport() != pluginhost.TransportShm {
 		t.Errorf("transport %s, want shm", s.p.Transport())
 	}
@@ -244,13 +253,7 @@ func TestTransportAuto(t *testing.T) {
 // TestCachesInSharedMemory: caches from AllocCache are passed in place
 // and give the same attention as caches the engine allocated itself.
 func TestCachesInSharedMemory(t *testing.T) {
-	if err := shmring.Supported(); err != nil {
-		t.Skip("no shared-memory transport here: ", err)
-	}
-	s, err := start(t, pluginhost.TransportShm, pluginhost.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := startOnShm(t, pluginhost.TransportShm)
 	n := shape.SeqLen * shape.KVDim()
 	var shared [][]float32
 	for range 2 * shape.Layers {

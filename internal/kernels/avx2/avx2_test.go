@@ -16,12 +16,8 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-func skipWithout(tb testing.TB) {
-	tb.Helper()
-	if err := Usable(); err != nil {
-		tb.Skip("avx2: ", err)
-	}
-}
+// skipWithout skips tb where the AVX2 kernels cannot run.
+func skipWithout(tb testing.TB) { tb.Helper(); kerneltest.SkipUnless(tb, "avx2", Usable()) }
 
 // refMatMul returns the scalar reference's W·x for a rows×cols W.
 func refMatMul(t testing.TB, rows, cols int, w, x []float32) []float32 {

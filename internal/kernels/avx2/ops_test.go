@@ -246,8 +246,7 @@ func TestNoAllocationPerCall(t *testing.T) {
 	for _, threads := range []int{1, 3} {
 		p := kerneltest.Initialised(t, New(threads), s)
 		bigRows := parallelMACs/s.Dim + 1
-		big := kerneltest.Prepare(t, p, kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
-		bigQ8 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		big, bigQ8 := kerneltest.RandomWeights(t, p, r, bigRows, s.Dim)
 		// The same shapes on panels, as from a mapped file.
 		release := func(lo, hi int) {}
 		bigPanels := kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim))
@@ -261,22 +260,16 @@ func TestNoAllocationPerCall(t *testing.T) {
 		out := make([]float32, max(bigRows, s.Dim))
 		q := kerneltest.Random(r, s.Dim)
 		keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
-		calls := []struct {
-			name string
-			call func() error
-		}{
-			{"MatMul parallel", func() error { return p.MatMul(out[:bigRows], big, x) }},
-			{"MatMul q8 parallel", func() error { return p.MatMul(out[:bigRows], bigQ8, x) }},
-			{"MatMul panels parallel", func() error { return p.MatMul(out[:bigRows], panels, x) }},
-			{"MatMul q8 panels parallel", func() error { return p.MatMul(out[:bigRows], q8Panels, x) }},
-			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
-			{"RMSNorm", func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
-			{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 2) }},
-			{"Attention parallel", func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
-		}
-		for _, c := range calls {
-			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
-		}
+		kerneltest.AssertCallsNoAllocs(t, fmt.Sprintf("threads %d", threads), []kerneltest.Call{
+			{Name: "MatMul parallel", Call: func() error { return p.MatMul(out[:bigRows], big, x) }},
+			{Name: "MatMul q8 parallel", Call: func() error { return p.MatMul(out[:bigRows], bigQ8, x) }},
+			{Name: "MatMul panels parallel", Call: func() error { return p.MatMul(out[:bigRows], panels, x) }},
+			{Name: "MatMul q8 panels parallel", Call: func() error { return p.MatMul(out[:bigRows], q8Panels, x) }},
+			{Name: "MatMul small", Call: func() error { return p.MatMul(out[:3], small, x[:5]) }},
+			{Name: "RMSNorm", Call: func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
+			{Name: "Attention", Call: func() error { return p.Attention(out[:s.Dim], q, keys, values, 2) }},
+			{Name: "Attention parallel", Call: func() error { return p.Attention(out[:s.Dim], q, keys, values, 200) }},
+		})
 	}
 }
 
@@ -296,19 +289,12 @@ func TestQuantizeMatchesReference(t *testing.T) {
 // FuzzQuantize: differential fuzzing of the assembly quantizer against
 // the reference's, on any bit patterns.
 func FuzzQuantize(f *testing.F) {
-	if Usable() != nil {
-		f.Skip("avx2: ", Usable())
-	}
-	f.Add(make([]byte, 128))
-	f.Add([]byte("\x00\x00\xfe\x42\x00\x00\x00\x3f\x00\x00\xc0\x3f\x00\x00\x00\xbf and more bytes to fill a group...."))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		x := make([]float32, (len(b)/4+31)/32*32)
+	kerneltest.FuzzFastQuantizer(f, "avx2", Usable(), fastQuantizer, func(b []byte, n int) []float32 {
+		x := make([]float32, n)
 		for i := range len(b) / 4 {
 			x[i] = math.Float32frombits(uint32(b[4*i]) | uint32(b[4*i+1])<<8 | uint32(b[4*i+2])<<16 | uint32(b[4*i+3])<<24)
 		}
-		if len(x) > 0 {
-			kerneltest.CheckFastQuantizer(t, fastQuantizer, x, 32)
-		}
+		return x
 	})
 }
 

@@ -13,19 +13,11 @@ import (
 	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
-func skipWithout(tb testing.TB) {
-	tb.Helper()
-	if err := Usable(); err != nil {
-		tb.Skip("avx512: ", err)
-	}
-}
+// skipWithout skips tb where the fp32 kernels cannot run.
+func skipWithout(tb testing.TB) { tb.Helper(); kerneltest.SkipUnless(tb, "avx512", Usable()) }
 
-func skipWithoutQ8(tb testing.TB) {
-	tb.Helper()
-	if err := usableQ8(); err != nil {
-		tb.Skip("avx512: ", err)
-	}
-}
+// skipWithoutQ8 skips tb where the Q8_0 kernels cannot run.
+func skipWithoutQ8(tb testing.TB) { tb.Helper(); kerneltest.SkipUnless(tb, "avx512", usableQ8()) }
 
 // checkExact runs the fp32 or Q8_0 tensor through the reference and p
 // and fails unless every output is the reference's bit for bit, nothing
@@ -256,24 +248,17 @@ func TestNoAllocationPerCall(t *testing.T) {
 	for _, threads := range []int{1, 3} {
 		p := kerneltest.Initialised(t, New(threads), s)
 		bigRows := parallelMACs/s.Dim + 17
-		big := kerneltest.Prepare(t, p, kerneltest.F32(bigRows, s.Dim, kerneltest.Random(r, bigRows*s.Dim)))
-		bigQ8 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*s.Dim), bigRows, s.Dim, 32))
+		big, bigQ8 := kerneltest.RandomWeights(t, p, r, bigRows, s.Dim)
 		bigQ64 := kerneltest.Prepare(t, p, kerneltest.Q8Tensor(kerneltest.Random(r, bigRows*256), bigRows, 256, 64))
 		small := kerneltest.Prepare(t, p, kerneltest.F32(3, 5, kerneltest.Random(r, 15)))
 		x := kerneltest.Random(r, s.Dim)
 		out := make([]float32, bigRows)
-		calls := []struct {
-			name string
-			call func() error
-		}{
-			{"MatMul", func() error { return p.MatMul(out, big, x) }},
-			{"MatMul q8 gs 32", func() error { return p.MatMul(out, bigQ8, x) }},
-			{"MatMul q8 gs 64", func() error { return p.MatMul(out, bigQ64, x[:256]) }},
-			{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
-		}
-		for _, c := range calls {
-			kerneltest.AssertNoAllocs(t, fmt.Sprintf("threads %d %s", threads, c.name), 20, c.call)
-		}
+		kerneltest.AssertCallsNoAllocs(t, fmt.Sprintf("threads %d", threads), []kerneltest.Call{
+			{Name: "MatMul", Call: func() error { return p.MatMul(out, big, x) }},
+			{Name: "MatMul q8 gs 32", Call: func() error { return p.MatMul(out, bigQ8, x) }},
+			{Name: "MatMul q8 gs 64", Call: func() error { return p.MatMul(out, bigQ64, x[:256]) }},
+			{Name: "MatMul small", Call: func() error { return p.MatMul(out[:3], small, x[:5]) }},
+		})
 	}
 }
 

@@ -42,15 +42,5 @@ func TestQuantizeMatchesReference(t *testing.T) {
 // FuzzQuantize: differential fuzzing of the assembly quantizer against
 // the reference's, on any float32 bit patterns.
 func FuzzQuantize(f *testing.F) {
-	if Usable() != nil {
-		f.Skip("avx512: ", Usable())
-	}
-	f.Add(make([]byte, 128))
-	f.Add([]byte("\x00\x00\xfe\x42\x00\x00\x00\x3f\x00\x00\xc0\x3f\x00\x00\x00\xbf and more bytes to fill a group...."))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		x := floats(b, (len(b)/4+31)/32*32, 0)
-		if len(x) > 0 {
-			kerneltest.CheckFastQuantizer(t, withCorrections, x, 32)
-		}
-	})
+	kerneltest.FuzzFastQuantizer(f, "avx512", Usable(), withCorrections, func(b []byte, n int) []float32 { return floats(b, n, 0) })
 }

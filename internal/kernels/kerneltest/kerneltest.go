@@ -8,6 +8,7 @@ package kerneltest
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/retrollama/retrollama/kernels"
@@ -45,6 +46,15 @@ func Random(r *rand.Rand, n int) []float32 {
 	return v
 }
 
+// Uniform returns n values uniform in [lo, hi) from r.
+func Uniform(r *rand.Rand, n int, lo, hi float32) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = lo + (hi-lo)*r.Float32()
+	}
+	return v
+}
+
 // Q8Tensor quantizes the rows×cols weights w in groups of gs with the
 // reference's quantizer (runq.c's), as a Q8_0 tensor named "wq8".
 func Q8Tensor(w []float32, rows, cols, gs int) kernels.Tensor {
@@ -59,19 +69,30 @@ func Q8Tensor(w []float32, rows, cols, gs int) kernels.Tensor {
 // quantization is included).
 func BenchMatMul(b *testing.B, name string, newProvider func() kernels.Provider, shape kernels.Shape, t kernels.Tensor, x []float32) {
 	b.Run(fmt.Sprintf("%dx%d/%s", t.Rows, t.Cols, name), func(b *testing.B) {
-		p := Initialised(b, newProvider(), shape)
-		w, err := p.Prepare(t)
-		if err != nil {
+		LoopMatMul(b, Initialised(b, newProvider(), shape), t, x)
+	})
+}
+
+// LoopMatMul is BenchMatMul's measurement on p, already initialised: it
+// prepares t and multiplies it by x in b's loop, reporting GFLOP/s.
+func LoopMatMul(b *testing.B, p kernels.Provider, t kernels.Tensor, x []float32) {
+	w, err := p.Prepare(t)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := make([]float32, t.Rows)
+	for b.Loop() {
+		if err := p.MatMul(out, w, x); err != nil {
 			b.Fatal(err)
 		}
-		out := make([]float32, t.Rows)
-		for b.Loop() {
-			if err := p.MatMul(out, w, x); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(2*float64(t.Rows)*float64(t.Cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	})
+	}
+	ReportGFLOPs(b, t.Rows, t.Cols)
+}
+
+// ReportGFLOPs reports b's rate of rows×cols matmuls as GFLOP/s (a
+// multiply-add counts two flops).
+func ReportGFLOPs(b *testing.B, rows, cols int) {
+	b.ReportMetric(2*float64(rows)*float64(cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
 
 // Variant is one provider a benchmark measures: its name in the results
@@ -120,6 +141,70 @@ func AssertNoAllocs(tb testing.TB, what string, runs int, call func() error) {
 		tb.Errorf("%s: %v allocations per call", what, n)
 	}
 	Must(tb, err)
+}
+
+// Call is one provider call a test makes, with the name its failure
+// reports.
+type Call struct {
+	Name string
+	Call func() error
+}
+
+// AssertCallsNoAllocs runs AssertNoAllocs on each call, 20 runs each,
+// naming a failure prefix and the call's name: the no-allocation tests of
+// every provider read the same way.
+func AssertCallsNoAllocs(tb testing.TB, prefix string, calls []Call) {
+	tb.Helper()
+	for _, c := range calls {
+		AssertNoAllocs(tb, prefix+" "+c.Name, 20, c.Call)
+	}
+}
+
+// RandomWeights returns p's weights for two rows×cols tensors of values
+// from Random: fp32, then Q8_0 in groups of 32.
+func RandomWeights(tb testing.TB, p kernels.Provider, r *rand.Rand, rows, cols int) (f32, q8 kernels.Weight) {
+	tb.Helper()
+	f32 = Prepare(tb, p, F32(rows, cols, Random(r, rows*cols)))
+	q8 = Prepare(tb, p, Q8Tensor(Random(r, rows*cols), rows, cols, 32))
+	return f32, q8
+}
+
+// SkipUnless skips tb when err, why provider name cannot run here, is
+// not nil.
+func SkipUnless(tb testing.TB, name string, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Skip(name+": ", err)
+	}
+}
+
+// TensorChange is one way to spoil a valid tensor, named as the error
+// it brings must name it.
+type TensorChange struct {
+	Name   string
+	Change func(*kernels.Tensor)
+}
+
+// AssertPrepareRejects fails tb unless p.Prepare refuses each change of
+// ok (renamed to the change's name) with an error naming the tensor, and
+// without panicking.
+func AssertPrepareRejects(tb testing.TB, p kernels.Provider, ok kernels.Tensor, changes []TensorChange) {
+	tb.Helper()
+	for _, c := range changes {
+		t := ok
+		t.Name = c.Name
+		c.Change(&t)
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					tb.Errorf("Prepare(%s) panicked: %v", c.Name, v)
+				}
+			}()
+			if _, err := p.Prepare(t); err == nil || !strings.Contains(err.Error(), c.Name) {
+				tb.Errorf("Prepare(%s): %v, want an error naming the tensor", c.Name, err)
+			}
+		}()
+	}
 }
 
 // SmallGQA returns a small grouped-query model: 8 query heads sharing 4

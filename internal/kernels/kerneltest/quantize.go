@@ -100,3 +100,21 @@ func TestFastQuantizer(t *testing.T, quantize FastQuantizer, groupSizes []int, r
 		})
 	}
 }
+
+// FuzzFastQuantizer fuzzes quantize against the reference's quantizer
+// (CheckFastQuantizer, groups of 32) on the n = whole groups of values
+// that floats makes of the fuzzer's bytes; it skips f where usable, why
+// provider name cannot run here, is not nil.
+func FuzzFastQuantizer(f *testing.F, name string, usable error, quantize FastQuantizer, floats func(b []byte, n int) []float32) {
+	if usable != nil {
+		f.Skip(name+": ", usable)
+	}
+	f.Add(make([]byte, 128))
+	f.Add([]byte("\x00\x00\xfe\x42\x00\x00\x00\x3f\x00\x00\xc0\x3f\x00\x00\x00\xbf and more bytes to fill a group...."))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x := floats(b, (len(b)/4+31)/32*32)
+		if len(x) > 0 {
+			CheckFastQuantizer(t, quantize, x, 32)
+		}
+	})
+}

@@ -343,25 +343,15 @@ func TestPrepareRejects(t *testing.T) {
 	if _, err := p.Prepare(ok); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name   string
-		change func(*kernels.Tensor)
-	}{
-		{"f32", func(t *kernels.Tensor) { t.DType, t.F32 = kernels.F32, make([]float32, 8) }},
-		{"short values", func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }},
-		{"short scales", func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }},
-		{"group not dividing", func(t *kernels.Tensor) { t.GroupSize = 3 }},
-		{"zero group", func(t *kernels.Tensor) { t.GroupSize = 0 }},
-		{"too large", func(t *kernels.Tensor) { t.Rows, t.Cols = math.MaxInt/2, 4 }},
+	tests := []kerneltest.TensorChange{
+		{Name: "f32", Change: func(t *kernels.Tensor) { t.DType, t.F32 = kernels.F32, make([]float32, 8) }},
+		{Name: "short values", Change: func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }},
+		{Name: "short scales", Change: func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }},
+		{Name: "group not dividing", Change: func(t *kernels.Tensor) { t.GroupSize = 3 }},
+		{Name: "zero group", Change: func(t *kernels.Tensor) { t.GroupSize = 0 }},
+		{Name: "too large", Change: func(t *kernels.Tensor) { t.Rows, t.Cols = math.MaxInt/2, 4 }},
 	}
-	for _, tc := range tests {
-		tt := ok
-		tt.Name = tc.name
-		tc.change(&tt)
-		if _, err := p.Prepare(tt); err == nil || !strings.Contains(err.Error(), tc.name) {
-			t.Errorf("Prepare(%s): %v, want an error naming the tensor", tc.name, err)
-		}
-	}
+	kerneltest.AssertPrepareRejects(t, p, ok, tests)
 	for _, call := range []func() error{
 		func() error { return p.MatMul(make([]float32, 2), "foreign", make([]float32, 4)) },
 	} {

@@ -189,22 +189,19 @@ func TestPrepareRejects(t *testing.T) {
 	if _, err := p.Prepare(ok); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name   string
-		change func(*kernels.Tensor)
-	}{
-		{"short values", func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }},
-		{"long values", func(t *kernels.Tensor) { t.Q8 = make([]int8, 9) }},
-		{"short scales", func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }},
-		{"group not dividing", func(t *kernels.Tensor) { t.GroupSize = 3 }},
-		{"zero group", func(t *kernels.Tensor) { t.GroupSize = 0 }},
-		{"negative group", func(t *kernels.Tensor) { t.GroupSize = -2 }},
-		{"negative rows", func(t *kernels.Tensor) { t.Rows = -2; t.Cols = -4 }},
-		{"wrapping size", func(t *kernels.Tensor) {
+	tests := []kerneltest.TensorChange{
+		{Name: "short values", Change: func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }},
+		{Name: "long values", Change: func(t *kernels.Tensor) { t.Q8 = make([]int8, 9) }},
+		{Name: "short scales", Change: func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }},
+		{Name: "group not dividing", Change: func(t *kernels.Tensor) { t.GroupSize = 3 }},
+		{Name: "zero group", Change: func(t *kernels.Tensor) { t.GroupSize = 0 }},
+		{Name: "negative group", Change: func(t *kernels.Tensor) { t.GroupSize = -2 }},
+		{Name: "negative rows", Change: func(t *kernels.Tensor) { t.Rows = -2; t.Cols = -4 }},
+		{Name: "wrapping size", Change: func(t *kernels.Tensor) {
 			t.Rows, t.Cols, t.GroupSize, t.Q8, t.Scales = math.MaxInt>>2+1, 8, 8, nil, nil
 		}}, // Rows·Cols wraps to 0
-		{"fp32", func(t *kernels.Tensor) { t.DType, t.F32 = kernels.F32, make([]float32, 8) }},
-		{"unknown dtype", func(t *kernels.Tensor) { t.DType = 0 }},
+		{Name: "fp32", Change: func(t *kernels.Tensor) { t.DType, t.F32 = kernels.F32, make([]float32, 8) }},
+		{Name: "unknown dtype", Change: func(t *kernels.Tensor) { t.DType = 0 }},
 	}
 	// A matrix without columns passes CheckQ8 with any number of rows; it
 	// must not take Prepare through 2^62 rows.
@@ -212,21 +209,7 @@ func TestPrepareRejects(t *testing.T) {
 	if _, err := p.Prepare(huge); err != nil {
 		t.Errorf("Prepare(%d×0): %v", huge.Rows, err)
 	}
-	for _, tc := range tests {
-		tt := ok
-		tt.Name = tc.name
-		tc.change(&tt)
-		func() {
-			defer func() {
-				if v := recover(); v != nil {
-					t.Errorf("Prepare(%s) panicked: %v", tc.name, v)
-				}
-			}()
-			if _, err := p.Prepare(tt); err == nil || !strings.Contains(err.Error(), tc.name) {
-				t.Errorf("Prepare(%s): %v, want an error naming the tensor", tc.name, err)
-			}
-		}()
-	}
+	kerneltest.AssertPrepareRejects(t, p, ok, tests)
 }
 
 // TestForeignWeight: a handle from another provider is refused, and the

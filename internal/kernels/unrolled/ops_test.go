@@ -141,21 +141,15 @@ func TestNoAllocationPerCall(t *testing.T) {
 			out, up := make([]float32, max(bigRows, s.HiddenDim)), kerneltest.Random(r, s.HiddenDim)
 			q, k := kerneltest.Random(r, s.Dim), kerneltest.Random(r, s.KVDim())
 			keys, values := kerneltest.Random(r, s.SeqLen*s.KVDim()), kerneltest.Random(r, s.SeqLen*s.KVDim())
-			calls := []struct {
-				name string
-				call func() error
-			}{
-				{"MatMul parallel", func() error { return p.MatMul(out[:bigRows], big, x) }},
-				{"MatMul small", func() error { return p.MatMul(out[:3], small, x[:5]) }},
-				{"RMSNorm", func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
-				{"RoPE", func() error { return p.RoPE(q, k, 7) }},
-				{"Attention", func() error { return p.Attention(out[:s.Dim], q, keys, values, 40) }},
-				{"SwiGLU", func() error { return p.SwiGLU(hidden, up) }},
-				{"Softmax", func() error { return p.Softmax(hidden) }},
-			}
-			for _, c := range calls {
-				kerneltest.AssertNoAllocs(t, fmt.Sprintf("unroll%d threads %d %s", width, threads, c.name), 20, c.call)
-			}
+			kerneltest.AssertCallsNoAllocs(t, fmt.Sprintf("unroll%d threads %d", width, threads), []kerneltest.Call{
+				{Name: "MatMul parallel", Call: func() error { return p.MatMul(out[:bigRows], big, x) }},
+				{Name: "MatMul small", Call: func() error { return p.MatMul(out[:3], small, x[:5]) }},
+				{Name: "RMSNorm", Call: func() error { return p.RMSNorm(out[:s.Dim], x, norm) }},
+				{Name: "RoPE", Call: func() error { return p.RoPE(q, k, 7) }},
+				{Name: "Attention", Call: func() error { return p.Attention(out[:s.Dim], q, keys, values, 40) }},
+				{Name: "SwiGLU", Call: func() error { return p.SwiGLU(hidden, up) }},
+				{Name: "Softmax", Call: func() error { return p.Softmax(hidden) }},
+			})
 		}
 	}
 }

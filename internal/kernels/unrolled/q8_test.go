@@ -136,23 +136,13 @@ func TestPrepareQ8Rejects(t *testing.T) {
 	if err := p.RMSNorm(make([]float32, 4), make([]float32, 4), w); err == nil || !strings.Contains(err.Error(), "q8_0") {
 		t.Errorf("RMSNorm with a Q8_0 weight: %v, want a dtype error", err)
 	}
-	tests := []struct {
-		name   string
-		change func(*kernels.Tensor)
-	}{
-		{"short values", func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }},
-		{"short scales", func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }},
-		{"group not dividing", func(t *kernels.Tensor) { t.GroupSize = 3 }},
-		{"zero group", func(t *kernels.Tensor) { t.GroupSize = 0 }},
+	tests := []kerneltest.TensorChange{
+		{Name: "short values", Change: func(t *kernels.Tensor) { t.Q8 = t.Q8[:7] }},
+		{Name: "short scales", Change: func(t *kernels.Tensor) { t.Scales = t.Scales[:3] }},
+		{Name: "group not dividing", Change: func(t *kernels.Tensor) { t.GroupSize = 3 }},
+		{Name: "zero group", Change: func(t *kernels.Tensor) { t.GroupSize = 0 }},
 	}
-	for _, tc := range tests {
-		tt := ok
-		tt.Name = tc.name
-		tc.change(&tt)
-		if _, err := p.Prepare(tt); err == nil || !strings.Contains(err.Error(), tc.name) {
-			t.Errorf("Prepare(%s): %v, want an error naming the tensor", tc.name, err)
-		}
-	}
+	kerneltest.AssertPrepareRejects(t, p, ok, tests)
 }
 
 // TestMatMulQ8NoAllocation: serial, parallel, and wider than the model's

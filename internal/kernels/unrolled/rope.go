@@ -1,6 +1,9 @@
 package unrolled
 
-import "github.com/retrollama/retrollama/kernels/mathf"
+import (
+	"github.com/retrollama/retrollama/kernels/mathf"
+	"github.com/retrollama/retrollama/kernels/scalar"
+)
 
 // ropeFrequencies returns, for every offset d within a head, the rotation
 // frequency 1/10000^(d/headSize) of the pair starting there, computed
@@ -17,7 +20,7 @@ func ropeFrequencies(headSize int) []float32 {
 // RoPE implements kernels.RoPE, bit-identical to the scalar reference:
 // the same cosines and sines (glibc's cosf and sinf of the same angles),
 // computed at the first call for a position and reused by the other
-// layers' calls at that position.
+// layers' calls at that position, then scalar.RotatePairs.
 func (p *Provider) RoPE(q, k []float32, pos int) error {
 	headSize := p.shape.HeadSize()
 	if pos != p.ropePos {
@@ -27,21 +30,6 @@ func (p *Provider) RoPE(q, k []float32, pos int) error {
 		}
 		p.ropePos = pos
 	}
-	for i := 0; i < len(q); i += 2 {
-		d := i % headSize
-		cos, sin := p.cos[d], p.sin[d]
-		rotate(q, i, cos, sin)
-		if i < len(k) {
-			rotate(k, i, cos, sin)
-		}
-	}
+	scalar.RotatePairs(q, k, p.cos, p.sin)
 	return nil
-}
-
-// rotate turns the pair (v[i], v[i+1]) by the angle whose cosine and sine
-// are given; the conversions keep scalar's roundings.
-func rotate(v []float32, i int, cos, sin float32) {
-	v0, v1 := v[i], v[i+1]
-	v[i] = float32(v0*cos) - float32(v1*sin)
-	v[i+1] = float32(v0*sin) + float32(v1*cos)
 }

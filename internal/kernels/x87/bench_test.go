@@ -31,7 +31,7 @@ func BenchmarkMatMul(b *testing.B) {
 	s := shapes["stories15M"]
 	for _, sh := range [][2]int{{288, 288}, {768, 288}, {288, 768}, {32000, 288}} {
 		rows, cols := sh[0], sh[1]
-		data, x := uniform(r, rows*cols, -0.1, 0.1), uniform(r, cols, -2, 2)
+		data, x := kerneltest.Uniform(r, rows*cols, -0.1, 0.1), kerneltest.Uniform(r, cols, -2, 2)
 		out := make([]float32, rows)
 		for _, v := range variants {
 			b.Run(fmt.Sprintf("%dx%d/%s", rows, cols, v.name), func(b *testing.B) {
@@ -54,10 +54,10 @@ func BenchmarkMatMul(b *testing.B) {
 func BenchmarkExpOps(b *testing.B) {
 	r := rand.New(rand.NewPCG(33, 34))
 	s := shapes["stories15M"]
-	logits := uniform(r, s.VocabSize, -10, 10)
-	gate, up := uniform(r, s.HiddenDim, -8, 8), uniform(r, s.HiddenDim, -2, 2)
-	q, out := uniform(r, s.Dim, -2, 2), make([]float32, s.Dim)
-	keys, values := uniform(r, s.SeqLen*s.KVDim(), -2, 2), uniform(r, s.SeqLen*s.KVDim(), -1, 1)
+	logits := kerneltest.Uniform(r, s.VocabSize, -10, 10)
+	gate, up := kerneltest.Uniform(r, s.HiddenDim, -8, 8), kerneltest.Uniform(r, s.HiddenDim, -2, 2)
+	q, out := kerneltest.Uniform(r, s.Dim, -2, 2), make([]float32, s.Dim)
+	keys, values := kerneltest.Uniform(r, s.SeqLen*s.KVDim(), -2, 2), kerneltest.Uniform(r, s.SeqLen*s.KVDim(), -1, 1)
 	x, g := make([]float32, len(logits)), make([]float32, len(gate))
 	for _, v := range variants {
 		p := v.new()

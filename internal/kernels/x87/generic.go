@@ -2,7 +2,7 @@ package x87
 
 import (
 	"github.com/retrollama/retrollama/internal/kernels/exact"
-	"github.com/retrollama/retrollama/kernels/mathf"
+	"github.com/retrollama/retrollama/kernels/scalar"
 )
 
 // The generic* functions are the kernels in Go, with exactly the
@@ -39,14 +39,11 @@ func genericMatMulT(out, a, v []float32, stride int) {
 func genericRMSNorm(out, x, w []float32) { exact.RMSNorm(out, x, w) }
 
 // genericRoPE rotates the pairs of every len(cs)-value head of v by the
-// angles whose cosines and sines cs interleaves.
+// angles whose cosines and sines cs interleaves, with scalar's rounding.
 func genericRoPE(v, cs []float32) {
 	for h := 0; h < len(v); h += len(cs) {
 		for i := 0; i < len(cs); i += 2 {
-			cos, sin := cs[i], cs[i+1]
-			v0, v1 := v[h+i], v[h+i+1]
-			v[h+i] = float32(v0*cos) - float32(v1*sin)
-			v[h+i+1] = float32(v0*sin) + float32(v1*cos)
+			scalar.RotatePair(v, h+i, cs[i], cs[i+1])
 		}
 	}
 }
@@ -59,30 +56,7 @@ func genericDivide(x []float32, d float32) {
 }
 
 // genericSoftmax is scalar's softmax.
-func genericSoftmax(x []float32) {
-	if len(x) == 0 {
-		return
-	}
-	maxVal := x[0]
-	for _, v := range x[1:] {
-		if v > maxVal {
-			maxVal = v
-		}
-	}
-	var sum float32
-	for i, v := range x {
-		x[i] = mathf.Exp(v - maxVal)
-		sum += x[i]
-	}
-	for i := range x {
-		x[i] /= sum
-	}
-}
+func genericSoftmax(x []float32) { scalar.SoftmaxInPlace(x) }
 
 // genericSwiGLU is scalar's SwiGLU; len(up) >= len(gate).
-func genericSwiGLU(gate, up []float32) {
-	for i, v := range gate {
-		v *= 1 / (1 + mathf.Exp(-v))
-		gate[i] = v * up[i]
-	}
-}
+func genericSwiGLU(gate, up []float32) { scalar.SwiGLUInPlace(gate, up) }

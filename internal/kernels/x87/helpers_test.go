@@ -2,21 +2,11 @@ package x87
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"testing"
 
 	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 )
-
-// uniform returns n values uniform in [lo, hi).
-func uniform(r *rand.Rand, n int, lo, hi float32) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = lo + (hi-lo)*r.Float32()
-	}
-	return v
-}
 
 // sizes are the vector lengths the kernel tests sweep: unit, odd, below,
 // at and above the four-row blocks, and the stories models' widths.

@@ -41,11 +41,11 @@ func TestMatMul(t *testing.T) {
 		for _, cols := range sizes {
 			for _, pad := range []int{0, 3} { // stride = cols + pad
 				stride := cols + pad
-				w := uniform(r, (rows-1)*stride+cols, -0.1, 0.1)
-				x := uniform(r, cols, -2, 2)
+				w := kerneltest.Uniform(r, (rows-1)*stride+cols, -0.1, 0.1)
+				x := kerneltest.Uniform(r, cols, -2, 2)
 				want := make([]float32, rows)
 				genericMatMul(want, w, x, stride)
-				checkGuarded(t, label("matMul %dx%d stride %d", rows, cols, stride), want, uniform(r, rows, -1000, 1000),
+				checkGuarded(t, label("matMul %dx%d stride %d", rows, cols, stride), want, kerneltest.Uniform(r, rows, -1000, 1000),
 					func(out []float32, in [][]float32) { matMul(out, in[0], in[1], stride) }, w, x)
 			}
 		}
@@ -59,7 +59,7 @@ func TestMatMulZeros(t *testing.T) {
 	negZero := float32(math.Copysign(0, -1))
 	for _, rows := range []int{1, 3, 4, 5, 8, 9} {
 		for _, cols := range []int{0, 1, 2, 4, 5, 9} {
-			w := uniform(r, rows*cols, -1, 1)
+			w := kerneltest.Uniform(r, rows*cols, -1, 1)
 			for i := 0; i < rows; i += 2 { // even rows: all negative
 				for j := range cols {
 					w[i*cols+j] = -1 - r.Float32()
@@ -73,7 +73,7 @@ func TestMatMulZeros(t *testing.T) {
 				}
 				want := make([]float32, rows)
 				genericMatMul(want, w, x, cols)
-				gw, gx, gout := kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(uniform(r, rows, -1000, 1000))
+				gw, gx, gout := kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(kerneltest.Uniform(r, rows, -1000, 1000))
 				matMul(gout.S(), gw.S(), gx.S(), cols)
 				what := label("matMul zeros %dx%d", rows, cols)
 				for i, v := range gout.S() {
@@ -93,11 +93,11 @@ func TestMatMulT(t *testing.T) {
 		for _, cols := range []int{1, 3, 4, 5, 7, 8, 48, 64} { // head sizes
 			for _, pad := range []int{0, 5} {
 				stride := cols + pad
-				a := uniform(r, n, 0, 1)
-				v := uniform(r, (n-1)*stride+cols, -1, 1)
+				a := kerneltest.Uniform(r, n, 0, 1)
+				v := kerneltest.Uniform(r, (n-1)*stride+cols, -1, 1)
 				want := make([]float32, cols)
 				genericMatMulT(want, a, v, stride)
-				checkGuarded(t, label("matMulT %d rows × %d stride %d", n, cols, stride), want, uniform(r, cols, -1000, 1000),
+				checkGuarded(t, label("matMulT %d rows × %d stride %d", n, cols, stride), want, kerneltest.Uniform(r, cols, -1000, 1000),
 					func(out []float32, in [][]float32) { matMulT(out, in[0], in[1], stride) }, a, v)
 			}
 		}
@@ -108,11 +108,11 @@ func TestRMSNorm(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, n := range sizes {
 		for _, scale := range []float32{1, 1e-3, 1e3} {
-			x := uniform(r, n, -2*scale, 2*scale)
-			w := uniform(r, n, 0.5, 1.5)
+			x := kerneltest.Uniform(r, n, -2*scale, 2*scale)
+			w := kerneltest.Uniform(r, n, 0.5, 1.5)
 			want := make([]float32, n)
 			genericRMSNorm(want, x, w)
-			gx, gw, gout := kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(uniform(r, n, -1000, 1000))
+			gx, gw, gout := kerneltest.GuardedCopy(x), kerneltest.GuardedCopy(w), kerneltest.GuardedCopy(kerneltest.Uniform(r, n, -1000, 1000))
 			rmsNorm(gout.S(), gx.S(), gw.S())
 			what := label("rmsNorm n=%d scale %g", n, scale)
 			kerneltest.AssertIdentical(t, what, gout.S(), want)
@@ -134,7 +134,7 @@ func TestRoPE(t *testing.T) {
 		for _, pos := range []int{0, 1, 7, 255, 4095} {
 			ropetable.Row(cs, freq, pos)
 			for _, heads := range []int{1, 3, 6} {
-				v := uniform(r, heads*hs, -2, 2)
+				v := kerneltest.Uniform(r, heads*hs, -2, 2)
 				want := slices.Clone(v)
 				genericRoPE(want, cs)
 				gv, gcs := kerneltest.GuardedCopy(v), kerneltest.GuardedCopy(cs)
@@ -152,7 +152,7 @@ func TestDivide(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for _, n := range append([]int{0}, sizes...) {
 		for _, d := range []float32{1, 3, 6.928203, 1e30, 1e-30} {
-			x := uniform(r, n, -10, 10)
+			x := kerneltest.Uniform(r, n, -10, 10)
 			if n > 2 {
 				x[0], x[1] = 1e-40, -3e-39 // subnormal quotients for d > 1
 			}
@@ -200,11 +200,11 @@ func TestDivide(t *testing.T) {
 // ones is subnormal or zero), and with infinities and NaNs.
 func softmaxInputs(r *rand.Rand, n int) map[string][]float32 {
 	in := map[string][]float32{
-		"ordinary": uniform(r, n, -10, 10),
-		"large":    uniform(r, n, 80, 100),
-		"spread":   uniform(r, n, -120, 10),
+		"ordinary": kerneltest.Uniform(r, n, -10, 10),
+		"large":    kerneltest.Uniform(r, n, 80, 100),
+		"spread":   kerneltest.Uniform(r, n, -120, 10),
 	}
-	special := uniform(r, n, -5, 5)
+	special := kerneltest.Uniform(r, n, -5, 5)
 	for i, v := range []float32{float32(math.Inf(-1)), -0.0, 0, 1e-40} {
 		if i < n {
 			special[(i*7919)%n] = v
@@ -212,10 +212,10 @@ func softmaxInputs(r *rand.Rand, n int) map[string][]float32 {
 	}
 	in["specials"] = special
 	if n > 1 {
-		withNaN := uniform(r, n, -5, 5)
+		withNaN := kerneltest.Uniform(r, n, -5, 5)
 		withNaN[n/2] = float32(math.NaN())
 		in["NaN"] = withNaN
-		inf := uniform(r, n, -5, 5)
+		inf := kerneltest.Uniform(r, n, -5, 5)
 		inf[n-1] = float32(math.Inf(1))
 		in["+Inf"] = inf
 	}
@@ -241,7 +241,7 @@ func TestSwiGLU(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, n := range append([]int{0}, sizes...) {
 		for _, span := range []float32{1, 8, 100} { // 100: silu's tails, subnormal 1/(1+e)
-			gate, up := uniform(r, n, -span, span), uniform(r, n, -2, 2)
+			gate, up := kerneltest.Uniform(r, n, -span, span), kerneltest.Uniform(r, n, -2, 2)
 			want := slices.Clone(gate)
 			genericSwiGLU(want, up)
 			gg, gu := kerneltest.GuardedCopy(gate), kerneltest.GuardedCopy(up)
@@ -257,7 +257,7 @@ func TestSwiGLU(t *testing.T) {
 	for v := float32(-88.8); v < -86.9; v += 0.0007 {
 		gate = append(gate, v)
 	}
-	up := uniform(r, len(gate), -2, 2)
+	up := kerneltest.Uniform(r, len(gate), -2, 2)
 	want := slices.Clone(gate)
 	genericSwiGLU(want, up)
 	swiGLU(gate, up)

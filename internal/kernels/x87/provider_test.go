@@ -48,14 +48,14 @@ func TestProviderMatchesScalar(t *testing.T) {
 				mats = append(mats, [2]int{s.VocabSize, s.Dim})
 			}
 			for _, m := range mats {
-				data, x := uniform(r, m[0]*m[1], -0.1, 0.1), uniform(r, m[1], -2, 2)
+				data, x := kerneltest.Uniform(r, m[0]*m[1], -0.1, 0.1), kerneltest.Uniform(r, m[1], -2, 2)
 				want, out := make([]float32, m[0]), make([]float32, m[0])
 				kerneltest.Must(t, ref.MatMul(want, kerneltest.PrepareF32(t, ref, m[0], m[1], data), x))
 				kerneltest.Must(t, got.MatMul(out, kerneltest.PrepareF32(t, got, m[0], m[1], data), x))
 				kerneltest.AssertIdentical(t, label("MatMul %dx%d", m[0], m[1]), out, want)
 			}
 
-			x, w := uniform(r, s.Dim, -2, 2), uniform(r, s.Dim, 0.5, 1.5)
+			x, w := kerneltest.Uniform(r, s.Dim, -2, 2), kerneltest.Uniform(r, s.Dim, 0.5, 1.5)
 			want, out := make([]float32, s.Dim), make([]float32, s.Dim)
 			kerneltest.Must(t, ref.RMSNorm(want, x, kerneltest.PrepareF32(t, ref, 1, s.Dim, w)))
 			kerneltest.Must(t, got.RMSNorm(out, x, kerneltest.PrepareF32(t, got, 1, s.Dim, w)))
@@ -64,7 +64,7 @@ func TestProviderMatchesScalar(t *testing.T) {
 			if hs%2 == 0 {
 				// s.SeqLen+3 is past the table: computed at the call.
 				for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1, s.SeqLen + 3} {
-					q, k := uniform(r, s.Dim, -2, 2), uniform(r, kvDim, -2, 2)
+					q, k := kerneltest.Uniform(r, s.Dim, -2, 2), kerneltest.Uniform(r, kvDim, -2, 2)
 					wq, wk := slices.Clone(q), slices.Clone(k)
 					kerneltest.Must(t, ref.RoPE(wq, wk, pos))
 					kerneltest.Must(t, got.RoPE(q, k, pos))
@@ -73,19 +73,19 @@ func TestProviderMatchesScalar(t *testing.T) {
 				}
 			}
 
-			keys, values := uniform(r, s.SeqLen*kvDim, -2, 2), uniform(r, s.SeqLen*kvDim, -1, 1)
+			keys, values := kerneltest.Uniform(r, s.SeqLen*kvDim, -2, 2), kerneltest.Uniform(r, s.SeqLen*kvDim, -1, 1)
 			for _, pos := range []int{0, 1, s.SeqLen / 2, s.SeqLen - 1} {
 				if pos >= s.SeqLen {
 					continue
 				}
-				q := uniform(r, s.Dim, -2, 2)
-				want, out := make([]float32, s.Dim), uniform(r, s.Dim, -1000, 1000)
+				q := kerneltest.Uniform(r, s.Dim, -2, 2)
+				want, out := make([]float32, s.Dim), kerneltest.Uniform(r, s.Dim, -1000, 1000)
 				kerneltest.Must(t, ref.Attention(want, q, keys, values, pos))
 				kerneltest.Must(t, got.Attention(out, q, keys, values, pos))
 				kerneltest.AssertIdentical(t, label("Attention pos %d", pos), out, want)
 			}
 
-			gate, up := uniform(r, s.HiddenDim, -8, 8), uniform(r, s.HiddenDim, -2, 2)
+			gate, up := kerneltest.Uniform(r, s.HiddenDim, -8, 8), kerneltest.Uniform(r, s.HiddenDim, -2, 2)
 			wgate := slices.Clone(gate)
 			kerneltest.Must(t, ref.SwiGLU(wgate, up))
 			kerneltest.Must(t, got.SwiGLU(gate, up))
@@ -158,12 +158,12 @@ func TestNoAllocationPerCall(t *testing.T) {
 	s := shapes["stories15M"]
 	r := rand.New(rand.NewPCG(21, 22))
 	_, p := pair(t, s)
-	w := kerneltest.PrepareF32(t, p, s.HiddenDim, s.Dim, uniform(r, s.HiddenDim*s.Dim, -0.1, 0.1))
-	norm := kerneltest.PrepareF32(t, p, 1, s.Dim, uniform(r, s.Dim, 0.5, 1.5))
-	x, hidden, up := uniform(r, s.Dim, -2, 2), uniform(r, s.HiddenDim, -2, 2), uniform(r, s.HiddenDim, -2, 2)
-	out, q, k := make([]float32, s.HiddenDim), uniform(r, s.Dim, -2, 2), uniform(r, s.KVDim(), -2, 2)
-	keys, values := uniform(r, s.SeqLen*s.KVDim(), -2, 2), uniform(r, s.SeqLen*s.KVDim(), -1, 1)
-	logits := uniform(r, 1000, -10, 10)
+	w := kerneltest.PrepareF32(t, p, s.HiddenDim, s.Dim, kerneltest.Uniform(r, s.HiddenDim*s.Dim, -0.1, 0.1))
+	norm := kerneltest.PrepareF32(t, p, 1, s.Dim, kerneltest.Uniform(r, s.Dim, 0.5, 1.5))
+	x, hidden, up := kerneltest.Uniform(r, s.Dim, -2, 2), kerneltest.Uniform(r, s.HiddenDim, -2, 2), kerneltest.Uniform(r, s.HiddenDim, -2, 2)
+	out, q, k := make([]float32, s.HiddenDim), kerneltest.Uniform(r, s.Dim, -2, 2), kerneltest.Uniform(r, s.KVDim(), -2, 2)
+	keys, values := kerneltest.Uniform(r, s.SeqLen*s.KVDim(), -2, 2), kerneltest.Uniform(r, s.SeqLen*s.KVDim(), -1, 1)
+	logits := kerneltest.Uniform(r, 1000, -10, 10)
 	allocs := testing.AllocsPerRun(3, func() {
 		kerneltest.Must(t, p.MatMul(out, w, x))
 		kerneltest.Must(t, p.RMSNorm(x, x, norm))

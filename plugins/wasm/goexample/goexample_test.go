@@ -22,6 +22,7 @@ import (
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/scalar"
@@ -166,20 +167,6 @@ func (m *wasmModule) readF32(off, n int) []float32 {
 	return v
 }
 
-// sameBits fails the test unless got and want are identical bit for bit.
-func sameBits(tb testing.TB, what string, got, want []float32) {
-	tb.Helper()
-	if len(got) != len(want) {
-		tb.Fatalf("%s: %d values, want %d", what, len(got), len(want))
-	}
-	for i := range got {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			tb.Fatalf("%s[%d] = %v (%#08x), scalar gives %v (%#08x)", what, i,
-				got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-		}
-	}
-}
-
 func random(r *rand.Rand, n int, scale float32) []float32 {
 	v := make([]float32, n)
 	for i := range v {
@@ -254,7 +241,7 @@ func testMatMulF32(t *testing.T, m *wasmModule, r *rand.Rand) {
 		}
 		out := m.alloc(4 * d)
 		m.op("rl_matmul_f32", out, m.f32(x), m.f32(w), n, d)
-		sameBits(t, fmt.Sprintf("%dx%d", d, n), m.readF32(out, d), want)
+		kerneltest.AssertIdentical(t, fmt.Sprintf("%dx%d", d, n), m.readF32(out, d), want)
 	}
 }
 
@@ -274,7 +261,7 @@ func testMatMulQ8(t *testing.T, m *wasmModule, r *rand.Rand) {
 		}
 		out, xq, xs := m.alloc(4*c.d), m.alloc(c.n), m.alloc(4*(c.n/c.gs))
 		m.op("rl_matmul_q8_0", out, m.f32(x), m.i8(wq), m.f32(ws), c.n, c.d, c.gs, xq, xs)
-		sameBits(t, fmt.Sprintf("%dx%d/gs%d", c.d, c.n, c.gs), m.readF32(out, c.d), want)
+		kerneltest.AssertIdentical(t, fmt.Sprintf("%dx%d/gs%d", c.d, c.n, c.gs), m.readF32(out, c.d), want)
 	}
 }
 
@@ -293,7 +280,7 @@ func testRMSNorm(t *testing.T, m *wasmModule, r *rand.Rand) {
 				out = m.alloc(4 * n)
 			}
 			m.op("rl_rmsnorm", out, xo, m.f32(w), n)
-			sameBits(t, fmt.Sprintf("n%d/inplace=%v", n, inPlace), m.readF32(out, n), want)
+			kerneltest.AssertIdentical(t, fmt.Sprintf("n%d/inplace=%v", n, inPlace), m.readF32(out, n), want)
 		}
 	}
 }
@@ -309,8 +296,8 @@ func testRoPE(t *testing.T, m *wasmModule, r *rand.Rand) {
 				t.Fatal(err)
 			}
 			what := fmt.Sprintf("dim%d/heads%d/kv%d/pos%d", c.dim, c.heads, c.kvHeads, pos)
-			sameBits(t, what+"/q", m.readF32(qo, s.Dim), q)
-			sameBits(t, what+"/k", m.readF32(ko, s.KVDim()), k)
+			kerneltest.AssertIdentical(t, what+"/q", m.readF32(qo, s.Dim), q)
+			kerneltest.AssertIdentical(t, what+"/k", m.readF32(ko, s.KVDim()), k)
 		}
 	}
 }
@@ -327,7 +314,7 @@ func testAttention(t *testing.T, m *wasmModule, r *rand.Rand) {
 			}
 			out, att := m.alloc(4*s.Dim), m.alloc(4*(pos+1))
 			m.op("rl_attention", out, m.f32(q), m.f32(keys), m.f32(values), att, pos, s.Heads, s.KVHeads, s.HeadSize())
-			sameBits(t, fmt.Sprintf("dim%d/heads%d/kv%d/pos%d", c.dim, c.heads, c.kvHeads, pos), m.readF32(out, s.Dim), want)
+			kerneltest.AssertIdentical(t, fmt.Sprintf("dim%d/heads%d/kv%d/pos%d", c.dim, c.heads, c.kvHeads, pos), m.readF32(out, s.Dim), want)
 		}
 	}
 }
@@ -341,7 +328,7 @@ func testSwiGLU(t *testing.T, m *wasmModule, r *rand.Rand) {
 		gateOff := m.f32(gate)
 		m.op("rl_swiglu", gateOff, m.f32(up), c.n)
 		scalar.SwiGLUInPlace(gate, up)
-		sameBits(t, fmt.Sprintf("n%d/scale%v", c.n, c.scale), m.readF32(gateOff, c.n), gate)
+		kerneltest.AssertIdentical(t, fmt.Sprintf("n%d/scale%v", c.n, c.scale), m.readF32(gateOff, c.n), gate)
 	}
 }
 
@@ -354,7 +341,7 @@ func testSoftmax(t *testing.T, m *wasmModule, r *rand.Rand) {
 		xo := m.f32(x)
 		m.op("rl_softmax", xo, c.n)
 		scalar.SoftmaxInPlace(x)
-		sameBits(t, fmt.Sprintf("n%d/scale%v", c.n, c.scale), m.readF32(xo, c.n), x)
+		kerneltest.AssertIdentical(t, fmt.Sprintf("n%d/scale%v", c.n, c.scale), m.readF32(xo, c.n), x)
 	}
 }
 
@@ -375,7 +362,7 @@ func testBadArgs(t *testing.T, m *wasmModule, r *rand.Rand) {
 	if rc := m.call("rl_init", 288, 768, 6, 4, 256, 32000); rc == 0 {
 		t.Error("rl_init with 6 heads and 4 KV heads returned 0")
 	}
-	sameBits(t, "x after refused calls", m.readF32(xo, 10), x)
+	kerneltest.AssertIdentical(t, "x after refused calls", m.readF32(xo, 10), x)
 }
 
 // TestNoGrowth runs every op a few hundred times at stories15M's sizes and

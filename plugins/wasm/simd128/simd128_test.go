@@ -19,6 +19,7 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 
+	"github.com/retrollama/retrollama/internal/kernels/kerneltest"
 	"github.com/retrollama/retrollama/internal/ropetable"
 	"github.com/retrollama/retrollama/kernels"
 	"github.com/retrollama/retrollama/kernels/mathf"
@@ -221,35 +222,6 @@ func forEngines(t *testing.T, test func(t *testing.T, m *module)) {
 	}
 }
 
-func uniform(r *rand.Rand, n int, lo, hi float32) []float32 {
-	v := make([]float32, n)
-	for i := range v {
-		v[i] = lo + (hi-lo)*r.Float32()
-	}
-	return v
-}
-
-// same reports whether a and b are the same float32 bits, any NaN
-// matching any NaN.
-func same(a, b float32) bool {
-	return math.Float32bits(a) == math.Float32bits(b) || a != a && b != b
-}
-
-func assertIdentical(t *testing.T, what string, got, want []float32) {
-	t.Helper()
-	bad := 0
-	for i := range want {
-		if !same(got[i], want[i]) {
-			if bad++; bad <= 5 {
-				t.Errorf("%s: [%d] = %g (%#08x), want %g (%#08x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-			}
-		}
-	}
-	if bad > 5 {
-		t.Errorf("%s: %d of %d values differ", what, bad, len(want))
-	}
-}
-
 // reference returns the scalar provider initialised for s.
 func reference(t *testing.T, s kernels.Shape) *scalar.Provider {
 	t.Helper()
@@ -356,7 +328,7 @@ func TestMatMulF32(t *testing.T) {
 		r := rand.New(rand.NewPCG(1, 2))
 		for _, sh := range shapes {
 			d, n := sh[0], sh[1]
-			w, x := uniform(r, d*n, -1, 1), uniform(r, n, -1, 1)
+			w, x := kerneltest.Uniform(r, d*n, -1, 1), kerneltest.Uniform(r, n, -1, 1)
 			if n > 2 && d > 1 { // signed zeros: -0 products, and a row whose sum is -0 + -0 in the reference's order
 				w[1], x[2] = float32(math.Copysign(0, -1)), 0
 				for j := range n {
@@ -370,7 +342,7 @@ func TestMatMulF32(t *testing.T) {
 			}
 			out, xo, wo := m.alloc(4*d+4), m.f32s(x), m.f32s(w)
 			m.op("rl_matmul_f32", out, xo, wo, uint32(n), uint32(d))
-			assertIdentical(t, fmt.Sprintf("matmul %dx%d", d, n), m.getF32(out, d), want)
+			kerneltest.AssertIdentical(t, fmt.Sprintf("matmul %dx%d", d, n), m.getF32(out, d), want)
 		}
 	})
 }
@@ -400,7 +372,7 @@ func TestMatMulQ8(t *testing.T) {
 func testQ8(t *testing.T, m *module, r *rand.Rand, d, n, gs int, special bool) {
 	t.Helper()
 	what := fmt.Sprintf("q8 matmul %dx%d gs %d", d, n, gs)
-	w, x := uniform(r, d*n, -1, 1), uniform(r, n, -3, 3)
+	w, x := kerneltest.Uniform(r, d*n, -1, 1), kerneltest.Uniform(r, n, -3, 3)
 	for i := range w {
 		if r.IntN(50) == 0 {
 			w[i] = 0
@@ -459,8 +431,8 @@ func testQ8(t *testing.T, m *module, r *rand.Rand, d, n, gs int, special bool) {
 	m.putI8(wq, tensor.Q8)
 	xq, xs := m.alloc(n), m.alloc(4*(n/gs))
 	m.op("rl_matmul_q8_0", out, xo, wq, ws, uint32(n), uint32(d), uint32(gs), xq, xs)
-	assertIdentical(t, what, m.getF32(out, d), want)
-	assertIdentical(t, what+" xs", m.getF32(xs, n/gs), wantS)
+	kerneltest.AssertIdentical(t, what, m.getF32(out, d), want)
+	kerneltest.AssertIdentical(t, what+" xs", m.getF32(xs, n/gs), wantS)
 	got := m.getI8(xq, n)
 	for i := range wantQ {
 		if got[i] != wantQ[i] {
@@ -478,7 +450,7 @@ func TestRMSNorm(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
 		for _, n := range []int{1, 2, 3, 4, 5, 8, 17, 64, 288, 767, 768} {
 			for _, inPlace := range []bool{false, true} {
-				x, w := uniform(r, n, -4, 4), uniform(r, n, -2, 2)
+				x, w := kerneltest.Uniform(r, n, -4, 4), kerneltest.Uniform(r, n, -2, 2)
 				ref := reference(t, kernels.Shape{Dim: n, HiddenDim: n, Heads: 1, KVHeads: 1, SeqLen: 1})
 				want := make([]float32, n)
 				if err := ref.RMSNorm(want, x, prepare(t, ref, kernels.Tensor{Name: "w", DType: kernels.F32, Rows: 1, Cols: n, F32: w})); err != nil {
@@ -490,7 +462,7 @@ func TestRMSNorm(t *testing.T) {
 					out = m.alloc(4 * n)
 				}
 				m.op("rl_rmsnorm", out, xo, wo, uint32(n))
-				assertIdentical(t, fmt.Sprintf("rmsnorm %d in place %v", n, inPlace), m.getF32(out, n), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("rmsnorm %d in place %v", n, inPlace), m.getF32(out, n), want)
 			}
 		}
 	})
@@ -514,7 +486,7 @@ func TestRoPE(t *testing.T) {
 		for _, s := range shapes {
 			for _, pos := range []int{0, 1, 5, 255, 4095} {
 				dim, kvDim := s.heads*s.headSize, s.kvHeads*s.headSize
-				q, k := uniform(r, dim, -2, 2), uniform(r, kvDim, -2, 2)
+				q, k := kerneltest.Uniform(r, dim, -2, 2), kerneltest.Uniform(r, kvDim, -2, 2)
 				ref := reference(t, kernels.Shape{Dim: dim, HiddenDim: dim, Heads: s.heads, KVHeads: s.kvHeads, SeqLen: pos + 1})
 				wantQ, wantK := slices.Clone(q), slices.Clone(k)
 				if err := ref.RoPE(wantQ, wantK, pos); err != nil {
@@ -523,8 +495,8 @@ func TestRoPE(t *testing.T) {
 				qo, ko, cs := m.f32s(q), m.f32s(k), m.f32s(ropeTable(s.headSize, pos))
 				m.op("rl_rope", qo, ko, uint32(dim), uint32(kvDim), uint32(s.headSize), cs)
 				what := fmt.Sprintf("rope %d heads %d kv heads × %d pos %d", s.heads, s.kvHeads, s.headSize, pos)
-				assertIdentical(t, what+" q", m.getF32(qo, dim), wantQ)
-				assertIdentical(t, what+" k", m.getF32(ko, kvDim), wantK)
+				kerneltest.AssertIdentical(t, what+" q", m.getF32(qo, dim), wantQ)
+				kerneltest.AssertIdentical(t, what+" k", m.getF32(ko, kvDim), wantK)
 			}
 		}
 	})
@@ -540,8 +512,8 @@ func TestAttention(t *testing.T) {
 		for _, s := range shapes {
 			for _, pos := range []int{0, 1, 2, 3, 4, 7, 40, 255} {
 				dim, kvDim := s.heads*s.headSize, s.kvHeads*s.headSize
-				q := uniform(r, dim, -2, 2)
-				keys, values := uniform(r, (pos+1)*kvDim, -2, 2), uniform(r, (pos+1)*kvDim, -3, 3)
+				q := kerneltest.Uniform(r, dim, -2, 2)
+				keys, values := kerneltest.Uniform(r, (pos+1)*kvDim, -2, 2), kerneltest.Uniform(r, (pos+1)*kvDim, -3, 3)
 				ref := reference(t, kernels.Shape{Dim: dim, HiddenDim: dim, Heads: s.heads, KVHeads: s.kvHeads, SeqLen: pos + 1})
 				want := make([]float32, dim)
 				if err := ref.Attention(want, q, keys, values, pos); err != nil {
@@ -549,7 +521,7 @@ func TestAttention(t *testing.T) {
 				}
 				out, qo, ko, vo, att := m.alloc(4*dim), m.f32s(q), m.f32s(keys), m.f32s(values), m.alloc(4*(pos+1))
 				m.op("rl_attention", out, qo, ko, vo, att, uint32(pos), uint32(s.heads), uint32(s.kvHeads), uint32(s.headSize))
-				assertIdentical(t, fmt.Sprintf("attention %d heads %d kv heads × %d pos %d", s.heads, s.kvHeads, s.headSize, pos), m.getF32(out, dim), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("attention %d heads %d kv heads × %d pos %d", s.heads, s.kvHeads, s.headSize, pos), m.getF32(out, dim), want)
 			}
 		}
 	})
@@ -559,7 +531,7 @@ func TestSwiGLU(t *testing.T) {
 	forEngines(t, func(t *testing.T, m *module) {
 		r := rand.New(rand.NewPCG(11, 12))
 		for _, n := range []int{1, 2, 3, 4, 7, 16, 172, 768, 2048} {
-			gate, up := uniform(r, n, -12, 12), uniform(r, n, -3, 3)
+			gate, up := kerneltest.Uniform(r, n, -12, 12), kerneltest.Uniform(r, n, -3, 3)
 			if n > 8 {
 				gate[0], gate[1], gate[2], gate[3] = 100, -100, 0, float32(math.Copysign(0, -1))
 				gate[4], gate[5] = 88.7, -104
@@ -568,7 +540,7 @@ func TestSwiGLU(t *testing.T) {
 			scalar.SwiGLUInPlace(want, up)
 			g, u := m.f32s(gate), m.f32s(up)
 			m.op("rl_swiglu", g, u, uint32(n))
-			assertIdentical(t, fmt.Sprintf("swiglu %d", n), m.getF32(g, n), want)
+			kerneltest.AssertIdentical(t, fmt.Sprintf("swiglu %d", n), m.getF32(g, n), want)
 		}
 	})
 }
@@ -578,7 +550,7 @@ func TestSoftmax(t *testing.T) {
 		r := rand.New(rand.NewPCG(13, 14))
 		for _, n := range []int{1, 2, 3, 4, 5, 17, 256, 1000, 32000} {
 			for _, spread := range []float32{1, 30} {
-				x := uniform(r, n, -spread, spread)
+				x := kerneltest.Uniform(r, n, -spread, spread)
 				if n > 4 {
 					x[1], x[3] = float32(math.Inf(-1)), -200
 				}
@@ -586,7 +558,7 @@ func TestSoftmax(t *testing.T) {
 				scalar.SoftmaxInPlace(want)
 				xo := m.f32s(x)
 				m.op("rl_softmax", xo, uint32(n))
-				assertIdentical(t, fmt.Sprintf("softmax %d ±%g", n, spread), m.getF32(xo, n), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("softmax %d ±%g", n, spread), m.getF32(xo, n), want)
 			}
 		}
 		m.op("rl_softmax", m.alloc(16), 0)
@@ -632,7 +604,7 @@ func (c *expChecker) check(t *testing.T, x []float32, simd bool, reported *atomi
 	bad := 0
 	for i, v := range x {
 		g := math.Float32frombits(binary.LittleEndian.Uint32(got[4*i:]))
-		if want := mathf.Exp(v); !same(g, want) {
+		if want := mathf.Exp(v); !kerneltest.Same(g, want) {
 			bad++
 			if reported.Add(1) <= 10 {
 				t.Errorf("expf(%g = %#08x) = %#08x, want %#08x", v, math.Float32bits(v), math.Float32bits(g), math.Float32bits(want))
@@ -762,7 +734,7 @@ func BenchmarkMatMulF32(b *testing.B) {
 		b.Run(fmt.Sprintf("%dx%d", d, n), func(b *testing.B) {
 			m := load(b, wazero.NewRuntimeConfigCompiler, 0)
 			r := rand.New(rand.NewPCG(1, 2))
-			x, w := m.f32s(uniform(r, n, -1, 1)), m.f32s(uniform(r, d*n, -1, 1))
+			x, w := m.f32s(kerneltest.Uniform(r, n, -1, 1)), m.f32s(kerneltest.Uniform(r, d*n, -1, 1))
 			out := m.alloc(4 * d)
 			benchOp(b, m, "rl_matmul_f32", d, n, out, x, w, uint32(n), uint32(d))
 		})
@@ -779,8 +751,8 @@ func BenchmarkMatMulQ8(b *testing.B) {
 			m := load(b, wazero.NewRuntimeConfigCompiler, 0)
 			r := rand.New(rand.NewPCG(1, 2))
 			q, s := make([]int8, d*n), make([]float32, d*n/gs)
-			scalar.Quantize(q, s, uniform(r, d*n, -1, 1), gs)
-			x, ws := m.f32s(uniform(r, n, -1, 1)), m.f32s(s)
+			scalar.Quantize(q, s, kerneltest.Uniform(r, d*n, -1, 1), gs)
+			x, ws := m.f32s(kerneltest.Uniform(r, n, -1, 1)), m.f32s(s)
 			wq := m.alloc(d * n)
 			m.putI8(wq, q)
 			out, xq, xs := m.alloc(4*d), m.alloc(n), m.alloc(4*n/gs)
@@ -815,8 +787,8 @@ func BenchmarkAttention(b *testing.B) {
 			m := load(b, wazero.NewRuntimeConfigCompiler, 0)
 			r := rand.New(rand.NewPCG(1, 2))
 			dim, kvDim := heads*headSize, kvHeads*headSize
-			q := m.f32s(uniform(r, dim, -2, 2))
-			keys, values := m.f32s(uniform(r, (pos+1)*kvDim, -2, 2)), m.f32s(uniform(r, (pos+1)*kvDim, -2, 2))
+			q := m.f32s(kerneltest.Uniform(r, dim, -2, 2))
+			keys, values := m.f32s(kerneltest.Uniform(r, (pos+1)*kvDim, -2, 2)), m.f32s(kerneltest.Uniform(r, (pos+1)*kvDim, -2, 2))
 			out, att := m.alloc(4*dim), m.alloc(4*(pos+1))
 			f := m.fn("rl_attention")
 			stack := make([]uint64, 9)
@@ -859,32 +831,32 @@ func BenchmarkOps(b *testing.B) {
 		setup func(m *module, r *rand.Rand) call
 	}{
 		{"matmul_f32_288x288", func(m *module, r *rand.Rand) call {
-			return call{"rl_matmul_f32", []uint32{m.alloc(4 * dim), m.f32s(uniform(r, dim, -1, 1)), m.f32s(uniform(r, dim*dim, -1, 1)), dim, dim}}
+			return call{"rl_matmul_f32", []uint32{m.alloc(4 * dim), m.f32s(kerneltest.Uniform(r, dim, -1, 1)), m.f32s(kerneltest.Uniform(r, dim*dim, -1, 1)), dim, dim}}
 		}},
 		{"matmul_q8_768x288", func(m *module, r *rand.Rand) call {
 			const d, n = hidden, dim
 			q, s := make([]int8, d*n), make([]float32, d*n/gs)
-			scalar.Quantize(q, s, uniform(r, d*n, -1, 1), gs)
+			scalar.Quantize(q, s, kerneltest.Uniform(r, d*n, -1, 1), gs)
 			wq := m.alloc(d * n)
 			m.putI8(wq, q)
-			return call{"rl_matmul_q8_0", []uint32{m.alloc(4 * d), m.f32s(uniform(r, n, -1, 1)), wq, m.f32s(s), n, d, gs, m.alloc(n), m.alloc(4 * n / gs)}}
+			return call{"rl_matmul_q8_0", []uint32{m.alloc(4 * d), m.f32s(kerneltest.Uniform(r, n, -1, 1)), wq, m.f32s(s), n, d, gs, m.alloc(n), m.alloc(4 * n / gs)}}
 		}},
 		{"rmsnorm_288", func(m *module, r *rand.Rand) call {
-			return call{"rl_rmsnorm", []uint32{m.alloc(4 * dim), m.f32s(uniform(r, dim, -4, 4)), m.f32s(uniform(r, dim, -2, 2)), dim}}
+			return call{"rl_rmsnorm", []uint32{m.alloc(4 * dim), m.f32s(kerneltest.Uniform(r, dim, -4, 4)), m.f32s(kerneltest.Uniform(r, dim, -2, 2)), dim}}
 		}},
 		{"rope_288", func(m *module, r *rand.Rand) call {
-			return call{"rl_rope", []uint32{m.f32s(uniform(r, dim, -2, 2)), m.f32s(uniform(r, dim, -2, 2)), dim, dim, headSize, m.f32s(ropeTable(headSize, 7))}}
+			return call{"rl_rope", []uint32{m.f32s(kerneltest.Uniform(r, dim, -2, 2)), m.f32s(kerneltest.Uniform(r, dim, -2, 2)), dim, dim, headSize, m.f32s(ropeTable(headSize, 7))}}
 		}},
 		{"swiglu_768", func(m *module, r *rand.Rand) call {
-			return call{"rl_swiglu", []uint32{m.f32s(uniform(r, hidden, -12, 12)), m.f32s(uniform(r, hidden, -3, 3)), hidden}}
+			return call{"rl_swiglu", []uint32{m.f32s(kerneltest.Uniform(r, hidden, -12, 12)), m.f32s(kerneltest.Uniform(r, hidden, -3, 3)), hidden}}
 		}},
 		{"softmax_256", func(m *module, r *rand.Rand) call {
-			return call{"rl_softmax", []uint32{m.f32s(uniform(r, 256, -10, 10)), 256}}
+			return call{"rl_softmax", []uint32{m.f32s(kerneltest.Uniform(r, 256, -10, 10)), 256}}
 		}},
 		{"attention_pos63", func(m *module, r *rand.Rand) call {
 			const pos = 63
-			return call{"rl_attention", []uint32{m.alloc(4 * dim), m.f32s(uniform(r, dim, -2, 2)),
-				m.f32s(uniform(r, (pos+1)*dim, -2, 2)), m.f32s(uniform(r, (pos+1)*dim, -2, 2)), m.alloc(4 * (pos + 1)),
+			return call{"rl_attention", []uint32{m.alloc(4 * dim), m.f32s(kerneltest.Uniform(r, dim, -2, 2)),
+				m.f32s(kerneltest.Uniform(r, (pos+1)*dim, -2, 2)), m.f32s(kerneltest.Uniform(r, (pos+1)*dim, -2, 2)), m.alloc(4 * (pos + 1)),
 				pos, heads, heads, headSize}}
 		}},
 	}
