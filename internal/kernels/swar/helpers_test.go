@@ -21,9 +21,9 @@ func reference(t testing.TB, tensor kernels.Tensor, x []float32) []float32 {
 	return want
 }
 
-// run returns p's W·x, in a guarded output buffer whose guards must
+// prepareAndMatMul returns p's W·x, in a guarded output buffer whose guards must
 // survive.
-func run(t testing.TB, p kernels.Provider, tensor kernels.Tensor, x []float32) []float32 {
+func prepareAndMatMul(t testing.TB, p kernels.Provider, tensor kernels.Tensor, x []float32) []float32 {
 	t.Helper()
 	out, check := kerneltest.GuardedOut(t, tensor.Rows)
 	kerneltest.Must(t, p.MatMul(out, kerneltest.Prepare(t, p, tensor), x))

@@ -60,7 +60,7 @@ func TestMatMulExact(t *testing.T) {
 			tensor := kerneltest.Q8Tensor(w, sh.rows, sh.cols, sh.gs)
 			want := reference(t, tensor, x)
 			for i, p := range providers {
-				got := run(t, p, tensor, x)
+				got := prepareAndMatMul(t, p, tensor, x)
 				kerneltest.AssertIdentical(t, fmt.Sprintf("threads %d %+v zero %v", i+1, sh, zero), got, want)
 			}
 		}
@@ -118,7 +118,7 @@ func TestMatMulExtremes(t *testing.T) {
 					tc.xmod(x, gs)
 				}
 				want := reference(t, tensor, x)
-				kerneltest.AssertIdentical(t, fmt.Sprintf("%s %+v", tc.name, sh), run(t, p, tensor, x), want)
+				kerneltest.AssertIdentical(t, fmt.Sprintf("%s %+v", tc.name, sh), prepareAndMatMul(t, p, tensor, x), want)
 			}
 		}
 	}
