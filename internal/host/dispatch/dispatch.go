@@ -434,14 +434,9 @@ func (t *Table) MatMul(out []float32, w *Prepared, x []float32) {
 	if t.err != nil {
 		return
 	}
-	p, h := w.provider, w.w
-	if t.degraded[kernels.MatMul] {
-		p, h = t.reference, w.ref
-	}
+	p, h := t.weighted(kernels.MatMul, w)
 	start := t.start()
-	err := p.MatMul(out, h, x)
-	t.done(kernels.MatMul, p, start)
-	if err != nil && t.failed(kernels.MatMul, p, err) {
+	if t.finish(kernels.MatMul, p, start, p.MatMul(out, h, x)) {
 		t.MatMul(out, w, x)
 	}
 }
@@ -451,16 +446,27 @@ func (t *Table) RMSNorm(out, x []float32, w *Prepared) {
 	if t.err != nil {
 		return
 	}
-	p, h := w.provider, w.w
-	if t.degraded[kernels.RMSNorm] {
-		p, h = t.reference, w.ref
-	}
+	p, h := t.weighted(kernels.RMSNorm, w)
 	start := t.start()
-	err := p.RMSNorm(out, x, h)
-	t.done(kernels.RMSNorm, p, start)
-	if err != nil && t.failed(kernels.RMSNorm, p, err) {
+	if t.finish(kernels.RMSNorm, p, start, p.RMSNorm(out, x, h)) {
 		t.RMSNorm(out, x, w)
 	}
+}
+
+// weighted returns the provider currently running op and w's handle on it:
+// the reference's once op has fallen back.
+func (t *Table) weighted(op kernels.Op, w *Prepared) (kernels.Provider, kernels.Weight) {
+	if t.degraded[op] {
+		return t.reference, w.ref
+	}
+	return w.provider, w.w
+}
+
+// finish records a call of op on p that began at start and returned err,
+// and reports whether to redo it (on the reference, after a fallback).
+func (t *Table) finish(op kernels.Op, p kernels.Provider, start time.Time, err error) (redo bool) {
+	t.done(op, p, start)
+	return err != nil && t.failed(op, p, err)
 }
 
 // provider returns the provider currently running op.
@@ -478,9 +484,7 @@ func (t *Table) RoPE(q, k []float32, pos int) {
 	}
 	p := t.provider(kernels.RoPE, t.rope)
 	start := t.start()
-	err := p.RoPE(q, k, pos)
-	t.done(kernels.RoPE, p, start)
-	if err != nil && t.failed(kernels.RoPE, p, err) {
+	if t.finish(kernels.RoPE, p, start, p.RoPE(q, k, pos)) {
 		t.RoPE(q, k, pos)
 	}
 }
@@ -492,9 +496,7 @@ func (t *Table) Attention(out, q, keys, values []float32, pos int) {
 	}
 	p := t.provider(kernels.Attention, t.attention)
 	start := t.start()
-	err := p.Attention(out, q, keys, values, pos)
-	t.done(kernels.Attention, p, start)
-	if err != nil && t.failed(kernels.Attention, p, err) {
+	if t.finish(kernels.Attention, p, start, p.Attention(out, q, keys, values, pos)) {
 		t.Attention(out, q, keys, values, pos)
 	}
 }
@@ -506,9 +508,7 @@ func (t *Table) SwiGLU(gate, up []float32) {
 	}
 	p := t.provider(kernels.SwiGLU, t.swiglu)
 	start := t.start()
-	err := p.SwiGLU(gate, up)
-	t.done(kernels.SwiGLU, p, start)
-	if err != nil && t.failed(kernels.SwiGLU, p, err) {
+	if t.finish(kernels.SwiGLU, p, start, p.SwiGLU(gate, up)) {
 		t.SwiGLU(gate, up)
 	}
 }
