@@ -70,17 +70,26 @@ func TestChoosesPerTensorAndRecordsWhy(t *testing.T) {
 	}
 }
 
-func TestFallbackRedoesOnReference(t *testing.T) {
+// flakyTable is a table whose matmul runs on a provider that fails every
+// call (maxRows 10 lets it take the weight), with fallback or without, and
+// a 2×2 matrix prepared on it; the table is closed when the test ends.
+func flakyTable(t *testing.T, fallback bool) (*flaky, *Table, *Prepared) {
+	t.Helper()
 	f := &flaky{Provider: scalar.New(), maxRows: 10}
-	tab, err := New(planFor(f, true), shape)
+	tab, err := New(planFor(f, fallback), shape)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tab.Close()
+	t.Cleanup(func() { tab.Close() })
 	w, err := tab.Prepare(kernels.MatMul, matrix("w", 2, 2, []float32{1, 2, 3, 4}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, tab, w
+}
+
+func TestFallbackRedoesOnReference(t *testing.T) {
+	f, tab, w := flakyTable(t, true)
 	out := make([]float32, 2)
 	tab.MatMul(out, w, []float32{1, 1})
 	tab.MatMul(out, w, []float32{1, 0})
@@ -96,17 +105,11 @@ func TestFallbackRedoesOnReference(t *testing.T) {
 }
 
 func TestFailStopsWithStickyError(t *testing.T) {
-	f := &flaky{Provider: scalar.New(), maxRows: 10}
-	tab, err := New(planFor(f, false), shape)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tab.Close()
-	w, _ := tab.Prepare(kernels.MatMul, matrix("w", 2, 2, []float32{1, 2, 3, 4}))
+	f, tab, w := flakyTable(t, false)
 	out := make([]float32, 2)
 	tab.MatMul(out, w, []float32{1, 1})
 	tab.MatMul(out, w, []float32{1, 1})
-	err = tab.Err()
+	err := tab.Err()
 	if !errors.Is(err, errBroken) || !strings.Contains(err.Error(), "matmul on provider flaky") {
 		t.Fatalf("Err() = %v", err)
 	}
