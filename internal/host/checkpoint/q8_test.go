@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"unsafe"
 
@@ -76,14 +75,7 @@ func TestQ8RoundTrip(t *testing.T) {
 				checkQ8(t, ck, tt.cfg, tt.shared, tt.gs, m)
 			})
 			t.Run("Open", func(t *testing.T) {
-				path := filepath.Join(t.TempDir(), "q8.bin")
-				if err := os.WriteFile(path, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				ck, err := Open(path)
-				if err != nil {
-					t.Fatal(err)
-				}
+				ck, _ := openWritten(t, "q8.bin", data)
 				checkQ8(t, ck, tt.cfg, tt.shared, tt.gs, m)
 				if err := ck.Close(); err != nil {
 					t.Fatal(err)

@@ -9,6 +9,21 @@ import (
 	"github.com/retrollama/retrollama/kernels"
 )
 
+// openWritten writes data to a file called name in a temporary directory
+// and opens it (the mapped path), returning the checkpoint and the path.
+func openWritten(t *testing.T, name string, data []byte) (*Checkpoint, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ck, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ck, path
+}
+
 // TestRoundTrip writes synthetic models in both formats, shared and not,
 // and reads them back through Parse (aligned views and unaligned copies)
 // and Open (the mapped path): weights must be bitwise identical.
@@ -68,14 +83,7 @@ func TestRoundTrip(t *testing.T) {
 				sameWeights(t, &src.Weights, &ck.Weights)
 			})
 			t.Run("Open", func(t *testing.T) {
-				path := filepath.Join(t.TempDir(), "rt.bin")
-				if err := os.WriteFile(path, data, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				ck, err := Open(path)
-				if err != nil {
-					t.Fatal(err)
-				}
+				ck, path := openWritten(t, "rt.bin", data)
 				check(t, ck, path)
 				for i := range 2 {
 					if err := ck.Close(); err != nil {
