@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/retrollama/retrollama/internal/f32"
+
 	"github.com/retrollama/retrollama/internal/bench"
 	"github.com/retrollama/retrollama/internal/bench/analysis"
 	"github.com/retrollama/retrollama/internal/bench/stats"
@@ -268,7 +270,7 @@ func (e *engine) runOnce(seq []int, prompt, gen int) (Sample, error) {
 		if err != nil {
 			return s, err
 		}
-		argmax(logits) // the greedy sampler's work; the next input stays the fixed sequence
+		f32.Argmax(logits) // the greedy sampler's work; the next input stays the fixed sequence
 		if i == 0 {
 			s.TTFT = time.Since(start)
 		}
@@ -546,7 +548,7 @@ func correctness(engines []*engine, r *bench.Report, steps int) error {
 				return fmt.Errorf("profile %s: correctness pass: %w", e.profile, err)
 			}
 			traces[i] = append(traces[i], append([]float32(nil), logits...))
-			token = argmax(logits)
+			token = f32.Argmax(logits)
 			tokens[i] = append(tokens[i], token)
 		}
 	}
@@ -631,16 +633,6 @@ func subtract(a, b map[opProvider]time.Duration) map[opProvider]time.Duration {
 		a[k] -= v
 	}
 	return a
-}
-
-func argmax(x []float32) int {
-	best := 0
-	for i, v := range x {
-		if v > x[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // Bench is what "retrollama bench" reports: c measured (RunContext,

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/retrollama/retrollama/internal/f32"
+
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
 	"github.com/retrollama/retrollama/internal/host/dispatch"
 	"github.com/retrollama/retrollama/internal/host/model"
@@ -40,7 +42,7 @@ func Record(ck *checkpoint.Checkpoint, steps, maxCalls int) (kernels.Shape, []co
 		if err != nil {
 			return shape, nil, fmt.Errorf("record %s: %w", ck.Path, err)
 		}
-		token = argmax(logits)
+		token = f32.Argmax(logits)
 		if err := rec.Softmax(slices.Clone(logits)); err != nil {
 			return shape, nil, fmt.Errorf("record %s: softmax at position %d: %w", ck.Path, pos, err)
 		}
@@ -52,16 +54,4 @@ func Record(ck *checkpoint.Checkpoint, steps, maxCalls int) (kernels.Shape, []co
 // place that knows the dispatch API, which is still changing.
 func uniform(p kernels.Provider, shape kernels.Shape) (*dispatch.Table, error) {
 	return dispatch.New(dispatch.Uniform(p, p.Name()), shape)
-}
-
-// argmax is greedy sampling: the index of the largest value, the first on
-// ties.
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
