@@ -88,7 +88,7 @@ Exit status: 0 PASS, 1 FAIL (or an error), 3 SKIP (nothing was tested).`,
 			if err != nil {
 				return err
 			}
-			return verdict.exit()
+			return verdictExit(verdict)
 		},
 	}
 	check.k.register(checkCmd.Flags(), stderr)
