@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/retrollama/retrollama/internal/host/checkpoint"
@@ -230,12 +229,12 @@ func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Wr
 	}
 	fmt.Fprintf(w, "profile %s, model %s\n(%v)\n\n", profile, ck.Path, ck.Config)
 	tab := table.New("OP", "USE", "PROVIDER", "CONFIGURED AT", "PASSED OVER").Fit(termWidth(w))
-	for _, g := range groupDecisions(ops.Decisions()) {
-		passed := strings.Join(g.d.Passed, "; ")
+	for _, g := range dispatch.GroupDecisions(ops.Decisions()) {
+		passed := strings.Join(g.Decision.Passed, "; ")
 		if passed == "" {
 			passed = "-"
 		}
-		tab.Row(string(g.d.Op), g.use, g.d.Chosen, g.d.Source, passed)
+		tab.Row(string(g.Decision.Op), g.Use, g.Decision.Chosen, g.Decision.Source, passed)
 	}
 	if err := tab.Render(w); err != nil {
 		return err
@@ -251,76 +250,4 @@ func kernelsExplain(k *kernelFlags, modelPath, synthetic string, w, stderr io.Wr
 		}
 	}
 	return nil
-}
-
-// decisionGroup is one line of explain: decisions that agree on op, shape
-// and outcome, e.g. the six layers' wq.
-type decisionGroup struct {
-	d   dispatch.Decision
-	use string
-}
-
-func groupDecisions(ds []dispatch.Decision) []decisionGroup {
-	type key struct {
-		op             string
-		rows, cols     int
-		dtype          kernels.DType
-		chosen, passed string
-	}
-	index := map[key]int{}
-	var groups []decisionGroup
-	var names [][]string
-	for _, d := range ds {
-		k := key{string(d.Op), d.Rows, d.Cols, d.DType, d.Chosen, strings.Join(d.Passed, ";")}
-		i, ok := index[k]
-		if !ok {
-			i = len(groups)
-			index[k] = i
-			groups = append(groups, decisionGroup{d: d})
-			names = append(names, nil)
-		}
-		if d.Tensor != "" {
-			names[i] = append(names[i], tensorKind(d.Tensor))
-		}
-	}
-	for i := range groups {
-		if g := &groups[i]; g.d.Tensor == "" {
-			g.use = "all calls"
-		} else {
-			g.use = fmt.Sprintf("%d×%d %s", g.d.Rows, g.d.Cols, summarize(names[i]))
-			if g.d.DType != kernels.F32 {
-				g.use = fmt.Sprintf("%d×%d %s %s", g.d.Rows, g.d.Cols, g.d.DType, summarize(names[i]))
-			}
-		}
-	}
-	return groups
-}
-
-// tensorKind turns "layers.3.wq" into "wq".
-func tensorKind(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		return name[i+1:]
-	}
-	return name
-}
-
-// summarize renders tensor kinds with counts: "wq×6, wo×6".
-func summarize(kinds []string) string {
-	count := map[string]int{}
-	var order []string
-	for _, k := range kinds {
-		if count[k] == 0 {
-			order = append(order, k)
-		}
-		count[k]++
-	}
-	sort.Strings(order)
-	parts := make([]string, len(order))
-	for i, k := range order {
-		parts[i] = k
-		if count[k] > 1 {
-			parts[i] = fmt.Sprintf("%s×%d", k, count[k])
-		}
-	}
-	return strings.Join(parts, ", ")
 }

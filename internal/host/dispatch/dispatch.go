@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -558,4 +559,82 @@ func (d Decision) String() string {
 		s += "; passed over " + strings.Join(d.Passed, "; ")
 	}
 	return s
+}
+
+// DecisionGroup is decisions that agree on op, shape, dtype and outcome,
+// e.g. the six layers' wq: one line of "retrollama kernels explain".
+type DecisionGroup struct {
+	Decision Decision // the group's first decision
+	// Use says which uses the group covers: "all calls" for ops without
+	// a weight, else the shape, dtype (unless f32) and tensor kinds with
+	// counts, e.g. "288×288 wq×6, wo×6".
+	Use string
+}
+
+// GroupDecisions groups ds, in the order each group first appears, so
+// that explaining a profile shows one line per distinct choice rather
+// than one per tensor.
+func GroupDecisions(ds []Decision) []DecisionGroup {
+	type key struct {
+		op             string
+		rows, cols     int
+		dtype          kernels.DType
+		chosen, passed string
+	}
+	index := map[key]int{}
+	var groups []DecisionGroup
+	var names [][]string
+	for _, d := range ds {
+		k := key{string(d.Op), d.Rows, d.Cols, d.DType, d.Chosen, strings.Join(d.Passed, ";")}
+		i, ok := index[k]
+		if !ok {
+			i = len(groups)
+			index[k] = i
+			groups = append(groups, DecisionGroup{Decision: d})
+			names = append(names, nil)
+		}
+		if d.Tensor != "" {
+			names[i] = append(names[i], tensorKind(d.Tensor))
+		}
+	}
+	for i := range groups {
+		if g := &groups[i]; g.Decision.Tensor == "" {
+			g.Use = "all calls"
+		} else {
+			g.Use = fmt.Sprintf("%d×%d %s", g.Decision.Rows, g.Decision.Cols, kindCounts(names[i]))
+			if g.Decision.DType != kernels.F32 {
+				g.Use = fmt.Sprintf("%d×%d %s %s", g.Decision.Rows, g.Decision.Cols, g.Decision.DType, kindCounts(names[i]))
+			}
+		}
+	}
+	return groups
+}
+
+// tensorKind turns "layers.3.wq" into "wq".
+func tensorKind(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// kindCounts renders tensor kinds with counts: "wq×6, wo×6".
+func kindCounts(kinds []string) string {
+	count := map[string]int{}
+	var order []string
+	for _, k := range kinds {
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	sort.Strings(order)
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = k
+		if count[k] > 1 {
+			parts[i] = fmt.Sprintf("%s×%d", k, count[k])
+		}
+	}
+	return strings.Join(parts, ", ")
 }

@@ -227,3 +227,42 @@ func TestStartFailures(t *testing.T) {
 func matrix(name string, rows, cols int, data []float32) kernels.Tensor {
 	return kernels.Tensor{Name: name, DType: kernels.F32, Rows: rows, Cols: cols, F32: data}
 }
+
+// TestGroupDecisions: decisions that agree on op, shape, dtype and
+// outcome share a line, in first-seen order, with their tensor kinds
+// counted and sorted; weightless ops say "all calls".
+func TestGroupDecisions(t *testing.T) {
+	wq := func(l string) Decision {
+		return Decision{Op: kernels.MatMul, Tensor: "layers." + l + ".wq", Rows: 288, Cols: 288, DType: kernels.F32, Chosen: "unrolled"}
+	}
+	wo := func(l string) Decision {
+		d := wq(l)
+		d.Tensor = "layers." + l + ".wo"
+		return d
+	}
+	tests := []struct {
+		name string
+		ds   []Decision
+		want []string // each group's op, chosen and use
+	}{
+		{"none", nil, nil},
+		{"weightless", []Decision{{Op: kernels.Softmax, Chosen: "scalar"}, {Op: kernels.Softmax, Chosen: "scalar"}}, []string{"softmax scalar all calls"}},
+		{"counted-and-sorted", []Decision{wq("0"), wo("0"), wq("1"), wo("1"), {Op: kernels.MatMul, Tensor: "classifier", Rows: 512, Cols: 288, DType: kernels.F32, Chosen: "unrolled"}},
+			[]string{"matmul unrolled 288×288 wo×2, wq×2", "matmul unrolled 512×288 classifier"}},
+		{"dtype-shown", []Decision{{Op: kernels.MatMul, Tensor: "layers.0.w1", Rows: 768, Cols: 288, DType: kernels.Q8_0, Chosen: "scalar"}},
+			[]string{"matmul scalar 768×288 q8_0 w1"}},
+		{"outcome-splits", []Decision{wq("0"), func() Decision { d := wq("1"); d.Chosen = "scalar"; d.Passed = []string{"unrolled: no"}; return d }()},
+			[]string{"matmul unrolled 288×288 wq", "matmul scalar 288×288 wq"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, g := range GroupDecisions(tt.ds) {
+				got = append(got, string(g.Decision.Op)+" "+g.Decision.Chosen+" "+g.Use)
+			}
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("groups\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
