@@ -21,9 +21,7 @@ import (
 	"github.com/retrollama/retrollama/internal/host/model"
 	"github.com/retrollama/retrollama/internal/host/registry"
 	"github.com/retrollama/retrollama/internal/host/wasmhost"
-	"github.com/retrollama/retrollama/internal/shmring"
 	"github.com/retrollama/retrollama/internal/suggest"
-	"github.com/retrollama/retrollama/plugins/kernelplugin/spec"
 	wasmspec "github.com/retrollama/retrollama/plugins/wasm/spec"
 )
 
@@ -152,45 +150,10 @@ func (k *kernelFlags) table(cfg checkpoint.Config, logger hclog.Logger) (*dispat
 	return t, profile, err
 }
 
-// pluginDescription is "kernels list"'s line for a plugin provider.
-func pluginDescription(g *kernelsfile.Plugin) string {
-	transport := g.Transport
-	if transport == spec.TransportAuto {
-		if err := shmring.Supported(); err != nil {
-			transport = "auto (grpc: " + err.Error() + ")"
-		} else {
-			transport = "auto (shm where the plugin maps it)"
-		}
-	}
-	timeout := spec.DefaultCallTimeout.String()
-	switch {
-	case g.CallTimeout < 0:
-		timeout = "off"
-	case g.CallTimeout > 0:
-		timeout = g.CallTimeout.String()
-	}
-	pin := "not pinned"
-	if g.SHA256 != "" {
-		pin = "sha256 pinned"
-	}
-	return fmt.Sprintf("kernel plugin process (protocol v%d), transport %s, call timeout %s, %s", spec.Version, transport, timeout, pin)
-}
-
-// wasmDescription is "kernels list"'s line for a wasm provider: the
-// engine it would run on here and why, and its timeout.
-func wasmDescription(w *kernelsfile.WASM) string {
-	engine, why, err := wasmhost.ChooseEngine(w.Engine)
-	if err != nil {
-		return fmt.Sprintf("WASM module (ABI v%d): %v", wasmhost.ABIVersion, err)
-	}
-	timeout := "timeout " + w.Timeout.String()
-	switch {
-	case w.Timeout == 0:
-		timeout = "timeout " + wasmhost.DefaultTimeout.String()
-	case w.Timeout < 0:
-		timeout = "no timeout"
-	}
-	return fmt.Sprintf("WASM module (ABI v%d) on the %s (%s); %s", wasmhost.ABIVersion, engine, why, timeout)
+// wasmHost is what describing a WASM provider needs from this binary's
+// WASM host.
+func wasmHost() kernelsfile.WASMHost {
+	return kernelsfile.WASMHost{ABIVersion: wasmhost.ABIVersion, DefaultTimeout: wasmhost.DefaultTimeout, ChooseEngine: wasmhost.ChooseEngine}
 }
 
 // newLogger is the host's logger: warnings and errors on stderr, more with

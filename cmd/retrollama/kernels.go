@@ -130,10 +130,10 @@ func kernelsList(k *kernelFlags, verbose bool, w io.Writer) error {
 			desc = info.Description
 		}
 		if p.WASM != nil {
-			desc = wasmDescription(p.WASM)
+			desc = p.WASM.Describe(wasmHost())
 		}
 		if p.Plugin != nil {
-			desc = pluginDescription(p.Plugin)
+			desc = p.Plugin.Describe()
 		}
 		row(p.Ref(), p.Implementation, usable, fmt.Sprintf("%s:%d", p.DeclRange.Filename, p.DeclRange.Start.Line), desc)
 	}
